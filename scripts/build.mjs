@@ -1,0 +1,34 @@
+// Bundles the extension, the CLI (and later the language server and webviews) with esbuild.
+// Adding a bundle is one line in `entries`.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** @type {Array<{ in: string, out: string, platform?: 'node' | 'browser', banner?: string }>} */
+const entries = [
+  { in: 'src/client/extension.ts', out: 'dist/extension.js' },
+  { in: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
+];
+
+const options = entries.map((e) => ({
+  entryPoints: [e.in],
+  outfile: e.out,
+  bundle: true,
+  platform: e.platform ?? 'node',
+  format: e.platform === 'browser' ? 'iife' : 'cjs',
+  target: e.platform === 'browser' ? 'es2022' : 'node20',
+  external: ['vscode'],
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  ...(e.banner ? { banner: { js: e.banner } } : {}),
+}));
+
+if (watch) {
+  for (const o of options) await (await esbuild.context(o)).watch();
+  console.log('[build] watching', entries.map((e) => e.in).join(', '));
+} else {
+  await Promise.all(options.map((o) => esbuild.build(o)));
+  console.log('[build] bundled', entries.map((e) => e.out).join(', '));
+}

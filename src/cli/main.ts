@@ -1,0 +1,158 @@
+import { parseArgs } from 'node:util';
+import type { PowerSample, PowerStatus, SourceMode } from '../shared/power';
+import { SOURCE_MODES } from '../shared/power';
+import { formatWatts } from '../core/energy/cost';
+import { PowerMonitor } from '../core/power/monitor';
+import { createSource } from '../core/power/sources';
+import { OptiVoltSettings, readSettings } from '../core/settings';
+
+const USAGE = `Usage: optivolt sample [options]
+
+Prints host power, one line per sample (Ctrl-C to stop).
+
+Options:
+  --source auto|rapl|estimate|prometheus   power source (default auto)
+  --powercap-root DIR                      powercap tree (default /sys/class/powercap)
+  --proc-root DIR                          /proc tree for the estimate (default /proc)
+  --prometheus-url URL                     Prometheus server (default http://127.0.0.1:9090)
+  --interval MS                            milliseconds between samples, >= 500 (default 2000)
+  --count N                                stop after N samples (default: run until interrupted)
+  --json                                   one JSON object per line
+  -h, --help                               this help`;
+
+class UsageError extends Error {}
+
+interface SampleArgs {
+  readonly settings: OptiVoltSettings;
+  readonly procRoot?: string;
+  readonly count?: number;
+  readonly json: boolean;
+}
+
+function positiveInt(name: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < min) throw new UsageError(`--${name} must be a whole number >= ${min} (got "${raw}")`);
+  return Number(raw);
+}
+
+export function parseSampleArgs(argv: string[]): SampleArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        source: { type: 'string' },
+        'powercap-root': { type: 'string' },
+        'proc-root': { type: 'string' },
+        'prometheus-url': { type: 'string' },
+        interval: { type: 'string' },
+        count: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (v.source !== undefined && !SOURCE_MODES.includes(v.source as SourceMode)) {
+    throw new UsageError(`--source must be one of ${SOURCE_MODES.join(', ')} (got "${v.source}")`);
+  }
+  const overrides: Partial<Record<keyof OptiVoltSettings, unknown>> = {
+    'power.source': v.source,
+    'power.powercapRoot': v['powercap-root'],
+    'prometheus.url': v['prometheus-url'],
+    refreshInterval: positiveInt('interval', v.interval, 500),
+  };
+  const { settings, problems } = readSettings((k) => overrides[k]);
+  if (problems.length) throw new UsageError(problems[0].replace(/^optivolt\.prometheus\.url/, '--prometheus-url'));
+  return { settings, procRoot: v['proc-root'], count: positiveInt('count', v.count, 1), json: v.json ?? false };
+}
+
+function textLine(s: PowerSample): string {
+  const zones = Object.entries(s.zones)
+    .filter(([k]) => !(s.source === 'estimate' && k === 'cpu'))
+    .map(([k, w]) => `${k} ${formatWatts(w)}`)
+    .join(', ');
+  return `${new Date(s.time).toISOString()}  ${s.estimated ? '≈' : ' '}${formatWatts(s.watts).padStart(9)}  ${s.source}  ${s.detail}${zones ? `  [${zones}]` : ''}`;
+}
+
+export function jsonLine(s: PowerSample): string {
+  return JSON.stringify({ time: new Date(s.time).toISOString(), watts: s.watts, source: s.source, estimated: s.estimated, zones: s.zones });
+}
+
+async function sample(args: SampleArgs): Promise<number> {
+  const s = args.settings;
+  const monitor = new PowerMonitor({
+    mode: s['power.source'],
+    intervalMs: s.refreshInterval,
+    createSource: (kind, forAuto) => createSource(kind, s, { procRoot: args.procRoot }, forAuto),
+    log: (level, msg) => {
+      if (level === 'warn') process.stderr.write(`optivolt: ${msg}\n`);
+    },
+  });
+  return new Promise<number>((resolve) => {
+    let printed = 0;
+    let lastSample: PowerSample | undefined;
+    let announced: string | undefined;
+    const finish = (code: number): void => {
+      monitor.stop();
+      sub.dispose();
+      resolve(code);
+    };
+    const sub = monitor.onStatus((st: PowerStatus) => {
+      if (st.state === 'error') {
+        process.stderr.write(`optivolt: no power source: ${st.reason}\n`);
+        return finish(1);
+      }
+      if (st.state !== 'live' || !st.last || st.last === lastSample) return;
+      lastSample = st.last;
+      if (announced !== st.reason) {
+        announced = st.reason;
+        const note = st.last.estimated ? ' Figures marked ≈ are an ESTIMATE from CPU load, not a measurement.' : '';
+        process.stderr.write(`optivolt: ${st.reason}${note}\n`);
+      }
+      process.stdout.write(`${args.json ? jsonLine(st.last) : textLine(st.last)}\n`);
+      if (args.count !== undefined && ++printed >= args.count) finish(0);
+    });
+    process.once('SIGINT', () => finish(0));
+    process.once('SIGTERM', () => finish(0));
+    monitor.start();
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command !== 'sample') throw new UsageError(`unknown command "${command}" (try: optivolt sample --help)`);
+    const args = parseSampleArgs(rest);
+    if (args === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    return await sample(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`optivolt: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`optivolt: ${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}

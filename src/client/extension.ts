@@ -1,0 +1,107 @@
+import * as vscode from 'vscode';
+import type { PowerStatus } from '../shared/power';
+import { PowerMonitor } from '../core/power/monitor';
+import { createSource, SOURCE_SETTINGS } from '../core/power/sources';
+import type { OptiVoltSettings } from '../core/settings';
+import { selectPowerSource, showPowerDetails } from './details';
+import { changedKeys, loadSettings } from './settings';
+import { PowerStatusBar } from './statusBar';
+
+/** What activate() returns: read-only views for other extensions and the host tests. */
+export interface OptiVoltApi {
+  status(): PowerStatus;
+  statusBarText(): string;
+  settings(): OptiVoltSettings;
+  /** Samples once now (instead of waiting for the timer). */
+  sampleNow(): Promise<void>;
+}
+
+export function activate(context: vscode.ExtensionContext): OptiVoltApi {
+  const log = vscode.window.createOutputChannel('OptiVolt', { log: true });
+  const shown = new Set<string>();
+  const warnUser = (message: string): void => {
+    if (shown.has(message)) return;
+    shown.add(message);
+    void vscode.window.showWarningMessage(`OptiVolt: ${message}`, 'Show Log').then((a) => a && log.show(true));
+  };
+  const reportProblems = (problems: string[]): void => {
+    for (const p of problems) {
+      log.warn(p);
+      warnUser(p);
+    }
+  };
+
+  let { settings, problems } = loadSettings();
+  reportProblems(problems);
+
+  const bar = new PowerStatusBar();
+  const monitor = new PowerMonitor({
+    mode: settings['power.source'],
+    intervalMs: settings.refreshInterval,
+    createSource: (kind, forAuto) => createSource(kind, settings, {}, forAuto),
+    log: (level, message, code) => {
+      log[level](message);
+      if (code === 'permission') warnUser(message);
+    },
+  });
+  const statusSub = monitor.onStatus((s) => bar.render(s, settings));
+  bar.render(monitor.snapshot, settings);
+
+  // The monitor runs while the status bar is shown; nothing samples when the user turned it off.
+  const applyVisibility = (): void => {
+    const on = settings['statusBar.enabled'];
+    bar.setVisible(on);
+    if (on) monitor.start();
+    else monitor.stop();
+  };
+  applyVisibility();
+  log.info(`OptiVolt activated (power source setting: ${settings['power.source']}, every ${settings.refreshInterval} ms).`);
+
+  const onConfig = vscode.workspace.onDidChangeConfiguration((e) => {
+    if (!e.affectsConfiguration('optivolt')) return;
+    const next = loadSettings();
+    reportProblems(next.problems);
+    const changed = changedKeys(settings, next.settings);
+    settings = next.settings;
+    if (changed.size === 0) return;
+    log.info(`Settings changed: ${[...changed].map((k) => `optivolt.${k}`).join(', ')}`);
+    monitor.reconfigure({
+      mode: settings['power.source'],
+      intervalMs: settings.refreshInterval,
+      sourcesChanged: SOURCE_SETTINGS.some((k) => changed.has(k)),
+    });
+    if (changed.has('statusBar.enabled')) applyVisibility();
+    bar.render(monitor.snapshot, settings);
+  });
+
+  context.subscriptions.push(
+    log,
+    bar,
+    statusSub,
+    onConfig,
+    { dispose: () => monitor.stop() },
+    vscode.commands.registerCommand('optivolt.showPowerDetails', async () => {
+      // With the status bar off the monitor is idle: run it while the details are open.
+      const wasRunning = monitor.running;
+      monitor.start();
+      try {
+        await showPowerDetails(() => monitor.snapshot, (fn) => monitor.onStatus(fn), () => settings);
+      } finally {
+        if (!wasRunning && !settings['statusBar.enabled']) monitor.stop();
+      }
+    }),
+    vscode.commands.registerCommand('optivolt.selectPowerSource', () => selectPowerSource(settings['power.source'])),
+    vscode.commands.registerCommand('optivolt.showLog', () => log.show()),
+  );
+
+  return {
+    status: () => monitor.snapshot,
+    statusBarText: () => bar.text,
+    settings: () => settings,
+    sampleNow: () => monitor.tick(),
+  };
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions and disposed by VS Code.
+}

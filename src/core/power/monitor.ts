@@ -1,0 +1,235 @@
+import type { PowerSample, PowerStatus, SourceKind, SourceMode } from '../../shared/power';
+import { errorMessage, hrClock, MonoClock, PowerReading, PowerSource, secondsBetween, SourceError, SourceErrorCode } from './source';
+
+/** auto's order of preference: measured by Scaphandre, measured locally, estimated. */
+export const AUTO_ORDER: readonly SourceKind[] = ['prometheus', 'rapl', 'estimate'];
+
+export const SOURCE_LABEL: Readonly<Record<SourceKind, string>> = {
+  prometheus: 'Prometheus',
+  rapl: 'RAPL',
+  estimate: 'estimate',
+};
+
+/** `code` is set when the message is about a source that cannot be used (e.g. 'permission': the user can fix it). */
+export type LogFn = (level: 'info' | 'warn' | 'error', message: string, code?: SourceErrorCode) => void;
+
+export interface MonitorOptions {
+  mode: SourceMode;
+  intervalMs: number;
+  /** Builds a source from the current settings; `forAuto` asks Prometheus to require Scaphandre data. */
+  createSource: (kind: SourceKind, forAuto: boolean) => PowerSource;
+  log?: LogFn;
+  /** How often auto looks again for a better source than the one in use. */
+  reprobeMs?: number;
+  now?: () => number;
+  mono?: MonoClock;
+}
+
+/**
+ * Samples host power from the chosen source on a timer, integrates energy, and publishes one status object.
+ * In auto mode it falls back down AUTO_ORDER when a source fails and climbs back up when a better one appears.
+ * Ticks are serialised: a slow source never causes overlapping reads.
+ */
+export class PowerMonitor {
+  private readonly listeners = new Set<(s: PowerStatus) => void>();
+  private readonly now: () => number;
+  private readonly mono: MonoClock;
+  private readonly log: LogFn;
+  private current: PowerSource | undefined;
+  private status: PowerStatus;
+  private timer: NodeJS.Timeout | undefined;
+  private generation = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private lastProbe = 0;
+  private lastSampleAt: bigint | undefined;
+  private readonly warned = new Map<SourceKind, string>();
+
+  constructor(private options: MonitorOptions) {
+    this.now = options.now ?? Date.now;
+    this.mono = options.mono ?? hrClock;
+    this.log = options.log ?? (() => undefined);
+    this.status = { state: 'starting', mode: options.mode, reason: 'Looking for a power source…', energyJoules: 0, since: this.now() };
+  }
+
+  get snapshot(): PowerStatus {
+    return this.status;
+  }
+
+  onStatus(listener: (s: PowerStatus) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  start(): void {
+    if (!this.running) this.schedule(0);
+  }
+
+  stop(): void {
+    this.generation++;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Applies new settings live. A new mode, or new source settings (`sourcesChanged`), drops the source in use
+   * and selects again at once; a new interval only reschedules. Energy keeps accumulating.
+   */
+  reconfigure(change: { mode?: SourceMode; intervalMs?: number; sourcesChanged?: boolean }): void {
+    const reselect = (change.mode !== undefined && change.mode !== this.options.mode) || change.sourcesChanged === true;
+    this.options = {
+      ...this.options,
+      mode: change.mode ?? this.options.mode,
+      intervalMs: change.intervalMs ?? this.options.intervalMs,
+    };
+    if (reselect) {
+      this.current = undefined;
+      this.warned.clear();
+      this.publish({ ...this.status, mode: this.options.mode, state: 'starting', reason: 'Settings changed: looking for a power source…' });
+    }
+    if (this.running) this.schedule(reselect ? 0 : this.options.intervalMs);
+  }
+
+  /** One sampling step (the timer calls it; tests may too). Never throws. */
+  tick(): Promise<void> {
+    this.chain = this.chain.then(() => this.step()).catch((err) => this.log('error', `Sampling failed: ${errorMessage(err)}`));
+    return this.chain;
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    const gen = ++this.generation;
+    this.timer = setTimeout(async () => {
+      await this.tick();
+      if (gen !== this.generation) return;
+      // A counter source that only primed gets a quick second read so the first figure shows soon.
+      const primed = this.status.state === 'starting' && this.current !== undefined;
+      this.schedule(primed ? Math.min(this.options.intervalMs, 1000) : this.options.intervalMs);
+    }, delayMs);
+  }
+
+  private async step(): Promise<void> {
+    const src = this.current;
+    if (!src) return this.select();
+    let reading: PowerReading | undefined;
+    try {
+      reading = await src.read();
+    } catch (err) {
+      return this.onSourceFailure(src, err);
+    }
+    if (reading) this.accept(src, reading, this.status.reason);
+    if (this.options.mode === 'auto' && this.now() - this.lastProbe >= (this.options.reprobeMs ?? 30000)) {
+      await this.climb(src.kind);
+    }
+  }
+
+  private async onSourceFailure(src: PowerSource, err: unknown): Promise<void> {
+    const msg = errorMessage(err);
+    if (this.options.mode === 'auto') {
+      this.log('warn', `${SOURCE_LABEL[src.kind]} stopped working: ${msg} Looking for another source.`);
+      this.current = undefined;
+      return this.select();
+    }
+    this.log('warn', `${SOURCE_LABEL[src.kind]}: ${msg}`);
+    this.publish({ ...this.status, state: this.status.last ? 'stale' : 'error', source: src.kind, reason: msg });
+  }
+
+  /** Tries each candidate in order and keeps the first that reads. */
+  private async select(): Promise<void> {
+    const auto = this.options.mode === 'auto';
+    const order = auto ? AUTO_ORDER : [this.options.mode as SourceKind];
+    const failures: string[] = [];
+    for (const kind of order) {
+      const src = this.options.createSource(kind, auto);
+      let reading: PowerReading | undefined;
+      try {
+        reading = await src.read();
+      } catch (err) {
+        failures.push(`${SOURCE_LABEL[kind]}: ${errorMessage(err)}`);
+        this.warnOnce(kind, err);
+        continue;
+      }
+      const reason = auto
+        ? `auto: ${failures.length ? `${failures.join(' ')} ` : ''}Using ${describe(src)}.`
+        : `Set by optivolt.power.source: ${describe(src)}.`;
+      this.use(src, reason);
+      if (reading) this.accept(src, reading, reason);
+      else this.publish({ ...this.status, mode: this.options.mode, source: kind, reason });
+      return;
+    }
+    const reason = failures.join(' ');
+    this.log('error', `No power source works: ${reason}`);
+    this.publish({ ...this.status, mode: this.options.mode, state: this.status.last ? 'stale' : 'error', source: undefined, reason });
+  }
+
+  /** In auto mode, looks for a source above the one in use and switches when it reads. */
+  private async climb(currentKind: SourceKind): Promise<void> {
+    this.lastProbe = this.now();
+    for (const kind of AUTO_ORDER.slice(0, AUTO_ORDER.indexOf(currentKind))) {
+      const src = this.options.createSource(kind, true);
+      try {
+        await src.read();
+      } catch {
+        continue;
+      }
+      this.use(src, `auto: ${describe(src)} became available.`);
+      this.publish({ ...this.status, source: kind, reason: `auto: ${describe(src)} became available.` });
+      return;
+    }
+  }
+
+  private use(src: PowerSource, reason: string): void {
+    if (this.current?.kind !== src.kind || this.status.source !== src.kind) {
+      this.log('info', `Power source: ${SOURCE_LABEL[src.kind]} — ${reason}`);
+    }
+    this.current = src;
+    this.lastProbe = this.now();
+    this.warned.delete(src.kind);
+  }
+
+  private warnOnce(kind: SourceKind, err: unknown): void {
+    const msg = errorMessage(err);
+    if (this.warned.get(kind) === msg) return;
+    this.warned.set(kind, msg);
+    // A permission problem is the user's to fix, so it is a warning; a missing source is just information.
+    const code = err instanceof SourceError ? err.code : undefined;
+    this.log(code === 'permission' ? 'warn' : 'info', `${SOURCE_LABEL[kind]} not used: ${msg}`, code);
+  }
+
+  private accept(src: PowerSource, r: PowerReading, reason: string): void {
+    const at = this.mono();
+    let energy = this.status.energyJoules;
+    // Integrate over the time since the previous sample, unless there was a gap (stale source, suspend).
+    if (this.lastSampleAt !== undefined) {
+      const dt = secondsBetween(this.lastSampleAt, at);
+      if (dt > 0 && dt <= (5 * this.options.intervalMs) / 1000) energy += r.watts * dt;
+    }
+    this.lastSampleAt = at;
+    const sample: PowerSample = {
+      time: this.now(),
+      watts: safeWatts(r.watts),
+      source: src.kind,
+      estimated: src.estimated,
+      zones: Object.fromEntries(Object.entries(r.zones).map(([k, v]) => [k, safeWatts(v)])),
+      detail: r.detail,
+    };
+    this.publish({ ...this.status, state: 'live', mode: this.options.mode, source: src.kind, reason, last: sample, energyJoules: energy });
+  }
+
+  private publish(s: PowerStatus): void {
+    this.status = s;
+    for (const l of this.listeners) l(s);
+  }
+}
+
+function describe(src: PowerSource): string {
+  return src.kind === 'estimate' ? `the CPU-load estimate (${src.origin})` : `${SOURCE_LABEL[src.kind]} (${src.origin})`;
+}
+
+/** The last line of defence against NaN or negative Watts reaching a user. */
+function safeWatts(w: number): number {
+  return Number.isFinite(w) && w > 0 ? w : 0;
+}

@@ -1,0 +1,64 @@
+import { PrometheusClient, PrometheusError } from '../prometheus/client';
+import { PowerReading, PowerSource, SourceError } from './source';
+
+/** Scaphandre's host power, in Watts. */
+export const SCAPH_HOST_QUERY = 'sum(scaph_host_power_microwatts) / 1e6';
+export const SCAPH_SOCKET_QUERY = 'sum by (socket_id) (scaph_socket_power_microwatts) / 1e6';
+/** node-exporter's RAPL counters as Watts; a 1m window spans several scrapes at the stack's 10 s interval. */
+export const NODE_RAPL_QUERY = 'sum by (index) (rate(node_rapl_package_joules_total[1m]))';
+export const NODE_RAPL_DRAM_QUERY = 'sum by (index) (rate(node_rapl_dram_joules_total[1m]))';
+
+/**
+ * Host power from a Prometheus server: Scaphandre's scaph_host_power_microwatts, else the rate of
+ * node-exporter's RAPL package counters. With `requireScaphandre` (how `auto` uses it) only Scaphandre
+ * data counts: without it a local RAPL reading is as good and needs no server.
+ */
+export class PrometheusSource implements PowerSource {
+  readonly kind = 'prometheus' as const;
+  readonly estimated = false;
+  readonly origin: string;
+
+  constructor(
+    private readonly client: PrometheusClient,
+    private readonly requireScaphandre = false,
+  ) {
+    this.origin = client.baseUrl;
+  }
+
+  async read(): Promise<PowerReading> {
+    try {
+      return (await this.scaphandre()) ?? (await this.nodeRapl()) ?? this.noData();
+    } catch (err) {
+      if (err instanceof PrometheusError) {
+        throw new SourceError(err.kind === 'unreachable' ? 'unreachable' : 'invalid', err.message);
+      }
+      throw err;
+    }
+  }
+
+  private async scaphandre(): Promise<PowerReading | undefined> {
+    const host = await this.client.query(SCAPH_HOST_QUERY);
+    if (host.length === 0) return undefined;
+    const zones: Record<string, number> = {};
+    for (const s of await this.client.query(SCAPH_SOCKET_QUERY)) zones[`socket-${s.metric.socket_id ?? '?'}`] = s.value;
+    return { watts: Math.max(0, host[0].value), zones, detail: `Scaphandre via Prometheus ${this.origin}` };
+  }
+
+  private async nodeRapl(): Promise<PowerReading | undefined> {
+    if (this.requireScaphandre) return undefined;
+    const pkgs = await this.client.query(NODE_RAPL_QUERY);
+    if (pkgs.length === 0) return undefined;
+    const zones: Record<string, number> = {};
+    for (const s of pkgs) zones[`package-${s.metric.index ?? '?'}`] = s.value;
+    for (const s of await this.client.query(NODE_RAPL_DRAM_QUERY)) zones[`package-${s.metric.index ?? '?'}/dram`] = s.value;
+    const watts = pkgs.reduce((sum, s) => sum + Math.max(0, s.value), 0);
+    return { watts, zones, detail: `node-exporter RAPL counters via Prometheus ${this.origin}` };
+  }
+
+  private noData(): never {
+    const what = this.requireScaphandre
+      ? 'no scaph_host_power_microwatts series (Scaphandre not scraped)'
+      : 'neither scaph_host_power_microwatts nor node_rapl_package_joules_total series (no power exporter scraped)';
+    throw new SourceError('no-data', `Prometheus at ${this.origin} answers but has ${what}.`);
+  }
+}

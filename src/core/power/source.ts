@@ -1,0 +1,47 @@
+import type { SourceKind } from '../../shared/power';
+
+/** What a source returns for one interval. */
+export interface PowerReading {
+  readonly watts: number;
+  readonly zones: Readonly<Record<string, number>>;
+  readonly detail: string;
+}
+
+/**
+ * One way of knowing host power. Counter-based sources (RAPL, the /proc/stat estimate) need two reads:
+ * their first read primes the counters and returns undefined. A source that cannot work here throws a
+ * SourceError whose message tells the user what is wrong and how to fix it.
+ */
+export interface PowerSource {
+  readonly kind: SourceKind;
+  readonly estimated: boolean;
+  /** Where it reads from, for messages (a folder, a URL). */
+  readonly origin: string;
+  read(): Promise<PowerReading | undefined>;
+}
+
+export type SourceErrorCode = 'missing' | 'permission' | 'unreachable' | 'no-data' | 'invalid';
+
+export class SourceError extends Error {
+  constructor(
+    readonly code: SourceErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SourceError';
+  }
+}
+
+/** Any thrown value as a one-line message. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Monotonic clock in nanoseconds; injected so tests control elapsed time exactly. */
+export type MonoClock = () => bigint;
+export const hrClock: MonoClock = () => process.hrtime.bigint();
+
+/** Seconds between two monotonic readings. */
+export function secondsBetween(from: bigint, to: bigint): number {
+  return Number(to - from) / 1e9;
+}

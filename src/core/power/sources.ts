@@ -1,0 +1,42 @@
+import * as os from 'node:os';
+import type { SourceKind } from '../../shared/power';
+import { FetchFn, PrometheusClient } from '../prometheus/client';
+import { estimateModel, OptiVoltSettings } from '../settings';
+import { EstimateSource } from './estimate';
+import { PrometheusSource } from './prometheusSource';
+import { RaplSource } from './rapl';
+import { hrClock, MonoClock, PowerSource } from './source';
+
+/** Platform pieces injected at the entry point (extension, CLI, tests). */
+export interface Platform {
+  /** /proc root for the estimate; undefined = /proc on Linux, os.cpus() elsewhere. */
+  readonly procRoot?: string;
+  readonly fetch?: FetchFn;
+  readonly mono?: MonoClock;
+  readonly logicalCpus?: number;
+}
+
+/** Builds the source of `kind` from the current settings. */
+export function createSource(kind: SourceKind, settings: OptiVoltSettings, platform: Platform, forAuto: boolean): PowerSource {
+  switch (kind) {
+    case 'prometheus':
+      return new PrometheusSource(new PrometheusClient(settings['prometheus.url'], platform.fetch), forAuto);
+    case 'rapl':
+      return new RaplSource(settings['power.powercapRoot'], platform.mono ?? hrClock);
+    case 'estimate':
+      return new EstimateSource({
+        procRoot: platform.procRoot,
+        model: estimateModel(settings, platform.logicalCpus ?? os.availableParallelism()),
+      });
+  }
+}
+
+/** Settings whose change means the sources must be rebuilt. */
+export const SOURCE_SETTINGS: ReadonlyArray<keyof OptiVoltSettings> = [
+  'prometheus.url',
+  'power.powercapRoot',
+  'estimate.model',
+  'estimate.tdpWatts',
+  'estimate.idleWatts',
+  'estimate.maxWatts',
+];

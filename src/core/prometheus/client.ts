@@ -1,0 +1,89 @@
+// A minimal Prometheus HTTP API client (instant queries), over an injected fetch.
+
+export type FetchFn = (
+  url: string,
+  init?: { signal?: AbortSignal },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+
+export interface VectorSample {
+  readonly metric: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+export class PrometheusError extends Error {
+  constructor(
+    readonly kind: 'unreachable' | 'http' | 'bad_data' | 'unexpected',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PrometheusError';
+  }
+}
+
+interface ApiEnvelope {
+  status?: string;
+  errorType?: string;
+  error?: string;
+  data?: { resultType?: string; result?: unknown };
+}
+
+/** Checks that a user-supplied Prometheus URL is http(s) and returns it without a trailing slash. */
+export function normalizePrometheusUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new PrometheusError('unexpected', `Not a URL: "${url}".`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new PrometheusError('unexpected', `Prometheus URL must be http or https: "${url}".`);
+  }
+  return u.toString().replace(/\/+$/, '');
+}
+
+export class PrometheusClient {
+  readonly baseUrl: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly fetchFn: FetchFn = fetch,
+    private readonly timeoutMs = 3000,
+  ) {
+    this.baseUrl = normalizePrometheusUrl(baseUrl);
+  }
+
+  /** Runs an instant query and returns its vector (a scalar comes back as one sample without labels). */
+  async query(expr: string): Promise<VectorSample[]> {
+    const url = `${this.baseUrl}/api/v1/query?query=${encodeURIComponent(expr)}`;
+    let res: Awaited<ReturnType<FetchFn>>;
+    try {
+      res = await this.fetchFn(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new PrometheusError('unreachable', `Prometheus unreachable at ${this.baseUrl} (${cause}).`);
+    }
+    let body: ApiEnvelope;
+    try {
+      body = (await res.json()) as ApiEnvelope;
+    } catch {
+      throw new PrometheusError('http', `${this.baseUrl} answered HTTP ${res.status} without Prometheus JSON (is it Prometheus?).`);
+    }
+    if (body.status !== 'success') {
+      const kind = body.errorType === 'bad_data' ? 'bad_data' : 'http';
+      throw new PrometheusError(kind, `Prometheus error (${body.errorType ?? res.status}): ${body.error ?? 'no message'}`);
+    }
+    return parseResult(body.data);
+  }
+}
+
+function parseResult(data: ApiEnvelope['data']): VectorSample[] {
+  const result = data?.result;
+  if (data?.resultType === 'scalar' && Array.isArray(result)) return [{ metric: {}, value: Number(result[1]) }];
+  if (data?.resultType !== 'vector' || !Array.isArray(result)) {
+    throw new PrometheusError('unexpected', `Expected an instant vector, got ${data?.resultType ?? 'nothing'}.`);
+  }
+  return (result as Array<{ metric?: Record<string, string>; value?: [number, string] }>).flatMap((r) => {
+    const v = Number(r.value?.[1]);
+    return Number.isFinite(v) ? [{ metric: r.metric ?? {}, value: v }] : [];
+  });
+}

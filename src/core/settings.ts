@@ -1,0 +1,110 @@
+import { SOURCE_MODES, SourceMode } from '../shared/power';
+import { normalizePrometheusUrl } from './prometheus/client';
+import { autoTdpWatts, EstimateModel } from './power/powerModel';
+
+/** The validated `optivolt.*` settings. package.json holds the same defaults and bounds (a unit test keeps them equal). */
+export interface OptiVoltSettings {
+  readonly 'power.source': SourceMode;
+  readonly refreshInterval: number;
+  readonly 'prometheus.url': string;
+  readonly 'power.powercapRoot': string;
+  readonly 'estimate.model': 'teads' | 'linear';
+  readonly 'estimate.tdpWatts': number;
+  readonly 'estimate.idleWatts': number;
+  readonly 'estimate.maxWatts': number;
+  readonly costPerKWh: number;
+  readonly currency: string;
+  readonly carbonIntensity: number;
+  readonly 'statusBar.enabled': boolean;
+}
+
+export const DEFAULT_SETTINGS: OptiVoltSettings = {
+  'power.source': 'auto',
+  refreshInterval: 2000,
+  'prometheus.url': 'http://127.0.0.1:9090',
+  'power.powercapRoot': '/sys/class/powercap',
+  'estimate.model': 'teads',
+  'estimate.tdpWatts': 0,
+  'estimate.idleWatts': 10,
+  'estimate.maxWatts': 65,
+  costPerKWh: 0.15,
+  currency: 'EUR',
+  carbonIntensity: 475,
+  'statusBar.enabled': true,
+};
+
+type Check = (v: unknown) => string | undefined; // undefined = valid, else why not
+
+const num =
+  (min: number, max = Infinity, integer = false): Check =>
+  (v) =>
+    typeof v !== 'number' || !Number.isFinite(v)
+      ? 'must be a number'
+      : integer && !Number.isInteger(v)
+        ? 'must be a whole number'
+        : v < min || v > max
+          ? `must be between ${min} and ${max}`
+          : undefined;
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
+const nonEmpty: Check = (v) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'must be a non-empty string');
+const url: Check = (v) => {
+  if (typeof v !== 'string') return 'must be a URL';
+  try {
+    normalizePrometheusUrl(v);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+};
+
+const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
+  'power.source': oneOf(SOURCE_MODES),
+  refreshInterval: num(500, 60000, true),
+  'prometheus.url': url,
+  'power.powercapRoot': nonEmpty,
+  'estimate.model': oneOf(['teads', 'linear']),
+  'estimate.tdpWatts': num(0, 2000),
+  'estimate.idleWatts': num(0, 2000),
+  'estimate.maxWatts': num(0, 5000),
+  costPerKWh: num(0),
+  currency: (v) => (typeof v === 'string' && /^[A-Z]{3}$/.test(v) ? undefined : 'must be a 3-letter ISO 4217 code such as EUR'),
+  carbonIntensity: num(0, 2000),
+  'statusBar.enabled': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
+};
+
+export interface SettingsResult {
+  readonly settings: OptiVoltSettings;
+  /** One message per invalid value, each naming the setting and the default used instead. */
+  readonly problems: string[];
+}
+
+/** Reads every setting through `get` (undefined = not set), keeping valid values and defaulting the rest. */
+export function readSettings(get: (key: keyof OptiVoltSettings) => unknown): SettingsResult {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof OptiVoltSettings>) {
+    const value = get(key);
+    const why = value === undefined ? undefined : CHECKS[key](value);
+    if (why) problems.push(`optivolt.${key} ${why} (got ${JSON.stringify(value)}); using ${JSON.stringify(DEFAULT_SETTINGS[key])}.`);
+    out[key] = value === undefined || why ? DEFAULT_SETTINGS[key] : value;
+  }
+  const s = out as unknown as OptiVoltSettings;
+  if (s['estimate.maxWatts'] < s['estimate.idleWatts']) {
+    problems.push(
+      `optivolt.estimate.maxWatts (${s['estimate.maxWatts']}) is below idleWatts (${s['estimate.idleWatts']}); using idleWatts for both.`,
+    );
+    out['estimate.maxWatts'] = s['estimate.idleWatts'];
+  }
+  return { settings: s, problems };
+}
+
+/** The estimate's power model from the settings; `logicalCpus` sizes the automatic TDP. */
+export function estimateModel(s: OptiVoltSettings, logicalCpus: number): EstimateModel {
+  if (s['estimate.model'] === 'linear') {
+    return { kind: 'linear', idleWatts: s['estimate.idleWatts'], maxWatts: s['estimate.maxWatts'] };
+  }
+  return { kind: 'teads', tdpWatts: s['estimate.tdpWatts'] > 0 ? s['estimate.tdpWatts'] : autoTdpWatts(logicalCpus) };
+}
