@@ -12,6 +12,9 @@ export interface OptiVoltApi {
   status(): PowerStatus;
   statusBarText(): string;
   settings(): OptiVoltSettings;
+  /** Whether the status bar item is shown and the sampler runs. */
+  statusBarVisible(): boolean;
+  samplerRunning(): boolean;
   /** Samples once now (instead of waiting for the timer). */
   sampleNow(): Promise<void>;
 }
@@ -31,8 +34,9 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     }
   };
 
-  let { settings, problems } = loadSettings();
-  reportProblems(problems);
+  const initial = loadSettings();
+  let settings = initial.settings;
+  reportProblems(initial.problems);
 
   const bar = new PowerStatusBar();
   const monitor = new PowerMonitor({
@@ -98,6 +102,8 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     status: () => monitor.snapshot,
     statusBarText: () => bar.text,
     settings: () => settings,
+    statusBarVisible: () => bar.visible,
+    samplerRunning: () => monitor.running,
     sampleNow: () => monitor.tick(),
   };
 }

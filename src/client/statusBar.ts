@@ -32,7 +32,14 @@ export class PowerStatusBar implements vscode.Disposable {
     this.item.backgroundColor = v.tone === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   }
 
+  private shown = false;
+
+  get visible(): boolean {
+    return this.shown;
+  }
+
   setVisible(visible: boolean): void {
+    this.shown = visible;
     if (visible) this.item.show();
     else this.item.hide();
   }

@@ -18,7 +18,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     log "apt-get install ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
+    mkdir -p "$CACHE"
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need_apt[@]}"; } >>"$CACHE/apt.log" 2>&1 \
+      || { log "apt-get failed, see $CACHE/apt.log"; exit 1; }
   else
     log "missing Debian packages: ${need_apt[*]} (run as root or install them: apt-get install ${need_apt[*]})"; exit 1
   fi

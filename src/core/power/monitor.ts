@@ -127,13 +127,13 @@ export class PowerMonitor {
   }
 
   private async onSourceFailure(src: PowerSource, err: unknown): Promise<void> {
-    const msg = errorMessage(err);
+    const msg = labelled(src.kind, err);
     if (this.options.mode === 'auto') {
-      this.log('warn', `${SOURCE_LABEL[src.kind]} stopped working: ${msg} Looking for another source.`);
+      this.log('warn', `${msg} Looking for another source.`);
       this.current = undefined;
       return this.select();
     }
-    this.log('warn', `${SOURCE_LABEL[src.kind]}: ${msg}`);
+    this.log('warn', msg);
     this.publish({ ...this.status, state: this.status.last ? 'stale' : 'error', source: src.kind, reason: msg });
   }
 
@@ -148,7 +148,7 @@ export class PowerMonitor {
       try {
         reading = await src.read();
       } catch (err) {
-        failures.push(`${SOURCE_LABEL[kind]}: ${errorMessage(err)}`);
+        failures.push(labelled(kind, err));
         this.warnOnce(kind, err);
         continue;
       }
@@ -223,6 +223,12 @@ export class PowerMonitor {
     this.status = s;
     for (const l of this.listeners) l(s);
   }
+}
+
+/** An error message that names its source once: "RAPL: No powercap tree…", "Prometheus unreachable at …". */
+function labelled(kind: SourceKind, err: unknown): string {
+  const msg = errorMessage(err);
+  return msg.startsWith(SOURCE_LABEL[kind]) ? msg : `${SOURCE_LABEL[kind]}: ${msg}`;
 }
 
 function describe(src: PowerSource): string {

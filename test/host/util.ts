@@ -1,0 +1,26 @@
+import * as vscode from 'vscode';
+import type { OptiVoltApi } from '../../src/client/extension';
+
+export const EXTENSION_ID = 'optivolt.optivolt';
+
+export async function api(): Promise<OptiVoltApi> {
+  const ext = vscode.extensions.getExtension<OptiVoltApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`${EXTENSION_ID} is not installed in this extension host`);
+  return ext.isActive ? ext.exports : await ext.activate();
+}
+
+/** Polls `probe` until it returns a truthy value or the deadline passes (then throws with `what`). */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Sets optivolt.<key> in user settings (undefined removes it). */
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('optivolt').update(key, value, vscode.ConfigurationTarget.Global);
+}

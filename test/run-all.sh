@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The one test command (npm test, .ci/run): installs what is missing, then lint, type-check, build, the unit
+# tier and the host tier. Every tier appends its counts to one results file; the last line sums them:
+# "N passed, N failed". Exits non-zero when anything failed.
+set -u
+cd "$(dirname "$0")/.."
+RESULTS=$(mktemp /tmp/optivolt-results-XXXXXX)
+export OPTIVOLT_RESULTS="$RESULTS"
+trap 'rm -f "$RESULTS"' EXIT
+
+# A step that is one check: counted as one pass or one failure.
+check() {
+  local name=$1; shift
+  echo "== $name"
+  if "$@"; then
+    echo "{\"tier\":\"$name\",\"passed\":1,\"failed\":0}" >> "$RESULTS"
+  else
+    echo "!! $name failed"
+    echo "{\"tier\":\"$name\",\"passed\":0,\"failed\":1}" >> "$RESULTS"
+  fi
+}
+
+check install bash scripts/bootstrap.sh
+check lint node_modules/.bin/eslint --max-warnings 0 .
+check typecheck node_modules/.bin/tsc -p tsconfig.json
+echo "== unit"
+node test/harness/runUnit.js
+echo "== host (VS Code extension host via code-server)"
+node test/harness/runHost.js
+
+node -e '
+const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+let p = 0, f = 0;
+console.log("");
+for (const r of lines) { p += r.passed; f += r.failed; console.log(`  ${r.tier.padEnd(10)} ${r.passed} passed, ${r.failed} failed`); }
+console.log(`${p} passed, ${f} failed`);
+process.exit(f > 0 || p === 0 ? 1 : 0);
+' "$RESULTS"
