@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (npm test, .ci/run): installs what is missing, then lint, type-check, build, the unit
-# tier and the host tier. Every tier appends its counts to one results file; the last line sums them:
+# tier, the stack tier (real Prometheus) and the host tier. Every tier appends its counts to one results file; the last line sums them:
 # "N passed, N failed". Exits non-zero when anything failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -24,7 +24,9 @@ check install bash scripts/bootstrap.sh
 check lint node_modules/.bin/eslint --max-warnings 0 .
 check typecheck node_modules/.bin/tsc -p tsconfig.json
 echo "== unit"
-node test/harness/runUnit.js
+node test/harness/runTier.js unit
+echo "== stack (real Prometheus)"
+node test/harness/runTier.js stack
 echo "== host (VS Code extension host via code-server)"
 node test/harness/runHost.js
 

@@ -1,6 +1,6 @@
 // Runs mocha over a list of files and resolves { passed, failed, pending }. Used by the unit tier (plain Node)
 // and by the host tier's entry inside the extension host, so both count tests the same way.
-const Mocha = require('mocha');
+const { Mocha } = require('mocha');
 
 /** @param {string[]} files @param {Partial<Mocha.MochaOptions>} [options] */
 function runMocha(files, options = {}) {

@@ -201,16 +201,17 @@ export class PowerMonitor {
 
   private accept(src: PowerSource, r: PowerReading, reason: string): void {
     const at = this.mono();
+    const watts = safeWatts(r.watts);
     let energy = this.status.energyJoules;
     // Integrate over the time since the previous sample, unless there was a gap (stale source, suspend).
     if (this.lastSampleAt !== undefined) {
       const dt = secondsBetween(this.lastSampleAt, at);
-      if (dt > 0 && dt <= (5 * this.options.intervalMs) / 1000) energy += r.watts * dt;
+      if (dt > 0 && dt <= (5 * this.options.intervalMs) / 1000) energy += watts * dt;
     }
     this.lastSampleAt = at;
     const sample: PowerSample = {
       time: this.now(),
-      watts: safeWatts(r.watts),
+      watts,
       source: src.kind,
       estimated: src.estimated,
       zones: Object.fromEntries(Object.entries(r.zones).map(([k, v]) => [k, safeWatts(v)])),

@@ -4,9 +4,13 @@ import { PowerReading, PowerSource, SourceError } from './source';
 /** Scaphandre's host power, in Watts. */
 export const SCAPH_HOST_QUERY = 'sum(scaph_host_power_microwatts) / 1e6';
 export const SCAPH_SOCKET_QUERY = 'sum by (socket_id) (scaph_socket_power_microwatts) / 1e6';
-/** node-exporter's RAPL counters as Watts; a 1m window spans several scrapes at the stack's 10 s interval. */
-export const NODE_RAPL_QUERY = 'sum by (index) (rate(node_rapl_package_joules_total[1m]))';
-export const NODE_RAPL_DRAM_QUERY = 'sum by (index) (rate(node_rapl_dram_joules_total[1m]))';
+/**
+ * node-exporter's RAPL counters as Watts over the last two scrapes. irate, not rate: for a live figure the
+ * latest interval is what matters, and rate() divides by the whole window, so for the first minute after the
+ * stack starts it reports a fraction of the real power (seen against a real Prometheus in test/stack).
+ */
+export const NODE_RAPL_QUERY = 'sum by (index) (irate(node_rapl_package_joules_total[1m]))';
+export const NODE_RAPL_DRAM_QUERY = 'sum by (index) (irate(node_rapl_dram_joules_total[1m]))';
 
 /**
  * Host power from a Prometheus server: Scaphandre's scaph_host_power_microwatts, else the rate of

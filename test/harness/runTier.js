@@ -1,0 +1,39 @@
+// Runs a plain-Node mocha tier over out/test/<tier> (compiled by tsc): `unit`, or `stack` (real Prometheus,
+// provisioned once from Debian's package). Usage: node test/harness/runTier.js unit|stack [grep]
+const { execFileSync } = require('child_process');
+const path = require('path');
+const { runMocha, findFiles, recordResult } = require('./mochaRun');
+
+const root = path.resolve(__dirname, '../..');
+const [tier, grep] = process.argv.slice(2);
+if (!['unit', 'stack'].includes(tier)) {
+  console.error('usage: node test/harness/runTier.js unit|stack [grep]');
+  process.exit(2);
+}
+
+function fail(message) {
+  console.error(`${tier}: ${message}`);
+  recordResult(tier, { passed: 0, failed: 1, pending: 0 });
+  process.exit(1);
+}
+
+if (tier === 'stack' && !process.env.PROMETHEUS_BIN) {
+  try {
+    process.env.PROMETHEUS_BIN = execFileSync('bash', [path.join(__dirname, 'provision-prometheus.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
+  } catch (err) {
+    fail(`cannot provision Prometheus: ${err.message}`);
+  }
+}
+const files = findFiles(path.join(root, 'out/test', tier), '.test.js');
+if (files.length === 0) fail(`no compiled tests in out/test/${tier} (run tsc -p tsconfig.json first)`);
+runMocha(files, { ...(grep ? { grep } : {}), timeout: tier === 'stack' ? 60000 : 10000 }).then(
+  (r) => {
+    recordResult(tier, r);
+    console.log(`${tier}: ${r.passed} passed, ${r.failed} failed${r.pending ? `, ${r.pending} pending` : ''}`);
+    process.exit(r.failed > 0 ? 1 : 0);
+  },
+  (err) => fail(err.stack || String(err)),
+);
