@@ -12,7 +12,7 @@ function items(s: PowerStatus, cost: CostSettings): Item[] {
   const last = s.last;
   out.push({
     label: `$(zap) ${last ? `${last.estimated ? '≈' : ''}${formatWatts(last.watts)}` : '– W'}`,
-    description: `${s.source ? SOURCE_LABEL[s.source] : 'no source'} · ${s.state}${last?.estimated ? ' · estimate, not a measurement' : ''}`,
+    description: `${s.source ? SOURCE_LABEL[s.source] : 'no source'} · ${s.state}${last?.estimated ? ' · not a measurement' : ''}`,
     detail: s.reason,
   });
   if (last) {

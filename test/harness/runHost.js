@@ -97,8 +97,10 @@ async function domChecks(page, commands, checks) {
     await item.click();
     const title = page.locator('.quick-input-widget').filter({ hasText: 'Power Details' });
     await title.waitFor({ state: 'visible', timeout: 10000 });
-    const text = await page.locator('.quick-input-widget').innerText();
-    if (!/Energy/.test(text) || !/CO2/.test(text)) throw new Error(`details lack energy/CO2 rows: ${text}`);
+    const rows = page.locator('.quick-input-widget .monaco-list-row');
+    for (const want of ['Energy', 'CO2', 'Select Power Source']) {
+      await rows.filter({ hasText: want }).first().waitFor({ state: 'visible', timeout: 10000 });
+    }
     await page.screenshot({ path: path.join(outDir, 'power-details.png') });
     await page.keyboard.press('Escape');
   });
