@@ -9,6 +9,7 @@ const watch = process.argv.includes('--watch');
 const entries = [
   { in: 'src/client/extension.ts', out: 'dist/extension.js' },
   { in: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
+  { in: 'media/powerView.ts', out: 'dist/media/powerView.js', platform: 'browser' },
 ];
 
 const options = entries.map((e) => ({
@@ -18,7 +19,8 @@ const options = entries.map((e) => ({
   platform: e.platform ?? 'node',
   format: e.platform === 'browser' ? 'iife' : 'cjs',
   target: e.platform === 'browser' ? 'es2022' : 'node20',
-  external: ['vscode'],
+  // ssh2 (under dockerode) loads optional native helpers inside try/catch: leave them out of the bundle.
+  external: ['vscode', 'cpu-features', '*.node'],
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',

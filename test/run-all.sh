@@ -23,6 +23,7 @@ check() {
 check install bash scripts/bootstrap.sh
 check lint node_modules/.bin/eslint --max-warnings 0 .
 check typecheck node_modules/.bin/tsc -p tsconfig.json
+check typecheck-webview node_modules/.bin/tsc -p media/tsconfig.json
 echo "== unit"
 node test/harness/runTier.js unit
 echo "== stack (real Prometheus)"

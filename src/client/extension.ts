@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import type { PowerStatus } from '../shared/power';
+import type { AttributionSnapshot } from '../shared/protocol';
+import { HostHistory } from '../core/attribution/history';
 import { PowerMonitor } from '../core/power/monitor';
 import { createSource, SOURCE_SETTINGS } from '../core/power/sources';
 import type { OptiVoltSettings } from '../core/settings';
 import { selectPowerSource, showPowerDetails } from './details';
+import { PowerViewController } from './powerView';
 import { changedKeys, loadSettings } from './settings';
 import { PowerStatusBar } from './statusBar';
 
@@ -15,6 +18,8 @@ export interface OptiVoltApi {
   /** Whether the status bar item is shown and the sampler runs. */
   statusBarVisible(): boolean;
   samplerRunning(): boolean;
+  /** The power view, when open: its latest attribution and how many messages it posted. */
+  powerView(): { open: boolean; snapshot?: AttributionSnapshot; posted: number };
   /** Samples once now (instead of waiting for the timer). */
   sampleNow(): Promise<void>;
 }
@@ -48,17 +53,27 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
       if (code === 'permission') warnUser(message);
     },
   });
-  const statusSub = monitor.onStatus((s) => bar.render(s, settings));
+  const history = new HostHistory();
+  const statusSub = monitor.onStatus((s) => {
+    bar.render(s, settings);
+    if (s.state === 'live' && s.last) history.push({ t: s.last.time, watts: s.last.watts, zones: s.last.zones });
+  });
   bar.render(monitor.snapshot, settings);
 
-  // The monitor runs while the status bar is shown; nothing samples when the user turned it off.
+  // The monitor runs while the status bar is shown or a view needs it; nothing samples otherwise.
+  const demand = new Set<string>();
   const applyVisibility = (): void => {
-    const on = settings['statusBar.enabled'];
-    bar.setVisible(on);
-    if (on) monitor.start();
+    bar.setVisible(settings['statusBar.enabled']);
+    if (settings['statusBar.enabled'] || demand.size > 0) monitor.start();
     else monitor.stop();
   };
+  const demandMonitor = (who: string, on: boolean): void => {
+    if (on) demand.add(who);
+    else demand.delete(who);
+    applyVisibility();
+  };
   applyVisibility();
+  const powerView = new PowerViewController({ extensionUri: context.extensionUri, monitor, history, settings: () => settings, log, demandMonitor });
   log.info(`OptiVolt activated (power source setting: ${settings['power.source']}, every ${settings.refreshInterval} ms).`);
 
   const onConfig = vscode.workspace.onDidChangeConfiguration((e) => {
@@ -75,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
       sourcesChanged: SOURCE_SETTINGS.some((k) => changed.has(k)),
     });
     if (changed.has('statusBar.enabled')) applyVisibility();
+    if (changed.has('attribution.model')) powerView.current?.setModel(settings['attribution.model']);
     bar.render(monitor.snapshot, settings);
   });
 
@@ -84,14 +100,15 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     statusSub,
     onConfig,
     { dispose: () => monitor.stop() },
+    powerView,
+    vscode.commands.registerCommand('optivolt.showPower', () => powerView.show()),
     vscode.commands.registerCommand('optivolt.showPowerDetails', async () => {
       // With the status bar off the monitor is idle: run it while the details are open.
-      const wasRunning = monitor.running;
-      monitor.start();
+      demandMonitor('details', true);
       try {
         await showPowerDetails(() => monitor.snapshot, (fn) => monitor.onStatus(fn), () => settings);
       } finally {
-        if (!wasRunning && !settings['statusBar.enabled']) monitor.stop();
+        demandMonitor('details', false);
       }
     }),
     vscode.commands.registerCommand('optivolt.selectPowerSource', () => selectPowerSource(settings['power.source'])),
@@ -104,6 +121,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     settings: () => settings,
     statusBarVisible: () => bar.visible,
     samplerRunning: () => monitor.running,
+    powerView: () => ({ open: powerView.isOpen, snapshot: powerView.current?.snapshot, posted: powerView.current?.posted ?? 0 }),
     sampleNow: () => monitor.tick(),
   };
 }

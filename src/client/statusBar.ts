@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { PowerStatus } from '../shared/power';
 import { CostSettings, statusView } from '../core/power/statusView';
 
-const TRUSTED_COMMANDS = ['optivolt.showPowerDetails', 'optivolt.selectPowerSource', 'optivolt.showLog'];
+const TRUSTED_COMMANDS = ['optivolt.showPower', 'optivolt.showPowerDetails', 'optivolt.selectPowerSource', 'optivolt.showLog'];
 
 /** The status bar item: a pure rendering of the monitor's status object. */
 export class PowerStatusBar implements vscode.Disposable {
@@ -12,7 +12,7 @@ export class PowerStatusBar implements vscode.Disposable {
   constructor() {
     this.item = vscode.window.createStatusBarItem('optivolt.power', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'OptiVolt Power';
-    this.item.command = 'optivolt.showPowerDetails';
+    this.item.command = 'optivolt.showPower';
     this.sinceLabel = `the window opened (${new Date().toLocaleTimeString()})`;
   }
 

@@ -16,6 +16,7 @@ export interface OptiVoltSettings {
   readonly currency: string;
   readonly carbonIntensity: number;
   readonly 'statusBar.enabled': boolean;
+  readonly 'attribution.model': 'share-all' | 'active-only';
 }
 
 export const DEFAULT_SETTINGS: OptiVoltSettings = {
@@ -31,6 +32,7 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   currency: 'EUR',
   carbonIntensity: 475,
   'statusBar.enabled': true,
+  'attribution.model': 'share-all',
 };
 
 type Check = (v: unknown) => string | undefined; // undefined = valid, else why not
@@ -73,6 +75,7 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   currency: (v) => (typeof v === 'string' && /^[A-Z]{3}$/.test(v) ? undefined : 'must be a 3-letter ISO 4217 code such as EUR'),
   carbonIntensity: num(0, 2000),
   'statusBar.enabled': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
+  'attribution.model': oneOf(['share-all', 'active-only']),
 };
 
 export interface SettingsResult {

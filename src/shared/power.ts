@@ -19,6 +19,8 @@ export interface PowerSample {
   readonly estimated: boolean;
   /** Per-zone Watts (e.g. package-0, package-0/dram, psys, cpu). Informative: not all zones add up to `watts`. */
   readonly zones: Readonly<Record<string, number>>;
+  /** Host power at 0% CPU when the source knows it (the estimate's model); used as the idle level. */
+  readonly idleWatts?: number;
   /** One line saying how the figure was obtained (e.g. "sum of 2 RAPL packages", "Teads curve, TDP 20 W, CPU 12%"). */
   readonly detail: string;
 }

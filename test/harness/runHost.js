@@ -93,10 +93,20 @@ async function domChecks(page, commands, checks) {
     await page.keyboard.press('Escape');
     if (missing.length) throw new Error(`missing from the palette: ${missing.map((c) => c.title).join(', ')}; saw: ${flat}`);
   });
-  await checks.check('clicking the status bar item opens the power details', async () => {
+  await checks.check('clicking the status bar item opens the power view', async () => {
     await item.click();
-    const title = page.locator('.quick-input-widget').filter({ hasText: 'Power Details' });
-    await title.waitFor({ state: 'visible', timeout: 10000 });
+    await page.locator('.tab').filter({ hasText: 'OptiVolt Power' }).first().waitFor({ state: 'visible', timeout: 10000 });
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('#chart').first().waitFor({ state: 'attached', timeout: 20000 });
+  });
+  await checks.check('the details quick pick lists energy, CO2 and actions', async () => {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10000 });
+    await input.fill('>OptiVolt: Show Power Details');
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget').filter({ hasText: 'Power Details' }).waitFor({ state: 'visible', timeout: 10000 });
     const rows = page.locator('.quick-input-widget .monaco-list-row');
     for (const want of ['Energy', 'CO2', 'Select Power Source']) {
       await rows.filter({ hasText: want }).first().waitFor({ state: 'visible', timeout: 10000 });
@@ -104,6 +114,28 @@ async function domChecks(page, commands, checks) {
     await page.screenshot({ path: path.join(outDir, 'power-details.png') });
     await page.keyboard.press('Escape');
   });
+}
+
+/** The power view's webview: chart canvas and process rows, inside the webview's nested iframes. */
+async function powerViewChecks(page, checks) {
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await checks.check('power view shows a live chart (uPlot canvas)', async () => {
+    await frame.locator('#chart canvas').first().waitFor({ state: 'visible', timeout: 30000 });
+  });
+  await checks.check('power view shows a process table with rows', async () => {
+    const rows = frame.locator('#processes tbody tr');
+    await rows.first().waitFor({ state: 'visible', timeout: 30000 });
+    const n = await rows.count();
+    const first = await rows.first().innerText();
+    if (n < 1 || !/\d/.test(first)) throw new Error(`${n} rows, first: ${first}`);
+    console.log(`    power view: ${n} process rows; first: ${first.replace(/\s+/g, ' ')}`);
+  });
+  await checks.check('power view sorts by a clicked column header', async () => {
+    const th = frame.locator('#processes thead th').filter({ hasText: /^PID/ }).first();
+    await th.click();
+    await frame.locator('#processes thead th[aria-sort]').first().waitFor({ timeout: 5000 });
+  });
+  await page.screenshot({ path: path.join(outDir, 'power-view.png') });
 }
 
 async function main() {
@@ -193,19 +225,26 @@ async function main() {
     await page.exposeFunction('codeAutomationExit', (code) => done({ code }));
     page.on('pageerror', (e) => console.log('[pageerror]', e.message));
     await page.goto(url);
-    // The host suite asks for the DOM checks (writing dom-request) while the extension host is up and idle,
-    // and waits for dom-done: the checks then see the real status bar of a running extension.
+    // The host suite asks for each set of DOM checks (writing dom-request-<set>) at the moment the workbench
+    // shows what the set checks, and waits for dom-done-<set>: the checks see the real, running extension.
+    const sets = { statusbar: () => domChecks(page, commands, checks), powerview: () => powerViewChecks(page, checks) };
+    const pending = new Set(Object.keys(sets));
     let finished = false;
     const domLoop = (async () => {
-      while (!finished && !fs.existsSync(path.join(work, 'dom-request'))) await new Promise((r) => setTimeout(r, 200));
-      if (finished) return;
-      await domChecks(page, commands, checks);
-      fs.writeFileSync(path.join(work, 'dom-done'), JSON.stringify(checks.results));
+      while (!finished && pending.size) {
+        for (const name of [...pending]) {
+          if (!fs.existsSync(path.join(work, `dom-request-${name}`))) continue;
+          pending.delete(name);
+          await sets[name]();
+          fs.writeFileSync(path.join(work, `dom-done-${name}`), 'done');
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
     })();
     const res = await Promise.race([exited, new Promise((r) => setTimeout(() => r({ code: 'TIMEOUT' }), timeoutMs))]);
     finished = true;
     await domLoop;
-    if (checks.results.length === 0) checks.results.push({ name: 'host suite requested the DOM checks', ok: false, err: 'no dom-request' });
+    for (const name of pending) checks.results.push({ name: `host suite requested the ${name} DOM checks`, ok: false, err: `no dom-request-${name}` });
     if (res.code === 'TIMEOUT') console.log(`host: extension tests did not finish within ${timeoutMs} ms`);
     if (fs.existsSync(resultsFile)) mocha = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
     else mocha = { passed: 0, failed: 1, pending: 0 };

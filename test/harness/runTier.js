@@ -1,5 +1,5 @@
-// Runs a plain-Node mocha tier over out/test/<tier> (compiled by tsc): `unit`, or `stack` (real Prometheus,
-// provisioned once from Debian's package). Usage: node test/harness/runTier.js unit|stack [grep]
+// Runs a plain-Node mocha tier over out/test/<tier> (compiled by tsc): `unit`, or `stack` (a real Prometheus
+// and a real Docker engine, both provisioned once from Debian's packages). Usage: node test/harness/runTier.js unit|stack [grep]
 const { execFileSync } = require('child_process');
 const path = require('path');
 const { runMocha, findFiles, recordResult } = require('./mochaRun');
@@ -27,13 +27,32 @@ if (tier === 'stack' && !process.env.PROMETHEUS_BIN) {
     fail(`cannot provision Prometheus: ${err.message}`);
   }
 }
+// A real Docker engine for the container tests: started here if none runs, and stopped again afterwards.
+let startedDockerd;
+if (tier === 'stack') {
+  try {
+    const out = execFileSync('bash', [path.join(__dirname, 'provision-docker.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    if (out.startsWith('started ')) startedDockerd = out.split(' ')[1];
+    process.env.OPTIVOLT_DOCKER = '1';
+  } catch (err) {
+    fail(`cannot provision the Docker engine: ${err.message}`);
+  }
+}
+const stopDocker = () => {
+  if (startedDockerd) execFileSync('bash', [path.join(__dirname, 'provision-docker.sh'), 'stop', startedDockerd], { stdio: 'inherit' });
+};
+
 const files = findFiles(path.join(root, 'out/test', tier), '.test.js');
 if (files.length === 0) fail(`no compiled tests in out/test/${tier} (run tsc -p tsconfig.json first)`);
 runMocha(files, { ...(grep ? { grep } : {}), timeout: tier === 'stack' ? 60000 : 10000 }).then(
   (r) => {
+    stopDocker();
     recordResult(tier, r);
     console.log(`${tier}: ${r.passed} passed, ${r.failed} failed${r.pending ? `, ${r.pending} pending` : ''}`);
     process.exit(r.failed > 0 ? 1 : 0);
   },
-  (err) => fail(err.stack || String(err)),
+  (err) => {
+    stopDocker();
+    fail(err.stack || String(err));
+  },
 );

@@ -1,11 +1,10 @@
 // Inside a real extension host: activation, commands, the status bar's Watts, live settings.
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PowercapTree } from '../fixtures/powercapTree';
-import { api, EXTENSION_ID, setSetting, waitFor } from './util';
+import { api, EXTENSION_ID, runnerChecks, setSetting, waitFor } from './util';
 
 const WATTS = /^\$\(zap\) (≈)?(\d+\.\d) W$/;
 
@@ -47,8 +46,8 @@ describe('OptiVolt in a real extension host', () => {
     this.timeout(180000);
     const dir = process.env.OPTIVOLT_HOST_DOM_DIR;
     if (!dir) return this.skip(); // desktop VS Code via .vscode-test.mjs: no runner watching the DOM
-    fs.writeFileSync(path.join(dir, 'dom-request'), String(Date.now()));
-    await waitFor('the runner to finish its DOM checks', () => fs.existsSync(path.join(dir, 'dom-done')), 150000, 250);
+    await runnerChecks(dir, 'statusbar');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors'); // the click opened the power view
   });
 
   it('applies a new refresh interval without reload', async () => {

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OptiVoltApi } from '../../src/client/extension';
 
@@ -23,4 +25,10 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 /** Sets optivolt.<key> in user settings (undefined removes it). */
 export async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('optivolt').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** Asks the harness's runner to check the workbench DOM now (set = statusbar | powerview) and waits for it. */
+export async function runnerChecks(dir: string, set: string): Promise<void> {
+  fs.writeFileSync(path.join(dir, `dom-request-${set}`), String(Date.now()));
+  await waitFor(`the runner's ${set} DOM checks`, () => fs.existsSync(path.join(dir, `dom-done-${set}`)), 150000, 250);
 }

@@ -56,3 +56,42 @@ export function nodeRaplBody(startedAt: number): () => string {
     ].join('\n');
   };
 }
+
+/** Scaphandre --containers stand-in: per-process power with pid/exe/cmdline (and container) labels. */
+export function scaphProcessBody(): string {
+  return [
+    '# HELP scaph_process_power_consumption_microwatts Power consumption due to the process, in microwatts',
+    '# TYPE scaph_process_power_consumption_microwatts gauge',
+    'scaph_process_power_consumption_microwatts{pid="101",exe="/usr/bin/node",cmdline="node server.js"} 9000000',
+    'scaph_process_power_consumption_microwatts{pid="102",exe="/usr/bin/python3",cmdline="python3 train.py",container_id="abcdef0123456789"} 6000000',
+    'scaph_process_power_consumption_microwatts{pid="103",exe="/usr/bin/node",cmdline="node worker.js"} 3000000',
+    '# HELP scaph_process_cpu_usage_percentage CPU time consumed by the process, as a percentage of the capacity of all the CPU cores',
+    '# TYPE scaph_process_cpu_usage_percentage gauge',
+    'scaph_process_cpu_usage_percentage{pid="101",exe="/usr/bin/node",cmdline="node server.js"} 30',
+    'scaph_process_cpu_usage_percentage{pid="102",exe="/usr/bin/python3",cmdline="python3 train.py"} 20',
+    '# HELP scaph_host_power_microwatts Power measurement on the whole host, in microwatts',
+    '# TYPE scaph_host_power_microwatts gauge',
+    'scaph_host_power_microwatts{value_source="powercap_rapl_pkg"} 30000000',
+    '',
+  ].join('\n');
+}
+
+/** cAdvisor + node-exporter CPU stand-in: container "web" uses 0.5 core, "db" 0.25, the host 1.5 cores busy of 2. */
+export function cadvisorBody(startedAt: number): () => string {
+  return () => {
+    const s = (Date.now() - startedAt) / 1000;
+    return [
+      '# HELP container_cpu_usage_seconds_total Cumulative cpu time consumed in seconds.',
+      '# TYPE container_cpu_usage_seconds_total counter',
+      `container_cpu_usage_seconds_total{cpu="total",id="/docker/1111111111112222222222223333333333334444444444445555555555556666",image="nginx:1.27",name="web"} ${(10 + 0.5 * s).toFixed(3)}`,
+      `container_cpu_usage_seconds_total{cpu="total",id="/docker/7777777777778888888888889999999999990000000000001111111111112222",image="postgres:16",name="db"} ${(5 + 0.25 * s).toFixed(3)}`,
+      '# HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.',
+      '# TYPE node_cpu_seconds_total counter',
+      `node_cpu_seconds_total{cpu="0",mode="idle"} ${(100 + 0.25 * s).toFixed(3)}`,
+      `node_cpu_seconds_total{cpu="0",mode="user"} ${(100 + 0.75 * s).toFixed(3)}`,
+      `node_cpu_seconds_total{cpu="1",mode="idle"} ${(100 + 0.25 * s).toFixed(3)}`,
+      `node_cpu_seconds_total{cpu="1",mode="user"} ${(100 + 0.75 * s).toFixed(3)}`,
+      '',
+    ].join('\n');
+  };
+}

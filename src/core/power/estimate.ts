@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeModel, EstimateModel, modelWatts } from './powerModel';
+import { describeModel, EstimateModel, idleWatts, modelWatts } from './powerModel';
 import { PowerReading, PowerSource, SourceError } from './source';
 
 /** Cumulative CPU time, busy and idle, in any unit (jiffies from /proc/stat, ms from os.cpus()). */
@@ -90,6 +90,7 @@ export class EstimateSource implements PowerSource {
     return {
       watts,
       zones: { cpu: watts },
+      idleWatts: idleWatts(this.options.model),
       detail: `estimate: ${describeModel(this.options.model)}, CPU ${(util * 100).toFixed(0)}%`,
     };
   }

@@ -216,6 +216,7 @@ export class PowerMonitor {
       estimated: src.estimated,
       zones: Object.fromEntries(Object.entries(r.zones).map(([k, v]) => [k, safeWatts(v)])),
       detail: r.detail,
+      ...(r.idleWatts !== undefined ? { idleWatts: r.idleWatts } : {}),
     };
     this.publish({ ...this.status, state: 'live', mode: this.options.mode, source: src.kind, reason, last: sample, energyJoules: energy });
   }

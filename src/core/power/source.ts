@@ -5,6 +5,8 @@ export interface PowerReading {
   readonly watts: number;
   readonly zones: Readonly<Record<string, number>>;
   readonly detail: string;
+  /** Host power at 0% CPU, when the source knows it. */
+  readonly idleWatts?: number;
 }
 
 /**

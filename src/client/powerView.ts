@@ -1,0 +1,243 @@
+import * as vscode from 'vscode';
+import type { PowerStatus } from '../shared/power';
+import { AttributionSnapshot, DEFAULT_PREFS, FromWebview, parseFromWebview, ToWebview, ViewPrefs } from '../shared/protocol';
+import type { HostHistory } from '../core/attribution/history';
+import { ProcessSampler } from '../core/attribution/processSampler';
+import { PrometheusRows } from '../core/attribution/prometheusRows';
+import { PrometheusClient } from '../core/prometheus/client';
+import { ContainerDirectory, DockerApi } from '../core/containers/containerDirectory';
+import type { PowerMonitor } from '../core/power/monitor';
+import type { OptiVoltSettings } from '../core/settings';
+
+export const POWER_VIEW_TYPE = 'optivolt.powerView';
+
+/** What the power view needs from the extension. */
+export interface PowerViewHost {
+  readonly extensionUri: vscode.Uri;
+  readonly monitor: PowerMonitor;
+  readonly history: HostHistory;
+  settings(): OptiVoltSettings;
+  log: vscode.LogOutputChannel;
+  /** Keeps the monitor running while the view is open, whatever the status bar setting. */
+  demandMonitor(who: string, on: boolean): void;
+}
+
+/** "OptiVolt: Show Power": one panel at a time, restored after a reload by the serializer. */
+export class PowerViewController implements vscode.Disposable {
+  private session: PowerViewSession | undefined;
+  private readonly serializer: vscode.Disposable;
+
+  constructor(private readonly host: PowerViewHost) {
+    this.serializer = vscode.window.registerWebviewPanelSerializer(POWER_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => this.adopt(panel, prefsFrom(state)),
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.session !== undefined;
+  }
+
+  show(): void {
+    if (this.session) {
+      this.session.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(POWER_VIEW_TYPE, 'OptiVolt Power', vscode.ViewColumn.Active, webviewOptions(this.host.extensionUri));
+    this.adopt(panel, DEFAULT_PREFS);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, prefs: ViewPrefs): void {
+    this.session?.panel.dispose();
+    panel.webview.options = webviewOptions(this.host.extensionUri);
+    panel.iconPath = new vscode.ThemeIcon('pulse');
+    this.session = new PowerViewSession(panel, this.host, prefs, () => (this.session = undefined));
+  }
+
+  /** Posts to the open view (tests use it through the API to check the protocol round trip). */
+  get current(): PowerViewSession | undefined {
+    return this.session;
+  }
+
+  dispose(): void {
+    this.session?.panel.dispose();
+    this.serializer.dispose();
+  }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'media')] };
+}
+
+function prefsFrom(state: unknown): ViewPrefs {
+  const parsed = parseFromWebview({ type: 'view/setPrefs', prefs: (state as { prefs?: unknown } | undefined)?.prefs ?? {} });
+  return { ...DEFAULT_PREFS, ...(parsed?.type === 'view/setPrefs' ? parsed.prefs : {}) };
+}
+
+/** One open panel: its sampler, its Docker directory, its listeners. Disposing the panel frees them all. */
+export class PowerViewSession {
+  private readonly sampler: ProcessSampler;
+  private directory: ContainerDirectory | undefined;
+  private readonly subs: vscode.Disposable[] = [];
+  private lastSampleTime = 0;
+  private busy = false;
+  private promRows: { url: string; rows: PrometheusRows } | undefined;
+  private lastSnapshot: AttributionSnapshot | undefined;
+  /** Messages posted, for the host tests. */
+  posted = 0;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly host: PowerViewHost,
+    private prefs: ViewPrefs,
+    onDisposed: () => void,
+  ) {
+    const settings = host.settings();
+    this.sampler = new ProcessSampler({ model: settings['attribution.model'], topN: prefs.topN, groupByName: prefs.groupByName });
+    panel.webview.html = html(panel.webview, host.extensionUri);
+    host.demandMonitor('powerView', true);
+    void this.startDocker();
+    this.subs.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      host.monitor.onStatus((s) => this.onStatus(s)),
+      panel.onDidChangeViewState(() => {
+        // Hidden: no /proc scanning. The next interval after showing again starts a fresh baseline.
+        if (!panel.visible) this.sampler.restart();
+      }),
+      panel.onDidDispose(() => {
+        for (const d of this.subs) d.dispose();
+        this.sampler.dispose();
+        this.directory?.dispose();
+        host.demandMonitor('powerView', false);
+        onDisposed();
+      }),
+    );
+  }
+
+  /** Applies a changed attribution model setting. */
+  setModel(model: OptiVoltSettings['attribution.model']): void {
+    this.sampler.setOptions({ model });
+  }
+
+  private async startDocker(): Promise<void> {
+    let docker: DockerApi | undefined;
+    try {
+      const { default: Docker } = await import('dockerode'); // loaded only when the view opens
+      docker = new Docker();
+    } catch (err) {
+      this.host.log.warn(`dockerode unavailable: ${(err as Error).message}`);
+    }
+    this.directory = new ContainerDirectory(docker, (m) => this.host.log.info(m));
+    this.sampler.setDirectory(this.directory);
+    await this.directory.start();
+  }
+
+  private receive(raw: unknown): void {
+    const msg: FromWebview | undefined = parseFromWebview(raw);
+    if (!msg) {
+      this.host.log.warn(`Power view sent an invalid message: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (msg.type) {
+      case 'ready':
+        this.post(this.fullState());
+        return;
+      case 'view/setPrefs':
+        this.prefs = { ...this.prefs, ...msg.prefs };
+        this.sampler.setOptions({ topN: this.prefs.topN, groupByName: this.prefs.groupByName });
+        return;
+      default: {
+        const never: never = msg;
+        return never;
+      }
+    }
+  }
+
+  private fullState(): ToWebview {
+    const s = this.host.settings();
+    return {
+      type: 'state/full',
+      history: this.host.history.all(),
+      ...(this.lastSnapshot ? { snapshot: this.lastSnapshot } : {}),
+      prefs: this.prefs,
+      lastHour: this.host.history.lastHour(s.costPerKWh, s.carbonIntensity),
+      currency: s.currency,
+    };
+  }
+
+  private onStatus(status: PowerStatus): void {
+    const last = status.last;
+    if (!last || status.state !== 'live' || last.time === this.lastSampleTime || !this.panel.visible || this.busy) return;
+    this.lastSampleTime = last.time;
+    this.busy = true;
+    void this.attribute(last)
+      .catch((err: unknown) => this.host.log.error(`Process attribution failed: ${(err as Error).message}`))
+      .finally(() => (this.busy = false));
+  }
+
+  /** Rows from Prometheus when the power comes from there (the stack runs), else from our /proc sampler. */
+  private async attribute(last: NonNullable<PowerStatus['last']>): Promise<void> {
+    const s = this.host.settings();
+    let snapshot: AttributionSnapshot | undefined;
+    if (last.source === 'prometheus') {
+      const url = s['prometheus.url'];
+      if (this.promRows?.url !== url) this.promRows = { url, rows: new PrometheusRows(new PrometheusClient(url)) };
+      snapshot = await this.promRows.rows.sample(last, this.prefs.topN, this.prefs.groupByName, s['attribution.model']);
+    } else {
+      snapshot = this.sampler.sample(last);
+    }
+    if (!snapshot) return;
+    this.lastSnapshot = snapshot;
+    this.host.history.setCpu(last.time, snapshot.hostCpu);
+    if (this.prefs.paused) return;
+    this.post({
+      type: 'power/sample',
+      point: { t: last.time, watts: last.watts, zones: last.zones },
+      snapshot,
+      lastHour: this.host.history.lastHour(s.costPerKWh, s.carbonIntensity),
+    });
+  }
+
+  get snapshot(): AttributionSnapshot | undefined {
+    return this.lastSnapshot;
+  }
+
+  private post(msg: ToWebview): void {
+    this.posted++;
+    void this.panel.webview.postMessage(msg);
+  }
+}
+
+function nonce(): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let n = '';
+  for (let i = 0; i < 32; i++) n += chars.charAt(Math.floor(Math.random() * chars.length));
+  return n;
+}
+
+function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
+  const js = webview.asWebviewUri(vscode.Uri.joinPath(media, 'powerView.js'));
+  const css = webview.asWebviewUri(vscode.Uri.joinPath(media, 'powerView.css'));
+  const n = nonce();
+  const csp = [
+    "default-src 'none'",
+    `img-src ${webview.cspSource} data:`,
+    `style-src ${webview.cspSource} 'unsafe-inline'`,
+    `script-src 'nonce-${n}'`,
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link href="${css}" rel="stylesheet">
+<title>OptiVolt Power</title>
+</head>
+<body>
+<div id="app" role="main"></div>
+<script nonce="${n}" src="${js}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,78 @@
+import type { AttributionModel } from '../../shared/protocol';
+import type { ProcInfo, Scan } from './procScanner';
+
+/** Clock ticks per second of /proc CPU times (USER_HZ): 100 on every mainstream Linux build. */
+export const USER_HZ = 100;
+
+export interface AttributedProcess {
+  readonly proc: ProcInfo;
+  /** CPU ticks used during the interval. */
+  readonly ticks: number;
+  readonly watts: number;
+  /** Fraction of host power, 0..1. */
+  readonly share: number;
+  /** % of one core over the interval. */
+  readonly cpuPercent: number;
+}
+
+export interface Attribution {
+  /** Every process that used CPU in the interval, largest first. */
+  readonly processes: AttributedProcess[];
+  /** Power not shared out: idle with active-only, else 0 (or all of it when nothing ran). */
+  readonly idleWatts: number;
+  /** CPU time the host spent that no live process accounts for: processes that ended, interrupts. */
+  readonly exitedWatts: number;
+  /** Host CPU utilisation over the interval, 0..1. */
+  readonly hostCpu: number;
+}
+
+export interface AttributionOptions {
+  readonly model: AttributionModel;
+  /** Host power at idle, for active-only (Kepler's model). */
+  readonly idleWatts: number;
+}
+
+/**
+ * Shares host power among processes by their share of the CPU time spent in the interval.
+ * - share-all (Scaphandre): all host power, idle included, goes to the processes that ran.
+ * - active-only (Kepler): only power above idle is shared; idle is its own row.
+ * The denominator is the host's busy time from /proc/stat (or the processes' sum if larger, as reads are
+ * not atomic), so CPU time of processes that ended between samples lands in `exitedWatts`, never lost:
+ * rows + idleWatts + exitedWatts = hostWatts.
+ */
+export function attribute(prev: Scan, cur: Scan, hostWatts: number, seconds: number, opts: AttributionOptions): Attribution {
+  const host = Number.isFinite(hostWatts) && hostWatts > 0 ? hostWatts : 0;
+  const busy = Math.max(0, cur.busy - prev.busy);
+  const idleTicks = Math.max(0, cur.idle - prev.idle);
+  const hostCpu = busy + idleTicks > 0 ? busy / (busy + idleTicks) : 0;
+
+  const used: Array<{ proc: ProcInfo; ticks: number }> = [];
+  let sum = 0;
+  for (const p of cur.procs.values()) {
+    const before = prev.procs.get(p.pid);
+    // A process new since the last scan (or a reused pid) spent all its CPU time within the interval.
+    const d = before && before.start === p.start ? p.ticks - before.ticks : p.ticks;
+    if (d > 0) {
+      used.push({ proc: p, ticks: d });
+      sum += d;
+    }
+  }
+  const denominator = Math.max(busy, sum);
+  if (denominator === 0) {
+    return { processes: [], idleWatts: host, exitedWatts: 0, hostCpu };
+  }
+  const idle = opts.model === 'active-only' ? Math.min(host, Math.max(0, opts.idleWatts)) : 0;
+  const shared = host - idle;
+  const perTick = shared / denominator;
+  const tickSeconds = seconds > 0 ? seconds * USER_HZ : 0;
+  const processes = used
+    .map(({ proc, ticks }) => ({
+      proc,
+      ticks,
+      watts: ticks * perTick,
+      share: host > 0 ? (ticks * perTick) / host : 0,
+      cpuPercent: tickSeconds > 0 ? (ticks / tickSeconds) * 100 : 0,
+    }))
+    .sort((a, b) => b.watts - a.watts || a.proc.pid - b.proc.pid);
+  return { processes, idleWatts: idle, exitedWatts: (denominator - sum) * perTick, hostCpu };
+}

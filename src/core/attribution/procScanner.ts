@@ -1,0 +1,214 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseProcStat } from '../power/estimate';
+import { ContainerRef, parseCgroup } from './cgroup';
+
+/** One process at one scan. */
+export interface ProcInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly comm: string;
+  /** utime + stime, in clock ticks (USER_HZ). */
+  readonly ticks: number;
+  /** Start time after boot, in clock ticks: with the pid, it identifies a process across pid reuse. */
+  readonly start: number;
+}
+
+export interface Scan {
+  readonly procs: ReadonlyMap<number, ProcInfo>;
+  /** Host CPU from /proc/stat at the same moment, in ticks. */
+  readonly busy: number;
+  readonly idle: number;
+}
+
+/**
+ * Parses /proc/<pid>/stat from its bytes without building strings for every field.
+ * comm is between the first '(' and the LAST ')' (it may contain spaces and parentheses).
+ */
+export function parsePidStat(buf: Buffer, len: number): Omit<ProcInfo, 'pid'> | undefined {
+  let open = -1;
+  let close = -1;
+  for (let i = 0; i < len; i++) if (buf[i] === 0x28) { open = i; break; }
+  for (let i = len - 1; i > open; i--) if (buf[i] === 0x29) { close = i; break; }
+  if (open < 0 || close < 0) return undefined;
+  // Fields after ')': 3 state, 4 ppid, ... 14 utime, 15 stime, ... 22 starttime.
+  let field = 2;
+  let num = 0;
+  let inNum = false;
+  let ppid = -1;
+  let utime = -1;
+  let stime = -1;
+  let start = -1;
+  for (let i = close + 1; i <= len; i++) {
+    const c = i < len ? buf[i] : 0x20;
+    if (c === 0x20 || c === 0x0a) {
+      if (inNum) {
+        if (field === 4) ppid = num;
+        else if (field === 14) utime = num;
+        else if (field === 15) stime = num;
+        else if (field === 22) {
+          start = num;
+          break;
+        }
+      }
+      inNum = false;
+      num = 0;
+      continue;
+    }
+    if (!inNum) {
+      field++;
+      inNum = true;
+    }
+    if (c >= 0x30 && c <= 0x39) num = num * 10 + (c - 0x30);
+  }
+  if (ppid < 0 || utime < 0 || stime < 0 || start < 0) return undefined;
+  return { ppid, comm: buf.toString('utf8', open + 1, close), ticks: utime + stime, start };
+}
+
+/** Soft limit of open files of this process (from /proc/self/limits), or a safe guess. */
+function softFdLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    /* not Linux */
+  }
+  return 1024;
+}
+
+interface Kept {
+  readonly fd: number;
+  start: number;
+}
+
+/**
+ * Reads every process's CPU time from a /proc tree, cheaply: a descriptor per /proc/<pid>/stat is kept open and
+ * re-read from offset 0 each scan (opening is the dominant cost, DOMAIN.md), up to half the fd limit; beyond
+ * that, files are opened and closed each time. The directory listing decides which processes exist.
+ */
+export class ProcScanner {
+  private readonly kept = new Map<number, Kept>();
+  private readonly buf = Buffer.allocUnsafe(1024);
+  private readonly maxKept: number;
+  private readonly cgroups = new Map<string, ContainerRef | null>();
+  private readonly cmdlines = new Map<string, string>();
+
+  constructor(
+    readonly procRoot = '/proc',
+    maxKept?: number,
+  ) {
+    this.maxKept = maxKept ?? Math.min(8192, Math.floor(softFdLimit() / 2));
+  }
+
+  scan(): Scan {
+    let host;
+    try {
+      host = parseProcStat(fs.readFileSync(path.join(this.procRoot, 'stat'), 'latin1'));
+    } catch {
+      host = undefined;
+    }
+    if (!host) throw new Error(`Cannot read host CPU times from ${path.join(this.procRoot, 'stat')}`);
+    const procs = new Map<number, ProcInfo>();
+    const seen = new Set<number>();
+    for (const name of fs.readdirSync(this.procRoot)) {
+      const c0 = name.charCodeAt(0);
+      if (c0 < 0x30 || c0 > 0x39) continue;
+      const pid = Number(name);
+      if (!Number.isInteger(pid)) continue;
+      seen.add(pid);
+      const info = this.readPid(pid);
+      if (info) procs.set(pid, info);
+    }
+    for (const [pid, k] of this.kept) if (!seen.has(pid)) this.forget(pid, k);
+    this.trimCaches(procs);
+    return { procs, busy: host.busy, idle: host.idle };
+  }
+
+  private readPid(pid: number): ProcInfo | undefined {
+    let k = this.kept.get(pid);
+    let fd = k?.fd;
+    let transient = false;
+    try {
+      if (fd === undefined) {
+        fd = fs.openSync(path.join(this.procRoot, String(pid), 'stat'), 'r');
+        transient = this.kept.size >= this.maxKept;
+      }
+      const n = fs.readSync(fd, this.buf, 0, this.buf.length, 0);
+      const parsed = parsePidStat(this.buf, n);
+      if (!parsed) throw new Error('unparsable');
+      if (!transient && !k) {
+        k = { fd, start: parsed.start };
+        this.kept.set(pid, k);
+      } else if (k && k.start !== parsed.start) {
+        k.start = parsed.start; // pid reused: same file, new process
+      }
+      return { pid, ...parsed };
+    } catch {
+      // The process ended between listing and reading (ESRCH), or the file is not a stat file.
+      if (k) this.forget(pid, k);
+      return undefined;
+    } finally {
+      if (transient && fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  private forget(pid: number, k: Kept): void {
+    this.kept.delete(pid);
+    try {
+      fs.closeSync(k.fd);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  /** The container of a process, read once per process (pid + start time). */
+  container(p: ProcInfo): ContainerRef | undefined {
+    const key = `${p.pid}:${p.start}`;
+    let ref = this.cgroups.get(key);
+    if (ref === undefined) {
+      let text = '';
+      try {
+        text = fs.readFileSync(path.join(this.procRoot, String(p.pid), 'cgroup'), 'latin1');
+      } catch {
+        /* ended, or no cgroup file */
+      }
+      ref = parseCgroup(text) ?? null;
+      this.cgroups.set(key, ref);
+    }
+    return ref ?? undefined;
+  }
+
+  /** The command line of a process (NULs as spaces, at most 512 characters), read once per process. */
+  cmdline(p: ProcInfo): string {
+    const key = `${p.pid}:${p.start}`;
+    let c = this.cmdlines.get(key);
+    if (c === undefined) {
+      try {
+        c = fs.readFileSync(path.join(this.procRoot, String(p.pid), 'cmdline'), 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+      } catch {
+        c = '';
+      }
+      if (c.length > 512) c = `${c.slice(0, 511)}…`;
+      if (c === '') c = `[${p.comm}]`; // kernel threads have no command line
+      this.cmdlines.set(key, c);
+    }
+    return c;
+  }
+
+  private trimCaches(procs: ReadonlyMap<number, ProcInfo>): void {
+    for (const cache of [this.cgroups, this.cmdlines] as Array<Map<string, unknown>>) {
+      if (cache.size <= procs.size * 2 + 64) continue;
+      for (const key of cache.keys()) {
+        const [pid, start] = key.split(':').map(Number);
+        if (procs.get(pid)?.start !== start) cache.delete(key);
+      }
+    }
+  }
+
+  /** Closes every kept descriptor. */
+  dispose(): void {
+    for (const [pid, k] of this.kept) this.forget(pid, k);
+    this.cgroups.clear();
+    this.cmdlines.clear();
+  }
+}

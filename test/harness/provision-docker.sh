@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Provision a real Docker engine for the stack tier, offline: Debian's docker.io, a dockerd started by hand
+# (no systemd here) and a local busybox image imported from Debian's busybox-static (no registry pull, ever).
+# Usage: provision-docker.sh            -> prints "started <pid>" if it started dockerd, "running" if one was up
+#        provision-docker.sh stop PID   -> stops the dockerd it started
+set -euo pipefail
+CACHE=${OPTIVOLT_CACHE:-$HOME/.cache/optivolt}
+W="$CACHE/docker"
+mkdir -p "$W"
+log() { echo "[provision] $*" >&2; }
+
+if [ "${1:-}" = stop ]; then
+  P=${2:?pid}
+  kill -TERM "$P" 2>/dev/null || exit 0
+  for _ in $(seq 100); do kill -0 "$P" 2>/dev/null || break; sleep 0.1; done
+  umount /run/docker/netns/default 2>/dev/null || true
+  ip link del docker0 2>/dev/null || true
+  exit 0
+fi
+
+if ! command -v dockerd >/dev/null; then
+  [ "$(id -u)" = 0 ] || { log "dockerd missing: install Debian's docker.io (apt-get install docker.io)"; exit 1; }
+  log "apt-get install docker.io (once)"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io; } >>"$CACHE/apt.log" 2>&1 \
+    || { log "apt-get failed, see $CACHE/apt.log"; exit 1; }
+fi
+
+state=running
+if ! docker info >/dev/null 2>&1; then
+  [ "$(id -u)" = 0 ] || { log "no Docker engine answers and only root can start one here"; exit 1; }
+  setsid /usr/sbin/dockerd >"$W/dockerd.log" 2>&1 </dev/null &
+  state="started $!"
+  for _ in $(seq 150); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
+  docker info >/dev/null 2>&1 || { log "dockerd did not start, see $W/dockerd.log"; exit 1; }
+fi
+
+if ! docker image inspect local/busybox:optivolt >/dev/null 2>&1; then
+  log "importing local/busybox:optivolt from Debian's busybox-static (once)"
+  rm -rf "$W/bb"; mkdir -p "$W/bb/debs" "$W/bb/root"
+  (cd "$W/bb/debs" && apt-get download -qq busybox-static >>"$CACHE/apt.log" 2>&1) \
+    || { log "apt-get download busybox-static failed, see $CACHE/apt.log"; exit 1; }
+  dpkg-deb -x "$W"/bb/debs/busybox-static_*.deb "$W/bb/root"
+  mkdir -p "$W/bb/rootfs/bin"
+  cp "$W/bb/root/bin/busybox" "$W/bb/rootfs/bin/busybox"
+  for a in sh sleep cat echo; do ln -sf busybox "$W/bb/rootfs/bin/$a"; done
+  tar -C "$W/bb/rootfs" -c . | docker import -c 'ENTRYPOINT ["/bin/busybox"]' -c 'CMD ["sh"]' - local/busybox:optivolt >/dev/null
+fi
+echo "$state"
