@@ -8,6 +8,7 @@ import { PrometheusClient } from '../core/prometheus/client';
 import { ContainerDirectory, DockerApi } from '../core/containers/containerDirectory';
 import type { PowerMonitor } from '../core/power/monitor';
 import type { OptiVoltSettings } from '../core/settings';
+import { loadDockerode } from './loadDockerode';
 
 export const POWER_VIEW_TYPE = 'optivolt.powerView';
 
@@ -121,7 +122,7 @@ export class PowerViewSession {
   private async startDocker(): Promise<void> {
     let docker: DockerApi | undefined;
     try {
-      const { default: Docker } = await import('dockerode'); // loaded only when the view opens
+      const Docker = loadDockerode(); // its own bundle, loaded only when the view opens
       docker = new Docker();
     } catch (err) {
       this.host.log.warn(`dockerode unavailable: ${(err as Error).message}`);

@@ -34,6 +34,7 @@ describe('settings', () => {
         currency: 'USD',
         carbonIntensity: 56,
         'statusBar.enabled': false,
+        'attribution.model': 'active-only',
       };
       const { settings, problems } = readSettings(from(values));
       assert.deepEqual(problems, []);
@@ -71,6 +72,7 @@ describe('settings', () => {
       ['carbonIntensity', 2001],
       ['statusBar.enabled', 'yes'],
       ['statusBar.enabled', 1],
+      ['attribution.model', 'kepler'],
     ];
     for (const [key, value] of invalid) {
       const label = typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);

@@ -91,7 +91,7 @@ describe('statusView', () => {
     assert.ok(lines.includes('Since 09:00: **1\\.00 kWh** · 0\\.150 EUR · 475\\.0 g CO2e'), v.tooltip);
     assert.equal(
       lines.at(-1),
-      '[Details](command:optivolt.showPowerDetails) · [Change source](command:optivolt.selectPowerSource) · [Log](command:optivolt.showLog)',
+      '[Power view](command:optivolt.showPower) · [Details](command:optivolt.showPowerDetails) · [Change source](command:optivolt.selectPowerSource) · [Log](command:optivolt.showLog)',
     );
   });
 
@@ -101,7 +101,7 @@ describe('statusView', () => {
     };
     const contributed = new Set(manifest.contributes.commands.map((c) => c.command));
     const links = [...statusView(status({}), COST, SINCE).tooltip.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
-    assert.equal(links.length, 3);
+    assert.equal(links.length, 4);
     for (const id of links) assert.ok(contributed.has(id), `${id} is not contributed`);
   });
 

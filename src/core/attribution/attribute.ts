@@ -61,7 +61,8 @@ export function attribute(prev: Scan, cur: Scan, hostWatts: number, seconds: num
   if (denominator === 0) {
     return { processes: [], idleWatts: host, exitedWatts: 0, hostCpu };
   }
-  const idle = opts.model === 'active-only' ? Math.min(host, Math.max(0, opts.idleWatts)) : 0;
+  const idleLevel = Number.isFinite(opts.idleWatts) ? Math.max(0, opts.idleWatts) : 0;
+  const idle = opts.model === 'active-only' ? Math.min(host, idleLevel) : 0;
   const shared = host - idle;
   const perTick = shared / denominator;
   const tickSeconds = seconds > 0 ? seconds * USER_HZ : 0;

@@ -25,7 +25,13 @@ export interface Scan {
  * Parses /proc/<pid>/stat from its bytes without building strings for every field.
  * comm is between the first '(' and the LAST ')' (it may contain spaces and parentheses).
  */
-export function parsePidStat(buf: Buffer, len: number): Omit<ProcInfo, 'pid'> | undefined {
+/** A process's name as bytes and text: comparing bytes is much cheaper than decoding them every scan. */
+export interface CommCache {
+  bytes: Buffer;
+  text: string;
+}
+
+export function parsePidStat(buf: Buffer, len: number, known?: CommCache): Omit<ProcInfo, 'pid'> | undefined {
   let open = -1;
   let close = -1;
   for (let i = 0; i < len; i++) if (buf[i] === 0x28) { open = i; break; }
@@ -62,7 +68,19 @@ export function parsePidStat(buf: Buffer, len: number): Omit<ProcInfo, 'pid'> | 
     if (c >= 0x30 && c <= 0x39) num = num * 10 + (c - 0x30);
   }
   if (ppid < 0 || utime < 0 || stime < 0 || start < 0) return undefined;
-  return { ppid, comm: buf.toString('utf8', open + 1, close), ticks: utime + stime, start };
+  const n = close - open - 1;
+  let comm: string;
+  if (known && known.bytes.length === n && buf.compare(known.bytes, 0, n, open + 1, close) === 0) {
+    comm = known.text;
+  } else {
+    // New process, or its name changed (exec keeps pid and start time): decode and remember.
+    comm = buf.toString('utf8', open + 1, close);
+    if (known) {
+      known.bytes = Buffer.from(buf.subarray(open + 1, close));
+      known.text = comm;
+    }
+  }
+  return { ppid, comm, ticks: utime + stime, start };
 }
 
 /** Soft limit of open files of this process (from /proc/self/limits), or a safe guess. */
@@ -79,6 +97,8 @@ function softFdLimit(): number {
 interface Kept {
   readonly fd: number;
   start: number;
+  /** Decoding comm every scan is a third of the parse cost: it is decoded again only when its bytes change. */
+  readonly comm: CommCache;
 }
 
 /**
@@ -125,30 +145,32 @@ export class ProcScanner {
   }
 
   private readPid(pid: number): ProcInfo | undefined {
-    let k = this.kept.get(pid);
+    const k = this.kept.get(pid);
     let fd = k?.fd;
-    let transient = false;
+    let fresh = false;
+    let keep = false;
     try {
       if (fd === undefined) {
         fd = fs.openSync(path.join(this.procRoot, String(pid), 'stat'), 'r');
-        transient = this.kept.size >= this.maxKept;
+        fresh = true;
       }
       const n = fs.readSync(fd, this.buf, 0, this.buf.length, 0);
-      const parsed = parsePidStat(this.buf, n);
+      const comm = k?.comm ?? { bytes: Buffer.alloc(0), text: '' };
+      const parsed = parsePidStat(this.buf, n, comm);
       if (!parsed) throw new Error('unparsable');
-      if (!transient && !k) {
-        k = { fd, start: parsed.start };
-        this.kept.set(pid, k);
-      } else if (k && k.start !== parsed.start) {
-        k.start = parsed.start; // pid reused: same file, new process
+      if (k) k.start = parsed.start; // a reused pid is a new process in the same file
+      else if (this.kept.size < this.maxKept) {
+        this.kept.set(pid, { fd, start: parsed.start, comm });
+        keep = true;
       }
-      return { pid, ...parsed };
+      return { pid, ppid: parsed.ppid, comm: parsed.comm, ticks: parsed.ticks, start: parsed.start };
     } catch {
       // The process ended between listing and reading (ESRCH), or the file is not a stat file.
       if (k) this.forget(pid, k);
       return undefined;
     } finally {
-      if (transient && fd !== undefined) fs.closeSync(fd);
+      // A descriptor opened here and not kept (over the cap, or the read failed) is closed at once.
+      if (fresh && !keep && fd !== undefined) fs.closeSync(fd);
     }
   }
 
