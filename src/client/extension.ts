@@ -91,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     });
     if (changed.has('statusBar.enabled')) applyVisibility();
     if (changed.has('attribution.model')) powerView.current?.setModel(settings['attribution.model']);
+    if (changed.has('currency') || changed.has('costPerKWh') || changed.has('carbonIntensity')) powerView.current?.refresh();
     bar.render(monitor.snapshot, settings);
   });
 

@@ -114,6 +114,11 @@ export class PowerViewSession {
     );
   }
 
+  /** Sends the whole state again (the currency or prices changed: samples do not carry them). */
+  refresh(): void {
+    this.post(this.fullState());
+  }
+
   /** Applies a changed attribution model setting. */
   setModel(model: OptiVoltSettings['attribution.model']): void {
     this.sampler.setOptions({ model });

@@ -25,7 +25,7 @@ export interface ProcessRow {
 }
 
 export interface ContainerRow {
-  /** Short id (12 hex), or a pod uid for Kubernetes pods. */
+  /** Short container id (12 hex), as in ProcessRow.containerId (also for containers of Kubernetes pods). */
   readonly id: string;
   readonly name: string;
   readonly image: string;
@@ -102,7 +102,10 @@ export interface LastHour {
   readonly joules: number;
   readonly cost: number;
   readonly co2Grams: number;
-  /** Average host W per % of host CPU over the hour (the guide's energy-efficiency panel); undefined at 0% CPU. */
+  /**
+   * Mean host W per mean % of host CPU over the hour, where host CPU is 0-100 across all cores (not % of one
+   * core like ProcessRow.cpuPercent): the guide's energy-efficiency panel. Undefined at 0% CPU.
+   */
   readonly wattsPerCpuPercent?: number;
 }
 

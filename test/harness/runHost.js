@@ -167,6 +167,7 @@ async function main() {
       'security.workspace.trust.enabled': false,
       'debug.saveBeforeStart': 'none',
       'workbench.tips.enabled': false,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
     }),
   );
   const log = fs.openSync(path.join(outDir, 'code-server.log'), 'w');
