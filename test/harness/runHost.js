@@ -130,12 +130,21 @@ async function powerViewChecks(page, checks) {
     if (n < 1 || !/\d/.test(first)) throw new Error(`${n} rows, first: ${first}`);
     console.log(`    power view: ${n} process rows; first: ${first.replace(/\s+/g, ' ')}`);
   });
+  if (process.env.OPTIVOLT_DOCKER) {
+    await checks.check('power view lists the running container with its name and Watts', async () => {
+      const row = frame.locator('#containers tbody tr').filter({ hasText: 'optivolt-host-burner' }).first();
+      await row.waitFor({ state: 'visible', timeout: 30000 });
+      console.log(`    container row: ${(await row.innerText()).replace(/\s+/g, ' ')}`);
+    });
+  }
   await checks.check('power view sorts by a clicked column header', async () => {
     const th = frame.locator('#processes thead th').filter({ hasText: /^PID/ }).first();
     await th.click();
     await frame.locator('#processes thead th[aria-sort]').first().waitFor({ timeout: 5000 });
   });
   await page.screenshot({ path: path.join(outDir, 'power-view.png') });
+  await frame.locator('#containers').scrollIntoViewIfNeeded().catch(() => undefined);
+  await page.screenshot({ path: path.join(outDir, 'power-view-tables.png') });
 }
 
 async function main() {
@@ -206,7 +215,7 @@ async function main() {
       ['extensionTestsPath', `vscode-remote://${host}${path.join(root, 'out/test/host/index.js')}`],
       ['skipWelcome', 'true'],
       ['skipReleaseNotes', 'true'],
-      ['extensionEnvironment', JSON.stringify({ OPTIVOLT_HOST_RESULTS: resultsFile, OPTIVOLT_HOST_TMP: path.join(work, 'tmp'), OPTIVOLT_HOST_DOM_DIR: work })],
+      ['extensionEnvironment', JSON.stringify({ OPTIVOLT_HOST_RESULTS: resultsFile, OPTIVOLT_HOST_TMP: path.join(work, 'tmp'), OPTIVOLT_HOST_DOM_DIR: work, OPTIVOLT_DOCKER: process.env.OPTIVOLT_DOCKER ?? '' })],
     ];
     const url = `http://${host}/?folder=${encodeURIComponent(path.join(work, 'workspace'))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     ctx = await chromium.launchPersistentContext(path.join(work, 'chrome'), {

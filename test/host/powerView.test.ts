@@ -1,10 +1,29 @@
 // The power view inside a real extension host: opens, talks the protocol with its webview, shows rows.
 import { strict as assert } from 'node:assert';
+import Docker from 'dockerode';
 import * as vscode from 'vscode';
 import { api, runnerChecks, setSetting, waitFor } from './util';
 
 describe('OptiVolt power view', () => {
+  // With the test command's Docker engine, a container burns CPU so the container table has a real row
+  // (local image imported from Debian's busybox-static; never pulled).
+  let burner: Docker.Container | undefined;
+  before(async function () {
+    this.timeout(30000);
+    if (!process.env.OPTIVOLT_DOCKER) return;
+    const docker = new Docker();
+    await docker.getContainer('optivolt-host-burner').remove({ force: true }).catch(() => undefined);
+    burner = await docker.createContainer({
+      Image: 'local/busybox:optivolt',
+      name: 'optivolt-host-burner',
+      Cmd: ['sh', '-c', 'while :; do :; done'],
+      Labels: { 'com.docker.compose.service': 'burner' },
+    });
+    await burner.start();
+  });
+
   after(async () => {
+    await burner?.remove({ force: true });
     await setSetting('attribution.model', undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
@@ -24,6 +43,11 @@ describe('OptiVolt power view', () => {
     assert.ok(snap.processes.length > 0);
     const sum = snap.processes.reduce((s, p) => s + p.watts, 0) + snap.idleWatts + snap.exitedWatts;
     assert.ok(sum <= snap.hostWatts * 1.01 + 1e-9, `rows never exceed host power: ${sum} > ${snap.hostWatts}`);
+    if (burner) {
+      const c = await waitFor('the burner in the container rows', () => a.powerView().snapshot?.containers.find((r) => r.name === 'optivolt-host-burner'));
+      assert.equal(c.service, 'burner');
+      assert.ok(c.share > 0.1, `a busy loop takes a visible share, got ${c.share}`);
+    }
   });
 
   it('lets the runner check the webview DOM (chart, process rows, sorting)', async function () {
