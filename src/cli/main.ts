@@ -5,8 +5,10 @@ import { formatWatts } from '../core/energy/cost';
 import { PowerMonitor } from '../core/power/monitor';
 import { createSource } from '../core/power/sources';
 import { OptiVoltSettings, readSettings } from '../core/settings';
+import { runMeasure, UsageError } from './measure';
 
 const USAGE = `Usage: optivolt sample [options]
+       optivolt measure [options] -- COMMAND [ARGS...]   (optivolt measure --help)
 
 Prints host power, one line per sample (Ctrl-C to stop).
 
@@ -20,7 +22,6 @@ Options:
   --json                                   one JSON object per line
   -h, --help                               this help`;
 
-class UsageError extends Error {}
 
 interface SampleArgs {
   readonly settings: OptiVoltSettings;
@@ -131,7 +132,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     }
-    if (command !== 'sample') throw new UsageError(`unknown command "${command}" (try: optivolt sample --help)`);
+    if (command === 'measure') return await runMeasure(rest);
+    if (command !== 'sample') throw new UsageError(`unknown command "${command}" (try: optivolt sample --help, optivolt measure --help)`);
     const args = parseSampleArgs(rest);
     if (args === 'help') {
       process.stdout.write(`${USAGE}\n`);

@@ -15,7 +15,7 @@ function scan(busy: number, idle: number, procs: P[]): Scan {
   return {
     busy,
     idle,
-    procs: new Map(procs.map((p) => [p.pid, { ppid: 1, comm: `p${p.pid}`, start: 1000 + p.pid, ...p }])),
+    procs: new Map(procs.map((p) => [p.pid, { ppid: 1, comm: `p${p.pid}`, start: 1000 + p.pid, childTicks: 0, ...p } as ProcInfo])),
   };
 }
 

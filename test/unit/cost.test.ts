@@ -71,10 +71,12 @@ describe('energy cost and formatting', () => {
       assert.equal(formatCost(0, 'EUR'), '0.00 EUR');
       assert.equal(formatCost(1.5, 'EUR'), '1.50 EUR');
       assert.equal(formatCost(12.345, 'USD'), '12.35 USD');
-      assert.equal(formatCost(0.15, 'EUR'), '0.150 EUR');
-      assert.equal(formatCost(0.05, 'EUR'), '0.0500 EUR');
-      assert.equal(formatCost(0.0004, 'EUR'), '0.000400 EUR');
-      assert.equal(formatCost(0.000001, 'GBP'), '0.000001 GBP');
+      assert.equal(formatCost(0.15, 'EUR'), '0.15 EUR');
+      assert.equal(formatCost(0.05, 'EUR'), '0.05 EUR');
+      assert.equal(formatCost(0.0004, 'EUR'), '0.00040 EUR');
+      assert.equal(formatCost(0.00000137, 'EUR'), '0.0000014 EUR');
+      assert.equal(formatCost(0.000001, 'GBP'), '0.0000010 GBP');
+      assert.equal(formatCost(4.8e-8, 'GBP'), '< 0.000001 GBP');
     });
   });
 

@@ -31,7 +31,7 @@ describe('ProcScanner', () => {
     it('reads ppid, comm, utime + stime and starttime from a real-format line (52 fields)', () => {
       const line = pidStatLine({ pid: 4242, comm: 'node', ppid: 17, utime: 1234, stime: 567, start: 98765 });
       assert.equal(line.trim().split(' ').length, 52, 'the fixture writes the kernel\u2019s 52 fields');
-      assert.deepEqual(parse(line), { ppid: 17, comm: 'node', ticks: 1801, start: 98765 });
+      assert.deepEqual(parse(line), { ppid: 17, comm: 'node', ticks: 1801, childTicks: 110, start: 98765 });
     });
 
     it('takes comm up to the LAST parenthesis: spaces and parentheses inside comm', () => {
@@ -39,6 +39,7 @@ describe('ProcScanner', () => {
         ppid: 3,
         comm: 'my (weird) app',
         ticks: 15,
+        childTicks: 110,
         start: 77,
       });
       // A comm that looks like the fields that follow it must not shift them.
@@ -46,6 +47,7 @@ describe('ProcScanner', () => {
         ppid: 4,
         comm: 'x) R 1 2 3 (y',
         ticks: 3,
+        childTicks: 110,
         start: 3,
       });
       assert.equal(parse(pidStatLine({ pid: 9, comm: ')', ppid: 4 }))?.comm, ')');
@@ -57,6 +59,7 @@ describe('ProcScanner', () => {
         ppid: 2,
         comm: 'rt',
         ticks: 42,
+        childTicks: 110,
         start: 500,
       });
     });
@@ -65,7 +68,7 @@ describe('ProcScanner', () => {
       const line = pidStatLine({ pid: 1, comm: 'a', ppid: 0, utime: 3, stime: 4, start: 5 });
       const buf = Buffer.alloc(1024, 0x39); // '9' after the line must not extend the last number
       const n = buf.write(line.trimEnd(), 'latin1');
-      assert.deepEqual(parsePidStat(buf, n), { ppid: 0, comm: 'a', ticks: 7, start: 5 });
+      assert.deepEqual(parsePidStat(buf, n), { ppid: 0, comm: 'a', ticks: 7, childTicks: 110, start: 5 });
     });
 
     it('returns undefined for garbage, empty and truncated input', () => {
@@ -106,8 +109,8 @@ describe('ProcScanner', () => {
       assert.equal(s.busy, 12_345);
       assert.equal(s.idle, 67_890);
       assert.deepEqual([...s.procs.keys()].sort((a, b) => a - b), [1, 42, 1234]);
-      assert.deepEqual(s.procs.get(42), { pid: 42, ppid: 1, comm: 'my (weird) app', ticks: 100, start: 4000 });
-      assert.deepEqual(s.procs.get(1234), { pid: 1234, ppid: 42, comm: 'node', ticks: 10, start: 2234 });
+      assert.deepEqual(s.procs.get(42), { pid: 42, ppid: 1, comm: 'my (weird) app', ticks: 100, childTicks: 110, start: 4000 });
+      assert.deepEqual(s.procs.get(1234), { pid: 1234, ppid: 42, comm: 'node', ticks: 10, childTicks: 110, start: 2234 });
     });
 
     it('sees new values on the next scan when files are rewritten in place (kept descriptors)', () => {
@@ -153,7 +156,7 @@ describe('ProcScanner', () => {
       const sc = scanner(t.root);
       sc.scan();
       t.reuse(10, { comm: 'new', start: 5000, utime: 3 });
-      assert.deepEqual(sc.scan().procs.get(10), { pid: 10, ppid: 1, comm: 'new', ticks: 3, start: 5000 });
+      assert.deepEqual(sc.scan().procs.get(10), { pid: 10, ppid: 1, comm: 'new', ticks: 3, childTicks: 110, start: 5000 });
     });
 
     it('skips a pid whose stat is unparsable, and closes its descriptor (no leak across scans)', () => {
@@ -185,7 +188,7 @@ describe('ProcScanner', () => {
       assert.equal(sc.scan().procs.get(10)?.comm, 'docker-entrypoi');
       t.exec(10, 'nginx');
       t.addTicks(10, 5);
-      assert.deepEqual(sc.scan().procs.get(10), { pid: 10, ppid: 1, comm: 'nginx', ticks: 9, start: 300 });
+      assert.deepEqual(sc.scan().procs.get(10), { pid: 10, ppid: 1, comm: 'nginx', ticks: 9, childTicks: 110, start: 300 });
     });
 
     it('throws a clear error when the host stat file is missing', () => {

@@ -88,7 +88,7 @@ describe('statusView', () => {
     assert.ok(lines.includes(md(reason)), v.tooltip);
     assert.ok(v.tooltip.includes('energy\\_uj \\(chmod o\\+r\\)'), 'reason is Markdown-escaped');
     assert.ok(lines.includes('RAPL, sum of 2 packages'));
-    assert.ok(lines.includes('Since 09:00: **1\\.00 kWh** · 0\\.150 EUR · 475\\.0 g CO2e'), v.tooltip);
+    assert.ok(lines.includes('Since 09:00: **1\\.00 kWh** · 0\\.15 EUR · 475\\.0 g CO2e'), v.tooltip);
     assert.equal(
       lines.at(-1),
       '[Power view](command:optivolt.showPower) · [Details](command:optivolt.showPowerDetails) · [Change source](command:optivolt.selectPowerSource) · [Log](command:optivolt.showLog)',

@@ -24,6 +24,8 @@ export interface Attribution {
   readonly exitedWatts: number;
   /** Host CPU utilisation over the interval, 0..1. */
   readonly hostCpu: number;
+  /** Watts one CPU tick of the interval is worth: how a measurement prices its process tree's ticks. */
+  readonly wattsPerTick: number;
 }
 
 export interface AttributionOptions {
@@ -59,7 +61,7 @@ export function attribute(prev: Scan, cur: Scan, hostWatts: number, seconds: num
   }
   const denominator = Math.max(busy, sum);
   if (denominator === 0) {
-    return { processes: [], idleWatts: host, exitedWatts: 0, hostCpu };
+    return { processes: [], idleWatts: host, exitedWatts: 0, hostCpu, wattsPerTick: 0 };
   }
   const idleLevel = Number.isFinite(opts.idleWatts) ? Math.max(0, opts.idleWatts) : 0;
   const idle = opts.model === 'active-only' ? Math.min(host, idleLevel) : 0;
@@ -75,5 +77,5 @@ export function attribute(prev: Scan, cur: Scan, hostWatts: number, seconds: num
       cpuPercent: tickSeconds > 0 ? (ticks / tickSeconds) * 100 : 0,
     }))
     .sort((a, b) => b.watts - a.watts || a.proc.pid - b.proc.pid);
-  return { processes, idleWatts: idle, exitedWatts: (denominator - sum) * perTick, hostCpu };
+  return { processes, idleWatts: idle, exitedWatts: (denominator - sum) * perTick, hostCpu, wattsPerTick: perTick };
 }

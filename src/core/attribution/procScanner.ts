@@ -10,6 +10,8 @@ export interface ProcInfo {
   readonly comm: string;
   /** utime + stime, in clock ticks (USER_HZ). */
   readonly ticks: number;
+  /** cutime + cstime: CPU time of its children that ended and were waited for, in ticks. */
+  readonly childTicks: number;
   /** Start time after boot, in clock ticks: with the pid, it identifies a process across pid reuse. */
   readonly start: number;
 }
@@ -37,13 +39,15 @@ export function parsePidStat(buf: Buffer, len: number, known?: CommCache): Omit<
   for (let i = 0; i < len; i++) if (buf[i] === 0x28) { open = i; break; }
   for (let i = len - 1; i > open; i--) if (buf[i] === 0x29) { close = i; break; }
   if (open < 0 || close < 0) return undefined;
-  // Fields after ')': 3 state, 4 ppid, ... 14 utime, 15 stime, ... 22 starttime.
+  // Fields after ')': 3 state, 4 ppid, ... 14 utime, 15 stime, 16 cutime, 17 cstime, ... 22 starttime.
   let field = 2;
   let num = 0;
   let inNum = false;
   let ppid = -1;
   let utime = -1;
   let stime = -1;
+  let cutime = -1;
+  let cstime = -1;
   let start = -1;
   for (let i = close + 1; i <= len; i++) {
     const c = i < len ? buf[i] : 0x20;
@@ -52,6 +56,8 @@ export function parsePidStat(buf: Buffer, len: number, known?: CommCache): Omit<
         if (field === 4) ppid = num;
         else if (field === 14) utime = num;
         else if (field === 15) stime = num;
+        else if (field === 16) cutime = num;
+        else if (field === 17) cstime = num;
         else if (field === 22) {
           start = num;
           break;
@@ -67,7 +73,7 @@ export function parsePidStat(buf: Buffer, len: number, known?: CommCache): Omit<
     }
     if (c >= 0x30 && c <= 0x39) num = num * 10 + (c - 0x30);
   }
-  if (ppid < 0 || utime < 0 || stime < 0 || start < 0) return undefined;
+  if (ppid < 0 || utime < 0 || stime < 0 || cutime < 0 || cstime < 0 || start < 0) return undefined;
   const n = close - open - 1;
   let comm: string;
   if (known && known.bytes.length === n && buf.compare(known.bytes, 0, n, open + 1, close) === 0) {
@@ -80,7 +86,7 @@ export function parsePidStat(buf: Buffer, len: number, known?: CommCache): Omit<
       known.text = comm;
     }
   }
-  return { ppid, comm, ticks: utime + stime, start };
+  return { ppid, comm, ticks: utime + stime, childTicks: cutime + cstime, start };
 }
 
 /** Soft limit of open files of this process (from /proc/self/limits), or a safe guess. */
@@ -163,7 +169,7 @@ export class ProcScanner {
         this.kept.set(pid, { fd, start: parsed.start, comm });
         keep = true;
       }
-      return { pid, ppid: parsed.ppid, comm: parsed.comm, ticks: parsed.ticks, start: parsed.start };
+      return { pid, ppid: parsed.ppid, comm: parsed.comm, ticks: parsed.ticks, childTicks: parsed.childTicks, start: parsed.start };
     } catch {
       // The process ended between listing and reading (ESRCH), or the file is not a stat file.
       if (k) this.forget(pid, k);

@@ -1,10 +1,10 @@
 import type { PowerSample } from '../../shared/power';
 import type { AttributionModel, AttributionSnapshot, ContainerRow, ProcessRow } from '../../shared/protocol';
 import { ContainerDirectory } from '../containers/containerDirectory';
-import { hrClock, MonoClock, secondsBetween } from '../power/source';
-import { attribute, AttributedProcess } from './attribute';
-import { IdleLevel } from './idleLevel';
-import { ProcScanner, Scan } from './procScanner';
+import { hrClock, MonoClock } from '../power/source';
+import type { AttributedProcess } from './attribute';
+import { IntervalSampler } from './intervalSampler';
+import type { ProcScanner, Scan } from './procScanner';
 
 export interface SamplerOptions {
   model: AttributionModel;
@@ -18,19 +18,19 @@ export interface SamplerOptions {
  * attributes the power of the interval, accumulates energy per process and container.
  */
 export class ProcessSampler {
+  private readonly intervals: IntervalSampler;
   private readonly scanner: ProcScanner;
-  private prev: { scan: Scan; at: bigint } | undefined;
   private readonly energy = new Map<string, number>();
   private readonly containerEnergy = new Map<string, number>();
-  private readonly idle = new IdleLevel();
 
   constructor(
     private options: SamplerOptions,
     private directory?: ContainerDirectory,
     procRoot = '/proc',
-    private readonly mono: MonoClock = hrClock,
+    mono: MonoClock = hrClock,
   ) {
-    this.scanner = new ProcScanner(procRoot);
+    this.intervals = new IntervalSampler(procRoot, mono);
+    this.scanner = this.intervals.scanner;
   }
 
   setOptions(change: Partial<SamplerOptions>): void {
@@ -44,19 +44,14 @@ export class ProcessSampler {
 
   /** Drops the baseline (after a pause): the next sample only primes. Accumulated energy is kept. */
   restart(): void {
-    this.prev = undefined;
+    this.intervals.restart();
   }
 
   /** Attributes `host` to the processes of the interval since the previous call; undefined on the first. */
   sample(host: PowerSample): AttributionSnapshot | undefined {
-    const scan = this.scanner.scan();
-    const at = this.mono();
-    const prev = this.prev;
-    this.prev = { scan, at };
-    this.idle.observe(host.watts, host.idleWatts, host.time);
-    if (!prev) return undefined;
-    const seconds = secondsBetween(prev.at, at);
-    const a = attribute(prev.scan, scan, host.watts, seconds, { model: this.options.model, idleWatts: this.idle.watts });
+    const interval = this.intervals.next(host, this.options.model);
+    if (!interval) return undefined;
+    const { scan, seconds, attribution: a } = interval;
 
     const rows: ProcessRow[] = [];
     const containers = new Map<string, { row: Omit<ContainerRow, 'energyJoules'>; energy: number }>();
@@ -148,7 +143,7 @@ export class ProcessSampler {
   }
 
   dispose(): void {
-    this.scanner.dispose();
+    this.intervals.dispose();
   }
 }
 

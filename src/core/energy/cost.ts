@@ -30,13 +30,15 @@ export function formatEnergy(joules: number): string {
   return `${(wh / 1000).toFixed(2)} kWh`;
 }
 
-/** Money with enough decimals to show small sums (a few Wh cost fractions of a cent). */
+/** Money with enough digits to show small sums: a few Wh cost fractions of a cent. */
 export function formatCost(amount: number, currency: string): string {
-  const digits = amount === 0 || amount >= 1 ? 2 : Math.min(6, 2 - Math.floor(Math.log10(amount)));
-  return `${amount.toFixed(digits)} ${currency}`;
+  if (amount === 0 || amount >= 0.01) return `${amount.toFixed(2)} ${currency}`;
+  if (amount < 1e-6) return `< 0.000001 ${currency}`;
+  return `${Number(amount.toPrecision(2)).toFixed(Math.min(8, 1 - Math.floor(Math.log10(amount))))} ${currency}`;
 }
 
 export function formatCo2(grams: number): string {
   if (grams >= 1000) return `${(grams / 1000).toFixed(2)} kg CO2e`;
+  if (grams > 0 && grams < 0.01) return `${Number(grams.toPrecision(2))} g CO2e`;
   return `${grams.toFixed(grams < 10 ? 2 : 1)} g CO2e`;
 }

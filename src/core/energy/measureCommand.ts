@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { PowerSample, PowerStatus } from '../../shared/power';
+import { IntervalSampler } from '../attribution/intervalSampler';
+import { PowerMonitor } from '../power/monitor';
+import { createSource } from '../power/sources';
+import type { OptiVoltSettings } from '../settings';
+import { MeterResult, ProcessTreeMeter } from './meter';
+
+export interface MeasureOptions {
+  readonly settings: OptiVoltSettings;
+  readonly procRoot?: string;
+  /** Seconds of host power measured before the command starts (its average is the baseline). */
+  readonly baselineSeconds: number;
+  readonly log?: (message: string) => void;
+}
+
+export interface CommandMeasurement {
+  readonly result: MeterResult;
+  /** The command's exit code (128 + signal number when a signal ended it). */
+  readonly exitCode: number;
+  readonly note?: string;
+}
+
+/** CPU time of this process's waited-for children (cutime + cstime), in ticks. */
+function childTicksOfSelf(): number {
+  const text = fs.readFileSync('/proc/self/stat', 'latin1');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return Number(f[13]) + Number(f[14]);
+}
+
+/**
+ * Runs a command with stdio passed through and measures its process tree's energy: host power from the
+ * configured source, shared out by CPU time each interval; the last moments, which sampling misses once the
+ * tree has ended, are taken from this process's own cutime/cstime after waiting for the command (Linux).
+ */
+export async function measureCommand(command: string, args: readonly string[], opts: MeasureOptions): Promise<CommandMeasurement> {
+  const s = opts.settings;
+  const monitor = new PowerMonitor({
+    mode: s['power.source'],
+    intervalMs: s.refreshInterval,
+    createSource: (kind, forAuto) => createSource(kind, s, { procRoot: opts.procRoot }, forAuto),
+    log: (level, msg) => level === 'warn' && opts.log?.(msg),
+  });
+  const samples: PowerSample[] = [];
+  let onSample: ((p: PowerSample) => void) | undefined;
+  let failed: string | undefined;
+  const sub = monitor.onStatus((st: PowerStatus) => {
+    if (st.state === 'error') failed = st.reason;
+    if (st.state !== 'live' || !st.last || st.last === samples[samples.length - 1]) return;
+    samples.push(st.last);
+    onSample?.(st.last);
+  });
+  monitor.start();
+  try {
+    // Baseline: the host's own draw before the command, from the samples of the first seconds.
+    const t0 = Date.now();
+    while (!failed && (samples.length === 0 || Date.now() - t0 < opts.baselineSeconds * 1000)) await delay(50);
+    if (failed) throw new Error(`no power source: ${failed}`);
+    const base = opts.baselineSeconds > 0 ? samples : [];
+    const baselineWatts = base.length ? base.reduce((sum, p) => sum + p.watts, 0) / base.length : 0;
+
+    const intervals = new IntervalSampler(opts.procRoot);
+    const meter = new ProcessTreeMeter([], baselineWatts);
+    onSample = (p) => {
+      const i = intervals.next(p, 'share-all');
+      if (i) meter.update(i);
+    };
+    intervals.next(samples[samples.length - 1], 'share-all'); // baseline scan just before the start
+    const linuxTicks = os.platform() === 'linux' && opts.procRoot === undefined;
+    const before = linuxTicks ? childTicksOfSelf() : 0;
+    const child = spawn(command, args, { stdio: 'inherit' });
+    if (child.pid !== undefined) meter.addRoot(child.pid);
+    const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    const exitCode = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+    }).finally(() => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+    });
+    await monitor.tick(); // one more interval, ending now
+    let note: string | undefined;
+    if (linuxTicks) meter.addTicks(childTicksOfSelf() - before - meter.countedTicks);
+    else note = 'CPU time after the last sample is not counted (only on Linux with the real /proc).';
+    intervals.dispose();
+    return { result: meter.finish(), exitCode, ...(note ? { note } : {}) };
+  } finally {
+    sub.dispose();
+    monitor.stop();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,167 @@
+import type { SourceKind } from '../../shared/power';
+import type { Interval } from '../attribution/intervalSampler';
+import type { ProcInfo, Scan } from '../attribution/procScanner';
+
+/** What a finished measurement reports (the CLI's --json object has these fields). */
+export interface MeterResult {
+  readonly durationSeconds: number;
+  /** Time the program was stopped at breakpoints (debug sessions); its share is ~0 then. */
+  readonly pausedSeconds: number;
+  /** The program's energy: its process tree's share of host power. */
+  readonly energyJoules: number;
+  readonly hostEnergyJoules: number;
+  readonly hostEnergyAboveBaselineJoules: number;
+  readonly baselineWatts: number;
+  readonly averageWatts: number;
+  readonly peakWatts: number;
+  readonly source: SourceKind;
+  readonly estimated: boolean;
+  /** Every process of the tree seen during the measurement. */
+  readonly pids: readonly number[];
+}
+
+const total = (p: ProcInfo): number => p.ticks + p.childTicks;
+const same = (a: ProcInfo, b: ProcInfo): boolean => a.start === b.start;
+
+/**
+ * The energy of a process tree over time (CodeCarbon's tracker, for any process): roots are given (a debuggee,
+ * a task, a command), children are followed as they appear. Each interval, the tree's CPU ticks are priced at
+ * the interval's Watts per tick.
+ *
+ * A tree's ticks in an interval = for each member, the growth of utime+stime+cutime+cstime (all of it for a
+ * member born in the interval), minus the last-seen total of members that ended while their parent is in the
+ * tree: the kernel adds a reaped child's total to its parent's cutime/cstime, which would count it twice.
+ */
+export class ProcessTreeMeter {
+  private readonly roots = new Set<number>();
+  private members = new Set<number>();
+  private readonly seen = new Set<number>();
+  private readonly startedAt: number;
+  private programJ = 0;
+  private hostJ = 0;
+  private peak = 0;
+  private ticks = 0;
+  private lastJoulesPerTick = 0;
+  private pausedSince: number | undefined;
+  private paused = 0;
+  private source: SourceKind = 'estimate';
+  private estimated = true;
+  private finished: MeterResult | undefined;
+
+  constructor(
+    roots: readonly number[],
+    private readonly baselineWatts: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.startedAt = now();
+    for (const r of roots) this.roots.add(r);
+  }
+
+  /** Adds a root found later (e.g. the DAP `process` event's systemProcessId). */
+  addRoot(pid: number): void {
+    this.roots.add(pid);
+  }
+
+  get rootPids(): number[] {
+    return [...this.roots];
+  }
+
+  /** CPU ticks counted so far (the CLI corrects the last interval with its own cutime). */
+  get countedTicks(): number {
+    return this.ticks;
+  }
+
+  /** The tree's processes in a scan: the roots present and, transitively, their children. */
+  treeOf(scan: Scan): Set<number> {
+    const children = new Map<number, number[]>();
+    for (const p of scan.procs.values()) {
+      const list = children.get(p.ppid);
+      if (list) list.push(p.pid);
+      else children.set(p.ppid, [p.pid]);
+    }
+    const tree = new Set<number>();
+    const stack = [...this.roots].filter((r) => scan.procs.has(r));
+    while (stack.length) {
+      const pid = stack.pop() as number;
+      if (tree.has(pid)) continue;
+      tree.add(pid);
+      for (const c of children.get(pid) ?? []) stack.push(c);
+    }
+    return tree;
+  }
+
+  /** Accounts one interval; returns the tree's Watts over it. */
+  update(i: Interval): number {
+    if (this.finished) return 0;
+    const now = this.treeOf(i.scan);
+    let ticks = 0;
+    for (const pid of now) {
+      const cur = i.scan.procs.get(pid) as ProcInfo;
+      const before = i.prev.procs.get(pid);
+      // A process already there counts its growth over the interval; one born in it counts all its time.
+      ticks += before && same(before, cur) ? total(cur) - total(before) : total(cur);
+    }
+    for (const pid of this.members) {
+      if (now.has(pid)) continue;
+      const gone = i.prev.procs.get(pid);
+      if (gone && now.has(gone.ppid) && !i.scan.procs.has(pid)) ticks -= total(gone);
+    }
+    ticks = Math.max(0, ticks);
+    for (const pid of now) this.seen.add(pid);
+    this.members = now;
+    // wattsPerTick prices a tick of this interval in Watts over the interval; Joules add the interval's length.
+    const watts = ticks * i.attribution.wattsPerTick;
+    this.ticks += ticks;
+    if (i.attribution.wattsPerTick > 0) this.lastJoulesPerTick = i.attribution.wattsPerTick * i.seconds;
+    this.programJ += watts * i.seconds;
+    this.hostJ += Math.max(0, i.host.watts) * i.seconds;
+    this.peak = Math.max(this.peak, watts);
+    this.source = i.host.source;
+    this.estimated = i.host.estimated;
+    return watts;
+  }
+
+  /**
+   * Adds CPU ticks the sampling missed (the tree's last moments before it ended), priced like the last interval.
+   * The CLI knows the exact total from its own cutime/cstime once it has waited for the command.
+   */
+  addTicks(ticks: number): void {
+    if (ticks <= 0 || this.finished) return;
+    this.ticks += ticks;
+    this.programJ += ticks * this.lastJoulesPerTick;
+  }
+
+  setPaused(paused: boolean): void {
+    const t = this.now();
+    if (paused && this.pausedSince === undefined) this.pausedSince = t;
+    if (!paused && this.pausedSince !== undefined) {
+      this.paused += (t - this.pausedSince) / 1000;
+      this.pausedSince = undefined;
+    }
+  }
+
+  /** Energy so far, for a live display. */
+  get energyJoules(): number {
+    return this.programJ;
+  }
+
+  finish(): MeterResult {
+    if (this.finished) return this.finished;
+    this.setPaused(false);
+    const durationSeconds = Math.max(0, (this.now() - this.startedAt) / 1000);
+    this.finished = {
+      durationSeconds,
+      pausedSeconds: this.paused,
+      energyJoules: this.programJ,
+      hostEnergyJoules: this.hostJ,
+      hostEnergyAboveBaselineJoules: Math.max(0, this.hostJ - this.baselineWatts * durationSeconds),
+      baselineWatts: this.baselineWatts,
+      averageWatts: durationSeconds > 0 ? this.programJ / durationSeconds : 0,
+      peakWatts: this.peak,
+      source: this.source,
+      estimated: this.estimated,
+      pids: [...this.seen].sort((a, b) => a - b),
+    };
+    return this.finished;
+  }
+}
