@@ -7,6 +7,12 @@ import { createSource, SOURCE_SETTINGS } from '../core/power/sources';
 import type { OptiVoltSettings } from '../core/settings';
 import { selectPowerSource, showPowerDetails } from './details';
 import { PowerViewController } from './powerView';
+import * as path from 'node:path';
+import type { Comparison } from '../core/energy/compare';
+import { formatEnergy, formatWatts } from '../core/energy/cost';
+import { SessionRecord, SessionStore } from '../core/energy/sessionStore';
+import { measureTask, Measurements, trackDebugSessions } from './measurements';
+import { SessionsView } from './sessionsView';
 import { changedKeys, loadSettings } from './settings';
 import { PowerStatusBar } from './statusBar';
 
@@ -20,6 +26,9 @@ export interface OptiVoltApi {
   samplerRunning(): boolean;
   /** The power view, when open: its latest attribution and how many messages it posted. */
   powerView(): { open: boolean; snapshot?: AttributionSnapshot; posted: number };
+  /** Recorded energy sessions, newest first, and the comparison of the newest with its previous run. */
+  sessions(): SessionRecord[];
+  compareLatest(): Comparison | undefined;
   /** Samples once now (instead of waiting for the timer). */
   sampleNow(): Promise<void>;
 }
@@ -74,6 +83,47 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
   };
   applyVisibility();
   const powerView = new PowerViewController({ extensionUri: context.extensionUri, monitor, history, settings: () => settings, log, demandMonitor });
+
+  // Energy sessions: persisted per workspace (global storage when no folder is open).
+  const storeDir = (context.storageUri ?? context.globalStorageUri).fsPath;
+  const store = new SessionStore(path.join(storeDir, 'energy-sessions.json'));
+  try {
+    store.load();
+    if (store.lastLoadProblem) {
+      log.warn(store.lastLoadProblem);
+      warnUser(store.lastLoadProblem);
+    }
+  } catch (err) {
+    log.error(`Cannot read the energy history: ${(err as Error).message}`);
+  }
+  const sessionsView = new SessionsView(store);
+  const measurements = new Measurements({
+    monitor,
+    history,
+    settings: () => settings,
+    log,
+    demandMonitor,
+    onFinished: (r) => {
+      try {
+        sessionsView.add(r);
+      } catch (err) {
+        log.error(`Cannot save the measurement of "${r.name}": ${(err as Error).message}`);
+      }
+      log.info(`"${r.name}": ${formatEnergy(r.energyJoules)} in ${r.durationSeconds.toFixed(1)} s (${r.pids.length} processes).`);
+      const canCompare = sessionsView.comparison(r) !== undefined;
+      const actions = canCompare ? ['Details', 'Compare with Previous'] : ['Details'];
+      void vscode.window
+        .showInformationMessage(
+          `OptiVolt: "${r.name}" used ${formatEnergy(r.energyJoules)} in ${r.durationSeconds.toFixed(1)} s (avg ${formatWatts(r.averageWatts)}${r.estimated ? ', estimated' : ''}).`,
+          ...actions,
+        )
+        .then((a) => {
+          const item = { record: r };
+          if (a === 'Details') void vscode.commands.executeCommand('optivolt.sessions.details', item);
+          if (a === 'Compare with Previous') void vscode.commands.executeCommand('optivolt.sessions.compare', item);
+        });
+    },
+  });
   log.info(`OptiVolt activated (power source setting: ${settings['power.source']}, every ${settings.refreshInterval} ms).`);
 
   const onConfig = vscode.workspace.onDidChangeConfiguration((e) => {
@@ -102,6 +152,10 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     onConfig,
     { dispose: () => monitor.stop() },
     powerView,
+    sessionsView,
+    measurements,
+    ...trackDebugSessions(measurements, () => settings),
+    vscode.commands.registerCommand('optivolt.measureTask', () => measureTask(measurements)),
     vscode.commands.registerCommand('optivolt.showPower', () => powerView.show()),
     vscode.commands.registerCommand('optivolt.showPowerDetails', async () => {
       // With the status bar off the monitor is idle: run it while the details are open.
@@ -123,6 +177,11 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     statusBarVisible: () => bar.visible,
     samplerRunning: () => monitor.running,
     powerView: () => ({ open: powerView.isOpen, snapshot: powerView.current?.snapshot, posted: powerView.current?.posted ?? 0 }),
+    sessions: () => store.all(),
+    compareLatest: () => {
+      const latest = store.all()[0];
+      return latest ? sessionsView.comparison(latest) : undefined;
+    },
     sampleNow: () => monitor.tick(),
   };
 }

@@ -17,6 +17,7 @@ export interface OptiVoltSettings {
   readonly carbonIntensity: number;
   readonly 'statusBar.enabled': boolean;
   readonly 'attribution.model': 'share-all' | 'active-only';
+  readonly 'debug.measure': 'always' | 'ask' | 'never';
 }
 
 export const DEFAULT_SETTINGS: OptiVoltSettings = {
@@ -33,6 +34,7 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   carbonIntensity: 475,
   'statusBar.enabled': true,
   'attribution.model': 'share-all',
+  'debug.measure': 'always',
 };
 
 type Check = (v: unknown) => string | undefined; // undefined = valid, else why not
@@ -76,6 +78,7 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   carbonIntensity: num(0, 2000),
   'statusBar.enabled': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   'attribution.model': oneOf(['share-all', 'active-only']),
+  'debug.measure': oneOf(['always', 'ask', 'never']),
 };
 
 export interface SettingsResult {

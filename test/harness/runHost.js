@@ -116,6 +116,18 @@ async function domChecks(page, commands, checks) {
   });
 }
 
+/** The Energy Sessions view in the OptiVolt activity bar container. */
+async function sessionsChecks(page, checks) {
+  await checks.check('the Energy Sessions view lists the measured debug session', async () => {
+    const row = page.locator('.pane').filter({ hasText: 'Energy Sessions' }).locator('.monaco-list-row').filter({ hasText: 'OptiVolt burn' }).first();
+    await row.waitFor({ state: 'visible', timeout: 20000 });
+    const text = await row.innerText();
+    if (!/\d+(\.\d+)? (J|Wh)/.test(text)) throw new Error(`row without energy: ${text}`);
+    console.log(`    sessions row: ${text.replace(/\s+/g, ' ')}`);
+    await page.screenshot({ path: path.join(outDir, 'energy-sessions.png') });
+  });
+}
+
 /** The power view's webview: chart canvas and process rows, inside the webview's nested iframes. */
 async function powerViewChecks(page, checks) {
   const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
@@ -155,7 +167,8 @@ async function main() {
   const entry = path.join(tools, 'cs/node_modules/code-server/out/node/entry.js');
   const { chromium } = require(path.join(tools, 'cs/node_modules/playwright-core'));
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const commands = manifest.contributes.commands;
+  const hidden = new Set((manifest.contributes.menus?.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command));
+  const commands = manifest.contributes.commands.filter((c) => !hidden.has(c.command));
 
   const work = fs.mkdtempSync('/tmp/optivolt-host-');
   fs.mkdirSync(path.join(work, 'udd/User'), { recursive: true });
@@ -237,7 +250,11 @@ async function main() {
     await page.goto(url);
     // The host suite asks for each set of DOM checks (writing dom-request-<set>) at the moment the workbench
     // shows what the set checks, and waits for dom-done-<set>: the checks see the real, running extension.
-    const sets = { statusbar: () => domChecks(page, commands, checks), powerview: () => powerViewChecks(page, checks) };
+    const sets = {
+      statusbar: () => domChecks(page, commands, checks),
+      powerview: () => powerViewChecks(page, checks),
+      sessions: () => sessionsChecks(page, checks),
+    };
     const pending = new Set(Object.keys(sets));
     let finished = false;
     const domLoop = (async () => {

@@ -33,7 +33,8 @@ const same = (a: ProcInfo, b: ProcInfo): boolean => a.start === b.start;
  * tree: the kernel adds a reaped child's total to its parent's cutime/cstime, which would count it twice.
  */
 export class ProcessTreeMeter {
-  private readonly roots = new Set<number>();
+  /** Root pids, with the start time of the process once seen: a reused pid is another process. */
+  private readonly roots = new Map<number, number | undefined>();
   private members = new Set<number>();
   private readonly seen = new Set<number>();
   private readonly startedAt: number;
@@ -54,16 +55,16 @@ export class ProcessTreeMeter {
     private readonly now: () => number = Date.now,
   ) {
     this.startedAt = now();
-    for (const r of roots) this.roots.add(r);
+    for (const r of roots) this.roots.set(r, undefined);
   }
 
   /** Adds a root found later (e.g. the DAP `process` event's systemProcessId). */
   addRoot(pid: number): void {
-    this.roots.add(pid);
+    if (!this.roots.has(pid)) this.roots.set(pid, undefined);
   }
 
   get rootPids(): number[] {
-    return [...this.roots];
+    return [...this.roots.keys()];
   }
 
   /** CPU ticks counted so far (the CLI corrects the last interval with its own cutime). */
@@ -80,7 +81,12 @@ export class ProcessTreeMeter {
       else children.set(p.ppid, [p.pid]);
     }
     const tree = new Set<number>();
-    const stack = [...this.roots].filter((r) => scan.procs.has(r));
+    const stack: number[] = [];
+    for (const [pid, start] of this.roots) {
+      const p = scan.procs.get(pid);
+      if (!p || (start !== undefined && start !== p.start)) continue; // gone, or its pid reused
+      stack.push(pid);
+    }
     while (stack.length) {
       const pid = stack.pop() as number;
       if (tree.has(pid)) continue;
@@ -93,6 +99,12 @@ export class ProcessTreeMeter {
   /** Accounts one interval; returns the tree's Watts over it. */
   update(i: Interval): number {
     if (this.finished) return 0;
+    // Pin each root to the process first seen under its pid; a root that ended stays ended.
+    for (const [pid, start] of this.roots) {
+      const p = i.scan.procs.get(pid);
+      if (start === undefined && p) this.roots.set(pid, p.start);
+      else if (start !== undefined && p === undefined) this.roots.set(pid, -1);
+    }
     const now = this.treeOf(i.scan);
     let ticks = 0;
     for (const pid of now) {
@@ -102,9 +114,11 @@ export class ProcessTreeMeter {
       ticks += before && same(before, cur) ? total(cur) - total(before) : total(cur);
     }
     for (const pid of this.members) {
-      if (now.has(pid)) continue;
+      if (now.has(pid) || i.scan.procs.has(pid)) continue;
       const gone = i.prev.procs.get(pid);
-      if (gone && now.has(gone.ppid) && !i.scan.procs.has(pid)) ticks -= total(gone);
+      // Its total moves into its reaper's cutime/cstime: subtract it when the reaper (its parent, or the nearest
+      // ancestor still alive when a whole chain ended in this interval) is in the tree.
+      if (gone && this.reapedInTree(gone, i, now)) ticks -= total(gone);
     }
     ticks = Math.max(0, ticks);
     for (const pid of now) this.seen.add(pid);
@@ -119,6 +133,18 @@ export class ProcessTreeMeter {
     this.source = i.host.source;
     this.estimated = i.host.estimated;
     return watts;
+  }
+
+  private reapedInTree(gone: ProcInfo, i: Interval, now: ReadonlySet<number>): boolean {
+    let ppid = gone.ppid;
+    for (let depth = 0; depth < 64; depth++) {
+      if (now.has(ppid)) return true;
+      const parent = i.prev.procs.get(ppid);
+      // The parent ended too (and was a member): its own reaper decides.
+      if (!parent || i.scan.procs.has(ppid) || !this.members.has(ppid)) return false;
+      ppid = parent.ppid;
+    }
+    return false;
   }
 
   /**

@@ -43,6 +43,7 @@ export class PowerMonitor {
   private lastProbe = 0;
   private lastSampleAt: bigint | undefined;
   private readonly warned = new Map<SourceKind, string>();
+  private fastMs: number | undefined;
 
   constructor(private options: MonitorOptions) {
     this.now = options.now ?? Date.now;
@@ -90,7 +91,21 @@ export class PowerMonitor {
       this.warned.clear();
       this.publish({ ...this.status, mode: this.options.mode, state: 'starting', reason: 'Settings changed: looking for a power source…' });
     }
-    if (this.running) this.schedule(reselect ? 0 : this.options.intervalMs);
+    if (this.running) this.schedule(reselect ? 0 : this.intervalMs);
+  }
+
+  /** The interval in use: the configured one, or shorter while someone needs fine-grained samples. */
+  get intervalMs(): number {
+    return Math.min(this.options.intervalMs, this.fastMs ?? Infinity);
+  }
+
+  /**
+   * Samples at most every `ms` until called with undefined (energy measurements of short programs need finer
+   * intervals than a status bar). Applies at the next tick.
+   */
+  setFastInterval(ms: number | undefined): void {
+    this.fastMs = ms;
+    if (this.running) this.schedule(Math.min(this.intervalMs, 250));
   }
 
   /** One sampling step (the timer calls it; tests may too). Never throws. */
@@ -107,7 +122,7 @@ export class PowerMonitor {
       if (gen !== this.generation) return;
       // A counter source that only primed gets a quick second read so the first figure shows soon.
       const primed = this.status.state === 'starting' && this.current !== undefined;
-      this.schedule(primed ? Math.min(this.options.intervalMs, 1000) : this.options.intervalMs);
+      this.schedule(primed ? Math.min(this.intervalMs, 1000) : this.intervalMs);
     }, delayMs);
   }
 
@@ -206,7 +221,7 @@ export class PowerMonitor {
     // Integrate over the time since the previous sample, unless there was a gap (stale source, suspend).
     if (this.lastSampleAt !== undefined) {
       const dt = secondsBetween(this.lastSampleAt, at);
-      if (dt > 0 && dt <= (5 * this.options.intervalMs) / 1000) energy += watts * dt;
+      if (dt > 0 && dt <= (5 * Math.max(this.options.intervalMs, this.intervalMs)) / 1000) energy += watts * dt;
     }
     this.lastSampleAt = at;
     const sample: PowerSample = {

@@ -1,0 +1,156 @@
+import * as vscode from 'vscode';
+import { compare, Comparison, runsOf } from '../core/energy/compare';
+import { formatCo2, formatCost, formatEnergy, formatWatts } from '../core/energy/cost';
+import { SessionRecord, SessionStore, toCsv, toJson } from '../core/energy/sessionStore';
+
+const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };
+
+function describe(r: SessionRecord): string {
+  return `${formatEnergy(r.energyJoules)} · ${r.durationSeconds.toFixed(1)} s`;
+}
+
+/** A Markdown report of one measurement. */
+export function recordMarkdown(r: SessionRecord): string {
+  const rows: Array<[string, string]> = [
+    ['Kind', r.kind],
+    ['Configuration', r.config],
+    ['Started', new Date(r.startedAt).toLocaleString()],
+    ['Duration', `${r.durationSeconds.toFixed(2)} s${r.pausedSeconds > 0 ? ` (of which ${r.pausedSeconds.toFixed(1)} s paused at breakpoints, when the program draws ~0)` : ''}`],
+    ['Program energy', `${formatEnergy(r.energyJoules)} (${(r.energyJoules / 3600).toFixed(4)} Wh)`],
+    ['Program power', `average ${formatWatts(r.averageWatts)}, peak ${formatWatts(r.peakWatts)}`],
+    ['Host energy', `${formatEnergy(r.hostEnergyJoules)}; ${formatEnergy(r.hostEnergyAboveBaselineJoules)} above the ${formatWatts(r.baselineWatts)} baseline`],
+    ['Cost', `${formatCost(r.cost, r.currency)} at ${r.costPerKWh} ${r.currency}/kWh`],
+    ['CO2', formatCo2(r.co2Grams)],
+    ['Source', `${r.source}${r.estimated ? ' — an ESTIMATE from CPU load, not a measurement' : ''}`],
+    ['Processes', r.pids.join(', ') || '—'],
+  ];
+  return [`# ${r.name}`, '', '| | |', '|:--|:--|', ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`), '', r.note ? `> ${r.note}` : ''].join('\n');
+}
+
+/** A Markdown report comparing two measurements. */
+export function comparisonMarkdown(c: Comparison): string {
+  const line = (label: string, f: (r: SessionRecord) => string): string => `| ${label} | ${f(c.a)} | ${f(c.b)} |`;
+  return [
+    `# ${c.a.name} vs ${c.b.name}`,
+    '',
+    '| | Before | After |',
+    '|:--|--:|--:|',
+    line('Started', (r) => new Date(r.startedAt).toLocaleString()),
+    line('Duration', (r) => `${r.durationSeconds.toFixed(2)} s`),
+    line('Program energy', (r) => formatEnergy(r.energyJoules)),
+    line('Average power', (r) => formatWatts(r.averageWatts)),
+    line('Host above baseline', (r) => formatEnergy(r.hostEnergyAboveBaselineJoules)),
+    '',
+    `**${c.verdict}**`,
+    c.noise ? `\nRun-to-run noise: σ ${formatEnergy(c.noise.stdA)} over ${c.noise.runsA} runs, σ ${formatEnergy(c.noise.stdB)} over ${c.noise.runsB} runs.` : '',
+  ].join('\n');
+}
+
+class SessionItem extends vscode.TreeItem {
+  constructor(readonly record: SessionRecord, comparable: boolean) {
+    super(record.name, vscode.TreeItemCollapsibleState.None);
+    this.id = record.id;
+    this.description = `${describe(record)} · ${new Date(record.startedAt).toLocaleString()}`;
+    this.iconPath = new vscode.ThemeIcon(KIND_ICON[record.kind]);
+    this.contextValue = comparable ? 'optivolt.session.comparable' : 'optivolt.session';
+    const tip = new vscode.MarkdownString(recordMarkdown(record));
+    this.tooltip = tip;
+    this.accessibilityInformation = { label: `${record.name}, ${describe(record)}` };
+    this.command = { command: 'optivolt.sessions.details', title: 'Details', arguments: [this] };
+  }
+}
+
+/** The "Energy Sessions" view: past measurements of this workspace, persisted by a SessionStore. */
+export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly view: vscode.TreeView<SessionItem>;
+  private readonly subs: vscode.Disposable[] = [];
+
+  constructor(readonly store: SessionStore) {
+    this.view = vscode.window.createTreeView('optivolt.energySessions', { treeDataProvider: this, canSelectMany: true });
+    this.subs.push(
+      this.view,
+      this.changed,
+      vscode.commands.registerCommand('optivolt.sessions.details', (item?: SessionItem) => item && this.openMarkdown(recordMarkdown(item.record))),
+      vscode.commands.registerCommand('optivolt.sessions.delete', (item?: SessionItem, items?: SessionItem[]) => this.delete(items?.length ? items : item ? [item] : [...this.view.selection])),
+      vscode.commands.registerCommand('optivolt.sessions.compare', (item?: SessionItem, items?: SessionItem[]) => this.compareItems(items?.length ? items : item ? [item] : [...this.view.selection])),
+      vscode.commands.registerCommand('optivolt.sessions.exportCsv', () => this.export('csv')),
+      vscode.commands.registerCommand('optivolt.sessions.exportJson', () => this.export('json')),
+      vscode.commands.registerCommand('optivolt.sessions.clear', () => this.clear()),
+    );
+  }
+
+  add(record: SessionRecord): void {
+    this.store.add(record);
+    this.refresh();
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getTreeItem(e: SessionItem): vscode.TreeItem {
+    return e;
+  }
+
+  getChildren(): SessionItem[] {
+    const all = this.store.all();
+    return all.map((r) => new SessionItem(r, runsOf(r.config, all, r.kind).length >= 2));
+  }
+
+  /** Compares a run with another: the two selected, or this one with the previous run of its configuration. */
+  comparison(a: SessionRecord, b?: SessionRecord): Comparison | undefined {
+    const all = this.store.all();
+    const other = b ?? runsOf(a.config, all, a.kind).find((r) => r.startedAt < a.startedAt);
+    if (!other) return undefined;
+    const [older, newer] = other.startedAt <= a.startedAt ? [other, a] : [a, other];
+    return compare(older, newer, all);
+  }
+
+  private async compareItems(items: SessionItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const c = this.comparison(items[0].record, items[1]?.record);
+    if (!c) {
+      void vscode.window.showInformationMessage(`OptiVolt: no earlier run of "${items[0].record.config}" to compare with. Run it again, or select two sessions.`);
+      return;
+    }
+    await this.openMarkdown(comparisonMarkdown(c));
+  }
+
+  private async openMarkdown(content: string): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  private async delete(items: SessionItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const ok = await vscode.window.showWarningMessage(`Delete ${items.length} energy session${items.length > 1 ? 's' : ''}?`, { modal: true }, 'Delete');
+    if (ok !== 'Delete') return;
+    this.store.delete(items.map((i) => i.record.id));
+    this.refresh();
+  }
+
+  private async clear(): Promise<void> {
+    const ok = await vscode.window.showWarningMessage('Delete every energy session of this workspace?', { modal: true }, 'Delete All');
+    if (ok !== 'Delete All') return;
+    this.store.clear();
+    this.refresh();
+  }
+
+  private async export(format: 'csv' | 'json'): Promise<void> {
+    const records = this.store.all();
+    const uri = await vscode.window.showSaveDialog({
+      title: 'Export energy sessions',
+      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), `optivolt-sessions.${format}`),
+    });
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(format === 'csv' ? toCsv(records) : toJson(records), 'utf8'));
+    void vscode.window.showInformationMessage(`OptiVolt: ${records.length} sessions exported to ${uri.fsPath}.`);
+  }
+
+  dispose(): void {
+    for (const d of this.subs) d.dispose();
+  }
+}
