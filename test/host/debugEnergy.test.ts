@@ -13,20 +13,7 @@ async function debugOnce(name: string): Promise<{ pid?: number; seconds: number 
   const tracker = vscode.debug.registerDebugAdapterTrackerFactory('*', {
     createDebugAdapterTracker: (session) => {
       const named = /^burn\.js \[(\d+)\]/.exec(session.name);
-      if (named && !pid) {
-        pid = Number(named[1]);
-        const chain: string[] = [];
-        let cur = pid;
-        for (let i = 0; i < 6 && cur > 1; i++) {
-          try {
-            const st = require('fs').readFileSync(`/proc/${cur}/stat`, 'utf8');
-            const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
-            chain.push(`${cur}(${st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'))})`);
-            cur = ppid;
-          } catch { break; }
-        }
-        console.log('PIDCHAIN', chain.join(' <- '), 'exthost', process.pid);
-      }
+      if (named && !pid) pid = Number(named[1]);
       return {
         onDidSendMessage: (m: { type?: string; event?: string; body?: { systemProcessId?: number } }) => {
           if (m.type === 'event' && m.event === 'process' && m.body?.systemProcessId) pid = m.body.systemProcessId;

@@ -35,6 +35,7 @@ describe('settings', () => {
         carbonIntensity: 56,
         'statusBar.enabled': false,
         'attribution.model': 'active-only',
+        'debug.measure': 'ask',
       };
       const { settings, problems } = readSettings(from(values));
       assert.deepEqual(problems, []);
@@ -73,6 +74,7 @@ describe('settings', () => {
       ['statusBar.enabled', 'yes'],
       ['statusBar.enabled', 1],
       ['attribution.model', 'kepler'],
+      ['debug.measure', 'sometimes'],
     ];
     for (const [key, value] of invalid) {
       const label = typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
