@@ -5,10 +5,12 @@ import { formatWatts } from '../core/energy/cost';
 import { PowerMonitor } from '../core/power/monitor';
 import { createSource } from '../core/power/sources';
 import { OptiVoltSettings, readSettings } from '../core/settings';
+import { runExporter } from './exporter';
 import { runMeasure, UsageError } from './measure';
 
 const USAGE = `Usage: optivolt sample [options]
        optivolt measure [options] -- COMMAND [ARGS...]   (optivolt measure --help)
+       optivolt exporter [options]                       (optivolt exporter --help)
 
 Prints host power, one line per sample (Ctrl-C to stop).
 
@@ -133,7 +135,8 @@ export async function main(argv: string[]): Promise<number> {
       return command === undefined ? 2 : 0;
     }
     if (command === 'measure') return await runMeasure(rest);
-    if (command !== 'sample') throw new UsageError(`unknown command "${command}" (try: optivolt sample --help, optivolt measure --help)`);
+    if (command === 'exporter') return await runExporter(rest);
+    if (command !== 'sample') throw new UsageError(`unknown command "${command}" (try: optivolt sample --help, optivolt measure --help, optivolt exporter --help)`);
     const args = parseSampleArgs(rest);
     if (args === 'help') {
       process.stdout.write(`${USAGE}\n`);

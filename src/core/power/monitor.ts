@@ -21,6 +21,8 @@ export interface MonitorOptions {
   log?: LogFn;
   /** How often auto looks again for a better source than the one in use. */
   reprobeMs?: number;
+  /** auto's candidates, best first (default AUTO_ORDER; the exporter leaves Prometheus out). */
+  autoOrder?: readonly SourceKind[];
   now?: () => number;
   mono?: MonoClock;
 }
@@ -50,6 +52,10 @@ export class PowerMonitor {
     this.mono = options.mono ?? hrClock;
     this.log = options.log ?? (() => undefined);
     this.status = { state: 'starting', mode: options.mode, reason: 'Looking for a power source…', energyJoules: 0, since: this.now() };
+  }
+
+  private get autoOrder(): readonly SourceKind[] {
+    return this.options.autoOrder ?? AUTO_ORDER;
   }
 
   get snapshot(): PowerStatus {
@@ -155,7 +161,7 @@ export class PowerMonitor {
   /** Tries each candidate in order and keeps the first that reads. */
   private async select(): Promise<void> {
     const auto = this.options.mode === 'auto';
-    const order = auto ? AUTO_ORDER : [this.options.mode as SourceKind];
+    const order = auto ? this.autoOrder : [this.options.mode as SourceKind];
     const failures: string[] = [];
     for (const kind of order) {
       const src = this.options.createSource(kind, auto);
@@ -183,7 +189,7 @@ export class PowerMonitor {
   /** In auto mode, looks for a source above the one in use and switches when it reads. */
   private async climb(currentKind: SourceKind): Promise<void> {
     this.lastProbe = this.now();
-    for (const kind of AUTO_ORDER.slice(0, AUTO_ORDER.indexOf(currentKind))) {
+    for (const kind of this.autoOrder.slice(0, this.autoOrder.indexOf(currentKind))) {
       const src = this.options.createSource(kind, true);
       try {
         await src.read();

@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+import { Exporter, ExporterError } from '../core/exporter/exporter';
+import { formatWatts } from '../core/energy/cost';
+import { readSettings } from '../core/settings';
+import { UsageError } from './measure';
+
+export const EXPORTER_USAGE = `Usage: optivolt exporter [options]
+
+Serves Scaphandre-compatible power metrics (scaph_*) for Prometheus at /metrics, from RAPL or, where there is
+none, the labelled CPU-load estimate (value_source="estimate").
+
+Options:
+  --bind ADDRESS            address to listen on (default 127.0.0.1)
+  --port PORT               port (default 8080, Scaphandre's)
+  --source auto|rapl|estimate
+  --top N                   process series per scrape, the top N by power (default 50)
+  --interval MS             sampling interval, >= 500 (default 1000)
+  --powercap-root DIR, --proc-root DIR
+  -h, --help                this help`;
+
+export async function runExporter(argv: string[]): Promise<number> {
+  let v;
+  try {
+    v = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        bind: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '8080' },
+        source: { type: 'string' },
+        top: { type: 'string', default: '50' },
+        interval: { type: 'string' },
+        'powercap-root': { type: 'string' },
+        'proc-root': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]);
+  }
+  if (v.help) {
+    process.stdout.write(`${EXPORTER_USAGE}\n`);
+    return 0;
+  }
+  const port = Number(v.port);
+  if (!/^\d+$/.test(v.port ?? '') || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535 (got "${v.port}")`);
+  const top = Number(v.top);
+  if (!/^\d+$/.test(v.top ?? '') || top < 1 || top > 10000) throw new UsageError(`--top must be 1-10000 (got "${v.top}")`);
+  if (v.source !== undefined && !['auto', 'rapl', 'estimate'].includes(v.source)) {
+    throw new UsageError(`--source must be auto, rapl or estimate (got "${v.source}")`);
+  }
+  const overrides: Record<string, unknown> = {
+    'power.source': v.source,
+    'power.powercapRoot': v['powercap-root'],
+    refreshInterval: v.interval === undefined ? 1000 : /^\d+$/.test(v.interval) ? Number(v.interval) : v.interval,
+  };
+  const { settings, problems } = readSettings((k) => overrides[k]);
+  if (problems.length) throw new UsageError(problems[0].replace(/^optivolt\.refreshInterval/, '--interval'));
+  const exporter = new Exporter({
+    bind: v.bind ?? '127.0.0.1',
+    port,
+    top,
+    settings,
+    procRoot: v['proc-root'],
+    log: (m) => process.stderr.write(`optivolt: ${m}\n`),
+  });
+  let url: string;
+  try {
+    url = await exporter.start();
+  } catch (err) {
+    if (err instanceof ExporterError) {
+      process.stderr.write(`optivolt: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  process.stderr.write(`optivolt: exporter serving ${url}\n`);
+  let announced = '';
+  const timer = setInterval(() => {
+    const st = exporter.status;
+    if (st.state === 'error') process.stderr.write(`optivolt: no power source: ${st.reason}\n`);
+    if (st.last && st.reason !== announced) {
+      announced = st.reason;
+      process.stderr.write(`optivolt: ${st.reason} Host ${st.last.estimated ? '≈' : ''}${formatWatts(st.last.watts)}${st.last.estimated ? ' (ESTIMATE, value_source="estimate")' : ''}\n`);
+    }
+  }, 1000);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(timer);
+  await exporter.stop();
+  return 0;
+}
