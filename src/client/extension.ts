@@ -155,7 +155,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     sessionsView,
     measurements,
     ...trackDebugSessions(measurements, () => settings),
-    vscode.commands.registerCommand('optivolt.measureTask', () => measureTask(measurements)),
+    vscode.commands.registerCommand('optivolt.measureTask', (taskName?: unknown) => measureTask(measurements, typeof taskName === 'string' ? taskName : undefined)),
     vscode.commands.registerCommand('optivolt.showPower', () => powerView.show()),
     vscode.commands.registerCommand('optivolt.showPowerDetails', async () => {
       // With the status bar off the monitor is idle: run it while the details are open.

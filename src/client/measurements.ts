@@ -245,18 +245,32 @@ export function trackDebugSessions(m: Measurements, settings: () => OptiVoltSett
   ];
 }
 
-/** "OptiVolt: Measure Task Energy": runs a picked task and measures its process tree. */
-export async function measureTask(m: Measurements): Promise<void> {
+/**
+ * "OptiVolt: Measure Task Energy": runs a task and measures its process tree. The task is picked from a list,
+ * or named by the command's argument (for keybindings and tests).
+ */
+export async function measureTask(m: Measurements, taskName?: string): Promise<void> {
   const tasks = await vscode.tasks.fetchTasks();
   if (tasks.length === 0) {
     void vscode.window.showInformationMessage('OptiVolt: this workspace has no tasks to measure.');
     return;
   }
-  const pick = await vscode.window.showQuickPick(
-    tasks.map((t) => ({ label: t.name, description: t.source, task: t })),
-    { title: 'OptiVolt: Measure Task Energy', placeHolder: 'Pick a task to run and measure' },
-  );
-  if (!pick) return;
+  let task: vscode.Task | undefined;
+  if (typeof taskName === 'string') {
+    task = tasks.find((t) => t.name === taskName);
+    if (!task) {
+      void vscode.window.showErrorMessage(`OptiVolt: no task named "${taskName}".`);
+      return;
+    }
+  } else {
+    const pick = await vscode.window.showQuickPick(
+      tasks.map((t) => ({ label: t.name, description: t.source, task: t })),
+      { title: 'OptiVolt: Measure Task Energy', placeHolder: 'Pick a task to run and measure' },
+    );
+    task = pick?.task;
+  }
+  if (!task) return;
+  const pick = { task };
   const key = `task:${Date.now()}`;
   const subs: vscode.Disposable[] = [];
   const done = new Promise<void>((resolve) => {

@@ -173,7 +173,12 @@ async function main() {
   const work = fs.mkdtempSync('/tmp/optivolt-host-');
   fs.mkdirSync(path.join(work, 'udd/User'), { recursive: true });
   fs.mkdirSync(path.join(work, 'tmp'));
-  fs.mkdirSync(path.join(work, 'workspace'));
+  fs.mkdirSync(path.join(work, 'workspace', '.vscode'), { recursive: true });
+  // A task for "OptiVolt: Measure Task Energy": the same CPU burner as the debug test.
+  fs.writeFileSync(
+    path.join(work, 'workspace', '.vscode', 'tasks.json'),
+    JSON.stringify({ version: '2.0.0', tasks: [{ label: 'OptiVolt burn task', type: 'shell', command: `node ${path.join(root, 'test/fixtures/burn.js')}`, problemMatcher: [] }] }),
+  );
   const port = await freePort();
   fs.writeFileSync(path.join(work, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   fs.writeFileSync(

@@ -75,6 +75,17 @@ describe('energy of a debug session (js-debug)', function () {
     assert.match(c.verdict, /at least 3 times|noise/);
   });
 
+  it('measures a task run by "OptiVolt: Measure Task Energy"', async () => {
+    const a = await api();
+    const before = a.sessions().length;
+    await vscode.commands.executeCommand('optivolt.measureTask', 'OptiVolt burn task');
+    const r = await waitFor('the task record', () => (a.sessions().length > before ? a.sessions()[0] : undefined));
+    assert.equal(r.kind, 'task');
+    assert.equal(r.name, 'OptiVolt burn task');
+    assert.ok(r.pids.length >= 2, `the shell, node and its child: ${r.pids}`);
+    assert.ok(r.energyJoules > 0 && r.durationSeconds > 1.5, `${r.energyJoules} J in ${r.durationSeconds} s`);
+  });
+
   it('lets the runner check the Energy Sessions view in the DOM', async function () {
     const dir = process.env.OPTIVOLT_HOST_DOM_DIR;
     if (!dir) return this.skip();
