@@ -76,8 +76,8 @@ export function scaphProcessBody(): string {
   ].join('\n');
 }
 
-/** cAdvisor + node-exporter CPU stand-in: container "web" uses 0.5 core, "db" 0.25, the host 1.5 cores busy of 2. */
-export function cadvisorBody(startedAt: number): () => string {
+/** cAdvisor stand-in (and, unless withNodeCpu is false, node-exporter's CPU): "web" uses 0.5 core, "db" 0.25, the host 1.5 busy of 2. */
+export function cadvisorBody(startedAt: number, withNodeCpu = true): () => string {
   return () => {
     const s = (Date.now() - startedAt) / 1000;
     return [
@@ -85,12 +85,16 @@ export function cadvisorBody(startedAt: number): () => string {
       '# TYPE container_cpu_usage_seconds_total counter',
       `container_cpu_usage_seconds_total{cpu="total",id="/docker/1111111111112222222222223333333333334444444444445555555555556666",image="nginx:1.27",name="web"} ${(10 + 0.5 * s).toFixed(3)}`,
       `container_cpu_usage_seconds_total{cpu="total",id="/docker/7777777777778888888888889999999999990000000000001111111111112222",image="postgres:16",name="db"} ${(5 + 0.25 * s).toFixed(3)}`,
-      '# HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.',
-      '# TYPE node_cpu_seconds_total counter',
-      `node_cpu_seconds_total{cpu="0",mode="idle"} ${(100 + 0.25 * s).toFixed(3)}`,
-      `node_cpu_seconds_total{cpu="0",mode="user"} ${(100 + 0.75 * s).toFixed(3)}`,
-      `node_cpu_seconds_total{cpu="1",mode="idle"} ${(100 + 0.25 * s).toFixed(3)}`,
-      `node_cpu_seconds_total{cpu="1",mode="user"} ${(100 + 0.75 * s).toFixed(3)}`,
+      ...(withNodeCpu
+        ? [
+            '# HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.',
+            '# TYPE node_cpu_seconds_total counter',
+            `node_cpu_seconds_total{cpu="0",mode="idle"} ${(100 + 0.25 * s).toFixed(3)}`,
+            `node_cpu_seconds_total{cpu="0",mode="user"} ${(100 + 0.75 * s).toFixed(3)}`,
+            `node_cpu_seconds_total{cpu="1",mode="idle"} ${(100 + 0.25 * s).toFixed(3)}`,
+            `node_cpu_seconds_total{cpu="1",mode="user"} ${(100 + 0.75 * s).toFixed(3)}`,
+          ]
+        : []),
       '',
     ].join('\n');
   };

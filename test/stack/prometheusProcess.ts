@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { stringify } from 'yaml';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -21,29 +22,32 @@ export class PrometheusProcess {
   private constructor(
     readonly url: string,
     private readonly child: ChildProcess,
-    private readonly dir: string,
+    private readonly dir: string | undefined,
   ) {}
 
-  /** jobs: job name -> host:port targets. */
+  /** jobs: job name -> host:port targets, scraped every second. */
   static async start(jobs: Record<string, string[]>): Promise<PrometheusProcess> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-prom-'));
+    const scrape_configs = Object.entries(jobs).map(([job_name, targets]) => ({ job_name, static_configs: [{ targets }] }));
+    return PrometheusProcess.startWithConfig({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs }, dir, true);
+  }
+
+  /** Starts with a configuration object written as prometheus.yml in `dir` (rule files resolve from there). */
+  static async startWithConfig(config: object, dir: string, ownsDir = false): Promise<PrometheusProcess> {
     const bin = process.env.PROMETHEUS_BIN;
     if (!bin) throw new Error('PROMETHEUS_BIN is not set (run through test/harness/runTier.js stack)');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-prom-'));
-    const scrape = Object.entries(jobs)
-      .map(([job, targets]) => `  - job_name: ${job}\n    static_configs: [{ targets: [${targets.map((t) => `'${t}'`).join(', ')}] }]`)
-      .join('\n');
-    fs.writeFileSync(path.join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n${scrape}\n`);
+    fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
     const port = await freePort();
-    const log = fs.openSync(path.join(dir, 'prometheus.log'), 'w');
+    const logFile = path.join(dir, 'prometheus.log');
     const child = spawn(
       bin,
       [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
-      { stdio: ['ignore', log, log] },
+      { stdio: ['ignore', fs.openSync(logFile, 'w'), fs.openSync(logFile, 'a')] },
     );
-    const p = new PrometheusProcess(`http://127.0.0.1:${port}`, child, dir);
+    const p = new PrometheusProcess(`http://127.0.0.1:${port}`, child, ownsDir ? dir : undefined);
     const deadline = Date.now() + 20000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`prometheus exited: ${fs.readFileSync(path.join(dir, 'prometheus.log'), 'utf8').slice(-500)}`);
+      if (child.exitCode !== null) throw new Error(`prometheus exited: ${fs.readFileSync(logFile, 'utf8').slice(-500)}`);
       try {
         if ((await fetch(`${p.url}/-/ready`)).ok) return p;
       } catch {
@@ -60,7 +64,7 @@ export class PrometheusProcess {
       this.child.kill('SIGTERM');
       await exited;
     }
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
