@@ -1,0 +1,244 @@
+import * as net from 'node:net';
+import type Docker from 'dockerode';
+import { portHolder } from '../exporter/exporter';
+import { errorMessage } from '../power/source';
+import { PublishedPort, ServicePlan, StackError, StackPlan } from './composePlan';
+
+export type PullPolicy = 'missing' | 'always' | 'never';
+
+export interface ServiceStatus {
+  readonly service: string;
+  readonly containerName: string;
+  readonly image: string;
+  readonly state: string;
+  readonly health?: string;
+  readonly ports: readonly PublishedPort[];
+}
+
+export interface StackManagerOptions {
+  readonly docker: Docker;
+  /** Progress for long steps (pulls, readiness), one line each. */
+  readonly progress?: (message: string) => void;
+  readonly readinessTimeoutMs?: number;
+}
+
+/** The HTTP path that says a service is ready (DOMAIN.md): Prometheus /-/ready, Grafana /api/health, exporters /metrics. */
+export function readinessPath(service: string): string {
+  if (service === 'prometheus') return '/-/ready';
+  if (service === 'grafana') return '/api/health';
+  return '/metrics';
+}
+
+/** Docker's errors, in words a user can act on. */
+export function dockerProblem(err: unknown, socket = '/var/run/docker.sock'): StackError {
+  const e = err as NodeJS.ErrnoException & { statusCode?: number };
+  if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
+    return new StackError(`Docker is not reachable: no Docker Engine answers at ${socket}. Start Docker (or set DOCKER_HOST), then try again.`);
+  }
+  if (e.code === 'EACCES') {
+    return new StackError(`Permission denied on ${socket}: add your user to the docker group (sudo usermod -aG docker $USER) and log in again.`);
+  }
+  return new StackError(`Docker Engine error: ${errorMessage(err)}`);
+}
+
+function portFree(p: PublishedPort): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(p.hostPort, p.hostIp, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Starts and stops the monitoring stack through the Docker Engine API, from a StackPlan (the compose file,
+ * planned): preflight checks with clear errors, a labelled network and volumes, containers created and started in
+ * dependency order and each waited on until ready. Idempotent: OptiVolt's containers left running are adopted.
+ * Stop removes the containers and keeps the volumes: measurements survive a stop/start.
+ */
+export class StackManager {
+  constructor(private readonly opts: StackManagerOptions) {}
+
+  private get docker(): Docker {
+    return this.opts.docker;
+  }
+
+  private say(message: string): void {
+    this.opts.progress?.(message);
+  }
+
+  /** Docker reachable, every port free (or held by this stack), every image present (or pulled per policy). */
+  async preflight(plan: StackPlan, pull: PullPolicy): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw dockerProblem(err);
+    }
+    const ours = await this.containers(plan.project);
+    const running = new Set(ours.filter((c) => c.State === 'running').map((c) => c.Labels['com.optivolt.service']));
+    for (const s of plan.services) {
+      if (running.has(s.service)) continue;
+      for (const p of s.ports) {
+        if (!(await portFree(p))) {
+          const who = portHolder(p.hostPort);
+          throw new StackError(`Port ${p.hostPort} on ${p.hostIp} (${s.service}) is already in use${who ? ` by ${who}` : ''}: stop it, or choose another port in the settings (optivolt.stack.ports).`);
+        }
+      }
+    }
+    for (const s of plan.services) await this.ensureImage(s, pull);
+  }
+
+  private async ensureImage(s: ServicePlan, pull: PullPolicy): Promise<void> {
+    let present = true;
+    try {
+      await this.docker.getImage(s.image).inspect();
+    } catch {
+      present = false;
+    }
+    if (present && pull !== 'always') return;
+    if (pull === 'never') {
+      throw new StackError(
+        `Image ${s.image} (${s.service}) is not on this machine and pulling is off (optivolt.stack.pull = never): load it with "docker load -i FILE", or set another image in optivolt.stack.images.`,
+      );
+    }
+    this.say(`Pulling ${s.image}…`);
+    try {
+      const stream = await this.docker.pull(s.image);
+      await new Promise<void>((resolve, reject) =>
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null) => (err ? reject(err) : resolve()),
+          (e: { status?: string; progress?: string; id?: string }) => this.say(`${s.image}: ${e.status ?? ''}${e.id ? ` ${e.id}` : ''} ${e.progress ?? ''}`.trim()),
+        ),
+      );
+    } catch (err) {
+      throw new StackError(`Cannot pull ${s.image} (${s.service}): ${errorMessage(err)}. Offline? Load it with "docker load -i FILE" or set optivolt.stack.images.`);
+    }
+  }
+
+  private async containers(project: string): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.optivolt.project=${project}`] }) });
+  }
+
+  /** Brings the stack up; resolves when every service answers its readiness URL. */
+  async up(plan: StackPlan, pull: PullPolicy = 'missing'): Promise<ServiceStatus[]> {
+    await this.preflight(plan, pull);
+    await this.ensureNetwork(plan);
+    for (const v of plan.volumes) {
+      const exists = await this.docker.getVolume(v.name).inspect().then(() => true, () => false);
+      if (!exists) await this.docker.createVolume({ Name: v.name, Labels: v.labels });
+    }
+    for (const s of plan.services) await this.startService(s);
+    for (const s of plan.services) await this.waitReady(s);
+    return this.status(plan);
+  }
+
+  private async ensureNetwork(plan: StackPlan): Promise<void> {
+    const list = await this.docker.listNetworks({ filters: JSON.stringify({ name: [plan.network.name] }) });
+    if (list.some((n) => n.Name === plan.network.name)) return;
+    await this.docker.createNetwork({ Name: plan.network.name, Driver: 'bridge', Labels: plan.network.labels });
+  }
+
+  private async startService(s: ServicePlan): Promise<void> {
+    const existing = this.docker.getContainer(s.containerName);
+    let info: Docker.ContainerInspectInfo | undefined;
+    try {
+      info = await existing.inspect();
+    } catch {
+      info = undefined;
+    }
+    if (info) {
+      if (info.Config.Labels?.['com.optivolt.stack'] !== 'true') {
+        throw new StackError(`A container named ${s.containerName} exists and is not OptiVolt's: rename or remove it.`);
+      }
+      if (info.State.Running) {
+        this.say(`${s.service}: already running (adopted).`);
+        return;
+      }
+      this.say(`${s.service}: was ${info.State.Status}${info.State.ExitCode ? ` (exit ${info.State.ExitCode})` : ''}; starting it again.`);
+      await existing.start();
+      return;
+    }
+    this.say(`${s.service}: creating ${s.containerName} from ${s.image}.`);
+    const c = await this.docker.createContainer(s.create);
+    try {
+      await c.start();
+    } catch (err) {
+      throw new StackError(`${s.service} did not start: ${errorMessage(err)}`);
+    }
+  }
+
+  private async waitReady(s: ServicePlan): Promise<void> {
+    const p = s.ports[0];
+    if (!p) return;
+    const host = p.hostIp === '0.0.0.0' ? '127.0.0.1' : p.hostIp;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${p.hostPort}${readinessPath(s.service)}`;
+    const deadline = Date.now() + (this.opts.readinessTimeoutMs ?? 60000);
+    this.say(`${s.service}: waiting for ${url}`);
+    for (;;) {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) return;
+      } catch {
+        /* not yet */
+      }
+      const state = await this.docker.getContainer(s.containerName).inspect().then((i) => i.State, () => undefined);
+      if (state && !state.Running) {
+        const logs = await this.logs(s.containerName, 20).catch(() => '');
+        throw new StackError(`${s.service} stopped while starting (exit ${state.ExitCode}).${logs ? ` Last log lines:\n${logs}` : ''}`);
+      }
+      if (Date.now() > deadline) throw new StackError(`${s.service} did not become ready at ${url} in time.`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** Services of the plan with their containers' state. */
+  async status(plan: StackPlan): Promise<ServiceStatus[]> {
+    const ours = await this.containers(plan.project);
+    return plan.services.map((s) => {
+      const c = ours.find((x) => x.Labels['com.optivolt.service'] === s.service);
+      const health = c?.Status.match(/\((healthy|unhealthy|health: starting)\)/)?.[1];
+      return { service: s.service, containerName: s.containerName, image: s.image, state: c?.State ?? 'missing', ...(health ? { health } : {}), ports: s.ports };
+    });
+  }
+
+  /** Stops and removes the stack's containers and network; keeps the volumes (the measurements). */
+  async down(project: string): Promise<number> {
+    const ours = await this.containers(project);
+    for (const c of ours) {
+      this.say(`Stopping ${c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12)}…`);
+      await this.docker.getContainer(c.Id).remove({ force: true });
+    }
+    const nets = await this.docker.listNetworks({ filters: JSON.stringify({ label: [`com.optivolt.project=${project}`] }) });
+    for (const n of nets) await this.docker.getNetwork(n.Id).remove().catch(() => undefined);
+    return ours.length;
+  }
+
+  /** Removes the stack's volumes (its stored measurements). The stack must be down. */
+  async deleteData(project: string): Promise<string[]> {
+    const { Volumes } = await this.docker.listVolumes({ filters: JSON.stringify({ label: [`com.optivolt.project=${project}`] }) });
+    for (const v of Volumes ?? []) await this.docker.getVolume(v.Name).remove();
+    return (Volumes ?? []).map((v) => v.Name);
+  }
+
+  async restart(containerName: string): Promise<void> {
+    await this.docker.getContainer(containerName).restart();
+  }
+
+  /** The last lines of a container's log (stdout and stderr). */
+  async logs(containerName: string, tail = 200): Promise<string> {
+    const buf = (await this.docker.getContainer(containerName).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+    return demux(buf);
+  }
+}
+
+/** Docker's multiplexed log stream (8-byte frame headers) as text. */
+export function demux(buf: Buffer): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const len = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + len).toString('utf8'));
+    i += 8 + len;
+  }
+  return i === 0 ? buf.toString('utf8') : out.join('');
+}
