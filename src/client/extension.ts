@@ -13,6 +13,8 @@ import { formatEnergy, formatWatts } from '../core/energy/cost';
 import { SessionRecord, SessionStore } from '../core/energy/sessionStore';
 import { measureTask, Measurements, trackDebugSessions } from './measurements';
 import { SessionsView } from './sessionsView';
+import type { MonitoringCommands } from './monitoringCommands';
+import { loadBundle } from './loadDockerode';
 import { changedKeys, loadSettings } from './settings';
 import { PowerStatusBar } from './statusBar';
 
@@ -26,6 +28,8 @@ export interface OptiVoltApi {
   samplerRunning(): boolean;
   /** The power view, when open: its latest attribution and how many messages it posted. */
   powerView(): { open: boolean; snapshot?: AttributionSnapshot; posted: number };
+  /** The monitoring stack's commands, for the host tests. */
+  monitoring(): MonitoringCommands;
   /** Recorded energy sessions, newest first, and the comparison of the newest with its previous run. */
   sessions(): SessionRecord[];
   compareLatest(): Comparison | undefined;
@@ -97,6 +101,15 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     log.error(`Cannot read the energy history: ${(err as Error).message}`);
   }
   const sessionsView = new SessionsView(store);
+  // The stack (yaml, prom-client for the host exporter) is its own bundle, loaded on the first stack command.
+  let monitoringCommands: MonitoringCommands | undefined;
+  const monitoring = (): MonitoringCommands =>
+    (monitoringCommands ??= new (loadBundle<{ MonitoringCommands: typeof MonitoringCommands }>('monitoring.js').MonitoringCommands)({
+      context,
+      monitor,
+      settings: () => settings,
+      log,
+    }));
   const measurements = new Measurements({
     monitor,
     history,
@@ -157,6 +170,11 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     ...trackDebugSessions(measurements, () => settings),
     vscode.commands.registerCommand('optivolt.measureTask', (taskName?: unknown) => measureTask(measurements, typeof taskName === 'string' ? taskName : undefined)),
     vscode.commands.registerCommand('optivolt.showPower', () => powerView.show()),
+    { dispose: () => monitoringCommands?.dispose() },
+    vscode.commands.registerCommand('optivolt.startMonitoring', () => monitoring().start()),
+    vscode.commands.registerCommand('optivolt.stopMonitoring', () => monitoring().stop()),
+    vscode.commands.registerCommand('optivolt.showStackStatus', () => monitoring().status()),
+    vscode.commands.registerCommand('optivolt.deleteMonitoringData', () => monitoring().deleteData()),
     vscode.commands.registerCommand('optivolt.showPowerDetails', async () => {
       // With the status bar off the monitor is idle: run it while the details are open.
       demandMonitor('details', true);
@@ -178,6 +196,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     samplerRunning: () => monitor.running,
     powerView: () => ({ open: powerView.isOpen, snapshot: powerView.current?.snapshot, posted: powerView.current?.posted ?? 0 }),
     sessions: () => store.all(),
+    monitoring,
     compareLatest: () => {
       const latest = store.all()[0];
       return latest ? sessionsView.comparison(latest) : undefined;

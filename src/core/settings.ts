@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
 import { normalizePrometheusUrl } from './prometheus/client';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
@@ -18,6 +19,15 @@ export interface OptiVoltSettings {
   readonly 'statusBar.enabled': boolean;
   readonly 'attribution.model': 'share-all' | 'active-only';
   readonly 'debug.measure': 'always' | 'ask' | 'never';
+  readonly 'stack.powerExporter': 'auto' | 'scaphandre' | 'optivolt';
+  readonly 'stack.services': readonly string[];
+  readonly 'stack.images': Readonly<Record<string, string>>;
+  readonly 'stack.ports': Readonly<Record<string, number>>;
+  readonly 'stack.pull': 'missing' | 'always' | 'never';
+  readonly 'stack.bind': string;
+  readonly 'stack.exporterPort': number;
+  readonly 'prometheus.retentionTime': string;
+  readonly 'prometheus.retentionSize': string;
 }
 
 export const DEFAULT_SETTINGS: OptiVoltSettings = {
@@ -35,7 +45,19 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'statusBar.enabled': true,
   'attribution.model': 'share-all',
   'debug.measure': 'always',
+  'stack.powerExporter': 'auto',
+  'stack.services': ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'],
+  'stack.images': {},
+  'stack.ports': {},
+  'stack.pull': 'missing',
+  'stack.bind': '127.0.0.1',
+  'stack.exporterPort': 8080,
+  'prometheus.retentionTime': '30d',
+  'prometheus.retentionSize': '0',
 };
+
+const SERVICES = ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'];
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 type Check = (v: unknown) => string | undefined; // undefined = valid, else why not
 
@@ -79,6 +101,22 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   'statusBar.enabled': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   'attribution.model': oneOf(['share-all', 'active-only']),
   'debug.measure': oneOf(['always', 'ask', 'never']),
+  'stack.powerExporter': oneOf(['auto', 'scaphandre', 'optivolt']),
+  'stack.services': (v) =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string' && SERVICES.includes(x)) ? undefined : `must be a list of ${SERVICES.join(', ')}`,
+  'stack.images': (v) =>
+    isObj(v) && Object.entries(v).every(([k, x]) => SERVICES.includes(k) && typeof x === 'string' && x.trim() !== '')
+      ? undefined
+      : `must map services (${SERVICES.join(', ')}) to image names`,
+  'stack.ports': (v) =>
+    isObj(v) && Object.entries(v).every(([k, x]) => SERVICES.includes(k) && typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 65535)
+      ? undefined
+      : 'must map services to host ports (1-65535)',
+  'stack.pull': oneOf(['missing', 'always', 'never']),
+  'stack.bind': (v) => (typeof v === 'string' && net.isIP(v) !== 0 ? undefined : 'must be an IP address such as 127.0.0.1'),
+  'stack.exporterPort': num(1024, 65535, true),
+  'prometheus.retentionTime': (v) => (typeof v === 'string' && /^(\d+(ms|s|m|h|d|w|y))+$/.test(v) ? undefined : 'must be a duration such as 30d'),
+  'prometheus.retentionSize': (v) => (typeof v === 'string' && /^\d+(B|KB|MB|GB|TB|PB|EB)?$/.test(v) ? undefined : 'must be a size such as 50GB, or 0 for no limit'),
 };
 
 export interface SettingsResult {

@@ -234,7 +234,7 @@ export class PowerMonitor {
       time: this.now(),
       watts,
       source: src.kind,
-      estimated: src.estimated,
+      estimated: r.estimated ?? src.estimated,
       zones: Object.fromEntries(Object.entries(r.zones).map(([k, v]) => [k, safeWatts(v)])),
       detail: r.detail,
       ...(r.idleWatts !== undefined ? { idleWatts: r.idleWatts } : {}),

@@ -1,8 +1,8 @@
 import { PrometheusClient, PrometheusError } from '../prometheus/client';
 import { PowerReading, PowerSource, SourceError } from './source';
 
-/** Scaphandre's host power, in Watts. */
-export const SCAPH_HOST_QUERY = 'sum(scaph_host_power_microwatts) / 1e6';
+/** Scaphandre's host power, in Watts, by value_source ("estimate" when OptiVolt's exporter had no RAPL). */
+export const SCAPH_HOST_QUERY = 'sum by (value_source) (scaph_host_power_microwatts) / 1e6';
 export const SCAPH_SOCKET_QUERY = 'sum by (socket_id) (scaph_socket_power_microwatts) / 1e6';
 /**
  * node-exporter's RAPL counters as Watts over the last two scrapes. irate, not rate: for a live figure the
@@ -45,7 +45,16 @@ export class PrometheusSource implements PowerSource {
     if (host.length === 0) return undefined;
     const zones: Record<string, number> = {};
     for (const s of await this.client.query(SCAPH_SOCKET_QUERY)) zones[`socket-${s.metric.socket_id ?? '?'}`] = s.value;
-    return { watts: Math.max(0, host[0].value), zones, detail: `Scaphandre via Prometheus ${this.origin}` };
+    const watts = host.reduce((sum, s) => sum + Math.max(0, s.value), 0);
+    // OptiVolt's exporter on a machine without RAPL says so in value_source: it stays an estimate here too.
+    const estimated = host.some((s) => s.metric.value_source === 'estimate');
+    const sources = host.map((s) => s.metric.value_source).filter(Boolean).join(', ');
+    return {
+      watts,
+      zones,
+      detail: `Scaphandre${estimated ? '-compatible exporter (ESTIMATE)' : ''} via Prometheus ${this.origin}${sources ? `, value_source ${sources}` : ''}`,
+      ...(estimated ? { estimated: true } : {}),
+    };
   }
 
   private async nodeRapl(): Promise<PowerReading | undefined> {

@@ -7,6 +7,8 @@ export interface PowerReading {
   readonly detail: string;
   /** Host power at 0% CPU, when the source knows it. */
   readonly idleWatts?: number;
+  /** Overrides the source's `estimated` for this reading (Prometheus relaying an estimate). */
+  readonly estimated?: boolean;
 }
 
 /**

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PowerMonitor } from '../core/power/monitor';
+import { PrometheusSource } from '../core/power/prometheusSource';
+import { PrometheusClient } from '../core/prometheus/client';
+import type { OptiVoltSettings } from '../core/settings';
+import { StackError } from '../core/stack/composePlan';
+import { MonitoringStack, StartResult } from '../core/stack/monitoringStack';
+import { dockerProblem, ServiceStatus } from '../core/stack/stackManager';
+import { loadDockerode } from './loadDockerode';
+
+const PASSWORD_KEY = 'optivolt.grafanaAdminPassword';
+
+export interface MonitoringHost {
+  readonly context: vscode.ExtensionContext;
+  readonly monitor: PowerMonitor;
+  settings(): OptiVoltSettings;
+  log: vscode.LogOutputChannel;
+}
+
+/** "Start/Stop Monitoring" and friends: the stack through dockerode, with progress and actionable errors. */
+export class MonitoringCommands implements vscode.Disposable {
+  private stack: MonitoringStack | undefined;
+  private busy = false;
+
+  constructor(private readonly host: MonitoringHost) {}
+
+  /** The Grafana admin password: generated on first start, kept in SecretStorage, never in settings or logs. */
+  private async password(): Promise<string> {
+    const secrets = this.host.context.secrets;
+    let pw = await secrets.get(PASSWORD_KEY);
+    if (!pw) {
+      pw = randomBytes(18).toString('base64url');
+      await secrets.store(PASSWORD_KEY, pw);
+    }
+    return pw;
+  }
+
+  private async build(progress?: (m: string) => void): Promise<MonitoringStack> {
+    const s = this.host.settings();
+    const Docker = loadDockerode();
+    const stack = new MonitoringStack({
+      docker: new Docker(),
+      stackDir: vscode.Uri.joinPath(this.host.context.extensionUri, 'stack').fsPath,
+      stateDir: path.join(this.host.context.globalStorageUri.fsPath, 'stack'),
+      settings: s,
+      powerExporter: s['stack.powerExporter'],
+      services: s['stack.services'],
+      images: s['stack.images'],
+      ports: s['stack.ports'],
+      bind: s['stack.bind'],
+      pull: s['stack.pull'],
+      retentionTime: s['prometheus.retentionTime'],
+      retentionSize: s['prometheus.retentionSize'],
+      grafanaPassword: await this.password(),
+      exporterPort: s['stack.exporterPort'],
+      progress: (m) => {
+        this.host.log.info(`Stack: ${m}`);
+        progress?.(m);
+      },
+    });
+    return stack;
+  }
+
+  private async guarded<T>(title: string, work: (progress: (m: string) => void) => Promise<T>): Promise<T | undefined> {
+    if (this.busy) {
+      void vscode.window.showInformationMessage('OptiVolt: the monitoring stack is already starting or stopping.');
+      return undefined;
+    }
+    this.busy = true;
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: false }, (p) =>
+        work((m) => p.report({ message: m })),
+      );
+    } catch (err) {
+      const e = err instanceof StackError ? err : dockerProblem(err);
+      this.host.log.error(e.message);
+      void vscode.window.showErrorMessage(`OptiVolt: ${e.message}`, 'Show Log').then((a) => a && this.host.log.show());
+      return undefined;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async start(): Promise<StartResult | undefined> {
+    const result = await this.guarded('OptiVolt: starting the monitoring stack', async (progress) => {
+      // Settings apply at each start; a stack whose host exporter runs is kept (starting again is harmless).
+      if (!this.stack?.exporterRunning) this.stack = await this.build(progress);
+      return this.stack.start();
+    });
+    if (!result) return undefined;
+    const lines = Object.entries(result.urls).map(([svc, url]) => `${svc} ${url}`).join(' · ');
+    this.host.log.info(`Monitoring stack up (${result.powerExporter === 'optivolt' ? "OptiVolt's exporter" : 'Scaphandre'}): ${lines}`);
+    const grafana = result.urls.grafana;
+    void vscode.window
+      .showInformationMessage(`OptiVolt: monitoring stack running — ${lines}`, ...(grafana ? ['Open Grafana'] : []))
+      .then((a) => {
+        if (a === 'Open Grafana' && grafana) void vscode.env.openExternal(vscode.Uri.parse(grafana));
+      });
+    void this.switchStatusBar();
+    return result;
+  }
+
+  /** The status bar's auto source moves to Prometheus as soon as it has power data (first scrapes take ~10 s). */
+  private async switchStatusBar(): Promise<void> {
+    const url = this.host.settings()['prometheus.url'];
+    const deadline = Date.now() + 60000;
+    while (Date.now() < deadline) {
+      try {
+        await new PrometheusSource(new PrometheusClient(url), true).read();
+        this.host.monitor.reconfigure({ sourcesChanged: true });
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  }
+
+  async stop(): Promise<number | undefined> {
+    const n = await this.guarded('OptiVolt: stopping the monitoring stack', async (progress) => {
+      this.stack ??= await this.build(progress);
+      return this.stack.stop();
+    });
+    if (n !== undefined) {
+      void vscode.window.showInformationMessage(`OptiVolt: monitoring stack stopped (${n} containers removed; measurements kept).`);
+      this.host.monitor.reconfigure({ sourcesChanged: true });
+    }
+    return n;
+  }
+
+  async status(): Promise<ServiceStatus[] | undefined> {
+    const st = await this.guarded('OptiVolt: reading the stack status', async () => (this.stack ??= await this.build()).status());
+    if (!st) return undefined;
+    const items = st.map((s) => ({
+      label: `${s.state === 'running' ? '$(pass-filled)' : '$(circle-slash)'} ${s.service}`,
+      description: `${s.state}${s.health ? ` (${s.health})` : ''}`,
+      detail: `${s.image}${s.ports[0] ? ` — ${s.ports[0].hostIp}:${s.ports[0].hostPort}` : ''}`,
+    }));
+    void vscode.window.showQuickPick(items, { title: 'OptiVolt: Monitoring Stack Status' });
+    return st;
+  }
+
+  async deleteData(): Promise<void> {
+    const ok = await vscode.window.showWarningMessage(
+      'Delete the monitoring stack\'s stored measurements (Prometheus and Grafana volumes)? The stack must be stopped.',
+      { modal: true },
+      'Delete',
+    );
+    if (ok !== 'Delete') return;
+    const removed = await this.guarded('OptiVolt: deleting monitoring data', async (progress) => {
+      this.stack ??= await this.build(progress);
+      return this.stack.manager.deleteData(this.stack.project);
+    });
+    if (removed) void vscode.window.showInformationMessage(`OptiVolt: removed ${removed.length} volumes.`);
+  }
+
+  dispose(): void {
+    // The containers outlive the window on purpose (restart: unless-stopped); OptiVolt's host exporter does not.
+    void this.stack?.stopExporterOnly();
+  }
+}

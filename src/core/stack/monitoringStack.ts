@@ -1,0 +1,156 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { Exporter } from '../exporter/exporter';
+import { RaplSource } from '../power/rapl';
+import type { OptiVoltSettings } from '../settings';
+import { planStack, StackError, StackPlan } from './composePlan';
+import { dockerHostGateway, prometheusConfigForHostExporter } from './powerExporter';
+import { PullPolicy, ServiceStatus, StackManager } from './stackManager';
+
+export const STACK_SERVICES = ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'] as const;
+export type PowerExporterChoice = 'auto' | 'scaphandre' | 'optivolt';
+
+export interface MonitoringOptions {
+  readonly docker: Docker;
+  /** Folder of docker-compose.yml (the extension's or the repository's stack/). */
+  readonly stackDir: string;
+  /** Where generated files (prometheus.yml for the host exporter) are written. */
+  readonly stateDir: string;
+  readonly settings: OptiVoltSettings;
+  readonly powerExporter: PowerExporterChoice;
+  readonly services?: readonly string[];
+  readonly images?: Readonly<Record<string, string>>;
+  readonly ports?: Readonly<Record<string, number>>;
+  readonly bind: string;
+  readonly pull: PullPolicy;
+  readonly retentionTime: string;
+  readonly retentionSize: string;
+  readonly grafanaPassword: string;
+  /** Port of OptiVolt's exporter on the Docker host gateway. */
+  readonly exporterPort: number;
+  readonly progress?: (message: string) => void;
+}
+
+export interface StartResult {
+  readonly statuses: ServiceStatus[];
+  readonly powerExporter: 'scaphandre' | 'optivolt';
+  /** Why that exporter: RAPL readable or not. */
+  readonly why: string;
+  readonly urls: Readonly<Record<string, string>>;
+}
+
+/** Scaphandre where RAPL is readable, else OptiVolt's exporter (which falls back to the labelled estimate). */
+export async function choosePowerExporter(choice: PowerExporterChoice, powercapRoot: string): Promise<{ kind: 'scaphandre' | 'optivolt'; why: string }> {
+  if (choice !== 'auto') return { kind: choice, why: `optivolt.stack.powerExporter = ${choice}` };
+  try {
+    await new RaplSource(powercapRoot).read();
+    return { kind: 'scaphandre', why: `RAPL is readable at ${powercapRoot}` };
+  } catch (err) {
+    return { kind: 'optivolt', why: `${(err as Error).message} Scaphandre needs RAPL: OptiVolt's exporter runs on the host instead.` };
+  }
+}
+
+/**
+ * "Start Monitoring" and "Stop Monitoring": the stack planned from the compose file with the user's settings, the
+ * power exporter chosen, and (for OptiVolt's exporter) the exporter run on the host for as long as the stack runs.
+ */
+export class MonitoringStack {
+  private exporter: Exporter | undefined;
+  readonly manager: StackManager;
+  private lastPlan: StackPlan | undefined;
+
+  constructor(private readonly opts: MonitoringOptions) {
+    this.manager = new StackManager({ docker: opts.docker, progress: opts.progress });
+  }
+
+  get project(): string {
+    return 'optivolt';
+  }
+
+  async plan(kind: 'scaphandre' | 'optivolt', exporterTarget?: string): Promise<StackPlan> {
+    const o = this.opts;
+    let services = [...(o.services ?? STACK_SERVICES)];
+    const replaceBinds: Record<string, Record<string, string>> = {};
+    if (kind === 'optivolt') {
+      services = services.filter((s) => s !== 'scaphandre');
+      if (services.includes('prometheus') && exporterTarget) {
+        fs.mkdirSync(o.stateDir, { recursive: true });
+        const file = path.join(o.stateDir, 'prometheus.yml');
+        fs.writeFileSync(file, prometheusConfigForHostExporter(o.stackDir, exporterTarget));
+        replaceBinds.prometheus = { '/etc/prometheus/prometheus.yml': file };
+      }
+    }
+    const pick = <T>(m: Readonly<Record<string, T>> | undefined): Record<string, T> =>
+      Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => services.includes(k)));
+    this.lastPlan = planStack(fs.readFileSync(path.join(o.stackDir, 'docker-compose.yml'), 'utf8'), {
+      stackDir: o.stackDir,
+      env: {
+        OPTIVOLT_GRAFANA_PASSWORD: o.grafanaPassword,
+        OPTIVOLT_RETENTION_TIME: o.retentionTime,
+        OPTIVOLT_RETENTION_SIZE: o.retentionSize,
+      },
+      bind: o.bind,
+      services,
+      images: pick(o.images),
+      ports: pick(o.ports),
+      replaceBinds,
+    });
+    return this.lastPlan;
+  }
+
+  async start(): Promise<StartResult> {
+    const o = this.opts;
+    const { kind, why } = await choosePowerExporter(o.powerExporter, o.settings['power.powercapRoot']);
+    o.progress?.(`Power exporter: ${kind === 'scaphandre' ? 'Scaphandre' : "OptiVolt's own"} (${why})`);
+    let target: string | undefined;
+    if (kind === 'optivolt' && !this.exporter) {
+      const gateway = await dockerHostGateway(o.docker);
+      const settings = { ...o.settings, 'power.source': o.settings['power.source'] === 'prometheus' ? 'auto' : o.settings['power.source'] } as OptiVoltSettings;
+      const exporter = new Exporter({ bind: gateway, port: o.exporterPort, top: 50, settings });
+      try {
+        await exporter.start();
+      } catch (err) {
+        throw new StackError(`OptiVolt's exporter cannot start on ${gateway}:${o.exporterPort}: ${(err as Error).message}`);
+      }
+      this.exporter = exporter;
+    }
+    if (kind === 'optivolt') target = `host.docker.internal:${o.exporterPort}`;
+    const plan = await this.plan(kind, target);
+    try {
+      const statuses = await this.manager.up(plan, o.pull);
+      const urls = Object.fromEntries(
+        plan.services.filter((s) => s.ports[0]).map((s) => [s.service, `http://${s.ports[0].hostIp}:${s.ports[0].hostPort}`]),
+      );
+      return { statuses, powerExporter: kind, why, urls };
+    } catch (err) {
+      await this.stopExporter();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<number> {
+    const n = await this.manager.down(this.project);
+    await this.stopExporter();
+    return n;
+  }
+
+  async status(): Promise<ServiceStatus[]> {
+    const plan = this.lastPlan ?? (await this.plan((await choosePowerExporter(this.opts.powerExporter, this.opts.settings['power.powercapRoot'])).kind));
+    return this.manager.status(plan);
+  }
+
+  get exporterRunning(): boolean {
+    return this.exporter !== undefined;
+  }
+
+  /** Stops OptiVolt's host exporter only (the window closes; the containers keep running). */
+  async stopExporterOnly(): Promise<void> {
+    await this.stopExporter();
+  }
+
+  private async stopExporter(): Promise<void> {
+    await this.exporter?.stop();
+    this.exporter = undefined;
+  }
+}

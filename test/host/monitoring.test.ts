@@ -1,0 +1,63 @@
+// "OptiVolt: Start Monitoring" in a real extension host against the test command's real Docker engine:
+// Prometheus from the image built from Debian's binary (never pulled), OptiVolt's exporter on the host in place
+// of Scaphandre (no RAPL here), and the status bar's auto source moving to Prometheus.
+import { strict as assert } from 'node:assert';
+import * as net from 'node:net';
+import Docker from 'dockerode';
+import * as vscode from 'vscode';
+import { api, setSetting, waitFor } from './util';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const KEYS = ['stack.services', 'stack.images', 'stack.pull', 'stack.powerExporter', 'stack.exporterPort', 'stack.ports', 'prometheus.url'];
+
+describe('Start and Stop Monitoring (real Docker engine)', function () {
+  this.timeout(180000);
+
+  before(async function () {
+    if (!process.env.OPTIVOLT_DOCKER) return this.skip();
+    const prom = await freePort();
+    await setSetting('stack.services', ['prometheus']);
+    await setSetting('stack.images', { prometheus: 'local/prometheus:optivolt' });
+    await setSetting('stack.pull', 'never');
+    await setSetting('stack.powerExporter', 'optivolt');
+    await setSetting('stack.exporterPort', await freePort());
+    await setSetting('stack.ports', { prometheus: prom });
+    await setSetting('prometheus.url', `http://127.0.0.1:${prom}`);
+  });
+
+  after(async () => {
+    if (!process.env.OPTIVOLT_DOCKER) return;
+    await vscode.commands.executeCommand('optivolt.stopMonitoring');
+    const docker = new Docker();
+    const vols = await docker.listVolumes({ filters: JSON.stringify({ label: ['com.optivolt.project=optivolt'] }) });
+    for (const v of vols.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    for (const k of KEYS) await setSetting(k, undefined);
+  });
+
+  it('starts the stack, and the status bar switches to Prometheus fed by OptiVolt\'s exporter', async () => {
+    const a = await api();
+    const result = (await vscode.commands.executeCommand('optivolt.startMonitoring')) as { statuses: Array<{ service: string; state: string }>; powerExporter: string } | undefined;
+    assert.ok(result, 'Start Monitoring succeeded (see the OptiVolt log otherwise)');
+    assert.equal(result.powerExporter, 'optivolt');
+    assert.deepEqual(result.statuses.map((s) => [s.service, s.state]), [['prometheus', 'running']]);
+    const s = await waitFor('the Prometheus source', () => (a.status().source === 'prometheus' && a.status().state === 'live' ? a.status() : undefined), 90000, 500);
+    assert.equal(s.last?.estimated, true, 'no RAPL here: the exporter\'s value_source="estimate" keeps the ≈ label through Prometheus');
+    assert.match(a.statusBarText(), /≈/);
+  });
+
+  it('stops the stack and the status bar falls back', async () => {
+    const a = await api();
+    const removed = await vscode.commands.executeCommand('optivolt.stopMonitoring');
+    assert.equal(removed, 1);
+    await waitFor('the estimate again', () => a.status().source === 'estimate' && a.status().state === 'live', 60000, 500);
+  });
+});
