@@ -6,11 +6,13 @@ import { PowerMonitor } from '../core/power/monitor';
 import { createSource } from '../core/power/sources';
 import { OptiVoltSettings, readSettings } from '../core/settings';
 import { runExporter } from './exporter';
+import { runStack } from './stack';
 import { runMeasure, UsageError } from './measure';
 
 const USAGE = `Usage: optivolt sample [options]
        optivolt measure [options] -- COMMAND [ARGS...]   (optivolt measure --help)
        optivolt exporter [options]                       (optivolt exporter --help)
+       optivolt stack up|down|status|logs|restart ...    (optivolt stack --help)
 
 Prints host power, one line per sample (Ctrl-C to stop).
 
@@ -136,6 +138,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'measure') return await runMeasure(rest);
     if (command === 'exporter') return await runExporter(rest);
+    if (command === 'stack') return await runStack(rest);
     if (command !== 'sample') throw new UsageError(`unknown command "${command}" (try: optivolt sample --help, optivolt measure --help, optivolt exporter --help)`);
     const args = parseSampleArgs(rest);
     if (args === 'help') {

@@ -30,7 +30,7 @@ export function readinessPath(service: string): string {
 }
 
 /** Docker's errors, in words a user can act on. */
-export function dockerProblem(err: unknown, socket = '/var/run/docker.sock'): StackError {
+export function dockerProblem(err: unknown, socket = process.env.DOCKER_HOST ?? '/var/run/docker.sock'): StackError {
   const e = err as NodeJS.ErrnoException & { statusCode?: number };
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
     return new StackError(`Docker is not reachable: no Docker Engine answers at ${socket}. Start Docker (or set DOCKER_HOST), then try again.`);
