@@ -15,6 +15,7 @@ import { measureTask, Measurements, trackDebugSessions } from './measurements';
 import { SessionsView } from './sessionsView';
 import type { MonitoringCommands } from './monitoringCommands';
 import { loadBundle } from './loadDockerode';
+import { StackView } from './stackView';
 import { changedKeys, loadSettings } from './settings';
 import { PowerStatusBar } from './statusBar';
 
@@ -103,6 +104,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
   const sessionsView = new SessionsView(store);
   // The stack (yaml, prom-client for the host exporter) is its own bundle, loaded on the first stack command.
   let monitoringCommands: MonitoringCommands | undefined;
+  const stackView = new StackView(() => monitoring().statuses());
   const monitoring = (): MonitoringCommands =>
     (monitoringCommands ??= new (loadBundle<{ MonitoringCommands: typeof MonitoringCommands }>('monitoring.js').MonitoringCommands)({
       context,
@@ -171,8 +173,25 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     vscode.commands.registerCommand('optivolt.measureTask', (taskName?: unknown) => measureTask(measurements, typeof taskName === 'string' ? taskName : undefined)),
     vscode.commands.registerCommand('optivolt.showPower', () => powerView.show()),
     { dispose: () => monitoringCommands?.dispose() },
-    vscode.commands.registerCommand('optivolt.startMonitoring', () => monitoring().start()),
-    vscode.commands.registerCommand('optivolt.stopMonitoring', () => monitoring().stop()),
+    stackView,
+    vscode.commands.registerCommand('optivolt.startMonitoring', async () => {
+      const r = await monitoring().start();
+      stackView.refresh();
+      return r;
+    }),
+    vscode.commands.registerCommand('optivolt.stopMonitoring', async () => {
+      const r = await monitoring().stop();
+      stackView.refresh();
+      return r;
+    }),
+    vscode.commands.registerCommand('optivolt.refreshStack', () => stackView.refresh()),
+    vscode.commands.registerCommand('optivolt.restartService', async (node?: { status?: { service: string } }) => {
+      await monitoring().restartService(node?.status?.service);
+      stackView.refresh();
+    }),
+    vscode.commands.registerCommand('optivolt.showServiceLogs', (node?: { status?: { service: string } }) => monitoring().showLogs(node?.status?.service)),
+    vscode.commands.registerCommand('optivolt.openServiceInBrowser', (node?: { status?: { service: string } }) => monitoring().openInBrowser(node?.status?.service)),
+    vscode.commands.registerCommand('optivolt.copyGrafanaPassword', () => monitoring().copyGrafanaPassword()),
     vscode.commands.registerCommand('optivolt.showStackStatus', () => monitoring().status()),
     vscode.commands.registerCommand('optivolt.deleteMonitoringData', () => monitoring().deleteData()),
     vscode.commands.registerCommand('optivolt.showPowerDetails', async () => {

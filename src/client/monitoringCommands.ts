@@ -37,7 +37,8 @@ export class MonitoringCommands implements vscode.Disposable {
     return pw;
   }
 
-  private async build(progress?: (m: string) => void): Promise<MonitoringStack> {
+  /** A stack from the current settings; only a start needs (and creates) the Grafana password. */
+  private async build(progress?: (m: string) => void, forStart = false): Promise<MonitoringStack> {
     const s = this.host.settings();
     const Docker = loadDockerode();
     const stack = new MonitoringStack({
@@ -53,7 +54,7 @@ export class MonitoringCommands implements vscode.Disposable {
       pull: s['stack.pull'],
       retentionTime: s['prometheus.retentionTime'],
       retentionSize: s['prometheus.retentionSize'],
-      grafanaPassword: await this.password(),
+      grafanaPassword: forStart ? await this.password() : 'unused-outside-start',
       exporterPort: s['stack.exporterPort'],
       progress: (m) => {
         this.host.log.info(`Stack: ${m}`);
@@ -86,7 +87,7 @@ export class MonitoringCommands implements vscode.Disposable {
   async start(): Promise<StartResult | undefined> {
     const result = await this.guarded('OptiVolt: starting the monitoring stack', async (progress) => {
       // Settings apply at each start; a stack whose host exporter runs is kept (starting again is harmless).
-      if (!this.stack?.exporterRunning) this.stack = await this.build(progress);
+      if (!this.stack?.exporterRunning) this.stack = await this.build(progress, true);
       return this.stack.start();
     });
     if (!result) return undefined;
@@ -141,6 +142,52 @@ export class MonitoringCommands implements vscode.Disposable {
     return st;
   }
 
+  /** Statuses without any UI (the Stack view); throws Docker's error in words. */
+  async statuses(): Promise<ServiceStatus[]> {
+    try {
+      return await (this.stack ??= await this.build()).status();
+    } catch (err) {
+      throw err instanceof StackError ? err : dockerProblem(err);
+    }
+  }
+
+  async restartService(service?: string): Promise<void> {
+    const st = await this.statuses().catch(() => []);
+    const name = service ?? (await vscode.window.showQuickPick(st.filter((x) => x.state !== 'missing').map((x) => x.service), { title: 'OptiVolt: Restart Service' }));
+    const target = st.find((x) => x.service === name);
+    if (!target) return;
+    await this.guarded(`OptiVolt: restarting ${target.service}`, async () => this.stack!.manager.restart(target.containerName));
+  }
+
+  private logChannels = new Map<string, vscode.OutputChannel>();
+
+  async showLogs(service?: string): Promise<void> {
+    const st = await this.statuses().catch(() => []);
+    const name = service ?? (await vscode.window.showQuickPick(st.filter((x) => x.state !== 'missing').map((x) => x.service), { title: 'OptiVolt: Show Service Logs' }));
+    const target = st.find((x) => x.service === name);
+    if (!target) return;
+    const text = await this.guarded(`OptiVolt: reading ${target.service}'s logs`, async () => this.stack!.manager.logs(target.containerName, 500));
+    if (text === undefined) return;
+    let ch = this.logChannels.get(target.service);
+    if (!ch) this.logChannels.set(target.service, (ch = vscode.window.createOutputChannel(`OptiVolt: ${target.service}`)));
+    ch.clear();
+    ch.append(text);
+    ch.show(true);
+  }
+
+  async copyGrafanaPassword(): Promise<void> {
+    await vscode.env.clipboard.writeText(await this.password());
+    void vscode.window.showInformationMessage('OptiVolt: the Grafana admin password is on the clipboard (user "admin").');
+  }
+
+  async openInBrowser(service?: string): Promise<void> {
+    const st = (await this.statuses().catch(() => [])).find((x) => x.service === service);
+    const p = st?.ports[0];
+    if (!p) return;
+    const uri = await vscode.env.asExternalUri(vscode.Uri.parse(`http://${p.hostIp}:${p.hostPort}/`));
+    await vscode.env.openExternal(uri);
+  }
+
   async deleteData(): Promise<void> {
     const ok = await vscode.window.showWarningMessage(
       'Delete the monitoring stack\'s stored measurements (Prometheus and Grafana volumes)? The stack must be stopped.',
@@ -156,6 +203,7 @@ export class MonitoringCommands implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const ch of this.logChannels.values()) ch.dispose();
     // The containers outlive the window on purpose (restart: unless-stopped); OptiVolt's host exporter does not.
     void this.stack?.stopExporterOnly();
   }

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import Docker from 'dockerode';
 import * as vscode from 'vscode';
-import { api, setSetting, waitFor } from './util';
+import { api, runnerChecks, setSetting, waitFor } from './util';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -52,6 +52,14 @@ describe('Start and Stop Monitoring (real Docker engine)', function () {
     const s = await waitFor('the Prometheus source', () => (a.status().source === 'prometheus' && a.status().state === 'live' ? a.status() : undefined), 90000, 500);
     assert.equal(s.last?.estimated, true, 'no RAPL here: the exporter\'s value_source="estimate" keeps the ≈ label through Prometheus');
     assert.match(a.statusBarText(), /≈/);
+  });
+
+  it('lists the services in the Stack view (checked by the runner in the DOM)', async function () {
+    const dir = process.env.OPTIVOLT_HOST_DOM_DIR;
+    if (!dir) return this.skip();
+    await vscode.commands.executeCommand('optivolt.stack.focus');
+    await vscode.commands.executeCommand('optivolt.refreshStack');
+    await runnerChecks(dir, 'stack');
   });
 
   it('stops the stack and the status bar falls back', async () => {
