@@ -157,7 +157,9 @@ export async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    // Exit only once stdout and stderr are flushed: writes to a pipe are asynchronous, and process.exit would
+    // cut them short (seen with `optivolt stack up` read through a pipe).
+    (code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code))),
     (err) => {
       process.stderr.write(`optivolt: ${(err as Error).stack ?? err}\n`);
       process.exit(1);

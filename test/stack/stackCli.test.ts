@@ -31,7 +31,7 @@ describe('optivolt stack (CLI) on a real Docker engine', function () {
   it('up starts Prometheus and prints its URL; the Grafana password file is private', () => {
     const r = run(['up']);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /prometheus\s+running\s+http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(r.stdout, /prometheus\s+running\s+http:\/\/127\.0\.0\.1:\d+/, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
     const st = fs.statSync(path.join(home, 'config/optivolt/grafana-password'));
     assert.equal(st.mode & 0o777, 0o600);
   });

@@ -175,11 +175,17 @@ export class StackManager {
     const deadline = Date.now() + (this.opts.readinessTimeoutMs ?? 60000);
     this.say(`${s.service}: waiting for ${url}`);
     for (;;) {
+      // A ref'd timer, unlike AbortSignal.timeout's: while docker-proxy holds a connection open, nothing else may
+      // keep a CLI's event loop alive, and Node would exit mid-wait.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), 2000);
       try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        const res = await fetch(url, { signal: abort.signal });
         if (res.ok) return;
       } catch {
         /* not yet */
+      } finally {
+        clearTimeout(timer);
       }
       const state = await this.docker.getContainer(s.containerName).inspect().then((i) => i.State, () => undefined);
       if (state && !state.Running) {
