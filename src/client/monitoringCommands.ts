@@ -7,7 +7,7 @@ import { PrometheusClient } from '../core/prometheus/client';
 import type { OptiVoltSettings } from '../core/settings';
 import { StackError } from '../core/stack/composePlan';
 import { MonitoringStack, StartResult } from '../core/stack/monitoringStack';
-import { dockerProblem, ServiceStatus } from '../core/stack/stackManager';
+import { dockerProblem, followLogs, ServiceStatus } from '../core/stack/stackManager';
 import { loadDockerode } from './loadDockerode';
 
 const PASSWORD_KEY = 'optivolt.grafanaAdminPassword';
@@ -166,14 +166,20 @@ export class MonitoringCommands implements vscode.Disposable {
     const name = service ?? (await vscode.window.showQuickPick(st.filter((x) => x.state !== 'missing').map((x) => x.service), { title: 'OptiVolt: Show Service Logs' }));
     const target = st.find((x) => x.service === name);
     if (!target) return;
-    const text = await this.guarded(`OptiVolt: reading ${target.service}'s logs`, async () => this.stack!.manager.logs(target.containerName, 500));
-    if (text === undefined) return;
     let ch = this.logChannels.get(target.service);
     if (!ch) this.logChannels.set(target.service, (ch = vscode.window.createOutputChannel(`OptiVolt: ${target.service}`)));
-    ch.clear();
-    ch.append(text);
-    ch.show(true);
+    const channel = ch;
+    this.following.get(target.service)?.();
+    channel.clear();
+    channel.show(true);
+    // Streams until the container stops, the command is run again for this service, or the window closes.
+    const stop = await this.guarded(`OptiVolt: following ${target.service}'s logs`, async () =>
+      followLogs(this.stack!.opts.docker, target.containerName, (t) => channel.append(t)),
+    );
+    if (stop) this.following.set(target.service, stop);
   }
+
+  private readonly following = new Map<string, () => void>();
 
   async copyGrafanaPassword(): Promise<void> {
     await vscode.env.clipboard.writeText(await this.password());
@@ -203,6 +209,7 @@ export class MonitoringCommands implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const stop of this.following.values()) stop();
     for (const ch of this.logChannels.values()) ch.dispose();
     // The containers outlive the window on purpose (restart: unless-stopped); OptiVolt's host exporter does not.
     void this.stack?.stopExporterOnly();

@@ -28,6 +28,7 @@ export interface OptiVoltSettings {
   readonly 'stack.exporterPort': number;
   readonly 'prometheus.retentionTime': string;
   readonly 'prometheus.retentionSize': string;
+  readonly 'stack.scaphandrePrivileged': boolean;
 }
 
 export const DEFAULT_SETTINGS: OptiVoltSettings = {
@@ -54,6 +55,7 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'stack.exporterPort': 8080,
   'prometheus.retentionTime': '30d',
   'prometheus.retentionSize': '0',
+  'stack.scaphandrePrivileged': false,
 };
 
 const SERVICES = ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'];
@@ -116,6 +118,7 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   'stack.bind': (v) => (typeof v === 'string' && net.isIP(v) !== 0 ? undefined : 'must be an IP address such as 127.0.0.1'),
   'stack.exporterPort': num(1024, 65535, true),
   'prometheus.retentionTime': (v) => (typeof v === 'string' && /^(\d+(ms|s|m|h|d|w|y))+$/.test(v) ? undefined : 'must be a duration such as 30d'),
+  'stack.scaphandrePrivileged': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   'prometheus.retentionSize': (v) => (typeof v === 'string' && /^\d+(B|KB|MB|GB|TB|PB|EB)?$/.test(v) ? undefined : 'must be a size such as 50GB, or 0 for no limit'),
 };
 

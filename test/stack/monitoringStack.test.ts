@@ -14,7 +14,7 @@ import { PrometheusClient } from '../../src/core/prometheus/client';
 import { readSettings } from '../../src/core/settings';
 import { planStack, StackError, StackPlan } from '../../src/core/stack/composePlan';
 import { dockerHostGateway, prometheusConfigForHostExporter } from '../../src/core/stack/powerExporter';
-import { StackManager } from '../../src/core/stack/stackManager';
+import { followLogs, StackManager } from '../../src/core/stack/stackManager';
 import { eventually, freePort } from './prometheusProcess';
 
 const STACK = path.resolve(__dirname, '../../../stack');
@@ -116,6 +116,16 @@ describe('the monitoring stack on a real Docker engine (powerExporter: optivolt)
     }
     assert.ok(wanted.length >= 5);
     assert.deepEqual(empty, []);
+  });
+
+  it('follows a service\'s log as it is written', async () => {
+    let text = '';
+    const stop = await followLogs(docker, plan.services.find((s) => s.service === 'prometheus')!.containerName, (t) => (text += t), 50);
+    try {
+      await eventually('Prometheus log lines', async () => /Server is ready to receive web requests|msg=/.test(text), 10000);
+    } finally {
+      stop();
+    }
   });
 
   it('stops and keeps the data: a series written before the stop is queryable after a new start', async () => {

@@ -60,7 +60,7 @@ export class MonitoringStack {
   readonly manager: StackManager;
   private lastPlan: StackPlan | undefined;
 
-  constructor(private readonly opts: MonitoringOptions) {
+  constructor(readonly opts: MonitoringOptions) {
     this.manager = new StackManager({ docker: opts.docker, progress: opts.progress });
   }
 
@@ -83,7 +83,7 @@ export class MonitoringStack {
     }
     const pick = <T>(m: Readonly<Record<string, T>> | undefined): Record<string, T> =>
       Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => services.includes(k)));
-    this.lastPlan = planStack(fs.readFileSync(path.join(o.stackDir, 'docker-compose.yml'), 'utf8'), {
+    const plan = planStack(fs.readFileSync(path.join(o.stackDir, 'docker-compose.yml'), 'utf8'), {
       stackDir: o.stackDir,
       env: {
         OPTIVOLT_GRAFANA_PASSWORD: o.grafanaPassword,
@@ -96,7 +96,12 @@ export class MonitoringStack {
       ports: pick(o.ports),
       replaceBinds,
     });
-    return this.lastPlan;
+    // Least privilege by default; full privileges only when the user opts in (optivolt.stack.scaphandrePrivileged).
+    if (o.settings['stack.scaphandrePrivileged']) {
+      for (const svc of plan.services) if (svc.service === 'scaphandre') svc.create.HostConfig = { ...svc.create.HostConfig, Privileged: true };
+    }
+    this.lastPlan = plan;
+    return plan;
   }
 
   async start(): Promise<StartResult> {

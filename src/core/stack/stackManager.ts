@@ -237,6 +237,27 @@ export class StackManager {
   }
 }
 
+/**
+ * Follows a container's log (last `tail` lines, then new ones) and hands each piece of text over; the returned
+ * function stops following. Docker's 8-byte frame headers are removed, also when a frame spans two chunks.
+ */
+export async function followLogs(docker: Docker, containerName: string, onText: (text: string) => void, tail = 200): Promise<() => void> {
+  const stream = (await docker.getContainer(containerName).logs({ stdout: true, stderr: true, tail, follow: true })) as NodeJS.ReadableStream;
+  let pending = Buffer.alloc(0);
+  stream.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    let i = 0;
+    while (i + 8 <= pending.length && (pending[i] === 1 || pending[i] === 2) && pending[i + 1] === 0) {
+      const len = pending.readUInt32BE(i + 4);
+      if (i + 8 + len > pending.length) break;
+      onText(pending.subarray(i + 8, i + 8 + len).toString('utf8'));
+      i += 8 + len;
+    }
+    pending = pending.subarray(i);
+  });
+  return () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+}
+
 /** Docker's multiplexed log stream (8-byte frame headers) as text. */
 export function demux(buf: Buffer): string {
   const out: string[] = [];

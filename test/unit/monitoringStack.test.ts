@@ -1,0 +1,78 @@
+// MonitoringStack.plan: the user's stack settings applied to stack/docker-compose.yml (no Docker needed to plan).
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import { readSettings } from '../../src/core/settings';
+import { choosePowerExporter, MonitoringStack } from '../../src/core/stack/monitoringStack';
+import { PowercapTree } from '../fixtures/powercapTree';
+
+const STACK = path.resolve(__dirname, '../../../stack');
+
+function stack(overrides: Record<string, unknown>, stateDir: string): MonitoringStack {
+  const s = readSettings((k) => overrides[k]).settings;
+  return new MonitoringStack({
+    docker: new Docker({ socketPath: '/nonexistent/docker.sock' }),
+    stackDir: STACK,
+    stateDir,
+    settings: s,
+    powerExporter: s['stack.powerExporter'],
+    services: s['stack.services'],
+    images: s['stack.images'],
+    ports: s['stack.ports'],
+    bind: s['stack.bind'],
+    pull: s['stack.pull'],
+    retentionTime: s['prometheus.retentionTime'],
+    retentionSize: s['prometheus.retentionSize'],
+    grafanaPassword: 'pw',
+    exporterPort: s['stack.exporterPort'],
+  });
+}
+
+describe('MonitoringStack.plan', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-ms-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps Scaphandre unprivileged unless the user opts in', async () => {
+    const plain = await stack({}, dir).plan('scaphandre');
+    assert.notEqual(plain.services.find((s) => s.service === 'scaphandre')?.create.HostConfig?.Privileged, true);
+    const opted = await stack({ 'stack.scaphandrePrivileged': true }, dir).plan('scaphandre');
+    assert.equal(opted.services.find((s) => s.service === 'scaphandre')?.create.HostConfig?.Privileged, true);
+    for (const s of opted.services) if (s.service !== 'scaphandre') assert.notEqual(s.create.HostConfig?.Privileged, true, s.service);
+  });
+
+  it('with OptiVolt\'s exporter: no scaphandre service, and Prometheus mounts a generated config scraping the host', async () => {
+    const plan = await stack({}, dir).plan('optivolt', 'host.docker.internal:18080');
+    assert.ok(!plan.services.some((s) => s.service === 'scaphandre'));
+    const prom = plan.services.find((s) => s.service === 'prometheus');
+    const generated = path.join(dir, 'prometheus.yml');
+    assert.ok(prom?.create.HostConfig?.Binds?.some((b) => b.startsWith(`${generated}:/etc/prometheus/prometheus.yml`)), JSON.stringify(prom?.create.HostConfig?.Binds));
+    assert.match(fs.readFileSync(generated, 'utf8'), /job_name: scaphandre[\s\S]*host\.docker\.internal:18080/);
+  });
+
+  it('applies bind, ports, images and services from the settings', async () => {
+    const plan = await stack(
+      { 'stack.services': ['prometheus', 'grafana'], 'stack.images': { grafana: 'registry.local/grafana:11' }, 'stack.ports': { grafana: 3001 }, 'stack.bind': '127.0.0.2' },
+      dir,
+    ).plan('optivolt');
+    assert.deepEqual(plan.services.map((s) => s.service).sort(), ['grafana', 'prometheus']);
+    const g = plan.services.find((s) => s.service === 'grafana')!;
+    assert.equal(g.image, 'registry.local/grafana:11');
+    assert.deepEqual(g.ports.map((p) => [p.hostIp, p.hostPort]), [['127.0.0.2', 3001]]);
+  });
+
+  it('auto picks Scaphandre where RAPL is readable, else OptiVolt\'s exporter, and says why', async () => {
+    const tree = PowercapTree.create([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
+    try {
+      assert.equal((await choosePowerExporter('auto', tree.root)).kind, 'scaphandre');
+      const none = await choosePowerExporter('auto', '/nonexistent/powercap');
+      assert.equal(none.kind, 'optivolt');
+      assert.match(none.why, /No powercap tree/);
+      assert.equal((await choosePowerExporter('optivolt', tree.root)).kind, 'optivolt');
+    } finally {
+      tree.dispose();
+    }
+  });
+});
