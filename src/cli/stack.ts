@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { readSettings } from '../core/settings';
 import { StackError } from '../core/stack/composePlan';
-import { MonitoringStack } from '../core/stack/monitoringStack';
+import { MonitoringStack, stackOptionsFrom } from '../core/stack/monitoringStack';
 import { dockerProblem } from '../core/stack/stackManager';
 import { UsageError } from './measure';
 
@@ -96,17 +96,8 @@ export async function runStack(argv: string[]): Promise<number> {
     docker: new Docker(),
     stackDir: v['stack-dir'] ?? path.resolve(__dirname, '..', 'stack'),
     stateDir: path.join(process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'optivolt', 'stack'),
-    settings: s,
-    powerExporter: s['stack.powerExporter'],
-    services: s['stack.services'],
-    images: s['stack.images'],
-    ports: s['stack.ports'],
-    bind: s['stack.bind'],
-    pull: s['stack.pull'],
-    retentionTime: s['prometheus.retentionTime'],
-    retentionSize: s['prometheus.retentionSize'],
+    ...stackOptionsFrom(s),
     grafanaPassword: action === 'up' ? grafanaPassword() : 'unused',
-    exporterPort: s['stack.exporterPort'],
     progress: (m) => process.stderr.write(`optivolt: ${m}\n`),
   });
   try {

@@ -6,7 +6,7 @@ import { PrometheusSource } from '../core/power/prometheusSource';
 import { PrometheusClient } from '../core/prometheus/client';
 import type { OptiVoltSettings } from '../core/settings';
 import { StackError } from '../core/stack/composePlan';
-import { MonitoringStack, StartResult } from '../core/stack/monitoringStack';
+import { MonitoringStack, stackOptionsFrom, StartResult } from '../core/stack/monitoringStack';
 import { dockerProblem, followLogs, ServiceStatus } from '../core/stack/stackManager';
 import { loadDockerode } from './loadDockerode';
 
@@ -45,17 +45,8 @@ export class MonitoringCommands implements vscode.Disposable {
       docker: new Docker(),
       stackDir: vscode.Uri.joinPath(this.host.context.extensionUri, 'stack').fsPath,
       stateDir: path.join(this.host.context.globalStorageUri.fsPath, 'stack'),
-      settings: s,
-      powerExporter: s['stack.powerExporter'],
-      services: s['stack.services'],
-      images: s['stack.images'],
-      ports: s['stack.ports'],
-      bind: s['stack.bind'],
-      pull: s['stack.pull'],
-      retentionTime: s['prometheus.retentionTime'],
-      retentionSize: s['prometheus.retentionSize'],
+      ...stackOptionsFrom(s),
       grafanaPassword: forStart ? await this.password() : 'unused-outside-start',
-      exporterPort: s['stack.exporterPort'],
       progress: (m) => {
         this.host.log.info(`Stack: ${m}`);
         progress?.(m);

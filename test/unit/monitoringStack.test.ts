@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { readSettings } from '../../src/core/settings';
-import { choosePowerExporter, MonitoringStack } from '../../src/core/stack/monitoringStack';
+import { choosePowerExporter, MonitoringStack, stackOptionsFrom } from '../../src/core/stack/monitoringStack';
 import { PowercapTree } from '../fixtures/powercapTree';
 
 const STACK = path.resolve(__dirname, '../../../stack');
@@ -16,17 +16,8 @@ function stack(overrides: Record<string, unknown>, stateDir: string): Monitoring
     docker: new Docker({ socketPath: '/nonexistent/docker.sock' }),
     stackDir: STACK,
     stateDir,
-    settings: s,
-    powerExporter: s['stack.powerExporter'],
-    services: s['stack.services'],
-    images: s['stack.images'],
-    ports: s['stack.ports'],
-    bind: s['stack.bind'],
-    pull: s['stack.pull'],
-    retentionTime: s['prometheus.retentionTime'],
-    retentionSize: s['prometheus.retentionSize'],
+    ...stackOptionsFrom(s),
     grafanaPassword: 'pw',
-    exporterPort: s['stack.exporterPort'],
   });
 }
 

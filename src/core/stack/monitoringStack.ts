@@ -32,6 +32,22 @@ export interface MonitoringOptions {
   readonly progress?: (message: string) => void;
 }
 
+/** The options that come from the `optivolt.*` settings (extension and CLI read them the same way). */
+export function stackOptionsFrom(s: OptiVoltSettings): Omit<MonitoringOptions, 'docker' | 'stackDir' | 'stateDir' | 'grafanaPassword' | 'progress'> {
+  return {
+    settings: s,
+    powerExporter: s['stack.powerExporter'],
+    services: s['stack.services'],
+    images: s['stack.images'],
+    ports: s['stack.ports'],
+    bind: s['stack.bind'],
+    pull: s['stack.pull'],
+    retentionTime: s['prometheus.retentionTime'],
+    retentionSize: s['prometheus.retentionSize'],
+    exporterPort: s['stack.exporterPort'],
+  };
+}
+
 export interface StartResult {
   readonly statuses: ServiceStatus[];
   readonly powerExporter: 'scaphandre' | 'optivolt';
