@@ -2,20 +2,10 @@
 // Prometheus from the image built from Debian's binary (never pulled), OptiVolt's exporter on the host in place
 // of Scaphandre (no RAPL here), and the status bar's auto source moving to Prometheus.
 import { strict as assert } from 'node:assert';
-import * as net from 'node:net';
 import Docker from 'dockerode';
 import * as vscode from 'vscode';
+import { freePort } from '../stack/prometheusProcess';
 import { api, runnerChecks, setSetting, waitFor } from './util';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const KEYS = ['stack.services', 'stack.images', 'stack.pull', 'stack.powerExporter', 'stack.exporterPort', 'stack.ports', 'prometheus.url'];
 

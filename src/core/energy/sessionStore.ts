@@ -7,9 +7,10 @@
 // writer per file (VS Code runs one extension host per workspace).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { MeterResult } from './meter';
 
-/** One finished measurement. */
-export interface SessionRecord {
+/** One finished measurement: what the meter reported, plus what it was and what it cost. */
+export interface SessionRecord extends MeterResult {
   /** Unique (e.g. time + random). */
   readonly id: string;
   readonly kind: 'debug' | 'task' | 'command';
@@ -19,22 +20,6 @@ export interface SessionRecord {
   readonly config: string;
   /** ms since the epoch. */
   readonly startedAt: number;
-  readonly durationSeconds: number;
-  /** Time stopped at breakpoints (debug only, else 0). */
-  readonly pausedSeconds: number;
-  /** The program's (its process tree's) energy. */
-  readonly energyJoules: number;
-  readonly hostEnergyJoules: number;
-  readonly hostEnergyAboveBaselineJoules: number;
-  readonly baselineWatts: number;
-  /** Program average. */
-  readonly averageWatts: number;
-  /** Program peak. */
-  readonly peakWatts: number;
-  readonly source: 'prometheus' | 'rapl' | 'estimate';
-  readonly estimated: boolean;
-  /** The process tree seen. */
-  readonly pids: readonly number[];
   readonly costPerKWh: number;
   readonly currency: string;
   readonly cost: number;
