@@ -1,7 +1,8 @@
 // The host tier: runs test/host inside a real VS Code extension host (code-server's, see
 // ../shared/recipes/vscode-host), drives the web workbench in headless Chromium, and checks what a user sees
 // in the workbench DOM: the status bar's Watts, the command palette, the tooltip, the click. Saves screenshots.
-// Usage: node test/harness/runHost.js   (env: OPTIVOLT_RESULTS to record counts, HOST_TIMEOUT_MS)
+// Usage: node test/harness/runHost.js   (env: OPTIVOLT_RESULTS to record counts, HOST_TIMEOUT_MS,
+// HOST_ONLY=a,b to run only the host test files whose names contain a or b)
 const { execFileSync, spawn } = require('child_process');
 const fs = require('fs');
 const net = require('net');
@@ -247,7 +248,7 @@ async function main() {
       ['extensionTestsPath', `vscode-remote://${host}${path.join(root, 'out/test/host/index.js')}`],
       ['skipWelcome', 'true'],
       ['skipReleaseNotes', 'true'],
-      ['extensionEnvironment', JSON.stringify({ OPTIVOLT_HOST_RESULTS: resultsFile, OPTIVOLT_HOST_TMP: path.join(work, 'tmp'), OPTIVOLT_HOST_DOM_DIR: work, OPTIVOLT_DOCKER: process.env.OPTIVOLT_DOCKER ?? '' })],
+      ['extensionEnvironment', JSON.stringify({ OPTIVOLT_HOST_RESULTS: resultsFile, OPTIVOLT_HOST_TMP: path.join(work, 'tmp'), OPTIVOLT_HOST_DOM_DIR: work, OPTIVOLT_DOCKER: process.env.OPTIVOLT_DOCKER ?? '', HOST_ONLY: process.env.HOST_ONLY ?? '' })],
     ];
     const url = `http://${host}/?folder=${encodeURIComponent(path.join(work, 'workspace'))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     ctx = await chromium.launchPersistentContext(path.join(work, 'chrome'), {
@@ -275,6 +276,11 @@ async function main() {
       sessions: () => sessionsChecks(page, checks),
       stack: () => stackChecks(page, checks),
     };
+    // More sets live one per file in test/harness/dom/<name>.js: module.exports = async (page, checks, ctx) => {}.
+    for (const f of (fs.existsSync(path.join(__dirname, 'dom')) ? fs.readdirSync(path.join(__dirname, 'dom')) : []).filter((n) => n.endsWith('.js')).sort()) {
+      const set = require(path.join(__dirname, 'dom', f));
+      sets[path.basename(f, '.js')] = () => set(page, checks, { outDir, work, root });
+    }
     const pending = new Set(Object.keys(sets));
     let finished = false;
     const domLoop = (async () => {
@@ -292,6 +298,8 @@ async function main() {
     finished = true;
     await domLoop;
     if (!process.env.OPTIVOLT_DOCKER) pending.delete('stack');
+    // HOST_ONLY runs a subset of the host suites (a developer's loop): the sets they did not ask for are not failures.
+    if (process.env.HOST_ONLY) pending.clear();
     for (const name of pending) checks.results.push({ name: `host suite requested the ${name} DOM checks`, ok: false, err: `no dom-request-${name}` });
     if (res.code === 'TIMEOUT') console.log(`host: extension tests did not finish within ${timeoutMs} ms`);
     if (fs.existsSync(resultsFile)) mocha = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));

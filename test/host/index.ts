@@ -16,7 +16,8 @@ const harness = require('../../../test/harness/mochaRun') as {
 };
 
 export async function run(): Promise<void> {
-  const files = harness.findFiles(__dirname, '.test.js');
+  const only = (process.env.HOST_ONLY ?? '').split(',').filter(Boolean);
+  const files = harness.findFiles(__dirname, '.test.js').filter((f) => !only.length || only.some((o) => path.basename(f).includes(o)));
   const counts = await harness.runMocha(files, { timeout: 60000, color: false });
   const out = process.env.OPTIVOLT_HOST_RESULTS;
   if (out) fs.writeFileSync(out, JSON.stringify(counts));

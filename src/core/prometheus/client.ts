@@ -1,4 +1,4 @@
-// A minimal Prometheus HTTP API client (instant queries), over an injected fetch.
+// A minimal Prometheus HTTP API client over an injected fetch: instant queries, and any /api/v1 endpoint.
 
 export type FetchFn = (
   url: string,
@@ -14,6 +14,8 @@ export class PrometheusError extends Error {
   constructor(
     readonly kind: 'unreachable' | 'http' | 'bad_data' | 'unexpected',
     message: string,
+    /** Prometheus' own error text, when it answered with one (e.g. the parser's message for bad_data). */
+    readonly prometheusText?: string,
   ) {
     super(message);
     this.name = 'PrometheusError';
@@ -24,7 +26,7 @@ interface ApiEnvelope {
   status?: string;
   errorType?: string;
   error?: string;
-  data?: { resultType?: string; result?: unknown };
+  data?: unknown;
 }
 
 /** Checks that a user-supplied Prometheus URL is http(s) and returns it without a trailing slash. */
@@ -54,10 +56,21 @@ export class PrometheusClient {
 
   /** Runs an instant query and returns its vector (a scalar comes back as one sample without labels). */
   async query(expr: string): Promise<VectorSample[]> {
-    const url = `${this.baseUrl}/api/v1/query?query=${encodeURIComponent(expr)}`;
+    return parseResult((await this.api('query', { query: expr })) as QueryData | undefined);
+  }
+
+  /**
+   * Calls /api/v1/<path> with GET parameters (an array repeats the parameter, e.g. match[]) and returns the
+   * envelope's `data`. Prometheus' own error text is kept: a `bad_data` error carries the parser's message.
+   */
+  async api(path: string, params: Readonly<Record<string, string | readonly string[]>> = {}, signal?: AbortSignal): Promise<unknown> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) for (const one of typeof v === 'string' ? [v] : v) qs.append(k, one);
+    const query = qs.toString();
+    const url = `${this.baseUrl}/api/v1/${path}${query ? `?${query}` : ''}`;
     let res: Awaited<ReturnType<FetchFn>>;
     try {
-      res = await this.fetchFn(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await this.fetchFn(url, { signal: signal ?? AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
       throw new PrometheusError('unreachable', `Prometheus unreachable at ${this.baseUrl} (${cause}).`);
@@ -70,13 +83,18 @@ export class PrometheusClient {
     }
     if (body.status !== 'success') {
       const kind = body.errorType === 'bad_data' ? 'bad_data' : 'http';
-      throw new PrometheusError(kind, `Prometheus error (${body.errorType ?? res.status}): ${body.error ?? 'no message'}`);
+      throw new PrometheusError(kind, `Prometheus error (${body.errorType ?? res.status}): ${body.error ?? 'no message'}`, body.error);
     }
-    return parseResult(body.data);
+    return body.data;
   }
 }
 
-function parseResult(data: ApiEnvelope['data']): VectorSample[] {
+interface QueryData {
+  resultType?: string;
+  result?: unknown;
+}
+
+function parseResult(data: QueryData | undefined): VectorSample[] {
   const result = data?.result;
   if (data?.resultType === 'scalar' && Array.isArray(result)) return [{ metric: {}, value: Number(result[1]) }];
   if (data?.resultType !== 'vector' || !Array.isArray(result)) {
