@@ -7,7 +7,7 @@ import type { Unit } from './format';
 
 const HEIGHT = 220;
 
-interface Palette {
+export interface Palette {
   readonly foreground: string;
   readonly grid: string;
   readonly font: string;
@@ -24,7 +24,7 @@ const SERIES_VARS: readonly (readonly [string, string])[] = [
   ['--vscode-charts-red', '#f14c4c'],
 ];
 
-function readPalette(): Palette {
+export function readPalette(): Palette {
   const style = getComputedStyle(document.body);
   const v = (name: string, fallback: string): string => style.getPropertyValue(name).trim() || fallback;
   return {
@@ -35,7 +35,7 @@ function readPalette(): Palette {
   };
 }
 
-const samePalette = (a: Palette, b: Palette): boolean =>
+export const samePalette = (a: Palette, b: Palette): boolean =>
   a.foreground === b.foreground && a.grid === b.grid && a.font === b.font && a.series.join() === b.series.join();
 
 /** A translucent fill under the host line, when the colour is a plain hex we can extend with an alpha. */

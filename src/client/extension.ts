@@ -7,6 +7,9 @@ import { createSource, SOURCE_SETTINGS } from '../core/power/sources';
 import type { OptiVoltSettings } from '../core/settings';
 import { selectPowerSource, showPowerDetails } from './details';
 import { PowerViewController } from './powerView';
+import { GrafanaTestApi, GrafanaViewController } from './grafanaView';
+import { DEFAULT_DASHBOARD_UID } from '../shared/grafanaProtocol';
+import { QueryViewState, registerPromqlRun } from './queryView';
 import * as path from 'node:path';
 import type { Comparison } from '../core/energy/compare';
 import { formatEnergy, formatWatts } from '../core/energy/cost';
@@ -14,6 +17,7 @@ import { SessionRecord, SessionStore } from '../core/energy/sessionStore';
 import { measureTask, Measurements, trackDebugSessions } from './measurements';
 import { SessionsView } from './sessionsView';
 import type { MonitoringCommands } from './monitoringCommands';
+import type { PromqlLanguage } from './promqlClient';
 import { loadBundle } from './loadDockerode';
 import { StackView } from './stackView';
 import { changedKeys, loadSettings } from './settings';
@@ -31,11 +35,17 @@ export interface OptiVoltApi {
   powerView(): { open: boolean; snapshot?: AttributionSnapshot; posted: number };
   /** The monitoring stack's commands, for the host tests. */
   monitoring(): MonitoringCommands;
+  /** The embedded Grafana panels. */
+  grafana: GrafanaTestApi;
   /** Recorded energy sessions, newest first, and the comparison of the newest with its previous run. */
   sessions(): SessionRecord[];
   compareLatest(): Comparison | undefined;
   /** Samples once now (instead of waiting for the timer). */
   sampleNow(): Promise<void>;
+  /** The PromQL result view: its panel, last outcome or error. */
+  queryView(): QueryViewState;
+  /** The PromQL language client, once a .promql document has been opened. */
+  promql(): PromqlLanguage | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): OptiVoltApi {
@@ -88,6 +98,8 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
   };
   applyVisibility();
   const powerView = new PowerViewController({ extensionUri: context.extensionUri, monitor, history, settings: () => settings, log, demandMonitor });
+  const grafana = new GrafanaViewController({ extensionUri: context.extensionUri, secrets: context.secrets, settings: () => settings, log });
+  const queryView = registerPromqlRun(context, { extensionUri: context.extensionUri, prometheusUrl: () => settings['prometheus.url'], log });
 
   // Energy sessions: persisted per workspace (global storage when no folder is open).
   const storeDir = (context.storageUri ?? context.globalStorageUri).fsPath;
@@ -112,6 +124,16 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
       settings: () => settings,
       log,
     }));
+  // The PromQL language client (its own bundle) starts with the first .promql document.
+  let promql: PromqlLanguage | undefined;
+  const startPromql = (doc: vscode.TextDocument): void => {
+    if (doc.languageId !== 'promql' || promql) return;
+    promql = new (loadBundle<{ PromqlLanguage: typeof PromqlLanguage }>('promqlClient.js').PromqlLanguage)(context, settings['prometheus.url']);
+    context.subscriptions.push(promql);
+    promql.started.catch((err: Error) => log.error(`The PromQL language server did not start: ${err.message}`));
+  };
+  vscode.workspace.textDocuments.forEach(startPromql);
+  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(startPromql));
   const measurements = new Measurements({
     monitor,
     history,
@@ -156,6 +178,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     });
     if (changed.has('statusBar.enabled')) applyVisibility();
     if (changed.has('attribution.model')) powerView.current?.setModel(settings['attribution.model']);
+    grafana.settingsChanged(changed);
     if (changed.has('currency') || changed.has('costPerKWh') || changed.has('carbonIntensity')) powerView.current?.refresh();
     bar.render(monitor.snapshot, settings);
   });
@@ -167,6 +190,10 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     onConfig,
     { dispose: () => monitor.stop() },
     powerView,
+    grafana,
+    vscode.commands.registerCommand('optivolt.openGrafanaDashboard', (view?: unknown) => grafana.openDashboard(view)),
+    vscode.commands.registerCommand('optivolt.openGrafanaPanel', (view?: unknown) => grafana.openPanel(view)),
+    vscode.commands.registerCommand('optivolt.setGrafanaToken', (token?: unknown) => grafana.setToken(token)),
     sessionsView,
     measurements,
     ...trackDebugSessions(measurements, () => settings),
@@ -190,7 +217,10 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
       stackView.refresh();
     }),
     vscode.commands.registerCommand('optivolt.showServiceLogs', (node?: { status?: { service: string } }) => monitoring().showLogs(node?.status?.service)),
-    vscode.commands.registerCommand('optivolt.openServiceInBrowser', (node?: { status?: { service: string } }) => monitoring().openInBrowser(node?.status?.service)),
+    // Grafana opens embedded, beside the code (its panel's toolbar still opens the browser); other services in the browser.
+    vscode.commands.registerCommand('optivolt.openServiceInBrowser', (node?: { status?: { service: string } }) =>
+      node?.status?.service === 'grafana' ? grafana.openDashboard(DEFAULT_DASHBOARD_UID) : monitoring().openInBrowser(node?.status?.service),
+    ),
     vscode.commands.registerCommand('optivolt.copyGrafanaPassword', () => monitoring().copyGrafanaPassword()),
     vscode.commands.registerCommand('optivolt.showStackStatus', () => monitoring().status()),
     vscode.commands.registerCommand('optivolt.deleteMonitoringData', () => monitoring().deleteData()),
@@ -213,6 +243,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     settings: () => settings,
     statusBarVisible: () => bar.visible,
     samplerRunning: () => monitor.running,
+    grafana: grafana.testApi,
     powerView: () => ({ open: powerView.isOpen, snapshot: powerView.current?.snapshot, posted: powerView.current?.posted ?? 0 }),
     sessions: () => store.all(),
     monitoring,
@@ -221,6 +252,8 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
       return latest ? sessionsView.comparison(latest) : undefined;
     },
     sampleNow: () => monitor.tick(),
+    queryView: () => queryView.state(),
+    promql: () => promql,
   };
 }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { bundlePage } from './webviewHtml';
 import type { PowerStatus } from '../shared/power';
 import { AttributionSnapshot, DEFAULT_PREFS, FromWebview, parseFromWebview, ToWebview, ViewPrefs } from '../shared/protocol';
 import type { HostHistory } from '../core/attribution/history';
@@ -94,7 +95,7 @@ export class PowerViewSession {
   ) {
     const settings = host.settings();
     this.sampler = new ProcessSampler({ model: settings['attribution.model'], topN: prefs.topN, groupByName: prefs.groupByName });
-    panel.webview.html = html(panel.webview, host.extensionUri);
+    panel.webview.html = bundlePage(panel.webview, host.extensionUri, 'powerView', 'OptiVolt Power');
     host.demandMonitor('powerView', true);
     void this.startDocker();
     this.subs.push(
@@ -211,39 +212,4 @@ export class PowerViewSession {
     this.posted++;
     void this.panel.webview.postMessage(msg);
   }
-}
-
-function nonce(): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let n = '';
-  for (let i = 0; i < 32; i++) n += chars.charAt(Math.floor(Math.random() * chars.length));
-  return n;
-}
-
-function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
-  const js = webview.asWebviewUri(vscode.Uri.joinPath(media, 'powerView.js'));
-  const css = webview.asWebviewUri(vscode.Uri.joinPath(media, 'powerView.css'));
-  const n = nonce();
-  const csp = [
-    "default-src 'none'",
-    `img-src ${webview.cspSource} data:`,
-    `style-src ${webview.cspSource} 'unsafe-inline'`,
-    `script-src 'nonce-${n}'`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link href="${css}" rel="stylesheet">
-<title>OptiVolt Power</title>
-</head>
-<body>
-<div id="app" role="main"></div>
-<script nonce="${n}" src="${js}"></script>
-</body>
-</html>`;
 }

@@ -43,7 +43,8 @@ export class StackView implements vscode.TreeDataProvider<Node>, vscode.Disposab
       running ? (s.health === 'unhealthy' ? 'warning' : 'pass-filled') : s.state === 'missing' ? 'circle-outline' : 'error',
       running ? new vscode.ThemeColor(s.health === 'unhealthy' ? 'problemsWarningIcon.foreground' : 'testing.iconPassed') : undefined,
     );
-    item.contextValue = running ? 'optivolt.service.running' : s.state === 'missing' ? 'optivolt.service.missing' : 'optivolt.service.stopped';
+    // Grafana's own value: its inline action opens the embedded dashboard instead of the browser.
+    item.contextValue = running ? `optivolt.service.running${s.service === 'grafana' ? '.grafana' : ''}` : s.state === 'missing' ? 'optivolt.service.missing' : 'optivolt.service.stopped';
     item.accessibilityInformation = { label: `${s.service}, ${item.description}` };
     return item;
   }

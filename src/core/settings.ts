@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
+import { normalizeGrafanaUrl } from './grafana/url';
 import { normalizePrometheusUrl } from './prometheus/client';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
 
@@ -29,6 +30,8 @@ export interface OptiVoltSettings {
   readonly 'prometheus.retentionTime': string;
   readonly 'prometheus.retentionSize': string;
   readonly 'stack.scaphandrePrivileged': boolean;
+  /** Another Grafana than the stack's; '' = the stack's on its bind address and port. */
+  readonly 'grafana.url': string;
 }
 
 export const DEFAULT_SETTINGS: OptiVoltSettings = {
@@ -56,6 +59,7 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'prometheus.retentionTime': '30d',
   'prometheus.retentionSize': '0',
   'stack.scaphandrePrivileged': false,
+  'grafana.url': '',
 };
 
 const SERVICES = ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'];
@@ -119,6 +123,16 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   'stack.exporterPort': num(1024, 65535, true),
   'prometheus.retentionTime': (v) => (typeof v === 'string' && /^(\d+(ms|s|m|h|d|w|y))+$/.test(v) ? undefined : 'must be a duration such as 30d'),
   'stack.scaphandrePrivileged': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
+  'grafana.url': (v) => {
+    if (typeof v !== 'string') return 'must be a URL or empty';
+    if (v.trim() === '') return undefined;
+    try {
+      normalizeGrafanaUrl(v);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  },
   'prometheus.retentionSize': (v) => (typeof v === 'string' && /^\d+(B|KB|MB|GB|TB|PB|EB)?$/.test(v) ? undefined : 'must be a size such as 50GB, or 0 for no limit'),
 };
 

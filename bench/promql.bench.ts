@@ -1,0 +1,125 @@
+// npm run bench (part 4): PromQL completion and diagnostics latency (p50/p99) with 10,000 metric names and a
+// 2,000-line .promql document, and in the same run @prometheus-io/codemirror-promql's completion and linter on
+// the same inputs (Node, @codemirror/state; its metric names come from an in-memory PrometheusClient, ours
+// from an in-memory fetch: neither pays HTTP). Figures, not a gate.
+//
+// Note on fairness: codemirror-promql edits one expression per editor, so on the multi-query document it
+// parses everything as one (broken) expression. The per-query rows give both tools one query at a time.
+import { EditorState } from '@codemirror/state';
+import { CompletionContext } from '@codemirror/autocomplete';
+import { ensureSyntaxTree } from '@codemirror/language';
+import { PromQLExtension, newCompleteStrategy } from '@prometheus-io/codemirror-promql';
+import { newLintStrategy } from '@prometheus-io/codemirror-promql/dist/cjs/lint';
+import type { FetchFn } from '../src/core/prometheus/client';
+import { Completer } from '../src/server/promql/completion';
+import { analyzeDocument, analyzeQuery } from '../src/server/promql/diagnostics';
+import { MetricStore } from '../src/server/promql/metrics';
+import { splitQueries } from '../src/shared/promqlDocument';
+
+const NAMES = Array.from({ length: 10000 }, (_, i) => `app_${['http', 'db', 'queue', 'cache'][i % 4]}_metric_${i}_${i % 3 ? 'total' : 'bytes'}`);
+
+/** ~2,000 lines: 400 commented queries of 4 lines each plus blank lines, built from the guide's shapes. */
+function buildDocument(): string {
+  const shapes = [
+    (m: string) => `sum by (job) (\n  rate(${m}{job="api", instance=~"10\\\\.0\\\\..*"}[5m])\n)`,
+    (m: string) => `topk(5,\n  scaph_process_power_consumption_microwatts{exe=~".*node.*"} / 1e6\n) > bool 0.5 * on(job) group_left ${m}`,
+    (m: string) => `histogram_quantile(0.9,\n  sum by (le) (rate(${m}[5m] offset 1h))\n)`,
+    (m: string) => `increase(scaph_host_energy_microjoules[5m]) / 1e6\n  + ignoring(instance) avg_over_time(${m}[1h:1m])`,
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < 400; i++) out.push(`# query ${i}\n${shapes[i % shapes.length](NAMES[(i * 37) % NAMES.length])}`);
+  return out.join('\n\n');
+}
+
+function pct(times: number[], p: number): number {
+  const s = [...times].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function timeEach<T>(inputs: T[], fn: (x: T) => unknown): Promise<number[]> {
+  const t: number[] = [];
+  for (const x of inputs) {
+    const t0 = process.hrtime.bigint();
+    await fn(x);
+    t.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return t;
+}
+
+const row = (label: string, ours: number[], theirs: number[]): string => {
+  const [o50, o99, t50, t99] = [pct(ours, 50), pct(ours, 99), pct(theirs, 50), pct(theirs, 99)];
+  return `${label.padEnd(44)} OptiVolt p50 ${o50.toFixed(3).padStart(8)} ms  p99 ${o99.toFixed(3).padStart(8)} ms | codemirror-promql p50 ${t50.toFixed(3).padStart(8)} ms  p99 ${t99.toFixed(3).padStart(8)} ms | ratio p50 ×${(t50 / o50).toFixed(1)}`;
+};
+
+async function main(): Promise<void> {
+  const doc = buildDocument();
+  const lines = doc.split('\n').length;
+  console.log(`\nPromQL benchmark — Node ${process.version}: ${NAMES.length} metric names, ${lines}-line document of ${splitQueries(doc).length} queries`);
+
+  // OptiVolt: the server's own modules, names from an in-memory "Prometheus".
+  const fakeFetch: FetchFn = async (url) => ({
+    ok: true,
+    status: 200,
+    json: async () => ({ status: 'success', data: url.includes('/metadata') ? {} : url.includes('__name__') ? NAMES : ['job', 'instance'] }),
+  });
+  const store = new MetricStore({ fetch: fakeFetch, ttlMs: 3_600_000 });
+  store.setUrl('http://127.0.0.1:1');
+  await store.refresh();
+  const completer = new Completer(store);
+  const pos = (o: number) => ({ line: 0, character: o });
+
+  // codemirror-promql: the same names through its PrometheusClient interface.
+  const client = {
+    labelNames: async () => ['job', 'instance'],
+    labelValues: async () => ['api'],
+    metricMetadata: async () => ({}),
+    series: async () => [],
+    metricNames: async () => NAMES,
+    flags: async () => ({}),
+  };
+  const cmComplete = newCompleteStrategy({ remote: client });
+  const cmExt = new PromQLExtension().asExtension();
+  const cmLint = newLintStrategy().promQL();
+  const cmState = (text: string): EditorState => {
+    const state = EditorState.create({ doc: text, extensions: cmExt });
+    ensureSyntaxTree(state, state.doc.length, 60000);
+    return state;
+  };
+
+  // Completion positions: end of a partial metric name, after `{`, after `(`, inside `[`.
+  const positions: number[] = [];
+  for (const m of doc.matchAll(/rate\(|\{job|\[5m|app_http_metric_\d/g)) {
+    const at = m.index + (m[0].startsWith('{') ? 1 : m[0].startsWith('[') ? 1 : m[0].length);
+    positions.push(at);
+    if (positions.length >= 200) break;
+  }
+  // Warm both up (JIT, caches).
+  await completer.complete(doc, positions[0], pos);
+  const bigState = cmState(doc);
+  await cmComplete.promQL(new CompletionContext(bigState, positions[0], true));
+
+  const oursDoc = await timeEach(positions, (p) => completer.complete(doc, p, pos));
+  const theirsDoc = await timeEach(positions, (p) => cmComplete.promQL(new CompletionContext(bigState, p, true)));
+  console.log(row(`completion, ${positions.length} positions in the document`, oursDoc, theirsDoc));
+
+  const queries = splitQueries(doc).slice(0, 200);
+  const single = queries.map((q) => ({ text: q.text, at: q.text.indexOf('(') + 1 }));
+  const singleStates = single.map((s) => cmState(s.text));
+  const oursOne = await timeEach(single, (s) => completer.complete(s.text, s.at, pos));
+  const theirsOne = await timeEach(
+    single.map((s, i) => ({ s, st: singleStates[i] })),
+    ({ s, st }) => cmComplete.promQL(new CompletionContext(st, s.at, true)),
+  );
+  console.log(row('completion, one query per document', oursOne, theirsOne));
+
+  // Diagnostics: parse + analyse the whole document, 30 times each (codemirror: new state + parse + lint).
+  const runs = Array.from({ length: 30 }, (_, i) => i);
+  const oursLint = await timeEach(runs, () => analyzeDocument(doc, store));
+  const theirsLint = await timeEach(runs, () => cmLint({ state: cmState(doc) } as never));
+  console.log(row(`diagnostics, whole ${lines}-line document`, oursLint, theirsLint));
+  const oursLintOne = await timeEach(queries, (q) => analyzeQuery(q.text, store));
+  const theirsLintOne = await timeEach(queries, (q) => cmLint({ state: cmState(q.text) } as never));
+  console.log(row('diagnostics, one query per document', oursLintOne, theirsLintOne));
+}
+
+void main();

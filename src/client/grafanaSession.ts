@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { GrafanaClient } from '../core/grafana/api';
+import { frameSource } from '../core/grafana/csp';
+import { HealthPoller } from '../core/grafana/health';
+import { grafanaHtml } from '../core/grafana/html';
+import { makeNonce } from '../core/webviewPage';
+import { grafanaUrl } from '../core/grafana/url';
+import { GrafanaStatus, GrafanaToWebview, GrafanaViewState, parseGrafanaFromWebview } from '../shared/grafanaProtocol';
+
+/** What a panel needs from the controller (src/client/grafanaView.ts). */
+export interface GrafanaSessionHost {
+  readonly extensionUri: vscode.Uri;
+  theme(): 'light' | 'dark';
+  /** Grafana itself. */
+  base(): string;
+  client(): Promise<GrafanaClient>;
+  /** Where the frame loads Grafana from (the token proxy or Grafana). */
+  embedBase(): Promise<{ base: string; proxied: boolean }>;
+  external(url: string): Promise<string>;
+  info(message: string): void;
+}
+
+/** One open panel as the host tests see it. */
+export interface GrafanaPanelInfo {
+  readonly view: GrafanaViewState;
+  readonly src: string;
+  readonly frameSrc: string | undefined;
+  readonly status: GrafanaStatus;
+  readonly theme: 'light' | 'dark';
+  readonly visible: boolean;
+  readonly html: string;
+  /** Every message posted to the webview, as JSON. */
+  readonly posted: readonly string[];
+}
+
+export function titleOf(view: GrafanaViewState): string {
+  return `Grafana: ${view.title ?? view.uid}`;
+}
+
+/** One panel: its URL, its health poll (only while visible), its listeners. Disposing the panel frees them. */
+export class GrafanaSession {
+  private view: GrafanaViewState;
+  private src = '';
+  private frameSrc: string | undefined;
+  private html = '';
+  private ready = false;
+  private renders = 0;
+  private disposed = false;
+  private readonly poller: HealthPoller;
+  private readonly subs: vscode.Disposable[] = [];
+  private readonly posted: string[] = [];
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly ctl: GrafanaSessionHost,
+    view: GrafanaViewState,
+    onDisposed: () => void,
+  ) {
+    this.view = view;
+    panel.title = titleOf(view);
+    panel.iconPath = new vscode.ThemeIcon('graph');
+    this.poller = new HealthPoller({
+      check: async () => {
+        const h = await (await ctl.client()).health();
+        if (!h.ok) throw new Error(`Grafana at ${ctl.base()} answers, but its database is "${h.database ?? 'unknown'}".`);
+      },
+      onChange: (status, message) => {
+        ctl.info(`Grafana panel "${view.uid}": Grafana at ${ctl.base()} is ${status === 'up' ? 'up' : `down (${message ?? ''})`}.`);
+        this.post({ type: 'grafana/status', status, ...(message ? { message } : {}) });
+      },
+    });
+    this.subs.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidChangeViewState(() => (panel.visible ? this.poller.start() : this.poller.stop())),
+      panel.onDidDispose(() => {
+        this.disposed = true;
+        this.poller.stop();
+        for (const d of this.subs) d.dispose();
+        onDisposed();
+      }),
+    );
+    if (panel.visible) this.poller.start();
+  }
+
+  recheck(): void {
+    this.poller.checkNow();
+  }
+
+  /** Composes the frame's URL; sets the HTML again only when the frame's origin (hence the CSP) changes. */
+  async render(): Promise<void> {
+    const n = ++this.renders;
+    let src: string;
+    let proxied: boolean;
+    try {
+      const embed = await this.ctl.embedBase();
+      proxied = embed.proxied;
+      const url = grafanaUrl({ base: embed.base, uid: this.view.uid, slug: this.view.slug, panelId: this.view.panelId, range: this.view.range, refresh: this.view.refresh, theme: this.ctl.theme() });
+      src = await this.ctl.external(url);
+    } catch (err) {
+      this.ctl.info(`Grafana panel "${this.view.uid}": ${(err as Error).message}`);
+      this.post({ type: 'grafana/status', status: 'down', message: (err as Error).message });
+      return;
+    }
+    if (n !== this.renders || this.disposed) return;
+    const changed = src !== this.src;
+    this.src = src;
+    const fs = frameSource(src);
+    if (fs !== this.frameSrc) {
+      this.frameSrc = fs;
+      this.ready = false;
+      this.ctl.info(`Grafana panel "${this.view.uid}${this.view.panelId ? `/${this.view.panelId}` : ''}" from ${this.ctl.base()}${proxied ? " through OptiVolt's token proxy" : ''}; frame source ${fs}.`);
+      const webview = this.panel.webview;
+      const media = vscode.Uri.joinPath(this.ctl.extensionUri, 'dist', 'media');
+      this.html = grafanaHtml({
+        cspSource: webview.cspSource,
+        nonce: makeNonce((k) => randomBytes(k)),
+        scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'grafanaView.js')).toString(),
+        styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'grafanaView.css')).toString(),
+        frameSrc: fs,
+        title: titleOf(this.view),
+      });
+      webview.html = this.html; // the webview answers with `ready`, and gets the show message then
+      return;
+    }
+    if (this.ready && changed) this.postShow();
+  }
+
+  private postShow(): void {
+    this.post({
+      type: 'grafana/show',
+      src: this.src,
+      view: this.view,
+      theme: this.ctl.theme(),
+      status: this.poller.status,
+      ...(this.poller.message ? { message: this.poller.message } : {}),
+    });
+  }
+
+  private receive(raw: unknown): void {
+    const msg = parseGrafanaFromWebview(raw);
+    if (!msg) {
+      this.ctl.info(`Grafana panel sent an invalid message: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        if (this.src) this.postShow();
+        return;
+      case 'grafana/setView':
+        this.view = { ...this.view, ...(msg.range ? { range: msg.range } : {}), ...(msg.refresh ? { refresh: msg.refresh } : {}) };
+        void this.render();
+        return;
+      case 'grafana/openExternal':
+        void this.openExternal();
+        return;
+      case 'grafana/startMonitoring':
+        void Promise.resolve(vscode.commands.executeCommand('optivolt.startMonitoring')).finally(() => this.poller.checkNow());
+        return;
+      case 'grafana/checkNow':
+        this.poller.checkNow();
+        return;
+      default: {
+        const never: never = msg;
+        return never;
+      }
+    }
+  }
+
+  /** The same view in the user's browser, from Grafana itself (the browser has its own Grafana login, not our proxy). */
+  private async openExternal(): Promise<void> {
+    const url = grafanaUrl({ base: this.ctl.base(), uid: this.view.uid, slug: this.view.slug, panelId: this.view.panelId, range: this.view.range, refresh: this.view.refresh, theme: this.ctl.theme(), kiosk: false });
+    await vscode.env.openExternal(vscode.Uri.parse(await this.ctl.external(url)));
+  }
+
+  private post(msg: GrafanaToWebview): void {
+    this.posted.push(JSON.stringify(msg));
+    if (this.posted.length > 100) this.posted.shift();
+    void this.panel.webview.postMessage(msg);
+  }
+
+  info(): GrafanaPanelInfo {
+    return {
+      view: this.view,
+      src: this.src,
+      frameSrc: this.frameSrc,
+      status: this.poller.status,
+      theme: this.ctl.theme(),
+      visible: this.panel.visible,
+      html: this.html,
+      posted: [...this.posted],
+    };
+  }
+}

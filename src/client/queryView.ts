@@ -1,0 +1,233 @@
+// "OptiVolt: Run PromQL Query": runs the query (src/core/prometheus/queryRunner.ts) and shows the result beside the
+// editor in one "PromQL Result" webview, re-used and re-titled by every run. Protocol: src/shared/queryProtocol.ts.
+import * as vscode from 'vscode';
+import { bundlePage } from './webviewHtml';
+import { PrometheusClient } from '../core/prometheus/client';
+import { describeError, QueryRunner } from '../core/prometheus/queryRunner';
+import { FromWebview, parseFromWebview, QueryErrorInfo, QueryOutcome, ToWebview } from '../shared/queryProtocol';
+import { PromqlCodeLensProvider, QueryToRun, resolveQuery, RUN_QUERY_COMMAND } from './promqlCodeLens';
+
+export const QUERY_VIEW_TYPE = 'optivolt.queryView';
+
+export interface QueryViewHost {
+  readonly extensionUri: vscode.Uri;
+  prometheusUrl(): string;
+  readonly log: vscode.LogOutputChannel;
+}
+
+/** What the host tests read through the extension's API. */
+export interface QueryViewState {
+  readonly open: boolean;
+  readonly title?: string;
+  readonly query?: string;
+  readonly running: boolean;
+  readonly outcome?: QueryOutcome;
+  readonly error?: QueryErrorInfo;
+  /** `ready` messages received from the webview (1 once the page has loaded). */
+  readonly ready: number;
+  readonly posted: number;
+}
+
+const QUERY_TIMEOUT_MS = 30000;
+
+export class QueryViewController implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private panelSubs: vscode.Disposable[] = [];
+  private readonly serializer: vscode.Disposable;
+  private requestId = 0;
+  private last: ToWebview | undefined;
+  private current: QueryToRun | undefined;
+  private running: AbortController | undefined;
+  private outcome: QueryOutcome | undefined;
+  private error: QueryErrorInfo | undefined;
+  private ready = 0;
+  private posted = 0;
+
+  constructor(private readonly host: QueryViewHost) {
+    this.serializer = vscode.window.registerWebviewPanelSerializer(QUERY_VIEW_TYPE, {
+      // After a reload the panel comes back with the query it showed, run again.
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        this.adopt(panel);
+        const query = (state as { query?: unknown } | undefined)?.query;
+        if (typeof query === 'string' && query.trim()) void this.run({ text: query, line: 0, character: 0 });
+      },
+    });
+  }
+
+  state(): QueryViewState {
+    return {
+      open: this.panel !== undefined,
+      title: this.panel?.title,
+      query: this.current?.text,
+      running: this.running !== undefined,
+      outcome: this.outcome,
+      error: this.error,
+      ready: this.ready,
+      posted: this.posted,
+    };
+  }
+
+  /** Runs a query and shows its result; a run started meanwhile supersedes this one (which is cancelled). */
+  async run(query: QueryToRun): Promise<void> {
+    this.ensurePanel(query.text);
+    this.running?.abort();
+    const abort = new AbortController();
+    this.running = abort;
+    const requestId = ++this.requestId;
+    this.current = query;
+    const url = this.host.prometheusUrl();
+    this.post({ type: 'query/running', requestId, query: query.text, url });
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'OptiVolt: running the PromQL query…', cancellable: true },
+      async (_progress, token) => {
+        const cancel = token.onCancellationRequested(() => abort.abort());
+        try {
+          const client = new PrometheusClient(url, fetch, QUERY_TIMEOUT_MS);
+          const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(QUERY_TIMEOUT_MS)]);
+          const outcome = await new QueryRunner(client).run(query.text, signal);
+          if (requestId !== this.requestId) return;
+          this.outcome = outcome;
+          this.error = undefined;
+          this.post({ type: 'query/result', requestId, outcome });
+        } catch (err) {
+          if (requestId !== this.requestId) return;
+          const error = abort.signal.aborted
+            ? { kind: 'other' as const, url, message: 'Cancelled.' }
+            : describeError(err, url);
+          this.outcome = undefined;
+          this.error = error;
+          this.post({ type: 'query/error', requestId, query: query.text, error });
+          this.host.log.info(`PromQL query failed: ${error.prometheusText ?? error.message}`);
+          if (error.kind === 'unreachable') void this.offerStart(url);
+        } finally {
+          cancel.dispose();
+          if (requestId === this.requestId) this.running = undefined;
+        }
+      },
+    );
+  }
+
+  private async offerStart(url: string): Promise<void> {
+    const action = await vscode.window.showErrorMessage(
+      `OptiVolt: no Prometheus answers at ${url} (setting optivolt.prometheus.url). Start the monitoring stack, or point the setting at your Prometheus.`,
+      'Start Monitoring',
+      'Open Settings',
+    );
+    if (action === 'Start Monitoring') await vscode.commands.executeCommand('optivolt.startMonitoring');
+    if (action === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'optivolt.prometheus.url');
+  }
+
+  private ensurePanel(query: string): void {
+    const title = `PromQL: ${titleOf(query)}`;
+    if (this.panel) {
+      this.panel.title = title;
+      if (!this.panel.visible) this.panel.reveal(undefined, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(QUERY_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.host.extensionUri));
+    this.adopt(panel);
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel?.dispose();
+    this.panel = panel;
+    this.ready = 0;
+    panel.webview.options = webviewOptions(this.host.extensionUri);
+    panel.iconPath = new vscode.ThemeIcon('graph-line');
+    panel.webview.html = bundlePage(panel.webview, this.host.extensionUri, 'queryView', 'PromQL Result');
+    this.panelSubs = [
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidDispose(() => {
+        if (this.panel !== panel) return;
+        this.running?.abort();
+        for (const d of this.panelSubs) d.dispose();
+        this.panelSubs = [];
+        this.panel = undefined;
+        this.last = undefined;
+      }),
+    ];
+  }
+
+  private receive(raw: unknown): void {
+    const msg: FromWebview | undefined = parseFromWebview(raw);
+    if (!msg) {
+      this.host.log.warn(`PromQL result view sent an invalid message: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (msg.type) {
+      case 'ready':
+        this.ready++;
+        if (this.last) this.post(this.last);
+        return;
+      case 'query/rerun':
+        if (this.current) void this.run(this.current);
+        return;
+      case 'stack/start':
+        void vscode.commands.executeCommand('optivolt.startMonitoring');
+        return;
+      case 'query/revealError':
+        void this.revealError();
+        return;
+      default: {
+        const never: never = msg;
+        return never;
+      }
+    }
+  }
+
+  /** Puts the cursor on the parse error, in the document the query came from. */
+  private async revealError(): Promise<void> {
+    const q = this.current;
+    const pos = this.error?.position;
+    if (!q?.uri || !pos) return;
+    const document = await vscode.workspace.openTextDocument(q.uri);
+    const line = q.line + pos.line - 1;
+    const character = (pos.line === 1 ? q.character : 0) + pos.column - 1;
+    const at = document.validatePosition(new vscode.Position(line, character));
+    const editor = await vscode.window.showTextDocument(document, { selection: new vscode.Range(at, at), viewColumn: vscode.ViewColumn.One });
+    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private post(msg: ToWebview): void {
+    this.last = msg;
+    if (!this.panel) return;
+    this.posted++;
+    void this.panel.webview.postMessage(msg);
+  }
+
+  dispose(): void {
+    this.running?.abort();
+    this.panel?.dispose();
+    this.serializer.dispose();
+  }
+}
+
+/** Registers the Run CodeLens, the command and the result view; all owned by the extension's context. */
+export function registerPromqlRun(context: vscode.ExtensionContext, host: QueryViewHost): QueryViewController {
+  const view = new QueryViewController(host);
+  const lenses = new PromqlCodeLensProvider();
+  context.subscriptions.push(
+    view,
+    lenses,
+    vscode.languages.registerCodeLensProvider({ language: 'promql' }, lenses),
+    vscode.commands.registerCommand(RUN_QUERY_COMMAND, async (uri?: unknown, line?: unknown) => {
+      const query = await resolveQuery(uri, line);
+      if (!query) {
+        void vscode.window.showInformationMessage('OptiVolt: select a PromQL query (or put the cursor in a query of a .promql file) to run it.');
+        return;
+      }
+      await view.run(query);
+    }),
+  );
+  return view;
+}
+
+/** The panel's title: the query's first non-comment line, shortened. */
+export function titleOf(query: string): string {
+  const line = query.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#')) ?? query.trim();
+  return line.length > 40 ? `${line.slice(0, 39)}…` : line;
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'media')] };
+}

@@ -1,0 +1,316 @@
+// Context-aware completion for PromQL. The cursor's lexical context (src/server/promql/context.ts) decides
+// what may come next; the items come from the function table, the metric catalogue merged with the live
+// server, and the live labels of the metric at the cursor. Nothing is offered where it cannot fit: no
+// metrics inside a duration, no operators where an operand is expected, nothing in a comment.
+import { parser, type SyntaxNode } from './parser';
+import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem } from 'vscode-languageserver';
+import { queryAt, splitQueries } from '../../shared/promqlDocument';
+import { callNameBefore, scanTo, tokenBefore, wordBeforeBracket, wordStart } from './context';
+import { AGGREGATIONS, FUNCTIONS } from './functions';
+import { KEYWORD_DOCS, functionSignature, metricMarkdown } from './docs';
+import type { MetricStore } from './metrics';
+import type { FunctionSpec, MetricInfo, ValueType } from './types';
+
+export type CompletionContext =
+  | { kind: 'none' }
+  | { kind: 'expression'; from: number; expect?: ValueType; inFunction?: string }
+  | { kind: 'operator'; from: number; afterAggregation: boolean }
+  | { kind: 'aggregation-modifier'; from: number }
+  | { kind: 'label-name'; from: number; metric?: string }
+  | { kind: 'label-value'; from: number; label: string; metric?: string; quoted: boolean }
+  | { kind: 'grouping-label'; from: number; metric?: string }
+  | { kind: 'duration'; from: number; subqueryStep: boolean }
+  | { kind: 'at-modifier'; from: number };
+
+const BINARY_KEYWORDS = new Set(['and', 'or', 'unless', 'atan2', 'bool']);
+const MATCHING = new Set(['on', 'ignoring', 'group_left', 'group_right']);
+const OPERAND_BEFORE = new Set(['(', ',', '+', '-', '*', '/', '%', '^', '==', '!=', '>', '<', '>=', '<=']);
+
+/** Decides what fits at `pos` in a single query's text (offsets relative to that text). */
+export function completionContext(text: string, pos: number): CompletionContext {
+  const lex = scanTo(text, pos);
+  if (lex.inComment) return { kind: 'none' };
+  const top = lex.stack[lex.stack.length - 1];
+  if (lex.string) {
+    if (top?.ch !== '{') return { kind: 'none' };
+    const m = matcherSegment(text, top.pos + 1, lex.string.contentStart - 1);
+    if (!m?.label) return { kind: 'none' };
+    return { kind: 'label-value', from: lex.string.contentStart, label: m.label, metric: metricBefore(text, top.pos), quoted: true };
+  }
+  const from = wordStart(text, pos);
+  if (top?.ch === '{') {
+    const m = matcherSegment(text, top.pos + 1, from);
+    const metric = metricBefore(text, top.pos);
+    if (m?.label) return { kind: 'label-value', from, label: m.label, metric, quoted: false };
+    if (m && !m.label && m.rest.trim() === '') return { kind: 'label-name', from, metric };
+    return { kind: 'none' };
+  }
+  if (top?.ch === '[') {
+    // Durations have no colons (metric names do): `[5m:1` is a subquery step being typed.
+    let d = pos;
+    while (d > 0 && /[A-Za-z0-9]/.test(text[d - 1])) d--;
+    return { kind: 'duration', from: d, subqueryStep: text.lastIndexOf(':', d - 1) > top.pos };
+  }
+  const word = text.slice(from, pos);
+  if (/^[0-9]/.test(word)) return { kind: 'none' };
+  if (top?.ch === '(') {
+    const kw = wordBeforeBracket(text, top.pos);
+    if (kw && /^(by|without|on|ignoring|group_left|group_right)$/i.test(kw.text)) {
+      return { kind: 'grouping-label', from, metric: firstMetricAround(text, top.pos) };
+    }
+  }
+  const prev = tokenBefore(text, from);
+  if (!prev) return { kind: 'expression', from, ...argExpectation(text, top) };
+  const p = prev.text.toLowerCase();
+  if (p === 'offset') return { kind: 'duration', from, subqueryStep: false };
+  if (p === '@') return { kind: 'at-modifier', from };
+  if (AGGREGATIONS.has(p)) return { kind: 'aggregation-modifier', from };
+  if (OPERAND_BEFORE.has(p) || BINARY_KEYWORDS.has(p)) return { kind: 'expression', from, ...argExpectation(text, top) };
+  if (p === ')') {
+    const opener = matchingOpen(text, prev.start);
+    const before = opener === undefined ? undefined : wordBeforeBracket(text, opener);
+    if (before && MATCHING.has(before.text.toLowerCase())) return { kind: 'expression', from };
+    if (before && /^(by|without)$/i.test(before.text)) return { kind: 'none' }; // `sum by (x) |` wants "("
+    const agg = opener === undefined ? undefined : callNameBefore(text, opener);
+    return { kind: 'operator', from, afterAggregation: !!agg && AGGREGATIONS.has(agg.name.toLowerCase()) };
+  }
+  if (/^[A-Za-z_:0-9\]}"'`]/.test(p) || p.endsWith(']') || p === '}') return { kind: 'operator', from, afterAggregation: false };
+  return { kind: 'none' };
+}
+
+/** For the argument at the cursor, the type the enclosing function or aggregation expects there. */
+function argExpectation(text: string, top: { ch: string; pos: number; commas: number } | undefined): { expect?: ValueType; inFunction?: string } {
+  if (top?.ch !== '(') return {};
+  const call = callNameBefore(text, top.pos);
+  if (!call) return {};
+  const name = call.name.toLowerCase();
+  const fn = FUNCTIONS.get(name);
+  if (fn) return { expect: argType(fn, top.commas), inFunction: fn.name };
+  const agg = AGGREGATIONS.get(name);
+  if (agg) return { expect: agg.param && top.commas === 0 ? agg.param : 'vector', inFunction: agg.name };
+  return {};
+}
+
+export function argType(fn: FunctionSpec, index: number): ValueType | undefined {
+  if (index < fn.args.length) return fn.args[index];
+  return fn.variadic === -1 ? fn.args[fn.args.length - 1] : undefined;
+}
+
+function matchingOpen(text: string, closePos: number): number | undefined {
+  let depth = 0;
+  for (let i = closePos; i >= 0; i--) {
+    const c = text[i];
+    if (c === ')') depth++;
+    else if (c === '(' && --depth === 0) return i;
+  }
+  return undefined;
+}
+
+/** The label matcher being typed between `start` and `end` (after the last top-level comma). */
+function matcherSegment(text: string, start: number, end: number): { label?: string; rest: string } | undefined {
+  let segStart = start;
+  let quote: string | undefined;
+  for (let i = start; i < end; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === ',') segStart = i + 1;
+  }
+  const seg = text.slice(segStart, end);
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*$/.exec(seg);
+  if (m) return { label: m[1], rest: '' };
+  if (/^\s*$/.test(seg)) return { rest: '' };
+  return undefined;
+}
+
+/** The metric name right before a `{`, if any (not a keyword). */
+function metricBefore(text: string, bracePos: number): string | undefined {
+  const t = tokenBefore(text, bracePos);
+  return t && /^[A-Za-z_:][A-Za-z0-9_:]*$/.test(t.text) && t.start + t.text.length === trimEnd(text, bracePos) ? t.text : undefined;
+}
+
+function trimEnd(text: string, pos: number): number {
+  let e = pos;
+  while (e > 0 && /\s/.test(text[e - 1])) e--;
+  return e;
+}
+
+/** For `by (`/`on (`: the first metric of the enclosing aggregation or binary expression, from the parse tree. */
+function firstMetricAround(text: string, pos: number): string | undefined {
+  const tree = parser.parse(text);
+  let node: SyntaxNode | null = tree.resolveInner(pos, 1);
+  while (node && node.name !== 'AggregateExpr' && node.name !== 'BinaryExpr') node = node.parent;
+  if (!node) return undefined;
+  const cursor = node.cursor();
+  do {
+    if (cursor.name === 'Identifier' && cursor.node.parent?.name === 'VectorSelector') return text.slice(cursor.from, cursor.to);
+  } while (cursor.next() && cursor.from < node.to);
+  return undefined;
+}
+
+// ---- items ----
+
+const DURATIONS: ReadonlyArray<readonly [string, string]> = [
+  ['1m', 'one minute'],
+  ['5m', 'five minutes: a good rate() window for a 15 s scrape interval (≥ 4 scrapes)'],
+  ['15m', 'fifteen minutes'],
+  ['30m', 'thirty minutes'],
+  ['1h', 'one hour'],
+  ['6h', 'six hours'],
+  ['1d', 'one day'],
+  ['1w', 'one week'],
+];
+const STEPS: ReadonlyArray<readonly [string, string]> = [
+  ['15s', 'one scrape interval of the OptiVolt stack'],
+  ['30s', 'thirty seconds'],
+  ['1m', 'one minute'],
+  ['5m', 'five minutes'],
+];
+
+const BINARY_OPS: ReadonlyArray<readonly [string, string]> = [
+  ['+', 'addition'],
+  ['-', 'subtraction'],
+  ['*', 'multiplication'],
+  ['/', 'division'],
+  ['%', 'modulo'],
+  ['^', 'power'],
+  ['==', 'equal (filter, or 0/1 with bool)'],
+  ['!=', 'not equal'],
+  ['>', 'greater than'],
+  ['<', 'less than'],
+  ['>=', 'greater or equal'],
+  ['<=', 'less or equal'],
+  ['and', 'intersection: left-hand series that have a match on the right'],
+  ['or', 'union: left-hand series, plus right-hand series without a match on the left'],
+  ['unless', 'complement: left-hand series without a match on the right'],
+  ['atan2', 'arc tangent of left / right, in radians'],
+];
+
+const RATE_LIKE = new Set(['rate', 'irate', 'increase', 'resets']);
+const GAUGE_LIKE = new Set(['delta', 'idelta', 'deriv', 'predict_linear', 'avg_over_time', 'min_over_time', 'max_over_time', 'quantile_over_time', 'changes']);
+
+export class Completer {
+  private metricItems: { version: MetricInfo[]; items: CompletionItem[] } | undefined;
+
+  constructor(private readonly metrics: MetricStore) {}
+
+  /** Completion items at `offset` of a whole .promql document. */
+  async complete(doc: string, offset: number, toPosition: (offset: number) => { line: number; character: number }): Promise<CompletionItem[]> {
+    const lineStart = doc.lastIndexOf('\n', offset - 1) + 1;
+    // A paragraph of comments only is not a query: nothing to complete in it.
+    if (doc.slice(lineStart, offset).trimStart().startsWith('#')) return [];
+    const block = queryAt(splitQueries(doc), offset) ?? { text: '', start: offset, end: offset };
+    const local = offset - block.start;
+    const ctx = completionContext(block.text, local);
+    const range = { start: toPosition(block.start + ('from' in ctx ? ctx.from : local)), end: toPosition(offset) };
+    const edit = (item: CompletionItem, newText = item.insertText ?? item.label): CompletionItem => ({ ...item, textEdit: { range, newText } });
+    switch (ctx.kind) {
+      case 'none':
+        return [];
+      case 'expression':
+        return (await this.operandItems(ctx.expect, ctx.inFunction)).map((i) => edit(i));
+      case 'operator':
+        return this.operatorItems(ctx.afterAggregation).map((i) => edit(i));
+      case 'aggregation-modifier':
+        return ['by', 'without'].map((k) => edit(keywordItem(k, `${k} ($1) ($0)`)));
+      case 'at-modifier':
+        return ['start()', 'end()'].map((k) => edit(keywordItem(k)));
+      case 'duration':
+        return (ctx.subqueryStep ? STEPS : DURATIONS).map(([d, doc], i) => edit({ label: d, kind: CompletionItemKind.Unit, detail: doc, sortText: String(i).padStart(2, '0') }));
+      case 'label-name':
+      case 'grouping-label':
+        return (await this.metrics.labelNames(ctx.metric)).map((l) => edit({ label: l, kind: CompletionItemKind.Property, detail: ctx.metric ? `label of ${ctx.metric}` : 'label' }));
+      case 'label-value': {
+        const values = await this.metrics.labelValues(ctx.label, ctx.metric);
+        return values.map((v) =>
+          edit({ label: v, kind: CompletionItemKind.Value, detail: `${ctx.label} value` }, ctx.quoted ? escapeForQuote(v) : JSON.stringify(v)),
+        );
+      }
+    }
+  }
+
+  private async operandItems(expect: ValueType | undefined, inFunction: string | undefined): Promise<CompletionItem[]> {
+    if (expect === 'string') return [];
+    const out: CompletionItem[] = [];
+    if (expect === undefined || expect === 'vector' || expect === 'matrix') {
+      const fn = inFunction?.toLowerCase();
+      const preferred = fn && RATE_LIKE.has(fn) ? 'counter' : fn && GAUGE_LIKE.has(fn) ? 'gauge' : undefined;
+      for (const item of await this.allMetricItems()) {
+        if (!preferred) out.push(item);
+        else out.push({ ...item, sortText: `${(item.data as { type?: string })?.type === preferred ? '0' : '1'}${item.label as string}` });
+      }
+    }
+    if (expect === 'matrix') return out; // only a selector (with a range) fits: no function returns a range vector.
+    for (const fn of FUNCTIONS.values()) {
+      if (expect && fn.returns !== expect) continue;
+      out.push({
+        label: fn.name,
+        kind: CompletionItemKind.Function,
+        detail: functionSignature(fn),
+        documentation: { kind: MarkupKind.Markdown, value: fn.doc },
+        insertText: `${fn.name}($0)`,
+        insertTextFormat: InsertTextFormat.Snippet,
+        sortText: `5${fn.name}`,
+      });
+    }
+    if (expect === undefined || expect === 'vector') {
+      for (const agg of AGGREGATIONS.values()) {
+        out.push({
+          label: agg.name,
+          kind: CompletionItemKind.Operator,
+          detail: agg.param ? `${agg.name}(${agg.paramName ?? 'parameter'}, v) aggregation` : `${agg.name}(v) aggregation`,
+          documentation: { kind: MarkupKind.Markdown, value: agg.doc },
+          insertText: `${agg.name}($0)`,
+          insertTextFormat: InsertTextFormat.Snippet,
+          sortText: `6${agg.name}`,
+        });
+      }
+    }
+    return out;
+  }
+
+  private operatorItems(afterAggregation: boolean): CompletionItem[] {
+    const items: CompletionItem[] = BINARY_OPS.map(([op, doc], i) => ({ label: op, kind: CompletionItemKind.Operator, detail: doc, sortText: `1${String(i).padStart(2, '0')}` }));
+    items.push(keywordItem('offset', 'offset ${1:5m}'), keywordItem('@', '@ ${1:end()}'));
+    if (afterAggregation) items.unshift(keywordItem('by', 'by ($0)'), keywordItem('without', 'without ($0)'));
+    return items;
+  }
+
+  private async allMetricItems(): Promise<CompletionItem[]> {
+    const infos = await this.metrics.names();
+    if (this.metricItems && sameNames(this.metricItems.version, infos)) return this.metricItems.items;
+    const items = infos.map((m) => ({
+      label: m.name,
+      kind: CompletionItemKind.Variable,
+      detail: [m.type, m.unit].filter(Boolean).join(' · ') || undefined,
+      documentation: { kind: MarkupKind.Markdown, value: metricMarkdown(m) },
+      sortText: `${m.source === 'catalogue' ? '2' : '3'}${m.name}`,
+      data: { type: m.type },
+    }));
+    this.metricItems = { version: infos, items };
+    return items;
+  }
+}
+
+function sameNames(a: MetricInfo[], b: MetricInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && a[i].name !== b[i].name) return false;
+  return true;
+}
+
+function keywordItem(label: string, snippet?: string): CompletionItem {
+  const doc = KEYWORD_DOCS[label.replace('()', '')];
+  return {
+    label,
+    kind: CompletionItemKind.Keyword,
+    ...(doc ? { documentation: { kind: MarkupKind.Markdown, value: doc } } : {}),
+    ...(snippet ? { insertText: snippet, insertTextFormat: InsertTextFormat.Snippet } : {}),
+    sortText: `0${label}`,
+  };
+}
+
+function escapeForQuote(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+}

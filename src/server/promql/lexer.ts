@@ -1,0 +1,462 @@
+// Prometheus 2.42's PromQL lexer (promql/parser/lex.go), ported state for state. The parse itself is lezer's;
+// this scanner exists because Prometheus reports lexical errors (bad escapes, unterminated strings, bad
+// durations, unbalanced brackets) from its own lexer, at its own positions, and classifies tokens (duration vs
+// number, keyword vs identifier) in ways lezer-promql's newer, more lenient tokenizer does not. Offsets are
+// UTF-16 offsets into the query; prometheusPosition() converts to Prometheus' byte columns.
+
+export type TokenType =
+  | 'IDENTIFIER'
+  | 'METRIC_IDENTIFIER'
+  | 'NUMBER'
+  | 'DURATION'
+  | 'STRING'
+  | 'KEYWORD'
+  | 'OPERATOR'
+  | 'AGGREGATOR'
+  | 'PUNCT'
+  | 'COMMENT'
+  | 'EOF';
+
+export interface Token {
+  readonly type: TokenType;
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+export interface LexError {
+  /** Offset Prometheus reports the error at (the lexer's start of item at the time). */
+  readonly pos: number;
+  readonly message: string;
+  /** Number of non-comment tokens emitted before the error: the parser meets the error there. */
+  readonly tokenIndex: number;
+}
+
+export interface LexResult {
+  /** Non-comment tokens, ending with EOF unless the lexer stopped on an error. */
+  readonly tokens: Token[];
+  readonly error?: LexError;
+}
+
+const OPERATOR_KEYWORDS = new Set(['and', 'or', 'unless', 'atan2']);
+const AGGREGATORS = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'count_values', 'quantile']);
+const KEYWORDS = new Set(['offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'start', 'end']);
+
+const EOF = -1;
+const isSpace = (r: number): boolean => r === 0x20 || r === 0x09 || r === 0x0a || r === 0x0d;
+const isDigit = (r: number): boolean => r >= 0x30 && r <= 0x39;
+const isAlpha = (r: number): boolean => r === 0x5f || (r >= 0x61 && r <= 0x7a) || (r >= 0x41 && r <= 0x5a);
+const isAlphaNumeric = (r: number): boolean => isAlpha(r) || isDigit(r);
+const ch = (c: string): number => c.charCodeAt(0);
+
+/** Go's %q for a rune, close enough for messages. */
+export function quoteRune(r: number): string {
+  if (r === EOF) return "'\uFFFD'";
+  const c = String.fromCodePoint(r);
+  if (c === "'") return "'\\''";
+  if (c === '\\') return "'\\\\'";
+  if (r === 0x0a) return "'\\n'";
+  if (r === 0x0d) return "'\\r'";
+  if (r === 0x09) return "'\\t'";
+  if (r < 0x20 || r === 0x7f) return `'\\x${r.toString(16).padStart(2, '0')}'`;
+  if (/[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(c)) return `'${c}'`;
+  return r > 0xffff ? `'\\U${r.toString(16).padStart(8, '0')}'` : `'\\u${r.toString(16).padStart(4, '0')}'`;
+}
+
+/** Go's %q for a string, close enough for messages. */
+export const quoteString = (s: string): string => JSON.stringify(s);
+
+type State = ((l: Lexer) => State) | undefined;
+
+class Lexer {
+  pos = 0;
+  start = 0;
+  width = 0;
+  parenDepth = 0;
+  braceOpen = false;
+  bracketOpen = false;
+  gotColon = false;
+  stringOpen = 0;
+  readonly tokens: Token[] = [];
+  error?: LexError;
+  scanned = false;
+
+  constructor(readonly input: string) {}
+
+  next(): number {
+    if (this.pos >= this.input.length) {
+      this.width = 0;
+      return EOF;
+    }
+    let r = this.input.codePointAt(this.pos)!;
+    this.width = r > 0xffff ? 2 : 1;
+    // A lone surrogate reaches Prometheus as U+FFFD once encoded as UTF-8.
+    if (r >= 0xd800 && r <= 0xdfff) r = 0xfffd;
+    this.pos += this.width;
+    return r;
+  }
+  peek(): number {
+    const r = this.next();
+    this.backup();
+    return r;
+  }
+  backup(): void {
+    this.pos -= this.width;
+  }
+  accept(valid: string): boolean {
+    const r = this.next();
+    if (r !== EOF && valid.includes(String.fromCodePoint(r))) return true;
+    this.backup();
+    return false;
+  }
+  acceptRun(valid: string): void {
+    for (;;) {
+      const r = this.next();
+      if (r === EOF || !valid.includes(String.fromCodePoint(r))) break;
+    }
+    this.backup();
+  }
+  emit(type: TokenType): void {
+    const text = this.input.slice(this.start, this.pos);
+    if (type !== 'COMMENT') this.tokens.push({ type, start: this.start, end: this.pos, text });
+    this.start = this.pos;
+    this.scanned = true;
+  }
+  ignore(): void {
+    this.start = this.pos;
+  }
+  errorf(message: string, dropLast = false): State {
+    if (!this.error) this.error = { pos: this.start, message, tokenIndex: this.tokens.length - (dropLast ? 1 : 0) };
+    this.scanned = true;
+    return undefined;
+  }
+}
+
+function lexStatements(l: Lexer): State {
+  if (l.braceOpen) return lexInsideBraces;
+  if (l.input.startsWith('#', l.pos)) return lexLineComment;
+  const r = l.next();
+  if (r === EOF) {
+    if (l.parenDepth !== 0) return l.errorf('unclosed left parenthesis');
+    if (l.bracketOpen) return l.errorf('unclosed left bracket');
+    l.emit('EOF');
+    return undefined;
+  }
+  if (isSpace(r)) return lexSpace;
+  switch (String.fromCodePoint(r)) {
+    case ',':
+      l.emit('PUNCT');
+      return lexStatements;
+    case '*':
+    case '/':
+    case '%':
+    case '+':
+    case '-':
+    case '^':
+      l.emit('OPERATOR');
+      return lexStatements;
+    case '=': {
+      const t = l.peek();
+      if (t === ch('=')) {
+        l.next();
+        l.emit('OPERATOR');
+      } else if (t === ch('~')) {
+        return l.errorf(`unexpected character after '=': ${quoteRune(t)}`);
+      } else l.emit('PUNCT');
+      return lexStatements;
+    }
+    case '!': {
+      const t = l.next();
+      if (t !== ch('=')) return l.errorf(`unexpected character after '!': ${quoteRune(t)}`);
+      l.emit('OPERATOR');
+      return lexStatements;
+    }
+    case '<':
+    case '>':
+      if (l.peek() === ch('=')) l.next();
+      l.emit('OPERATOR');
+      return lexStatements;
+    case '"':
+    case "'":
+      l.stringOpen = r;
+      return lexString;
+    case '`':
+      l.stringOpen = r;
+      return lexRawString;
+    case '(':
+      l.emit('PUNCT');
+      l.parenDepth++;
+      return lexStatements;
+    case ')':
+      l.emit('PUNCT');
+      l.parenDepth--;
+      if (l.parenDepth < 0) return l.errorf(`unexpected right parenthesis ${quoteRune(r)}`, true);
+      return lexStatements;
+    case '{':
+      l.emit('PUNCT');
+      l.braceOpen = true;
+      return lexInsideBraces;
+    case '[':
+      if (l.bracketOpen) return l.errorf(`unexpected left bracket ${quoteRune(r)}`);
+      l.gotColon = false;
+      l.emit('PUNCT');
+      while (isSpace(l.peek())) l.next();
+      l.ignore();
+      l.bracketOpen = true;
+      return lexDuration;
+    case ']':
+      if (!l.bracketOpen) return l.errorf(`unexpected right bracket ${quoteRune(r)}`);
+      l.emit('PUNCT');
+      l.bracketOpen = false;
+      return lexStatements;
+    case '@':
+      l.emit('OPERATOR');
+      return lexStatements;
+  }
+  if (isDigit(r) || (r === ch('.') && isDigit(l.peek()))) {
+    l.backup();
+    return lexNumberOrDuration;
+  }
+  if (isAlpha(r) || r === ch(':')) {
+    if (!l.bracketOpen) {
+      l.backup();
+      return lexKeywordOrIdentifier;
+    }
+    if (l.gotColon) return l.errorf(`unexpected colon ${quoteRune(r)}`);
+    l.emit('PUNCT');
+    l.gotColon = true;
+    return lexStatements;
+  }
+  return l.errorf(`unexpected character: ${quoteRune(r)}`);
+}
+
+function lexInsideBraces(l: Lexer): State {
+  if (l.input.startsWith('#', l.pos)) return lexLineComment;
+  const r = l.next();
+  if (r === EOF) return l.errorf('unexpected end of input inside braces');
+  if (isSpace(r)) return lexSpace;
+  if (isAlpha(r)) {
+    l.backup();
+    return lexIdentifier;
+  }
+  switch (String.fromCodePoint(r)) {
+    case ',':
+      l.emit('PUNCT');
+      return lexInsideBraces;
+    case '"':
+    case "'":
+      l.stringOpen = r;
+      return lexString;
+    case '`':
+      l.stringOpen = r;
+      return lexRawString;
+    case '=':
+      if (l.next() !== ch('~')) l.backup();
+      l.emit('PUNCT');
+      return lexInsideBraces;
+    case '!': {
+      const nr = l.next();
+      if (nr !== ch('~') && nr !== ch('=')) return l.errorf(`unexpected character after '!' inside braces: ${quoteRune(nr)}`);
+      l.emit('PUNCT');
+      return lexInsideBraces;
+    }
+    case '{':
+      return l.errorf(`unexpected left brace ${quoteRune(r)}`);
+    case '}':
+      l.emit('PUNCT');
+      l.braceOpen = false;
+      return lexStatements;
+  }
+  return l.errorf(`unexpected character inside braces: ${quoteRune(r)}`);
+}
+
+function lexEscape(l: Lexer): State {
+  let c = l.next();
+  let n: number;
+  let base: number;
+  let max: number;
+  if ('abfnrtv\\'.includes(String.fromCodePoint(Math.max(c, 0))) && c !== EOF) return lexString;
+  if (c === l.stringOpen) return lexString;
+  if (c >= ch('0') && c <= ch('7')) [n, base, max] = [3, 8, 255];
+  else if (c === ch('x')) [c, n, base, max] = [l.next(), 2, 16, 255];
+  else if (c === ch('u')) [c, n, base, max] = [l.next(), 4, 16, 0x10ffff];
+  else if (c === ch('U')) [c, n, base, max] = [l.next(), 8, 16, 0x10ffff];
+  else if (c === EOF) {
+    l.errorf('escape sequence not terminated');
+    return lexString;
+  } else {
+    l.errorf(`unknown escape sequence U+${c.toString(16).toUpperCase().padStart(4, '0')} ${quoteRune(c)}`);
+    return lexString;
+  }
+  let x = 0;
+  while (n > 0) {
+    const d = digitVal(c);
+    if (d >= base) {
+      if (c === EOF) l.errorf('escape sequence not terminated');
+      else l.errorf(`illegal character U+${c.toString(16).toUpperCase().padStart(4, '0')} ${quoteRune(c)} in escape sequence`);
+      return lexString;
+    }
+    x = x * base + d;
+    n--;
+    if (n > 0) c = l.next();
+  }
+  if (x > max || (x >= 0xd800 && x < 0xe000)) l.errorf('escape sequence is an invalid Unicode code point');
+  return lexString;
+}
+
+function digitVal(c: number): number {
+  if (c >= ch('0') && c <= ch('9')) return c - ch('0');
+  if (c >= ch('a') && c <= ch('f')) return c - ch('a') + 10;
+  if (c >= ch('A') && c <= ch('F')) return c - ch('A') + 10;
+  return 16;
+}
+
+function lexString(l: Lexer): State {
+  for (;;) {
+    const r = l.next();
+    if (r === ch('\\')) return lexEscape;
+    if (r === 0xfffd) {
+      l.errorf('invalid UTF-8 rune');
+      return lexString;
+    }
+    if (r === EOF || r === 0x0a) return l.errorf('unterminated quoted string');
+    if (r === l.stringOpen) break;
+  }
+  l.emit('STRING');
+  return lexStatements;
+}
+
+function lexRawString(l: Lexer): State {
+  for (;;) {
+    const r = l.next();
+    if (r === 0xfffd) {
+      l.errorf('invalid UTF-8 rune');
+      return lexRawString;
+    }
+    if (r === EOF) {
+      l.errorf('unterminated raw string');
+      return lexRawString;
+    }
+    if (r === l.stringOpen) break;
+  }
+  l.emit('STRING');
+  return lexStatements;
+}
+
+function lexSpace(l: Lexer): State {
+  while (isSpace(l.peek())) l.next();
+  l.ignore();
+  return lexStatements;
+}
+
+function lexLineComment(l: Lexer): State {
+  l.pos += 1;
+  for (let r = l.next(); r !== 0x0a && r !== 0x0d && r !== EOF; ) r = l.next();
+  l.backup();
+  l.emit('COMMENT');
+  return lexStatements;
+}
+
+function lexDuration(l: Lexer): State {
+  if (scanNumber(l)) return l.errorf('missing unit character in duration');
+  if (!acceptRemainingDuration(l)) return l.errorf(`bad duration syntax: ${quoteString(l.input.slice(l.start, l.pos))}`);
+  l.backup();
+  l.emit('DURATION');
+  return lexStatements;
+}
+
+function lexNumberOrDuration(l: Lexer): State {
+  if (scanNumber(l)) {
+    l.emit('NUMBER');
+    return lexStatements;
+  }
+  if (acceptRemainingDuration(l)) {
+    l.backup();
+    l.emit('DURATION');
+    return lexStatements;
+  }
+  return l.errorf(`bad number or duration syntax: ${quoteString(l.input.slice(l.start, l.pos))}`);
+}
+
+function acceptRemainingDuration(l: Lexer): boolean {
+  if (!l.accept('smhdwy')) return false;
+  l.accept('s');
+  while (l.accept('0123456789')) {
+    while (l.accept('0123456789'));
+    if (!l.accept('smhdw')) return false;
+    l.accept('s');
+  }
+  return !isAlphaNumeric(l.next());
+}
+
+function scanNumber(l: Lexer): boolean {
+  let digits = '0123456789';
+  if (l.accept('0') && l.accept('xX')) digits = '0123456789abcdefABCDEF';
+  l.acceptRun(digits);
+  if (l.accept('.')) l.acceptRun(digits);
+  if (l.accept('eE')) {
+    l.accept('+-');
+    l.acceptRun('0123456789');
+  }
+  return !isAlphaNumeric(l.peek());
+}
+
+function lexIdentifier(l: Lexer): State {
+  while (isAlphaNumeric(l.next()));
+  l.backup();
+  l.emit('IDENTIFIER');
+  return lexStatements;
+}
+
+function lexKeywordOrIdentifier(l: Lexer): State {
+  for (;;) {
+    const r = l.next();
+    if (isAlphaNumeric(r) || r === ch(':')) continue;
+    l.backup();
+    const kw = l.input.slice(l.start, l.pos).toLowerCase();
+    if (kw === 'inf' || kw === 'nan') l.emit('NUMBER');
+    else if (OPERATOR_KEYWORDS.has(kw)) l.emit('OPERATOR');
+    else if (AGGREGATORS.has(kw)) l.emit('AGGREGATOR');
+    else if (KEYWORDS.has(kw)) l.emit('KEYWORD');
+    else l.emit(kw.includes(':') ? 'METRIC_IDENTIFIER' : 'IDENTIFIER');
+    return lexStatements;
+  }
+}
+
+/** Scans the whole query the way Prometheus 2.42 does, up to its first lexical error. */
+export function lex(input: string): LexResult {
+  const l = new Lexer(input);
+  let state: State = lexStatements;
+  while (state) {
+    l.scanned = false;
+    while (!l.scanned && state) state = state(l);
+    if (l.error) break;
+  }
+  return { tokens: l.tokens, ...(l.error ? { error: l.error } : {}) };
+}
+
+/** How Prometheus names a token in "unexpected ..." messages. */
+export function describeToken(t: Token): string {
+  switch (t.type) {
+    case 'EOF':
+      return 'end of input';
+    case 'IDENTIFIER':
+      return `identifier ${quoteString(t.text)}`;
+    case 'METRIC_IDENTIFIER':
+      return `metric identifier ${quoteString(t.text)}`;
+    case 'NUMBER':
+      return `number ${quoteString(t.text)}`;
+    case 'DURATION':
+      return `duration ${quoteString(t.text)}`;
+    case 'STRING':
+      return `string ${quoteString(t.text.length > 10 ? t.text.slice(0, 10) + '...' : t.text)}`;
+    case 'KEYWORD':
+      return `<${t.text.toLowerCase()}>`;
+    case 'OPERATOR':
+      return t.text === '@' ? '"@"' : `<op:${t.text.toLowerCase()}>`;
+    case 'AGGREGATOR':
+      return `<aggr:${t.text.toLowerCase()}>`;
+    default:
+      return quoteString(t.text);
+  }
+}

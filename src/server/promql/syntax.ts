@@ -1,0 +1,366 @@
+// Finds the error Prometheus 2.42 reports first for a query: lexical errors (our port of its lexer), grammar
+// errors (lezer-promql's strict parse, plus the places where the newer grammar accepts what 2.42 does not), errors
+// raised while the parser reduces (unknown function, offset / @ placement, bad durations, regexes ...), and
+// only when none of those, the type rules. Prometheus stops at the first error it records; to know which one
+// that is, each error is keyed by the token the parser had read when it was recorded.
+import { SyntaxNode } from '@lezer/common';
+import { AstBuilder, Expr, Label } from './ast';
+import { describeToken, lex, Token } from './lexer';
+import { parseLenient, parseStrict } from './parse';
+import { lezerText, messageContext, tooComplex, trailingComma } from './tokenStream';
+import { knownFunction, TypeChecker } from './typecheck';
+import { checkRegex, goNumberError, parseDuration, parseNumber, unquote } from './values';
+
+export interface SyntaxProblem {
+  readonly from: number;
+  readonly to: number;
+  readonly message: string;
+  readonly code: 'syntax' | 'type' | 'unknown-function';
+}
+
+export interface SyntaxResult {
+  readonly error?: SyntaxProblem;
+  /** The expression, when the query parses (it may still have a type error). */
+  readonly ast?: Expr;
+  /** Too deeply nested or too long a chain of operators to check beyond lexical errors. */
+  readonly tooComplex?: boolean;
+}
+
+interface Event extends SyntaxProblem {
+  /** Index of the token the parser had read as lookahead when recording the error. */
+  readonly key: number;
+  /** -1 lexer (recorded as the token is read), 0 on reduction, 1 grammar error on that token. */
+  readonly phase: -1 | 0 | 1;
+}
+
+// Words Prometheus 2.42 lexes as keywords: followed by `(` they are a syntax error, not a call.
+const NOT_CALLABLE = new Set(['by', 'without', 'offset', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'start', 'end', 'and', 'or', 'unless', 'atan2']);
+// math.MaxInt64 as a float64, Prometheus' bound for @ timestamps.
+const MAX_AT = 2 ** 63;
+
+class Checker {
+  readonly events: Event[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly tokens: readonly Token[],
+  ) {}
+
+  /** Index of the first token starting at or after `offset` (tokens.length if none). */
+  indexAt(offset: number): number {
+    let lo = 0;
+    let hi = this.tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.tokens[mid].start < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the first token ending after `offset`: the token the parser was on when lezer stopped there. */
+  indexEndingAfter(offset: number): number {
+    let lo = 0;
+    let hi = this.tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const t = this.tokens[mid];
+      if (t.end <= offset && t.type !== 'EOF') lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private tokenAt(i: number): Token | undefined {
+    return this.tokens[i];
+  }
+
+  syntaxAt(i: number, detail = ''): Event {
+    const t = this.tokenAt(i);
+    const from = t ? t.start : this.text.length;
+    const what = t ? describeToken(t) : 'end of input';
+    const to = t ? Math.max(t.end, from + (t.type === 'EOF' ? 0 : 1)) : from;
+    // A duration where one belongs that lezer's tokenizer cut short (`[5hs]`): Prometheus' own complaint.
+    const prev = this.tokenAt(i - 1);
+    if (t?.type === 'DURATION' && prev && (prev.text === '[' || prev.text === ':' || prev.text.toLowerCase() === 'offset')) {
+      const d = parseDuration(t.text);
+      if ('error' in d) return { from, to, message: d.error, code: 'syntax', key: i, phase: 0 };
+    }
+    return { from, to, message: `unexpected ${what}${detail || messageContext(this.tokens, i)}`, code: 'syntax', key: i, phase: 1 };
+  }
+
+  private grammar(i: number, detail = ''): void {
+    this.events.push(this.syntaxAt(i, detail));
+  }
+
+  private reduce(afterOffset: number, from: number, to: number, message: string, code: SyntaxProblem['code'] = 'syntax'): void {
+    this.events.push({ from, to, message, code, key: this.indexAt(afterOffset), phase: 0 });
+  }
+
+  /** Checks that the tokens from index i are exactly `expected` (predicates); reports the first that is not. */
+  private sequence(i: number, expected: ((t: Token) => boolean)[], detail: string): number {
+    for (const ok of expected) {
+      const t = this.tokenAt(i);
+      if (!t || !ok(t)) {
+        this.grammar(i, detail);
+        return -1;
+      }
+      i++;
+    }
+    return i;
+  }
+
+  private duration(t: Token): void {
+    const d = parseDuration(t.text);
+    if ('error' in d) this.reduce(t.end, t.start, t.end, d.error);
+  }
+
+  private quotedLabels(labels: readonly Label[], detail: string): void {
+    const q = labels.find((l) => l.quoted);
+    if (q) this.grammar(this.indexAt(q.from), detail);
+  }
+
+  /** Post-order, as an LR parser reduces. */
+  walk(e: Expr): void {
+    switch (e.kind) {
+      case 'number': {
+        const i = this.indexAt(e.numberFrom);
+        const t = this.tokenAt(i);
+        if (t?.type !== 'NUMBER') {
+          this.grammar(i);
+          return;
+        }
+        const err = goNumberError(t.text);
+        if (err) this.reduce(t.end, t.start, t.end, `error parsing number: ${err}`);
+        return;
+      }
+      case 'string':
+        return;
+      case 'vector': {
+        if (e.name?.text.toLowerCase() === 'atan2') this.grammar(this.indexAt(e.name.from));
+        for (const m of e.matchers) {
+          if (m.quotedName) {
+            this.grammar(this.indexAt(m.from), ' in label matching, expected identifier or "}"');
+            return;
+          }
+          if (m.op === '=~' || m.op === '!~') {
+            const r = checkRegex(unquote(m.value));
+            if (!r.ok) this.reduce(m.to, m.from, m.to, r.error);
+          }
+        }
+        return;
+      }
+      case 'matrix':
+      case 'subquery': {
+        this.walk(e.expr);
+        const open = this.indexAt(e.bracket);
+        const isDuration = (t: Token): boolean => t.type === 'DURATION';
+        const is = (s: string) => (t: Token) => t.text === s && t.type === 'PUNCT';
+        const pattern = e.kind === 'matrix' ? [is('['), isDuration, is(']')] : [is('['), isDuration, is(':')];
+        let i = this.sequence(open, pattern, '');
+        if (i < 0) return;
+        this.duration(this.tokens[open + 1]);
+        if (e.kind === 'subquery') {
+          if (this.tokenAt(i)?.type === 'DURATION') this.duration(this.tokens[i++]);
+          i = this.sequence(i, [is(']')], ' in subquery selector, expected "]"');
+          if (i < 0) return;
+        }
+        const closeEnd = this.tokens[i - 1].end;
+        if (e.kind === 'matrix') {
+          const bad =
+            e.expr.kind === 'offset'
+              ? 'no offset modifiers allowed before range'
+              : e.expr.kind === 'at'
+                ? 'no @ modifiers allowed before range'
+                : e.expr.kind !== 'vector'
+                  ? 'ranges only allowed for vector selectors'
+                  : undefined;
+          if (bad) this.reduce(closeEnd, e.bracket, closeEnd, bad);
+        }
+        return;
+      }
+      case 'offset': {
+        this.walk(e.expr);
+        const kw = this.indexAt(e.keyword);
+        const sign = this.tokenAt(kw + 1)?.text === '-' ? 1 : 0;
+        const i = this.sequence(kw + 1 + sign, [(t) => t.type === 'DURATION'], ' in offset, expected duration');
+        if (i < 0) return;
+        const dur = this.tokens[i - 1];
+        this.duration(dur);
+        this.modifierTarget(e.expr, dur.end, 'offset');
+        return;
+      }
+      case 'at': {
+        this.walk(e.expr);
+        const at = this.indexAt(e.keyword);
+        let end: number;
+        if (e.preprocessor) {
+          const i = this.sequence(at + 1, [(t) => t.type === 'KEYWORD', (t) => t.text === '(', (t) => t.text === ')'], '');
+          if (i < 0) return;
+          end = this.tokens[i - 1].end;
+        } else {
+          const sign = /^[-+]$/.test(this.tokenAt(at + 1)?.text ?? '') ? 1 : 0;
+          const i = this.sequence(at + 1 + sign, [(t) => t.type === 'NUMBER'], ' in @, expected timestamp');
+          if (i < 0) return;
+          const num = this.tokens[i - 1];
+          end = num.end;
+          const v = parseNumber((sign ? this.tokens[at + 1].text : '') + num.text);
+          if (!Number.isFinite(v) || v >= MAX_AT || v <= -MAX_AT) {
+            const shown = Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : v.toFixed(6);
+            this.reduce(end, e.from, e.to, `timestamp out of bounds for @ modifier: ${shown}`);
+          }
+        }
+        this.modifierTarget(e.expr, end, '@');
+        return;
+      }
+      case 'call': {
+        const name = e.name;
+        if (NOT_CALLABLE.has(name.toLowerCase())) {
+          this.grammar(this.indexAt(e.argsFrom));
+          return;
+        }
+        for (const a of e.args) this.walk(a);
+        if (!knownFunction(name)) this.reduce(e.to, e.from, e.nameTo, `unknown function with name "${name}"`, 'unknown-function');
+        return;
+      }
+      case 'aggregate': {
+        if (e.op === 'limitk' || e.op === 'limit_ratio') {
+          if (e.modifierFirst && e.grouping) {
+            this.grammar(this.indexAt(e.grouping.from));
+            return;
+          }
+          for (const a of e.args) this.walk(a);
+          this.reduce(e.argsFrom, e.from, e.opTo, `unknown function with name "${this.text.slice(e.from, e.opTo)}"`, 'unknown-function');
+          return;
+        }
+        if (e.grouping && e.modifierFirst) this.quotedLabels(e.grouping.labels, ' in grouping opts, expected label');
+        for (const a of e.args) this.walk(a);
+        if (e.grouping && !e.modifierFirst) this.quotedLabels(e.grouping.labels, ' in grouping opts, expected label');
+        const withParam = ['topk', 'bottomk', 'count_values', 'quantile'].includes(e.op);
+        if (e.args.length === 0) this.reduce(e.to, e.from, e.to, 'no arguments for aggregate expression provided');
+        else if (e.args.length !== (withParam ? 2 : 1)) {
+          this.reduce(e.to, e.from, e.to, `wrong number of arguments for aggregate expression provided, expected ${withParam ? 2 : 1}, got ${e.args.length}`);
+        }
+        return;
+      }
+      case 'binary': {
+        this.walk(e.lhs);
+        if (e.op === '</' || e.op === '>/') {
+          this.grammar(this.indexAt(e.opFrom + 1));
+          return;
+        }
+        if (e.matching) {
+          this.quotedLabels(e.matching.labels, ' in grouping opts, expected label');
+          this.quotedLabels(e.matching.include, ' in grouping opts, expected label');
+        }
+        if (e.fill) {
+          const name = /^\w+/.exec(this.text.slice(e.fill.from))?.[0] ?? 'fill';
+          this.reduce(e.fill.to, e.fill.from, e.fill.from + name.length, `unknown function with name "${name}"`, 'unknown-function');
+        }
+        this.walk(e.rhs);
+        return;
+      }
+      case 'unary':
+      case 'paren':
+        this.walk(e.expr);
+        return;
+      case 'unsupported':
+        this.walk(e.expr);
+        this.grammar(this.indexAt(e.keyword.from));
+        return;
+    }
+  }
+
+  /** Prometheus' addOffset / setTimestamp: what an offset or @ may follow, and only once each. */
+  private modifierTarget(target: Expr, after: number, what: 'offset' | '@'): void {
+    let e = target;
+    let again = false;
+    while (e.kind === 'offset' || e.kind === 'at') {
+      if ((what === 'offset' && e.kind === 'offset') || (what === '@' && e.kind === 'at')) {
+        // What lies below was checked when that modifier was reduced: no need to walk a long chain again.
+        again = true;
+        break;
+      }
+      e = e.expr;
+    }
+    if (!again && e.kind !== 'vector' && e.kind !== 'matrix' && e.kind !== 'subquery') {
+      this.reduce(after, target.from, target.to, `${what} modifier must be preceded by an instant vector selector or range vector selector or a subquery`);
+    } else if (again) {
+      this.reduce(after, target.from, target.to, what === 'offset' ? 'offset may not be set multiple times' : '@ <timestamp> may not be set multiple times');
+    }
+  }
+}
+
+function hasError(n: SyntaxNode): boolean {
+  let found = false;
+  n.toTree().iterate({
+    enter: (c) => {
+      if (c.type.isError) found = true;
+      return !found;
+    },
+  });
+  return found;
+}
+
+function first(events: readonly Event[]): Event | undefined {
+  let best: Event | undefined;
+  for (const ev of events) {
+    if (!best || ev.key < best.key || (ev.key === best.key && ev.phase < best.phase)) best = ev;
+  }
+  return best;
+}
+
+export function analyzeSyntax(text: string): SyntaxResult {
+  const { tokens, error: lexError } = lex(text);
+  const checker = new Checker(text, tokens);
+  const events = checker.events;
+  if (lexError) {
+    events.push({ from: lexError.pos, to: lexError.pos + 1, message: lexError.message, code: 'syntax', key: lexError.tokenIndex, phase: -1 });
+  }
+  if (tooComplex(tokens)) {
+    // Beyond what lezer parses faithfully only the lexical check is exact: say so rather than guess.
+    if (events.length) return { error: { ...events[0], to: Math.min(events[0].to, text.length) } };
+    return { tooComplex: true };
+  }
+  const builder = new AstBuilder(text);
+  // After a lexical error nothing more is read, so the parse only needs the text before it.
+  const parsed = lexError ? text.slice(0, lexError.pos) : text;
+  const { tree, failAt } = parseStrict(lezerText(parsed, tokens));
+  let ast: Expr | undefined;
+  if (!lexError && tokens.length === 1) {
+    events.push({ from: 0, to: text.length, message: 'no expression found in input', code: 'syntax', key: 0, phase: 0 });
+  } else if (tree) {
+    ast = builder.build(tree.topNode);
+    if (ast) checker.walk(ast);
+  } else {
+    const failIndex = checker.indexEndingAfter(failAt);
+    events.push(checker.syntaxAt(failIndex));
+    const comma = trailingComma(tokens, failIndex);
+    if (comma) events.push({ from: comma.start, to: comma.end, message: 'trailing commas not allowed in function call args', code: 'syntax', key: failIndex, phase: 0 });
+    // Errors recorded while reducing what came before the failure still come first: check the complete
+    // expressions that end before it.
+    const before = new Checker(text, tokens);
+    const visit = (n: SyntaxNode): void => {
+      if (n.from >= failAt) return;
+      if (n.type.is('Expr') && n.to <= failAt && !hasError(n)) {
+        const e = builder.build(n);
+        if (e) before.walk(e);
+        return;
+      }
+      for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+    };
+    if (failIndex > 0) visit(parseLenient(lezerText(parsed, tokens)).topNode);
+    for (const ev of before.events) if (ev.phase === 0 && ev.key <= failIndex) events.push(ev);
+  }
+  const err = first(events);
+  if (err) {
+    // A range of at least one character where there is one, so editors can underline it.
+    const to = Math.min(Math.max(err.to, err.from + 1), text.length);
+    return { error: { from: err.from, to: Math.max(to, err.from), message: err.message, code: err.code } };
+  }
+  if (!ast) return {};
+  const tc = new TypeChecker(text);
+  tc.check(ast);
+  const te = tc.errors[0];
+  return te ? { error: { from: te.from, to: te.to, message: te.message, code: 'type' }, ast } : { ast };
+}

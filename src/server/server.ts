@@ -1,0 +1,138 @@
+// The PromQL language server's features over one LSP connection: diagnostics, completion, hover, signature
+// help. The connection is given (IPC from VS Code, stdio for other editors, in-memory streams in tests), and
+// so is fetch: the server itself touches no transport.
+import { TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, MarkupKind, type Connection, type Diagnostic } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { FetchFn } from '../core/prometheus/client';
+import { PROMETHEUS_STATUS, PROMETHEUS_URL_SECTION, type PrometheusStatusParams, type ServerInitOptions } from '../shared/lspProtocol';
+import { Completer } from './promql/completion';
+import { analyzeDocument, type Problem } from './promql/diagnostics';
+import { hover } from './promql/hover';
+import { MetricStore } from './promql/metrics';
+import { signatureHelp } from './promql/signature';
+
+export interface ServerOptions {
+  readonly fetch?: FetchFn;
+  /** Delay between the last edit and the diagnostics, in ms. */
+  readonly debounceMs?: number;
+  readonly metricTtlMs?: number;
+}
+
+const SEVERITY: Record<Problem['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function startServer(connection: Connection, options: ServerOptions = {}): { metrics: MetricStore; dispose(): void } {
+  const documents = new TextDocuments(TextDocument);
+  const metrics = new MetricStore({
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.metricTtlMs ? { ttlMs: options.metricTtlMs } : {}),
+    onProblem: (problem) => {
+      if (problem) connection.console.warn(`Prometheus: ${problem} Completion and checks use the catalogue only.`);
+      void connection.sendNotification(PROMETHEUS_STATUS, { url: metrics.url, problem } satisfies PrometheusStatusParams);
+    },
+  });
+  const completer = new Completer(metrics);
+  const timers = new Map<string, NodeJS.Timeout>();
+  let canPullConfig = false;
+
+  const validate = (doc: TextDocument): void => {
+    const text = doc.getText();
+    const diagnostics: Diagnostic[] = analyzeDocument(text, metrics).map((p) => ({
+      range: { start: doc.positionAt(p.from), end: doc.positionAt(Math.max(p.to, p.from)) },
+      severity: SEVERITY[p.severity],
+      message: p.message,
+      code: p.code,
+      source: 'promql',
+    }));
+    void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+  };
+  const schedule = (doc: TextDocument): void => {
+    clearTimeout(timers.get(doc.uri));
+    timers.set(
+      doc.uri,
+      setTimeout(() => {
+        timers.delete(doc.uri);
+        const current = documents.get(doc.uri);
+        if (current) validate(current);
+      }, options.debounceMs ?? 150),
+    );
+  };
+  /** Points at a Prometheus, loads its names in the background, then re-checks open documents (unknown metrics). */
+  const useUrl = (url: string | undefined): void => {
+    if ((url || undefined) === metrics.url || (url && metrics.url === url.replace(/\/+$/, ''))) return;
+    metrics.setUrl(url || undefined);
+    void metrics.refresh().then(() => documents.all().forEach(schedule));
+  };
+  const pullConfig = async (): Promise<void> => {
+    if (!canPullConfig) return;
+    try {
+      const [url] = (await connection.workspace.getConfiguration([{ section: PROMETHEUS_URL_SECTION }])) as unknown[];
+      if (typeof url === 'string') useUrl(url);
+    } catch {
+      /* the client does not answer configuration requests: keep initializationOptions */
+    }
+  };
+
+  connection.onInitialize((params) => {
+    canPullConfig = !!params.capabilities.workspace?.configuration;
+    const init = (params.initializationOptions ?? {}) as ServerInitOptions;
+    if (typeof init.prometheusUrl === 'string') useUrl(init.prometheusUrl);
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        completionProvider: { triggerCharacters: ['{', '(', ',', '=', '"', '[', '~', '@'] },
+        hoverProvider: true,
+        signatureHelpProvider: { triggerCharacters: ['(', ','], retriggerCharacters: [','] },
+      },
+      serverInfo: { name: 'optivolt-promql' },
+    };
+  });
+  connection.onInitialized(() => void pullConfig());
+  connection.onDidChangeConfiguration((change) => {
+    const url = (change.settings as { optivolt?: { prometheus?: { url?: unknown } } } | undefined)?.optivolt?.prometheus?.url;
+    if (typeof url === 'string') useUrl(url);
+    else void pullConfig();
+  });
+
+  documents.onDidChangeContent((e) => schedule(e.document));
+  documents.onDidClose((e) => {
+    clearTimeout(timers.get(e.document.uri));
+    timers.delete(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onCompletion(async ({ textDocument, position }) => {
+    const doc = documents.get(textDocument.uri);
+    if (!doc) return [];
+    return completer.complete(doc.getText(), doc.offsetAt(position), (o) => doc.positionAt(o));
+  });
+  connection.onHover(async ({ textDocument, position }) => {
+    const doc = documents.get(textDocument.uri);
+    if (!doc) return null;
+    const h = await hover(doc.getText(), doc.offsetAt(position), metrics);
+    if (!h) return null;
+    return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: { start: doc.positionAt(h.from), end: doc.positionAt(h.to) } };
+  });
+  connection.onSignatureHelp(({ textDocument, position }) => {
+    const doc = documents.get(textDocument.uri);
+    const sig = doc && signatureHelp(doc.getText(), doc.offsetAt(position));
+    if (!sig) return null;
+    return {
+      signatures: [{ label: sig.label, documentation: { kind: MarkupKind.Markdown, value: sig.documentation }, parameters: sig.parameters.map((p) => ({ label: p.label })) }],
+      activeSignature: 0,
+      activeParameter: sig.activeParameter,
+    };
+  });
+
+  documents.listen(connection);
+  return {
+    metrics,
+    dispose: () => {
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}

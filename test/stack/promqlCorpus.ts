@@ -1,0 +1,21 @@
+// Reads test/stack/promql-corpus.txt: queries separated by lines starting with `%%` (a bare `%%` opens an
+// entry, `%% text` is a section heading). Entries may span lines; an empty entry is the empty query.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The corpus file, from the compiled test's folder (out/test/...) or the source tree. */
+export const CORPUS_FILE = path.join(__dirname, '..', '..', '..', 'test', 'stack', 'promql-corpus.txt');
+
+export function readCorpus(file = CORPUS_FILE): string[] {
+  const text = fs.readFileSync(file, 'utf8').replace(/\n$/, '');
+  const out: string[] = [];
+  let entry: string[] | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('%%')) {
+      if (entry) out.push(entry.join('\n'));
+      entry = line === '%%' ? [] : undefined;
+    } else entry?.push(line);
+  }
+  if (entry) out.push(entry.join('\n'));
+  return out;
+}
