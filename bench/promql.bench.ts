@@ -18,7 +18,7 @@ import { splitQueries } from '../src/shared/promqlDocument';
 
 const NAMES = Array.from({ length: 10000 }, (_, i) => `app_${['http', 'db', 'queue', 'cache'][i % 4]}_metric_${i}_${i % 3 ? 'total' : 'bytes'}`);
 
-/** ~2,000 lines: 400 commented queries of 4 lines each plus blank lines, built from the guide's shapes. */
+/** ~2,100 lines: 460 commented queries of 3–4 lines each plus blank lines, built from the guide's shapes. */
 function buildDocument(): string {
   const shapes = [
     (m: string) => `sum by (job) (\n  rate(${m}{job="api", instance=~"10\\\\.0\\\\..*"}[5m])\n)`,
@@ -27,7 +27,7 @@ function buildDocument(): string {
     (m: string) => `increase(scaph_host_energy_microjoules[5m]) / 1e6\n  + ignoring(instance) avg_over_time(${m}[1h:1m])`,
   ];
   const out: string[] = [];
-  for (let i = 0; i < 400; i++) out.push(`# query ${i}\n${shapes[i % shapes.length](NAMES[(i * 37) % NAMES.length])}`);
+  for (let i = 0; i < 460; i++) out.push(`# query ${i}\n${shapes[i % shapes.length](NAMES[(i * 37) % NAMES.length])}`);
   return out.join('\n\n');
 }
 
@@ -48,7 +48,7 @@ async function timeEach<T>(inputs: T[], fn: (x: T) => unknown): Promise<number[]
 
 const row = (label: string, ours: number[], theirs: number[]): string => {
   const [o50, o99, t50, t99] = [pct(ours, 50), pct(ours, 99), pct(theirs, 50), pct(theirs, 99)];
-  return `${label.padEnd(44)} OptiVolt p50 ${o50.toFixed(3).padStart(8)} ms  p99 ${o99.toFixed(3).padStart(8)} ms | codemirror-promql p50 ${t50.toFixed(3).padStart(8)} ms  p99 ${t99.toFixed(3).padStart(8)} ms | ratio p50 ×${(t50 / o50).toFixed(1)}`;
+  return `${label.padEnd(44)} OptiVolt p50 ${o50.toFixed(3).padStart(8)} ms  p99 ${o99.toFixed(3).padStart(8)} ms | codemirror-promql p50 ${t50.toFixed(3).padStart(8)} ms  p99 ${t99.toFixed(3).padStart(8)} ms | codemirror/OptiVolt p50 ×${(t50 / o50).toFixed(2)}`;
 };
 
 async function main(): Promise<void> {
@@ -66,7 +66,6 @@ async function main(): Promise<void> {
   store.setUrl('http://127.0.0.1:1');
   await store.refresh();
   const completer = new Completer(store);
-  const pos = (o: number) => ({ line: 0, character: o });
 
   // codemirror-promql: the same names through its PrometheusClient interface.
   const client = {
@@ -94,18 +93,21 @@ async function main(): Promise<void> {
     if (positions.length >= 200) break;
   }
   // Warm both up (JIT, caches).
-  await completer.complete(doc, positions[0], pos);
+  await completer.complete(doc, positions[0]);
   const bigState = cmState(doc);
   await cmComplete.promQL(new CompletionContext(bigState, positions[0], true));
 
-  const oursDoc = await timeEach(positions, (p) => completer.complete(doc, p, pos));
-  const theirsDoc = await timeEach(positions, (p) => cmComplete.promQL(new CompletionContext(bigState, p, true)));
+  let ourItems = 0;
+  let theirItems = 0;
+  const oursDoc = await timeEach(positions, async (p) => (ourItems += (await completer.complete(doc, p)).items.length));
+  const theirsDoc = await timeEach(positions, async (p) => (theirItems += (await cmComplete.promQL(new CompletionContext(bigState, p, true)))?.options.length ?? 0));
+  console.log(`  items per position: OptiVolt ${(ourItems / positions.length).toFixed(0)}, codemirror-promql ${(theirItems / positions.length).toFixed(0)}`);
   console.log(row(`completion, ${positions.length} positions in the document`, oursDoc, theirsDoc));
 
   const queries = splitQueries(doc).slice(0, 200);
   const single = queries.map((q) => ({ text: q.text, at: q.text.indexOf('(') + 1 }));
   const singleStates = single.map((s) => cmState(s.text));
-  const oursOne = await timeEach(single, (s) => completer.complete(s.text, s.at, pos));
+  const oursOne = await timeEach(single, (s) => completer.complete(s.text, s.at));
   const theirsOne = await timeEach(
     single.map((s, i) => ({ s, st: singleStates[i] })),
     ({ s, st }) => cmComplete.promQL(new CompletionContext(st, s.at, true)),

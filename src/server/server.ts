@@ -1,7 +1,7 @@
 // The PromQL language server's features over one LSP connection: diagnostics, completion, hover, signature
 // help. The connection is given (IPC from VS Code, stdio for other editors, in-memory streams in tests), and
 // so is fetch: the server itself touches no transport.
-import { TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, MarkupKind, type Connection, type Diagnostic } from 'vscode-languageserver';
+import { TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, MarkupKind, type CompletionList, type Connection, type Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FetchFn } from '../core/prometheus/client';
 import { PROMETHEUS_STATUS, PROMETHEUS_URL_SECTION, type PrometheusStatusParams, type ServerInitOptions } from '../shared/lspProtocol';
@@ -37,6 +37,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const completer = new Completer(metrics);
   const timers = new Map<string, NodeJS.Timeout>();
   let canPullConfig = false;
+  /** The client applies one edit range to every item (LSP 3.17): no per-item copies of 10,000 metrics. */
+  let editRangeDefault = false;
 
   const validate = (doc: TextDocument): void => {
     const text = doc.getText();
@@ -78,6 +80,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onInitialize((params) => {
     canPullConfig = !!params.capabilities.workspace?.configuration;
+    editRangeDefault = !!params.capabilities.textDocument?.completion?.completionList?.itemDefaults?.includes('editRange');
     const init = (params.initializationOptions ?? {}) as ServerInitOptions;
     if (typeof init.prometheusUrl === 'string') useUrl(init.prometheusUrl);
     return {
@@ -104,10 +107,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
-  connection.onCompletion(async ({ textDocument, position }) => {
+  connection.onCompletion(async ({ textDocument, position }): Promise<CompletionList> => {
     const doc = documents.get(textDocument.uri);
-    if (!doc) return [];
-    return completer.complete(doc.getText(), doc.offsetAt(position), (o) => doc.positionAt(o));
+    if (!doc) return { isIncomplete: false, items: [] };
+    const { items, from, to } = await completer.complete(doc.getText(), doc.offsetAt(position));
+    const range = { start: doc.positionAt(from), end: doc.positionAt(to) };
+    if (editRangeDefault) return { isIncomplete: false, itemDefaults: { editRange: range }, items };
+    return { isIncomplete: false, items: items.map((i) => ({ ...i, textEdit: { range, newText: i.insertText ?? i.label } })) };
   });
   connection.onHover(async ({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);

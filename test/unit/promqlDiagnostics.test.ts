@@ -157,6 +157,7 @@ describe('PromQL diagnostics', () => {
       assert.deepEqual(codes('rate(node_cpu_seconds_total[5m])'), []);
       assert.deepEqual(codes('count(node_cpu_seconds_total)'), []);
       assert.deepEqual(codes('absent(node_cpu_seconds_total)'), []);
+      assert.deepEqual(codes('up unless node_cpu_seconds_total'), []);
     });
     it('unknown metric, only when the lookup says so', () => {
       const ps = analyzeQuery('scaph_host_powr_microwatts / 1e6 + other_metric', METRICS);
@@ -176,6 +177,9 @@ describe('PromQL diagnostics', () => {
       assert.deepEqual(codes('avg_over_time((sum(scaph_host_power_microwatts) / 1e6)[1h:])'), []);
       assert.deepEqual(codes('increase(scaph_host_energy_microjoules[1h])'), ['micro-units']);
       assert.deepEqual(codes('scaph_host_power_microwatts / 2'), ['micro-units']);
+      // Counting series, or filtering with `and`, does not show the values.
+      assert.deepEqual(codes('count(scaph_host_power_microwatts)'), []);
+      assert.deepEqual(codes('up and on() scaph_host_power_microwatts > 0'), []);
     });
     it('without a metric lookup, no metric-based warnings', () => {
       assert.deepEqual(analyzeQuery('rate(scaph_host_power_microwatts[1m]) / 1e6 + node_cpu_seconds_total + unknown_metric'), []);

@@ -192,40 +192,45 @@ const RATE_LIKE = new Set(['rate', 'irate', 'increase', 'resets']);
 const GAUGE_LIKE = new Set(['delta', 'idelta', 'deriv', 'predict_linear', 'avg_over_time', 'min_over_time', 'max_over_time', 'quantile_over_time', 'changes']);
 
 export class Completer {
-  private metricItems: { version: MetricInfo[]; items: CompletionItem[] } | undefined;
+  private metricItems: { version: MetricInfo[]; items: CompletionItem[]; byType: Map<string, CompletionItem[]> } | undefined;
 
   constructor(private readonly metrics: MetricStore) {}
 
-  /** Completion items at `offset` of a whole .promql document. */
-  async complete(doc: string, offset: number, toPosition: (offset: number) => { line: number; character: number }): Promise<CompletionItem[]> {
+  /**
+   * Completion at `offset` of a whole .promql document: the items, and the document range they replace
+   * (offsets). Items carry no per-request edit, so a list of 10,000 metrics is reused as is; the server
+   * sends the range once (LSP itemDefaults.editRange) or stamps it on each item for older clients.
+   */
+  async complete(doc: string, offset: number): Promise<{ items: CompletionItem[]; from: number; to: number }> {
+    const none = { items: [], from: offset, to: offset };
     const lineStart = doc.lastIndexOf('\n', offset - 1) + 1;
     // A paragraph of comments only is not a query: nothing to complete in it.
-    if (doc.slice(lineStart, offset).trimStart().startsWith('#')) return [];
+    if (doc.slice(lineStart, offset).trimStart().startsWith('#')) return none;
     const block = queryAt(splitQueries(doc), offset) ?? { text: '', start: offset, end: offset };
     const local = offset - block.start;
     const ctx = completionContext(block.text, local);
-    const range = { start: toPosition(block.start + ('from' in ctx ? ctx.from : local)), end: toPosition(offset) };
-    const edit = (item: CompletionItem, newText = item.insertText ?? item.label): CompletionItem => ({ ...item, textEdit: { range, newText } });
+    const from = block.start + ('from' in ctx ? ctx.from : local);
+    const answer = (items: CompletionItem[]): { items: CompletionItem[]; from: number; to: number } => ({ items, from, to: offset });
     switch (ctx.kind) {
       case 'none':
-        return [];
+        return none;
       case 'expression':
-        return (await this.operandItems(ctx.expect, ctx.inFunction)).map((i) => edit(i));
+        return answer(await this.operandItems(ctx.expect, ctx.inFunction));
       case 'operator':
-        return this.operatorItems(ctx.afterAggregation).map((i) => edit(i));
+        return answer(this.operatorItems(ctx.afterAggregation));
       case 'aggregation-modifier':
-        return ['by', 'without'].map((k) => edit(keywordItem(k, `${k} ($1) ($0)`)));
+        return answer(['by', 'without'].map((k) => keywordItem(k, `${k} ($1) ($0)`)));
       case 'at-modifier':
-        return ['start()', 'end()'].map((k) => edit(keywordItem(k)));
+        return answer(['start()', 'end()'].map((k) => keywordItem(k)));
       case 'duration':
-        return (ctx.subqueryStep ? STEPS : DURATIONS).map(([d, doc], i) => edit({ label: d, kind: CompletionItemKind.Unit, detail: doc, sortText: String(i).padStart(2, '0') }));
+        return answer((ctx.subqueryStep ? STEPS : DURATIONS).map(([d, doc], i) => ({ label: d, kind: CompletionItemKind.Unit, detail: doc, sortText: String(i).padStart(2, '0') })));
       case 'label-name':
       case 'grouping-label':
-        return (await this.metrics.labelNames(ctx.metric)).map((l) => edit({ label: l, kind: CompletionItemKind.Property, detail: ctx.metric ? `label of ${ctx.metric}` : 'label' }));
+        return answer((await this.metrics.labelNames(ctx.metric)).map((l) => ({ label: l, kind: CompletionItemKind.Property, detail: ctx.metric ? `label of ${ctx.metric}` : 'label' })));
       case 'label-value': {
         const values = await this.metrics.labelValues(ctx.label, ctx.metric);
-        return values.map((v) =>
-          edit({ label: v, kind: CompletionItemKind.Value, detail: `${ctx.label} value` }, ctx.quoted ? escapeForQuote(v) : JSON.stringify(v)),
+        return answer(
+          values.map((v) => ({ label: v, kind: CompletionItemKind.Value, detail: `${ctx.label} value`, insertText: ctx.quoted ? escapeForQuote(v) : JSON.stringify(v) })),
         );
       }
     }
@@ -237,10 +242,7 @@ export class Completer {
     if (expect === undefined || expect === 'vector' || expect === 'matrix') {
       const fn = inFunction?.toLowerCase();
       const preferred = fn && RATE_LIKE.has(fn) ? 'counter' : fn && GAUGE_LIKE.has(fn) ? 'gauge' : undefined;
-      for (const item of await this.allMetricItems()) {
-        if (!preferred) out.push(item);
-        else out.push({ ...item, sortText: `${(item.data as { type?: string })?.type === preferred ? '0' : '1'}${item.label as string}` });
-      }
+      out.push(...(await this.allMetricItems(preferred)));
     }
     if (expect === 'matrix') return out; // only a selector (with a range) fits: no function returns a range vector.
     for (const fn of FUNCTIONS.values()) {
@@ -278,10 +280,21 @@ export class Completer {
     return items;
   }
 
-  private async allMetricItems(): Promise<CompletionItem[]> {
+  /** Metric items, built once per set of names; with `preferred`, that type sorts first (a cached variant). */
+  private async allMetricItems(preferred?: 'counter' | 'gauge'): Promise<CompletionItem[]> {
     const infos = await this.metrics.names();
-    if (this.metricItems && sameNames(this.metricItems.version, infos)) return this.metricItems.items;
-    const items = infos.map((m) => ({
+    if (!this.metricItems || !sameNames(this.metricItems.version, infos)) this.metricItems = { version: infos, items: this.buildMetricItems(infos), byType: new Map() };
+    if (!preferred) return this.metricItems.items;
+    let variant = this.metricItems.byType.get(preferred);
+    if (!variant) {
+      variant = this.metricItems.items.map((i) => ({ ...i, sortText: `${(i.data as { type?: string }).type === preferred ? '0' : '1'}${i.label}` }));
+      this.metricItems.byType.set(preferred, variant);
+    }
+    return variant;
+  }
+
+  private buildMetricItems(infos: MetricInfo[]): CompletionItem[] {
+    return infos.map((m) => ({
       label: m.name,
       kind: CompletionItemKind.Variable,
       detail: [m.type, m.unit].filter(Boolean).join(' · ') || undefined,
@@ -289,8 +302,6 @@ export class Completer {
       sortText: `${m.source === 'catalogue' ? '2' : '3'}${m.name}`,
       data: { type: m.type },
     }));
-    this.metricItems = { version: infos, items };
-    return items;
   }
 }
 

@@ -14,6 +14,7 @@ export type TokenType =
   | 'OPERATOR'
   | 'AGGREGATOR'
   | 'PUNCT'
+  | 'COLON'
   | 'COMMENT'
   | 'EOF';
 
@@ -223,7 +224,8 @@ function lexStatements(l: Lexer): State {
       return lexKeywordOrIdentifier;
     }
     if (l.gotColon) return l.errorf(`unexpected colon ${quoteRune(r)}`);
-    l.emit('PUNCT');
+    // Inside brackets Prometheus 2.42 reads any letter as the subquery colon (one character).
+    l.emit('COLON');
     l.gotColon = true;
     return lexStatements;
   }
@@ -275,7 +277,7 @@ function lexEscape(l: Lexer): State {
   let n: number;
   let base: number;
   let max: number;
-  if ('abfnrtv\\'.includes(String.fromCodePoint(Math.max(c, 0))) && c !== EOF) return lexString;
+  if (c !== EOF && 'abfnrtv\\'.includes(String.fromCodePoint(c))) return lexString;
   if (c === l.stringOpen) return lexString;
   if (c >= ch('0') && c <= ch('7')) [n, base, max] = [3, 8, 255];
   else if (c === ch('x')) [c, n, base, max] = [l.next(), 2, 16, 255];

@@ -7,14 +7,17 @@ import { MetricLookup } from './types';
 import { parseNumber } from './values';
 
 const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
-// Functions and aggregations for which a counter's raw value is fine: presence, timing or counting of series.
-const RAW_COUNTER_OK = new Set(['absent', 'absent_over_time', 'present_over_time', 'count_over_time', 'timestamp', 'changes', 'resets', 'count', 'group', 'last_over_time']);
+// Functions and aggregations that use the presence, timing or number of series, not their values: below them a
+// counter read raw or an unconverted micro-unit does not matter.
+const VALUELESS = new Set(['absent', 'absent_over_time', 'present_over_time', 'count_over_time', 'timestamp', 'changes', 'resets', 'count', 'group']);
 
 interface Context {
   /** The enclosing call or aggregation that receives this value, if any. */
   readonly consumer?: string;
   /** A division (or multiplication) by a constant converts micro-units. */
   readonly converted: boolean;
+  /** Only which series exist matters here (count(), absent(), the right side of `and` / `unless` ...). */
+  readonly valueless?: boolean;
 }
 
 const isMicroUnit = (name: string, unit: string | undefined): boolean =>
@@ -78,7 +81,7 @@ export function semanticProblems(ast: Expr, _text: string, metrics?: MetricLooku
         message: `${ctx.consumer}() is for counters, but "${name}" is a gauge: each drop reads as a counter reset. Use delta(), deriv() or avg_over_time() instead.`,
       });
     }
-    if (info?.type === 'counter' && !ranged && !(ctx.consumer && RAW_COUNTER_OK.has(ctx.consumer))) {
+    if (info?.type === 'counter' && !ranged && !ctx.valueless) {
       out.push({
         from,
         to,
@@ -87,7 +90,7 @@ export function semanticProblems(ast: Expr, _text: string, metrics?: MetricLooku
         message: `"${name}" is a counter: its raw value only grows and resets on restart. Use rate() or increase() over a range.`,
       });
     }
-    if (!ctx.converted && isMicroUnit(name, info?.unit)) {
+    if (!ctx.converted && !ctx.valueless && isMicroUnit(name, info?.unit)) {
       const unit = info?.unit ?? /_(micro[a-z]+)(_total)?$/.exec(name)?.[1] ?? 'micro-units';
       out.push({
         from,
@@ -109,7 +112,7 @@ export function semanticProblems(ast: Expr, _text: string, metrics?: MetricLooku
         return;
       case 'subquery':
         // The subquery's inner expression is evaluated as an instant vector at each step.
-        walk(e.expr, { converted: ctx.converted }, false);
+        walk(e.expr, { converted: ctx.converted, valueless: ctx.valueless }, false);
         return;
       case 'offset':
       case 'at':
@@ -119,15 +122,17 @@ export function semanticProblems(ast: Expr, _text: string, metrics?: MetricLooku
         walk(e.expr, ctx, ranged);
         return;
       case 'call':
-        for (const a of e.args) walk(a, { consumer: e.name, converted: ctx.converted });
+      case 'aggregate': {
+        const consumer = e.kind === 'call' ? e.name : e.op;
+        const valueless = ctx.valueless || VALUELESS.has(consumer);
+        for (const a of e.args) walk(a, { consumer, converted: ctx.converted, valueless });
         return;
-      case 'aggregate':
-        for (const a of e.args) walk(a, { consumer: e.op, converted: ctx.converted });
-        return;
+      }
       case 'binary': {
         const converted = ctx.converted || scales(e.op, e.rhs) || (e.op === '*' && scales('*', e.lhs));
-        walk(e.lhs, { converted });
-        walk(e.rhs, { converted });
+        walk(e.lhs, { converted, valueless: ctx.valueless });
+        // `and` / `unless` keep the left side's values: the right side only filters.
+        walk(e.rhs, { converted, valueless: ctx.valueless || e.op === 'and' || e.op === 'unless' });
         return;
       }
       case 'number':

@@ -29,8 +29,12 @@ export interface SyntaxResult {
 interface Event extends SyntaxProblem {
   /** Index of the token the parser had read as lookahead when recording the error. */
   readonly key: number;
-  /** -1 lexer (recorded as the token is read), 0 on reduction, 1 grammar error on that token. */
-  readonly phase: -1 | 0 | 1;
+  /**
+   * Order among errors keyed by the same token: -2 reduced right after the previous token, without lookahead
+   * (goyacc's default reductions: calls, selectors, numbers ...); -1 lexical error reading the token; 0 reduced
+   * on the token as lookahead; 1 grammar error on the token.
+   */
+  readonly phase: -2 | -1 | 0 | 1;
 }
 
 // Words Prometheus 2.42 lexes as keywords: followed by `(` they are a syntax error, not a call.
@@ -93,8 +97,8 @@ class Checker {
     this.events.push(this.syntaxAt(i, detail));
   }
 
-  private reduce(afterOffset: number, from: number, to: number, message: string, code: SyntaxProblem['code'] = 'syntax'): void {
-    this.events.push({ from, to, message, code, key: this.indexAt(afterOffset), phase: 0 });
+  private reduce(afterOffset: number, from: number, to: number, message: string, code: SyntaxProblem['code'] = 'syntax', lookahead = false): void {
+    this.events.push({ from, to, message, code, key: this.indexAt(afterOffset), phase: lookahead ? 0 : -2 });
   }
 
   /** Checks that the tokens from index i are exactly `expected` (predicates); reports the first that is not. */
@@ -118,6 +122,72 @@ class Checker {
   private quotedLabels(labels: readonly Label[], detail: string): void {
     const q = labels.find((l) => l.quoted);
     if (q) this.grammar(this.indexAt(q.from), detail);
+  }
+
+  /**
+   * Errors visible in the token stream alone, found even where lezer's tree is cut short by a later error:
+   * quoted label names and bad regexes in matchers, `by` after a plain name, an `offset` without a duration.
+   */
+  scanTokens(): void {
+    const tokens = this.tokens;
+    let inBraces = false;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
+      const prev = tokens[i - 1];
+      if (t.type === 'PUNCT' && t.text === '{') inBraces = true;
+      else if (t.type === 'PUNCT' && t.text === '}') inBraces = false;
+      else if (inBraces && t.type === 'STRING' && (prev?.text === '{' || prev?.text === ',')) {
+        this.grammar(i, ' in label matching, expected identifier or "}"');
+      } else if (inBraces && t.type === 'STRING' && (prev?.text === '=~' || prev?.text === '!~') && tokens[i - 2]?.type === 'IDENTIFIER') {
+        const r = checkRegex(unquote(t.text));
+        if (!r.ok) this.reduce(t.end, tokens[i - 2].start, t.end, r.error);
+      } else if (t.text === '(' && (prev?.type === 'METRIC_IDENTIFIER' || (prev?.type === 'KEYWORD' && /^(by|without)$/i.test(prev.text) && !afterAggregation(tokens, i - 1)))) {
+        // A metric identifier, or `by` used as a metric name, cannot be called.
+        this.grammar(i);
+      } else if (t.type === 'KEYWORD' && /^(by|without)$/i.test(t.text) && (prev?.type === 'IDENTIFIER' || prev?.type === 'METRIC_IDENTIFIER')) {
+        this.grammar(i);
+      } else if (t.text === '/' && (prev?.text === '<' || prev?.text === '>') && prev.end === t.start) {
+        // lezer-promql reads `</` and `>/` as one (newer) operator; Prometheus 2.42 sees `<` then `/`.
+        this.grammar(i);
+      } else if (t.type === 'STRING' && this.inGroupingList(i)) {
+        this.grammar(i, ' in grouping opts, expected label');
+      } else if (t.type === 'PUNCT' && t.text === '[') {
+        this.bracket(i);
+      } else if (t.type === 'KEYWORD' && t.text.toLowerCase() === 'offset' && prev && (/^[\]})]$/.test(prev.text) || /IDENTIFIER|DURATION/.test(prev.type))) {
+        const j = tokens[i + 1]?.text === '-' ? i + 2 : i + 1;
+        if (tokens[j] && tokens[j].type !== 'DURATION') this.grammar(j, ' in offset, expected duration');
+      }
+    }
+  }
+
+  /** Whether token i sits right after `(` or `,` in a `by (...)`, `on (...)` ... label list. */
+  private inGroupingList(i: number): boolean {
+    let j = i - 1;
+    if (this.tokens[j]?.text !== '(' && this.tokens[j]?.text !== ',') return false;
+    while (j >= 0 && this.tokens[j].text !== '(') {
+      if (!/^(,|IDENTIFIER|KEYWORD|AGGREGATOR|OPERATOR)$/.test(this.tokens[j].text === ',' ? ',' : this.tokens[j].type)) return false;
+      j--;
+    }
+    return /^(by|without|on|ignoring|group_left|group_right)$/i.test(this.tokens[j - 1]?.text ?? '');
+  }
+
+  /** A range or subquery: `[` duration (`:` duration?)? `]`, token by token as Prometheus' grammar reads it. */
+  private bracket(i: number): void {
+    const t = (k: number): Token | undefined => this.tokens[k];
+    if (t(i + 1)?.type !== 'DURATION') return; // The lexer already rejected it.
+    const after = t(i + 2);
+    if (!after || after.text === ']') return;
+    if (after.type !== 'COLON') {
+      this.grammar(i + 2, ' in subquery or range, expected ":" or "]"');
+      return;
+    }
+    let k = i + 3;
+    if (t(k)?.type === 'DURATION') k++;
+    else if (t(k) && t(k)?.text !== ']') {
+      this.grammar(k, ' in subquery selector, expected duration or "]"');
+      return;
+    }
+    if (t(k) && t(k)?.text !== ']') this.grammar(k, ' in subquery selector, expected "]"');
   }
 
   /** Post-order, as an LR parser reduces. */
@@ -156,7 +226,8 @@ class Checker {
         const open = this.indexAt(e.bracket);
         const isDuration = (t: Token): boolean => t.type === 'DURATION';
         const is = (s: string) => (t: Token) => t.text === s && t.type === 'PUNCT';
-        const pattern = e.kind === 'matrix' ? [is('['), isDuration, is(']')] : [is('['), isDuration, is(':')];
+        const colon = (t: Token): boolean => t.type === 'COLON';
+        const pattern = e.kind === 'matrix' ? [is('['), isDuration, is(']')] : [is('['), isDuration, colon];
         let i = this.sequence(open, pattern, '');
         if (i < 0) return;
         this.duration(this.tokens[open + 1]);
@@ -204,6 +275,11 @@ class Checker {
           if (i < 0) return;
           const num = this.tokens[i - 1];
           end = num.end;
+          const bad = goNumberError(num.text);
+          if (bad) {
+            this.reduce(num.end, num.start, num.end, `error parsing number: ${bad}`);
+            return;
+          }
           const v = parseNumber((sign ? this.tokens[at + 1].text : '') + num.text);
           if (!Number.isFinite(v) || v >= MAX_AT || v <= -MAX_AT) {
             const shown = Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : v.toFixed(6);
@@ -215,7 +291,8 @@ class Checker {
       }
       case 'call': {
         const name = e.name;
-        if (NOT_CALLABLE.has(name.toLowerCase())) {
+        // Keywords and names with a colon (metric identifiers) cannot be called in Prometheus' grammar.
+        if (NOT_CALLABLE.has(name.toLowerCase()) || name.includes(':')) {
           this.grammar(this.indexAt(e.argsFrom));
           return;
         }
@@ -230,16 +307,20 @@ class Checker {
             return;
           }
           for (const a of e.args) this.walk(a);
-          this.reduce(e.argsFrom, e.from, e.opTo, `unknown function with name "${this.text.slice(e.from, e.opTo)}"`, 'unknown-function');
+          const bodyEnd = e.grouping ? e.grouping.from : e.to;
+          this.reduce(bodyEnd, e.from, e.opTo, `unknown function with name "${this.text.slice(e.from, e.opTo)}"`, 'unknown-function');
           return;
         }
         if (e.grouping && e.modifierFirst) this.quotedLabels(e.grouping.labels, ' in grouping opts, expected label');
         for (const a of e.args) this.walk(a);
         if (e.grouping && !e.modifierFirst) this.quotedLabels(e.grouping.labels, ' in grouping opts, expected label');
         const withParam = ['topk', 'bottomk', 'count_values', 'quantile'].includes(e.op);
-        if (e.args.length === 0) this.reduce(e.to, e.from, e.to, 'no arguments for aggregate expression provided');
+        // Without a trailing `by (...)`, the parser must read the next token to know the aggregation ended.
+        const lookahead = !(e.grouping && !e.modifierFirst);
+        if (e.args.length === 0) this.reduce(e.to, e.from, e.to, 'no arguments for aggregate expression provided', 'syntax', lookahead);
         else if (e.args.length !== (withParam ? 2 : 1)) {
-          this.reduce(e.to, e.from, e.to, `wrong number of arguments for aggregate expression provided, expected ${withParam ? 2 : 1}, got ${e.args.length}`);
+          const message = `wrong number of arguments for aggregate expression provided, expected ${withParam ? 2 : 1}, got ${e.args.length}`;
+          this.reduce(e.to, e.from, e.to, message, 'syntax', lookahead);
         }
         return;
       }
@@ -302,6 +383,12 @@ function hasError(n: SyntaxNode): boolean {
   return found;
 }
 
+/** Whether the `by` / `without` at index i follows an aggregation operator or the `)` closing its arguments. */
+function afterAggregation(tokens: readonly Token[], i: number): boolean {
+  const prev = tokens[i - 1];
+  return prev?.type === 'AGGREGATOR' || prev?.text === ')';
+}
+
 function first(events: readonly Event[]): Event | undefined {
   let best: Event | undefined;
   for (const ev of events) {
@@ -322,6 +409,7 @@ export function analyzeSyntax(text: string): SyntaxResult {
     if (events.length) return { error: { ...events[0], to: Math.min(events[0].to, text.length) } };
     return { tooComplex: true };
   }
+  checker.scanTokens();
   const builder = new AstBuilder(text);
   // After a lexical error nothing more is read, so the parse only needs the text before it.
   const parsed = lexError ? text.slice(0, lexError.pos) : text;
@@ -335,8 +423,6 @@ export function analyzeSyntax(text: string): SyntaxResult {
   } else {
     const failIndex = checker.indexEndingAfter(failAt);
     events.push(checker.syntaxAt(failIndex));
-    const comma = trailingComma(tokens, failIndex);
-    if (comma) events.push({ from: comma.start, to: comma.end, message: 'trailing commas not allowed in function call args', code: 'syntax', key: failIndex, phase: 0 });
     // Errors recorded while reducing what came before the failure still come first: check the complete
     // expressions that end before it.
     const before = new Checker(text, tokens);
@@ -349,10 +435,19 @@ export function analyzeSyntax(text: string): SyntaxResult {
       }
       for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
     };
-    if (failIndex > 0) visit(parseLenient(lezerText(parsed, tokens)).topNode);
-    for (const ev of before.events) if (ev.phase === 0 && ev.key <= failIndex) events.push(ev);
+    if (failIndex > 0) {
+      visit(parseLenient(lezerText(parsed, tokens)).topNode);
+      // What precedes the failing token may be a complete query whose last reduction needs that token.
+      const prefix = parseStrict(lezerText(text.slice(0, tokens[failIndex]?.start ?? failAt), tokens));
+      const prefixAst = prefix.tree && builder.build(prefix.tree.topNode);
+      if (prefixAst) before.walk(prefixAst);
+    }
+    for (const ev of before.events) if (ev.key < failIndex || (ev.key === failIndex && ev.phase <= 0)) events.push(ev);
   }
-  const err = first(events);
+  let err = first(events);
+  // A token that cannot start an argument, right after a comma in a call: Prometheus blames the comma.
+  const comma = err?.phase === 1 ? trailingComma(tokens, err.key) : undefined;
+  if (err && comma) err = { from: comma.start, to: comma.end, message: 'trailing commas not allowed in function call args', code: 'syntax', key: err.key, phase: 0 };
   if (err) {
     // A range of at least one character where there is one, so editors can underline it.
     const to = Math.min(Math.max(err.to, err.from + 1), text.length);

@@ -43,7 +43,12 @@ export function trailingComma(tokens: readonly Token[], failIndex: number): Toke
     if (t === ')') depth++;
     else if (t === '(' && depth-- === 0) {
       const callee = tokens[i - 1];
-      return callee && (callee.type === 'IDENTIFIER' || callee.type === 'AGGREGATOR') ? comma : undefined;
+      if (callee && (callee.type === 'IDENTIFIER' || callee.type === 'AGGREGATOR')) return comma;
+      // `sum by (a) (x, ...`: the arguments follow the aggregation's grouping.
+      if (callee?.text !== ')') return undefined;
+      let k = i - 2;
+      while (k >= 0 && tokens[k].text !== '(') k--;
+      return /^(by|without)$/i.test(tokens[k - 1]?.text ?? '') && tokens[k - 2]?.type === 'AGGREGATOR' ? comma : undefined;
     }
   }
   return undefined;
@@ -57,9 +62,15 @@ export function lezerText(text: string, tokens: readonly Token[]): string {
   let out = '';
   let last = 0;
   for (const t of tokens) {
+    if (t.end > text.length) break;
+    if (t.type === 'COLON' && t.text !== ':') {
+      out += text.slice(last, t.start) + ':';
+      last = t.end;
+      continue;
+    }
     if (t.type !== 'NUMBER' || /^(inf|nan)$/i.test(t.text) || /^(\d+(\.\d+)?([eE][-+]?\d+)?|0x[0-9a-fA-F]+)$/.test(t.text)) continue;
     // Right after a number (`1.2.3` is `1.2` then `.3`), a leading blank keeps lezer from joining the two.
-    const joined = t.start > 0 && /[\w.]/.test(text[t.start - 1]) && t.end - t.start > 1;
+    const joined = t.start > 0 && /[\w.:]/.test(text[t.start - 1]) && t.end - t.start > 1;
     out += text.slice(last, t.start) + (joined ? ' ' : '') + '1'.repeat(t.end - t.start - (joined ? 1 : 0));
     last = t.end;
   }

@@ -86,7 +86,7 @@ export function checkRegex(re: string): RegexCheck {
     const compiled = new RegExp(`^(?:${js})$`, flags);
     return { ok: true, matchesEmpty: compiled.test('') };
   } catch (err) {
-    const certain = /Unterminated group|Unmatched '\)'|Nothing to repeat|Unterminated character class|Range out of order in character class|\\ at end of pattern/.exec(
+    const certain = /Unterminated group|Unmatched '\)'|Nothing to repeat|Unterminated character class|Range out of order in character class|Invalid capture group name|\\ at end of pattern/.exec(
       (err as Error).message,
     );
     if (!certain) return { ok: true };
@@ -96,6 +96,7 @@ export function checkRegex(re: string): RegexCheck {
       'Nothing to repeat': 'missing argument to repetition operator',
       'Unterminated character class': 'missing closing ]',
       'Range out of order in character class': 'invalid character class range',
+      'Invalid capture group name': 'invalid named capture',
       '\\ at end of pattern': 'trailing backslash at end of expression',
     };
     return { ok: false, error: `error parsing regexp: ${what[certain[0]]}: \`^(?:${re})$\`` };
