@@ -57,9 +57,9 @@ describe('PromQL diagnostics agree with a real Prometheus 2.42 parser', function
     }
   });
 
-  it('finds an error exactly where Prometheus does, and none where it accepts the query', async () => {
+  async function compare(queries: readonly string[]): Promise<Verdict[]> {
     const verdicts: Verdict[] = [];
-    for (const query of corpus) {
+    for (const query of queries) {
       const p = await prometheusVerdict(query);
       const error = analyzeQuery(query).find((x) => x.severity === 'error');
       verdicts.push({
@@ -70,6 +70,14 @@ describe('PromQL diagnostics agree with a real Prometheus 2.42 parser', function
         ourMessage: error?.message ?? '',
       });
     }
+    return verdicts;
+  }
+
+  const show = (v: Verdict): string =>
+    `${JSON.stringify(v.query)}: Prometheus ${v.prometheus ?? 'accepts'} ${v.prometheusMessage} / ours ${v.ours ?? 'accepts'} ${v.ourMessage}`;
+
+  it('finds an error exactly where Prometheus does, and none where it accepts the query', async () => {
+    const verdicts = await compare(corpus);
     const invalid = verdicts.filter((v) => v.prometheus);
     const verdictMismatch = verdicts.filter((v) => !v.prometheus !== !v.ours);
     const positionMismatch = invalid.filter((v) => v.ours && v.ours !== v.prometheus);
@@ -84,10 +92,47 @@ describe('PromQL diagnostics agree with a real Prometheus 2.42 parser', function
         `position agreement ${exact}/${invalid.length}; listed exceptions ${KNOWN_POSITION_EXCEPTIONS.size}; ` +
         `identical messages ${sameMessage}/${invalid.length}`,
     );
-    const show = (v: Verdict): string =>
-      `${JSON.stringify(v.query)}: Prometheus ${v.prometheus ?? 'accepts'} ${v.prometheusMessage} / ours ${v.ours ?? 'accepts'} ${v.ourMessage}`;
     assert.deepEqual(verdictMismatch.map(show), [], 'valid/invalid verdicts differ');
     assert.deepEqual(unexplained.map(show), [], 'error positions differ');
     assert.deepEqual(stale, [], 'listed exceptions that now agree: remove them');
   });
+
+  it('agrees on 2,000 corpus queries mutated from a fixed seed (multi-error and broken inputs)', async () => {
+    const mutated = mutateCorpus(corpus.filter((q) => q.length < 2000), 2000, 0x5eed);
+    const verdicts = await compare(mutated);
+    const differ = verdicts.filter((v) => v.prometheus !== v.ours);
+    const invalid = verdicts.filter((v) => v.prometheus).length;
+    console.log(`      ${verdicts.length} mutated queries (${invalid} invalid): ${verdicts.length - differ.length} agree on verdict and position`);
+    assert.deepEqual(differ.map(show), []);
+  });
 });
+
+/** Deterministic edits of corpus queries: insertions of PromQL fragments, deletions, duplications, replacements. */
+function mutateCorpus(corpus: readonly string[], count: number, seed: number): string[] {
+  let a = seed >>> 0;
+  const random = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number): number => Math.floor(random() * n);
+  const pieces = ['(', ')', '[', ']', '{', '}', ',', '"', "'", '`', '\\', '#', '\n', ':', '=', '~', '!', '@', ' ', 'é', 'by', 'offset', ' offset 5m', '[5m]', '[5m:]', ' @ 1', '-', '+', '*', ' and ', ' bool ', 'on(a)', 'group_left', '5m', '1', 'foo', 'sum', 'rate', '.', '0x', 'e'];
+  const out: string[] = [];
+  for (let n = 0; n < count; n++) {
+    let q = corpus[int(corpus.length)];
+    for (let edits = 1 + int(3); edits > 0; edits--) {
+      const at = int(q.length + 1);
+      const kind = int(4);
+      if (kind === 0) q = q.slice(0, at) + pieces[int(pieces.length)] + q.slice(at);
+      else if (kind === 1) q = q.slice(0, at) + q.slice(at + 1 + int(3));
+      else if (kind === 2) {
+        const from = int(q.length + 1);
+        q = q.slice(0, at) + q.slice(from, from + int(15)) + q.slice(at);
+      } else q = q.slice(0, at) + pieces[int(pieces.length)] + q.slice(at + 1);
+    }
+    out.push(q);
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import { attribute, Attribution, USER_HZ } from '../../src/core/attribution/attr
 import { ProcInfo, ProcScanner, Scan } from '../../src/core/attribution/procScanner';
 import type { AttributionModel } from '../../src/shared/protocol';
 import { ProcTree } from '../fixtures/procTree';
+import { prng } from '../fixtures/prng';
 
 const close = (actual: number, expected: number, eps = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= eps, `expected ${expected}, got ${actual}`);
@@ -30,18 +31,6 @@ function assertNoNaN(a: Attribution): void {
   for (const p of a.processes) {
     for (const v of [p.watts, p.share, p.cpuPercent, p.ticks]) assert.ok(Number.isFinite(v) && v >= 0, `pid ${p.proc.pid}: ${v}`);
   }
-}
-
-/** mulberry32: a small seeded PRNG, so the random cases are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('attribute()', () => {

@@ -8,23 +8,12 @@ import { analyzeDocument, analyzeQuery, Problem } from '../../src/server/promql/
 import { AGGREGATIONS, FUNCTIONS } from '../../src/server/promql/functions';
 import type { MetricInfo, MetricLookup } from '../../src/server/promql/types';
 import { readCorpus } from '../stack/promqlCorpus';
+import { prng } from '../fixtures/prng';
 
 const SEED = 0x0971_7017;
 const NORMAL_SIZE = 10_000;
 const NORMAL_BOUND_MS = 200;
 const HUGE_BOUND_MS = 3000;
-
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INFOS: MetricInfo[] = [
   { name: 'scaph_host_power_microwatts', type: 'gauge', unit: 'microwatts', help: '', source: 'catalogue' },
@@ -188,7 +177,7 @@ describe('PromQL diagnostics fuzz (fixed seed)', function () {
   this.timeout(600_000);
 
   it('never throws, keeps ranges inside the input, and answers within the bounds', () => {
-    const g = new Gen(rng(SEED));
+    const g = new Gen(prng(SEED));
     const corpus = readCorpus();
     const inputs: { text: string; doc: boolean }[] = [];
     for (let i = 0; i < 4000; i++) inputs.push({ text: g.expr(1 + g.int(5)), doc: false });

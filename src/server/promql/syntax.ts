@@ -141,10 +141,13 @@ class Checker {
       } else if (inBraces && t.type === 'STRING' && (prev?.text === '=~' || prev?.text === '!~') && tokens[i - 2]?.type === 'IDENTIFIER') {
         const r = checkRegex(unquote(t.text));
         if (!r.ok) this.reduce(t.end, tokens[i - 2].start, t.end, r.error);
-      } else if (t.text === '(' && (prev?.type === 'METRIC_IDENTIFIER' || (prev?.type === 'KEYWORD' && /^(by|without)$/i.test(prev.text) && !afterAggregation(tokens, i - 1)))) {
-        // A metric identifier, or `by` used as a metric name, cannot be called.
+      } else if (t.text === '(' && (prev?.type === 'METRIC_IDENTIFIER' || keywordAsName(tokens, i - 1))) {
+        // A metric identifier, or a keyword used as a metric name (`by`, `start`, `and` ...), cannot be called.
         this.grammar(i);
       } else if (t.type === 'KEYWORD' && /^(by|without)$/i.test(t.text) && (prev?.type === 'IDENTIFIER' || prev?.type === 'METRIC_IDENTIFIER')) {
+        this.grammar(i);
+      } else if (t.type === 'OPERATOR' && t.text.toLowerCase() === 'atan2' && (!prev || prev.text === '(' || prev.text === ',' || prev.type === 'OPERATOR')) {
+        // Unlike `and` / `or`, `atan2` is no metric name to Prometheus 2.42 (lezer-promql reads it as one).
         this.grammar(i);
       } else if (t.text === '/' && (prev?.text === '<' || prev?.text === '>') && prev.end === t.start) {
         // lezer-promql reads `</` and `>/` as one (newer) operator; Prometheus 2.42 sees `<` then `/`.
@@ -153,7 +156,7 @@ class Checker {
         this.grammar(i, ' in grouping opts, expected label');
       } else if (t.type === 'PUNCT' && t.text === '[') {
         this.bracket(i);
-      } else if (t.type === 'KEYWORD' && t.text.toLowerCase() === 'offset' && prev && (/^[\]})]$/.test(prev.text) || /IDENTIFIER|DURATION/.test(prev.type))) {
+      } else if (t.type === 'KEYWORD' && t.text.toLowerCase() === 'offset' && prev && (/^[\]})]$/.test(prev.text) || /IDENTIFIER|DURATION|NUMBER|STRING/.test(prev.type))) {
         const j = tokens[i + 1]?.text === '-' ? i + 2 : i + 1;
         if (tokens[j] && tokens[j].type !== 'DURATION') this.grammar(j, ' in offset, expected duration');
       }
@@ -175,6 +178,7 @@ class Checker {
   private bracket(i: number): void {
     const t = (k: number): Token | undefined => this.tokens[k];
     if (t(i + 1)?.type !== 'DURATION') return; // The lexer already rejected it.
+    this.duration(this.tokens[i + 1]);
     const after = t(i + 2);
     if (!after || after.text === ']') return;
     if (after.type !== 'COLON') {
@@ -182,7 +186,7 @@ class Checker {
       return;
     }
     let k = i + 3;
-    if (t(k)?.type === 'DURATION') k++;
+    if (t(k)?.type === 'DURATION') this.duration(this.tokens[k++]);
     else if (t(k) && t(k)?.text !== ']') {
       this.grammar(k, ' in subquery selector, expected duration or "]"');
       return;
@@ -194,7 +198,8 @@ class Checker {
   walk(e: Expr): void {
     switch (e.kind) {
       case 'number': {
-        const i = this.indexAt(e.numberFrom);
+        // The token holding the number (lezer may see it one character in, see lezerText).
+        const i = this.indexEndingAfter(e.numberFrom);
         const t = this.tokenAt(i);
         if (t?.type !== 'NUMBER') {
           this.grammar(i);
@@ -238,13 +243,22 @@ class Checker {
         }
         const closeEnd = this.tokens[i - 1].end;
         if (e.kind === 'matrix') {
+          // Modifiers on the selector: an offset, or an @ timestamp (@ start() / end() are allowed), forbid a range.
+          let base = e.expr;
+          let offset = false;
+          let at = false;
+          while (base.kind === 'offset' || base.kind === 'at') {
+            if (base.kind === 'offset') offset = true;
+            else if (!base.preprocessor) at = true;
+            base = base.expr;
+          }
           const bad =
-            e.expr.kind === 'offset'
-              ? 'no offset modifiers allowed before range'
-              : e.expr.kind === 'at'
-                ? 'no @ modifiers allowed before range'
-                : e.expr.kind !== 'vector'
-                  ? 'ranges only allowed for vector selectors'
+            base.kind !== 'vector'
+              ? 'ranges only allowed for vector selectors'
+              : offset
+                ? 'no offset modifiers allowed before range'
+                : at
+                  ? 'no @ modifiers allowed before range'
                   : undefined;
           if (bad) this.reduce(closeEnd, e.bracket, closeEnd, bad);
         }
@@ -315,8 +329,8 @@ class Checker {
         for (const a of e.args) this.walk(a);
         if (e.grouping && !e.modifierFirst) this.quotedLabels(e.grouping.labels, ' in grouping opts, expected label');
         const withParam = ['topk', 'bottomk', 'count_values', 'quantile'].includes(e.op);
-        // Without a trailing `by (...)`, the parser must read the next token to know the aggregation ended.
-        const lookahead = !(e.grouping && !e.modifierFirst);
+        // Without a grouping, the parser must read the next token to know whether a trailing `by (...)` follows.
+        const lookahead = !e.grouping;
         if (e.args.length === 0) this.reduce(e.to, e.from, e.to, 'no arguments for aggregate expression provided', 'syntax', lookahead);
         else if (e.args.length !== (withParam ? 2 : 1)) {
           const message = `wrong number of arguments for aggregate expression provided, expected ${withParam ? 2 : 1}, got ${e.args.length}`;
@@ -383,10 +397,15 @@ function hasError(n: SyntaxNode): boolean {
   return found;
 }
 
-/** Whether the `by` / `without` at index i follows an aggregation operator or the `)` closing its arguments. */
-function afterAggregation(tokens: readonly Token[], i: number): boolean {
+// Keywords Prometheus 2.42 also accepts as metric names, where an expression starts.
+const KEYWORD_NAMES = new Set(['by', 'without', 'start', 'end', 'and', 'or', 'unless', 'offset']);
+
+/** Whether token i is a keyword standing where an expression starts, hence read as a metric name. */
+function keywordAsName(tokens: readonly Token[], i: number): boolean {
+  const t = tokens[i];
+  if (!t || (t.type !== 'KEYWORD' && t.type !== 'OPERATOR') || !KEYWORD_NAMES.has(t.text.toLowerCase())) return false;
   const prev = tokens[i - 1];
-  return prev?.type === 'AGGREGATOR' || prev?.text === ')';
+  return !prev || prev.text === '(' || prev.text === ',' || (prev.type === 'OPERATOR' && prev.text !== '@');
 }
 
 function first(events: readonly Event[]): Event | undefined {

@@ -68,8 +68,14 @@ export type RegexCheck = { ok: true; matchesEmpty?: boolean } | { ok: false; err
 
 /** Compiles a label-matcher regex the way Prometheus anchors it; matchesEmpty is undefined when unknown. */
 export function checkRegex(re: string): RegexCheck {
-  if (/\(\?(?:[=!]|<[=!])/.test(re) || /\\[1-9]/.test(re)) {
+  // RE2 (Go 1.19) groups: `(?:`, `(?P<name>`, `(?flags)` and `(?flags:` only; no lookaround, no backreferences.
+  if (/\(\?(?!P<\w+>|[imsU-]*[:)])/.test(re.replace(/\\./g, '')) || /\\[1-9]/.test(re)) {
     return { ok: false, error: `error parsing regexp: invalid or unsupported Perl syntax` };
+  }
+  // RE2 knows only these escapes of letters (JavaScript lets any letter through).
+  const esc = /\\(.)/gs;
+  for (let m = esc.exec(re); m; m = esc.exec(re)) {
+    if (/[A-Za-z]/.test(m[1]) && !'afnrtvxdDsSwWbBAzpPQEC'.includes(m[1])) return { ok: false, error: `error parsing regexp: invalid escape sequence: \`\\${m[1]}\`` };
   }
   // RE2 features JavaScript lacks: named groups in Go spelling, POSIX classes, inline flags. Translate the
   // common ones; if the rest cannot be compiled, stay silent rather than guess.
