@@ -18,8 +18,20 @@ export interface QueryBlock {
 const isBlank = (line: string): boolean => line.trim() === '';
 const isComment = (line: string): boolean => line.trimStart().startsWith('#');
 
-/** Splits a document into its queries. Paragraphs made only of comments are not queries. */
-export function splitQueries(doc: string): QueryBlock[] {
+let last: { doc: string; blocks: readonly QueryBlock[] } | undefined;
+
+/**
+ * Splits a document into its queries. Paragraphs made only of comments are not queries. The last answer is
+ * kept: completion, hover and diagnostics of one document version all ask for the same split.
+ */
+export function splitQueries(doc: string): readonly QueryBlock[] {
+  if (last?.doc === doc) return last.blocks;
+  const blocks = split(doc);
+  last = { doc, blocks };
+  return blocks;
+}
+
+function split(doc: string): QueryBlock[] {
   const out: QueryBlock[] = [];
   const lines = doc.split('\n');
   let offset = 0;

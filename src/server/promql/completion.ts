@@ -192,7 +192,7 @@ const RATE_LIKE = new Set(['rate', 'irate', 'increase', 'resets']);
 const GAUGE_LIKE = new Set(['delta', 'idelta', 'deriv', 'predict_linear', 'avg_over_time', 'min_over_time', 'max_over_time', 'quantile_over_time', 'changes']);
 
 export class Completer {
-  private metricItems: { version: MetricInfo[]; items: CompletionItem[]; byType: Map<string, CompletionItem[]> } | undefined;
+  private metricItems: { version: readonly MetricInfo[]; items: CompletionItem[]; byType: Map<string, CompletionItem[]> } | undefined;
 
   constructor(private readonly metrics: MetricStore) {}
 
@@ -283,7 +283,7 @@ export class Completer {
   /** Metric items, built once per set of names; with `preferred`, that type sorts first (a cached variant). */
   private async allMetricItems(preferred?: 'counter' | 'gauge'): Promise<CompletionItem[]> {
     const infos = await this.metrics.names();
-    if (!this.metricItems || !sameNames(this.metricItems.version, infos)) this.metricItems = { version: infos, items: this.buildMetricItems(infos), byType: new Map() };
+    if (this.metricItems?.version !== infos) this.metricItems = { version: infos, items: this.buildMetricItems(infos), byType: new Map() };
     if (!preferred) return this.metricItems.items;
     let variant = this.metricItems.byType.get(preferred);
     if (!variant) {
@@ -293,7 +293,7 @@ export class Completer {
     return variant;
   }
 
-  private buildMetricItems(infos: MetricInfo[]): CompletionItem[] {
+  private buildMetricItems(infos: readonly MetricInfo[]): CompletionItem[] {
     return infos.map((m) => ({
       label: m.name,
       kind: CompletionItemKind.Variable,
@@ -303,12 +303,6 @@ export class Completer {
       data: { type: m.type },
     }));
   }
-}
-
-function sameNames(a: MetricInfo[], b: MetricInfo[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && a[i].name !== b[i].name) return false;
-  return true;
 }
 
 function keywordItem(label: string, snippet?: string): CompletionItem {

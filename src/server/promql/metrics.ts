@@ -36,7 +36,9 @@ export class MetricStore implements MetricLookup {
   private liveMeta = new Map<string, MetricInfo>();
   private readonly cache = new Map<string, Cached<unknown>>();
   private lastProblem: string | undefined;
+  private merged: { names: ReadonlySet<string> | undefined; meta: ReadonlyMap<string, MetricInfo>; list: readonly MetricInfo[] } | undefined;
   private readonly ttlMs: number;
+  private readonly loadedFrom: { names?: unknown; meta?: unknown } = {};
   private readonly now: () => number;
 
   constructor(private readonly options: MetricStoreOptions = {}) {
@@ -49,6 +51,7 @@ export class MetricStore implements MetricLookup {
     this.cache.clear();
     this.liveNames = undefined;
     this.liveMeta = new Map();
+    this.loadedFrom.names = this.loadedFrom.meta = undefined;
     this.lastProblem = undefined;
     this.client = undefined;
     if (!url) return;
@@ -76,13 +79,18 @@ export class MetricStore implements MetricLookup {
     return CURATED_PREFIXES.some((p) => name.startsWith(p));
   }
 
-  /** All metric names: the catalogue's and the live server's. Refreshes the live ones when stale. */
-  async names(): Promise<MetricInfo[]> {
+  /**
+   * All metric names: the catalogue's and the live server's. Refreshes the live ones when stale. The merged
+   * list is rebuilt only when the live answer changed, and is the same array until then (callers cache on it).
+   */
+  async names(): Promise<readonly MetricInfo[]> {
     await this.refresh();
+    if (this.merged && this.merged.names === this.liveNames && this.merged.meta === this.liveMeta) return this.merged.list;
     const out = new Map<string, MetricInfo>(CATALOGUE);
     for (const n of this.liveNames ?? []) if (!out.has(n)) out.set(n, this.get(n) ?? { name: n, type: 'unknown', help: '', source: 'live' });
     for (const [n, m] of this.liveMeta) if (!out.has(n)) out.set(n, m);
-    return [...out.values()];
+    this.merged = { names: this.liveNames, meta: this.liveMeta, list: [...out.values()] };
+    return this.merged.list;
   }
 
   /** Loads live names and metadata when stale; never throws. */
@@ -92,8 +100,13 @@ export class MetricStore implements MetricLookup {
       this.cached('names', () => this.call('label/__name__/values')),
       this.cached('metadata', () => this.call('metadata')),
     ]);
-    if (Array.isArray(names)) this.liveNames = new Set(names.filter((n): n is string => typeof n === 'string'));
-    if (meta && typeof meta === 'object') {
+    // The cached answers are the same arrays until the TTL runs out: rebuild only on a new answer.
+    if (Array.isArray(names) && names !== this.loadedFrom.names) {
+      this.loadedFrom.names = names;
+      this.liveNames = new Set(names.filter((n): n is string => typeof n === 'string'));
+    }
+    if (meta && typeof meta === 'object' && meta !== this.loadedFrom.meta) {
+      this.loadedFrom.meta = meta;
       const m = new Map<string, MetricInfo>();
       for (const [name, entries] of Object.entries(meta as Record<string, Array<{ type?: string; help?: string; unit?: string }>>)) {
         const e = Array.isArray(entries) ? entries[0] : undefined;
