@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CATALOGUE } from '../../src/server/promql/catalogue';
-import { api, runnerChecks, setSetting, waitFor } from './util';
+import { eventually } from '../stack/prometheusProcess';
+import { api, runnerChecks, setSetting, startHostPrometheus, waitFor } from './util';
 
 describe('PromQL language (language server in the extension host)', function () {
   this.timeout(60000);
@@ -77,4 +78,31 @@ describe('PromQL language (language server in the extension host)', function () 
     await vscode.commands.executeCommand('editor.action.triggerSuggest');
     await runnerChecks(process.env.OPTIVOLT_HOST_DOM_DIR!, 'promql-editor');
   });
+
+  it('follows optivolt.prometheus.url live: a real Prometheus\'s names, metadata and values, without a restart', async function () {
+    this.timeout(90000);
+    const prom = await startHostPrometheus();
+    try {
+      await eventually('Prometheus to scrape itself', async () => {
+        const body = (await (await fetch(`${prom.url}/api/v1/metadata?metric=prometheus_http_requests_total`)).json()) as { data?: object };
+        return Object.keys(body.data ?? {}).length > 0 || undefined;
+      });
+      await setSetting('prometheus.url', prom.url);
+      const live = await vscode.workspace.openTextDocument({ language: 'promql', content: 'up\n\nprometheus_http_requests_' });
+      await vscode.window.showTextDocument(live);
+      const item = await eventually('a live metric in completion', async () => {
+        const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', live.uri, new vscode.Position(2, 25));
+        return list.items.find((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'prometheus_http_requests_total');
+      });
+      assert.equal(item.detail, 'counter', 'type from the live /api/v1/metadata');
+      const hover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', live.uri, new vscode.Position(0, 1));
+      const text = hover.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+      assert.match(text, new RegExp(`Now \\(${prom.url.replace(/\./g, '\\.')}\\)`));
+      assert.match(text, /\*\*1\*\*/, 'up is 1');
+      assert.equal((await api()).promql()?.lastStatus?.problem, undefined);
+    } finally {
+      await prom.stop();
+    }
+  });
 });
+

@@ -1,38 +1,14 @@
 // "OptiVolt: Run PromQL Query" inside a real extension host, against a real Prometheus (Debian's binary, started
 // here on a free 127.0.0.1 port and scraping itself): Run CodeLenses, the result panel, errors.
 import { strict as assert } from 'node:assert';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { api, setSetting, waitFor } from './util';
+import { eventually, freePort, type PrometheusProcess } from '../stack/prometheusProcess';
+import { api, setSetting, startHostPrometheus, waitFor } from './util';
 
-const root = path.resolve(__dirname, '../../..');
 const RUN = 'optivolt.runPromqlQuery';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls an async probe until it is truthy (Prometheus start-up, first scrape). */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const promqlTabs = (): vscode.Tab[] =>
   vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('optivolt.queryView'));
@@ -46,7 +22,7 @@ async function runSelection(content: string, from: number, to: number): Promise<
 }
 
 describe('OptiVolt PromQL Run', () => {
-  let prom: ChildProcess | undefined;
+  let prom: PrometheusProcess | undefined;
   let dir = '';
   let url = '';
   let docUri: vscode.Uri;
@@ -54,19 +30,10 @@ describe('OptiVolt PromQL Run', () => {
 
   before(async function () {
     this.timeout(120000);
-    const bin = execFileSync('bash', [path.join(root, 'test/harness/provision-prometheus.sh')], { encoding: 'utf8' }).trim();
+    prom = await startHostPrometheus();
+    url = prom.url;
     dir = fs.mkdtempSync(path.join(process.env.OPTIVOLT_HOST_TMP ?? os.tmpdir(), 'optivolt-promql-'));
-    const port = await freePort();
-    fs.writeFileSync(
-      path.join(dir, 'prometheus.yml'),
-      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`,
-    );
-    const log = fs.openSync(path.join(dir, 'prometheus.log'), 'w');
-    prom = spawn(bin, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
-      stdio: ['ignore', log, log],
-    });
-    url = `http://127.0.0.1:${port}`;
-    await until('Prometheus to scrape itself', async () => {
+    await eventually('Prometheus to scrape itself', async () => {
       const body = (await (await fetch(`${url}/api/v1/query?query=up`)).json()) as { data?: { result?: unknown[] } };
       return (body.data?.result?.length ?? 0) > 0;
     });
@@ -79,11 +46,7 @@ describe('OptiVolt PromQL Run', () => {
   });
 
   after(async () => {
-    if (prom?.pid !== undefined && prom.exitCode === null) {
-      const exited = new Promise((r) => prom?.once('exit', r));
-      process.kill(prom.pid, 'SIGTERM');
-      await exited;
-    }
+    await prom?.stop();
     await setSetting('prometheus.url', undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -94,7 +57,7 @@ describe('OptiVolt PromQL Run', () => {
     const doc = await vscode.workspace.openTextDocument(docUri);
     assert.equal(doc.languageId, 'promql');
     await vscode.window.showTextDocument(doc);
-    const lenses = await until('two Run lenses', async () => {
+    const lenses = await eventually('two Run lenses', async () => {
       const all = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', docUri);
       const runs = all.filter((l) => l.command?.command === RUN);
       return runs.length === 2 ? runs : undefined;

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OptiVoltApi } from '../../src/client/extension';
+import { PrometheusProcess } from '../stack/prometheusProcess';
 
 export const EXTENSION_ID = 'optivolt.optivolt';
 
@@ -31,4 +33,10 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
 export async function runnerChecks(dir: string, set: string): Promise<void> {
   fs.writeFileSync(path.join(dir, `dom-request-${set}`), String(Date.now()));
   await waitFor(`the runner's ${set} DOM checks`, () => fs.existsSync(path.join(dir, `dom-done-${set}`)), 150000, 250);
+}
+
+/** A real Prometheus (Debian's binary, provisioned once) on a free loopback port, scraping itself. */
+export async function startHostPrometheus(): Promise<PrometheusProcess> {
+  process.env.PROMETHEUS_BIN ??= execFileSync('bash', [path.resolve(__dirname, '../../../test/harness/provision-prometheus.sh')], { encoding: 'utf8' }).trim();
+  return PrometheusProcess.startSelfScraping();
 }

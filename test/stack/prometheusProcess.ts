@@ -32,12 +32,20 @@ export class PrometheusProcess {
     return PrometheusProcess.startWithConfig({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs }, dir, true);
   }
 
+  /** Scraping only itself (job "prometheus"), for tests that need live series and metadata without exporters. */
+  static async startSelfScraping(): Promise<PrometheusProcess> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-prom-'));
+    const port = await freePort();
+    const scrape_configs = [{ job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${port}`] }] }];
+    return PrometheusProcess.startWithConfig({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs }, dir, true, port);
+  }
+
   /** Starts with a configuration object written as prometheus.yml in `dir` (rule files resolve from there). */
-  static async startWithConfig(config: object, dir: string, ownsDir = false): Promise<PrometheusProcess> {
+  static async startWithConfig(config: object, dir: string, ownsDir = false, listenPort?: number): Promise<PrometheusProcess> {
     const bin = process.env.PROMETHEUS_BIN;
     if (!bin) throw new Error('PROMETHEUS_BIN is not set (run through test/harness/runTier.js stack)');
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
-    const port = await freePort();
+    const port = listenPort ?? (await freePort());
     const logFile = path.join(dir, 'prometheus.log');
     const child = spawn(
       bin,

@@ -72,7 +72,7 @@ export class PrometheusClient {
     try {
       res = await this.fetchFn(url, { signal: signal ?? AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      const cause = networkCause(err);
       throw new PrometheusError('unreachable', `Prometheus unreachable at ${this.baseUrl} (${cause}).`);
     }
     let body: ApiEnvelope;
@@ -104,4 +104,10 @@ function parseResult(data: QueryData | undefined): VectorSample[] {
     const v = Number(r.value?.[1]);
     return Number.isFinite(v) ? [{ metric: r.metric ?? {}, value: v }] : [];
   });
+}
+
+/** The system error behind a failed fetch (ECONNREFUSED, ENOTFOUND ...), also when Node wraps it in an AggregateError. */
+function networkCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; errors?: Array<{ code?: string }>; message?: string } }).cause;
+  return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? (err as Error).name;
 }

@@ -36,6 +36,8 @@ export class MetricStore implements MetricLookup {
   private liveMeta = new Map<string, MetricInfo>();
   private readonly cache = new Map<string, Cached<unknown>>();
   private lastProblem: string | undefined;
+  /** Whether the current URL's reachability was reported yet: the first outcome is always told. */
+  private reported = false;
   private merged: { names: ReadonlySet<string> | undefined; meta: ReadonlyMap<string, MetricInfo>; list: readonly MetricInfo[] } | undefined;
   private readonly ttlMs: number;
   private readonly loadedFrom: { names?: unknown; meta?: unknown } = {};
@@ -53,6 +55,7 @@ export class MetricStore implements MetricLookup {
     this.liveMeta = new Map();
     this.loadedFrom.names = this.loadedFrom.meta = undefined;
     this.lastProblem = undefined;
+    this.reported = false;
     this.client = undefined;
     if (!url) return;
     try {
@@ -172,7 +175,8 @@ export class MetricStore implements MetricLookup {
   }
 
   private report(message: string | undefined): void {
-    if (message === this.lastProblem) return;
+    if (this.reported && message === this.lastProblem) return;
+    this.reported = true;
     this.lastProblem = message;
     this.options.onProblem?.(message);
   }
