@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { PowerStatus } from '../shared/power';
-import type { AttributionSnapshot } from '../shared/protocol';
+import type { AttributionSnapshot, ViewPrefs } from '../shared/protocol';
 import { HostHistory } from '../core/attribution/history';
 import { PowerMonitor } from '../core/power/monitor';
 import { createSource, SOURCE_SETTINGS } from '../core/power/sources';
@@ -18,6 +18,7 @@ import { measureTask, Measurements, trackDebugSessions } from './measurements';
 import { SessionsView } from './sessionsView';
 import type { MonitoringCommands } from './monitoringCommands';
 import type { PromqlLanguage } from './promqlClient';
+import { replayRestore } from './panelRestore';
 import { loadBundle } from './loadDockerode';
 import { StackView } from './stackView';
 import { changedKeys, loadSettings } from './settings';
@@ -32,7 +33,7 @@ export interface OptiVoltApi {
   statusBarVisible(): boolean;
   samplerRunning(): boolean;
   /** The power view, when open: its latest attribution and how many messages it posted. */
-  powerView(): { open: boolean; snapshot?: AttributionSnapshot; posted: number };
+  powerView(): { open: boolean; snapshot?: AttributionSnapshot; posted: number; prefs?: ViewPrefs };
   /** The monitoring stack's commands, for the host tests. */
   monitoring(): MonitoringCommands;
   /** The embedded Grafana panels. */
@@ -44,6 +45,8 @@ export interface OptiVoltApi {
   sampleNow(): Promise<void>;
   /** The PromQL result view: its panel, last outcome or error. */
   queryView(): QueryViewState;
+  /** Replays a webview panel's restore after a reload (viewType, the state its webview saved). */
+  replayRestore(viewType: string, state: unknown): Promise<void>;
   /** The PromQL language client, once a .promql document has been opened. */
   promql(): PromqlLanguage | undefined;
 }
@@ -244,7 +247,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     statusBarVisible: () => bar.visible,
     samplerRunning: () => monitor.running,
     grafana: grafana.testApi,
-    powerView: () => ({ open: powerView.isOpen, snapshot: powerView.current?.snapshot, posted: powerView.current?.posted ?? 0 }),
+    powerView: () => ({ open: powerView.isOpen, snapshot: powerView.current?.snapshot, posted: powerView.current?.posted ?? 0, prefs: powerView.current?.prefs }),
     sessions: () => store.all(),
     monitoring,
     compareLatest: () => {
@@ -254,6 +257,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     sampleNow: () => monitor.tick(),
     queryView: () => queryView.state(),
     promql: () => promql,
+    replayRestore,
   };
 }
 

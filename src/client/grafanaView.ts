@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
+import { registerPanelSerializer } from './panelRestore';
 import { GrafanaClient } from '../core/grafana/api';
 import { GrafanaProxy } from '../core/grafana/proxy';
 import { grafanaBaseUrl } from '../core/grafana/url';
@@ -39,7 +40,7 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
 
   constructor(private readonly host: GrafanaViewHost) {
     this.subs = [
-      vscode.window.registerWebviewPanelSerializer(GRAFANA_VIEW_TYPE, {
+      registerPanelSerializer(GRAFANA_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state: unknown) => {
           const saved = (state as { view?: unknown } | undefined)?.view;
           this.adopt(panel, parseViewState(saved) ?? DEFAULT_VIEW_STATE);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerPanelSerializer } from './panelRestore';
 import { bundlePage } from './webviewHtml';
 import type { PowerStatus } from '../shared/power';
 import { AttributionSnapshot, DEFAULT_PREFS, FromWebview, parseFromWebview, ToWebview, ViewPrefs } from '../shared/protocol';
@@ -30,7 +31,7 @@ export class PowerViewController implements vscode.Disposable {
   private readonly serializer: vscode.Disposable;
 
   constructor(private readonly host: PowerViewHost) {
-    this.serializer = vscode.window.registerWebviewPanelSerializer(POWER_VIEW_TYPE, {
+    this.serializer = registerPanelSerializer(POWER_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => this.adopt(panel, prefsFrom(state)),
     });
   }
@@ -90,11 +91,11 @@ export class PowerViewSession {
   constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly host: PowerViewHost,
-    private prefs: ViewPrefs,
+    private prefsNow: ViewPrefs,
     onDisposed: () => void,
   ) {
     const settings = host.settings();
-    this.sampler = new ProcessSampler({ model: settings['attribution.model'], topN: prefs.topN, groupByName: prefs.groupByName });
+    this.sampler = new ProcessSampler({ model: settings['attribution.model'], topN: prefsNow.topN, groupByName: prefsNow.groupByName });
     panel.webview.html = bundlePage(panel.webview, host.extensionUri, 'powerView', 'OptiVolt Power');
     host.demandMonitor('powerView', true);
     void this.startDocker();
@@ -149,8 +150,8 @@ export class PowerViewSession {
         this.post(this.fullState());
         return;
       case 'view/setPrefs':
-        this.prefs = { ...this.prefs, ...msg.prefs };
-        this.sampler.setOptions({ topN: this.prefs.topN, groupByName: this.prefs.groupByName });
+        this.prefsNow = { ...this.prefsNow, ...msg.prefs };
+        this.sampler.setOptions({ topN: this.prefsNow.topN, groupByName: this.prefsNow.groupByName });
         return;
       default: {
         const never: never = msg;
@@ -165,7 +166,7 @@ export class PowerViewSession {
       type: 'state/full',
       history: this.host.history.all(),
       ...(this.lastSnapshot ? { snapshot: this.lastSnapshot } : {}),
-      prefs: this.prefs,
+      prefs: this.prefsNow,
       lastHour: this.host.history.lastHour(s.costPerKWh, s.carbonIntensity),
       currency: s.currency,
     };
@@ -188,20 +189,25 @@ export class PowerViewSession {
     if (last.source === 'prometheus') {
       const url = s['prometheus.url'];
       if (this.promRows?.url !== url) this.promRows = { url, rows: new PrometheusRows(new PrometheusClient(url)) };
-      snapshot = await this.promRows.rows.sample(last, this.prefs.topN, this.prefs.groupByName, s['attribution.model']);
+      snapshot = await this.promRows.rows.sample(last, this.prefsNow.topN, this.prefsNow.groupByName, s['attribution.model']);
     } else {
       snapshot = this.sampler.sample(last);
     }
     if (!snapshot) return;
     this.lastSnapshot = snapshot;
     this.host.history.setCpu(last.time, snapshot.hostCpu);
-    if (this.prefs.paused) return;
+    if (this.prefsNow.paused) return;
     this.post({
       type: 'power/sample',
       point: { t: last.time, watts: last.watts, zones: last.zones },
       snapshot,
       lastHour: this.host.history.lastHour(s.costPerKWh, s.carbonIntensity),
     });
+  }
+
+  /** The view's current preferences (window, top N, unit ...), as the webview last set them. */
+  get prefs(): ViewPrefs {
+    return this.prefsNow;
   }
 
   get snapshot(): AttributionSnapshot | undefined {

@@ -1,6 +1,7 @@
 // "OptiVolt: Run PromQL Query": runs the query (src/core/prometheus/queryRunner.ts) and shows the result beside the
 // editor in one "PromQL Result" webview, re-used and re-titled by every run. Protocol: src/shared/queryProtocol.ts.
 import * as vscode from 'vscode';
+import { registerPanelSerializer } from './panelRestore';
 import { bundlePage } from './webviewHtml';
 import { PrometheusClient } from '../core/prometheus/client';
 import { describeError, QueryRunner } from '../core/prometheus/queryRunner';
@@ -44,7 +45,7 @@ export class QueryViewController implements vscode.Disposable {
   private posted = 0;
 
   constructor(private readonly host: QueryViewHost) {
-    this.serializer = vscode.window.registerWebviewPanelSerializer(QUERY_VIEW_TYPE, {
+    this.serializer = registerPanelSerializer(QUERY_VIEW_TYPE, {
       // After a reload the panel comes back with the query it showed, run again.
       deserializeWebviewPanel: async (panel, state: unknown) => {
         this.adopt(panel);
