@@ -1,6 +1,7 @@
 // Entry of the Grafana panel's webview: a toolbar (time range, refresh interval, refresh now, open in browser), the
 // embedded Grafana frame, and a "not running" state with a Start Monitoring button. The host composes every URL
 // (theme, range, refresh, proxy); this side only shows it and saves the view for the serializer.
+import './controls.css';
 import './grafanaView.css';
 import {
   GrafanaFromWebview,
@@ -39,15 +40,15 @@ function select<T extends string>(id: string, label: string, values: readonly T[
 
 const range = select<TimeRange>('range', 'Time range', TIME_RANGES, (v) => RANGE_LABELS[v]);
 const refresh = select<RefreshInterval>('refresh', 'Auto refresh', REFRESH_INTERVALS, (v) => (v === 'off' ? 'Auto refresh off' : `Every ${v}`));
-const refreshNow = el('button', { id: 'refresh-now', type: 'button', textContent: 'Refresh', title: 'Reload the dashboard now' });
-const openExternal = el('button', { id: 'open-external', type: 'button', textContent: 'Open in Browser', title: 'Open this view in your browser' });
+const refreshNow = el('button', { id: 'refresh-now', type: 'button', className: 'secondary', textContent: 'Refresh', title: 'Reload the dashboard now' });
+const openExternal = el('button', { id: 'open-external', type: 'button', className: 'secondary', textContent: 'Open in Browser', title: 'Open this view in your browser' });
 const title = el('span', { id: 'title', className: 'title' });
 const toolbar = el('div', { className: 'toolbar', role: 'toolbar' }, title, range, refresh, refreshNow, openExternal);
 toolbar.setAttribute('aria-label', 'Grafana');
 
 const statusText = el('p', { id: 'status-text', className: 'status-text' });
-const startButton = el('button', { id: 'start-monitoring', type: 'button', className: 'primary', textContent: 'Start Monitoring' });
-const retryButton = el('button', { id: 'retry', type: 'button', textContent: 'Retry now' });
+const startButton = el('button', { id: 'start-monitoring', type: 'button', textContent: 'Start Monitoring' });
+const retryButton = el('button', { id: 'retry', type: 'button', className: 'secondary', textContent: 'Retry now' });
 const down = el('div', { id: 'down', className: 'down', role: 'status', hidden: true },
   el('h2', { textContent: 'Grafana is not running' }),
   statusText,

@@ -2,6 +2,7 @@
 // over the protocol of src/shared/protocol.ts, and renders what changed in one animation frame per batch of
 // messages.
 import 'uplot/dist/uPlot.min.css';
+import './controls.css';
 import './powerView.css';
 import {
   DEFAULT_PREFS,

@@ -1,6 +1,7 @@
 // Entry of the "PromQL Result" webview: shows the latest run the host sends over src/shared/queryProtocol.ts, as
 // a table of series (instant query) and a uPlot chart of the last 15 minutes (range query).
 import 'uplot/dist/uPlot.min.css';
+import './controls.css';
 import './queryView.css';
 import uPlot from 'uplot';
 import { parseToWebview, seriesName, type FromWebview, type QueryErrorInfo, type QueryOutcome, type RangeResult, type ToWebview } from '../src/shared/queryProtocol';
