@@ -79,10 +79,13 @@ async function main(): Promise<void> {
   const cmComplete = newCompleteStrategy({ remote: client });
   const cmExt = new PromQLExtension().asExtension();
   const cmLint = newLintStrategy().promQL();
+  // A state whose syntax tree covers the whole document: EditorState.create parses only within a small time
+  // budget (an editor view would finish in the background); ensureSyntaxTree finishes the parse, and an empty
+  // transaction moves that tree into the state, where codemirror-promql's completion and linter read it.
   const cmState = (text: string): EditorState => {
     const state = EditorState.create({ doc: text, extensions: cmExt });
-    ensureSyntaxTree(state, state.doc.length, 60000);
-    return state;
+    if (!ensureSyntaxTree(state, state.doc.length, 60000)) throw new Error('codemirror did not finish parsing');
+    return state.update({}).state;
   };
 
   // Completion positions: end of a partial metric name, after `{`, after `(`, inside `[`.

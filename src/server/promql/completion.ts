@@ -191,7 +191,31 @@ const BINARY_OPS: ReadonlyArray<readonly [string, string]> = [
 const RATE_LIKE = new Set(['rate', 'irate', 'increase', 'resets']);
 const GAUGE_LIKE = new Set(['delta', 'idelta', 'deriv', 'predict_linear', 'avg_over_time', 'min_over_time', 'max_over_time', 'quantile_over_time', 'changes']);
 
+const FUNCTION_ITEMS: ReadonlyArray<{ returns: ValueType; item: CompletionItem }> = [...FUNCTIONS.values()].map((fn) => ({
+  returns: fn.returns,
+  item: {
+    label: fn.name,
+    kind: CompletionItemKind.Function,
+    detail: functionSignature(fn),
+    documentation: { kind: MarkupKind.Markdown, value: fn.doc },
+    insertText: `${fn.name}($0)`,
+    insertTextFormat: InsertTextFormat.Snippet,
+    sortText: `5${fn.name}`,
+  },
+}));
+
+const AGGREGATION_ITEMS: readonly CompletionItem[] = [...AGGREGATIONS.values()].map((agg) => ({
+  label: agg.name,
+  kind: CompletionItemKind.Operator,
+  detail: agg.param ? `${agg.name}(${agg.paramName ?? 'parameter'}, v) aggregation` : `${agg.name}(v) aggregation`,
+  documentation: { kind: MarkupKind.Markdown, value: agg.doc },
+  insertText: `${agg.name}($0)`,
+  insertTextFormat: InsertTextFormat.Snippet,
+  sortText: `6${agg.name}`,
+}));
+
 export class Completer {
+  private readonly operandLists = new Map<string, { metrics: CompletionItem[]; items: CompletionItem[] }>();
   private metricItems: { version: readonly MetricInfo[]; items: CompletionItem[]; byType: Map<string, CompletionItem[]> } | undefined;
 
   constructor(private readonly metrics: MetricStore) {}
@@ -236,42 +260,26 @@ export class Completer {
     }
   }
 
+  /**
+   * What fits at an operand: metrics (the preferred type first inside rate() or *_over_time()), functions
+   * returning the expected type, aggregations. The list is built once per (metric list, expectation) and reused.
+   */
   private async operandItems(expect: ValueType | undefined, inFunction: string | undefined): Promise<CompletionItem[]> {
     if (expect === 'string') return [];
-    const out: CompletionItem[] = [];
-    if (expect === undefined || expect === 'vector' || expect === 'matrix') {
-      const fn = inFunction?.toLowerCase();
-      const preferred = fn && RATE_LIKE.has(fn) ? 'counter' : fn && GAUGE_LIKE.has(fn) ? 'gauge' : undefined;
-      out.push(...(await this.allMetricItems(preferred)));
-    }
-    if (expect === 'matrix') return out; // only a selector (with a range) fits: no function returns a range vector.
-    for (const fn of FUNCTIONS.values()) {
-      if (expect && fn.returns !== expect) continue;
-      out.push({
-        label: fn.name,
-        kind: CompletionItemKind.Function,
-        detail: functionSignature(fn),
-        documentation: { kind: MarkupKind.Markdown, value: fn.doc },
-        insertText: `${fn.name}($0)`,
-        insertTextFormat: InsertTextFormat.Snippet,
-        sortText: `5${fn.name}`,
-      });
-    }
-    if (expect === undefined || expect === 'vector') {
-      for (const agg of AGGREGATIONS.values()) {
-        out.push({
-          label: agg.name,
-          kind: CompletionItemKind.Operator,
-          detail: agg.param ? `${agg.name}(${agg.paramName ?? 'parameter'}, v) aggregation` : `${agg.name}(v) aggregation`,
-          documentation: { kind: MarkupKind.Markdown, value: agg.doc },
-          insertText: `${agg.name}($0)`,
-          insertTextFormat: InsertTextFormat.Snippet,
-          sortText: `6${agg.name}`,
-        });
-      }
-    }
-    return out;
+    const fn = inFunction?.toLowerCase();
+    const preferred = fn && RATE_LIKE.has(fn) ? 'counter' : fn && GAUGE_LIKE.has(fn) ? 'gauge' : undefined;
+    const metrics = expect === undefined || expect === 'vector' || expect === 'matrix' ? await this.allMetricItems(preferred) : [];
+    // only a selector (with a range) fits a range vector: no function returns one.
+    if (expect === 'matrix') return metrics;
+    const key = `${expect ?? 'any'}|${preferred ?? ''}`;
+    const hit = this.operandLists.get(key);
+    if (hit?.metrics === metrics) return hit.items;
+    const items = [...metrics, ...FUNCTION_ITEMS.filter((f) => !expect || f.returns === expect).map((f) => f.item)];
+    if (expect === undefined || expect === 'vector') items.push(...AGGREGATION_ITEMS);
+    this.operandLists.set(key, { metrics, items });
+    return items;
   }
+
 
   private operatorItems(afterAggregation: boolean): CompletionItem[] {
     const items: CompletionItem[] = BINARY_OPS.map(([op, doc], i) => ({ label: op, kind: CompletionItemKind.Operator, detail: doc, sortText: `1${String(i).padStart(2, '0')}` }));
