@@ -1,5 +1,6 @@
 // A small client of Grafana's HTTP API: /api/health, /api/search and /api/dashboards/uid/<uid>. The token (a
 // service account's) goes in the Authorization header only; errors name the URL path, never the header.
+import { networkCause } from '../fetchError';
 
 export interface DashboardHit {
   readonly uid: string;
@@ -64,8 +65,7 @@ export class GrafanaClient {
     try {
       res = await this.fetchFn(`${this.base}${path}`, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000), redirect: 'error' });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new GrafanaError(`Grafana at ${this.base} does not answer (${cause}).`);
+      throw new GrafanaError(`Grafana at ${this.base} does not answer (${networkCause(err)}).`);
     }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);

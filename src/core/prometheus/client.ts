@@ -1,4 +1,5 @@
 // A minimal Prometheus HTTP API client over an injected fetch: instant queries, and any /api/v1 endpoint.
+import { networkCause } from '../fetchError';
 
 export type FetchFn = (
   url: string,
@@ -104,10 +105,4 @@ function parseResult(data: QueryData | undefined): VectorSample[] {
     const v = Number(r.value?.[1]);
     return Number.isFinite(v) ? [{ metric: r.metric ?? {}, value: v }] : [];
   });
-}
-
-/** The system error behind a failed fetch (ECONNREFUSED, ENOTFOUND ...), also when Node wraps it in an AggregateError. */
-function networkCause(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; errors?: Array<{ code?: string }>; message?: string } }).cause;
-  return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? (err as Error).name;
 }
