@@ -3,7 +3,7 @@
 // so is fetch: the server itself touches no transport.
 import { TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, MarkupKind, type CompletionList, type Connection, type Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { FetchFn } from '../core/prometheus/client';
+import { normalizePrometheusUrl, type FetchFn } from '../core/prometheus/client';
 import { PROMETHEUS_STATUS, PROMETHEUS_URL_SECTION, type PrometheusStatusParams, type ServerInitOptions } from '../shared/lspProtocol';
 import { Completer } from './promql/completion';
 import { analyzeDocument, type Problem } from './promql/diagnostics';
@@ -64,7 +64,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   };
   /** Points at a Prometheus, loads its names in the background, then re-checks open documents (unknown metrics). */
   const useUrl = (url: string | undefined): void => {
-    if ((url || undefined) === metrics.url || (url && metrics.url === url.replace(/\/+$/, ''))) return;
+    if (sameUrl(url || undefined, metrics.url)) return;
     metrics.setUrl(url || undefined);
     void metrics.refresh().then(() => documents.all().forEach(schedule));
   };
@@ -141,4 +141,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       timers.clear();
     },
   };
+}
+
+/** Whether a configured URL is the one already in use (compared as the client normalises it). */
+function sameUrl(configured: string | undefined, current: string | undefined): boolean {
+  if (!configured || !current) return configured === current;
+  try {
+    return normalizePrometheusUrl(configured) === current;
+  } catch {
+    return false;
+  }
 }

@@ -72,7 +72,8 @@ export class MetricStore implements MetricLookup {
   get(name: string): MetricInfo | undefined {
     const live = this.liveMeta.get(name);
     const cat = CATALOGUE.get(name);
-    if (cat && live) return { ...cat, type: cat.type, help: cat.help, ...(live.unit && !cat.unit ? { unit: live.unit } : {}) };
+    // The catalogue's curated type and help win; the live server may add a unit the catalogue leaves out.
+    if (cat && live) return live.unit && !cat.unit ? { ...cat, unit: live.unit } : cat;
     return cat ?? live ?? (this.liveNames?.has(name) ? { name, type: 'unknown', help: '', source: 'live' } : undefined);
   }
 
