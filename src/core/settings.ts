@@ -58,7 +58,7 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'stack.exporterPort': 8080,
   'prometheus.retentionTime': '30d',
   'prometheus.retentionSize': '0',
-  'stack.scaphandrePrivileged': false,
+  'stack.scaphandrePrivileged': true,
   'grafana.url': '',
 };
 

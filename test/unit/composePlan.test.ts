@@ -122,17 +122,32 @@ describe('composePlan', () => {
       ]);
     });
 
-    it('translates Scaphandre’s hardening: systempaths=unconfined, cap_drop, read_only, restart', () => {
+    it('runs Scaphandre as upstream does by default: privileged, host /proc bound writable over /proc', () => {
       const h = svc(plan(), 'scaphandre').create.HostConfig;
-      assert.deepEqual(h?.MaskedPaths, []);
-      assert.deepEqual(h?.ReadonlyPaths, []);
-      assert.deepEqual(h?.SecurityOpt, ['no-new-privileges:true']);
-      assert.deepEqual(h?.CapDrop, ['ALL']);
-      assert.equal(h?.ReadonlyRootfs, true);
-      assert.equal(h?.Privileged, undefined);
+      assert.equal(h?.Privileged, true);
+      // Not /proc:/proc:ro: runc writes the AppArmor exec attribute through the container's /proc.
+      assert.deepEqual(h?.Binds, ['/proc:/proc', '/sys/class/powercap:/sys/class/powercap:ro', '/var/run/docker.sock:/var/run/docker.sock:ro']);
+      for (const key of ['CapDrop', 'CapAdd', 'SecurityOpt', 'MaskedPaths', 'ReadonlyPaths', 'ReadonlyRootfs'] as const) assert.equal(h?.[key], undefined, key);
       assert.deepEqual(h?.RestartPolicy, { Name: 'unless-stopped' });
+      for (const s of plan().services) if (s.service !== 'scaphandre') assert.notEqual(s.create.HostConfig?.Privileged, true, s.service);
       assert.equal(svc(plan(), 'grafana').create.HostConfig?.MaskedPaths, undefined);
       assert.deepEqual(svc(plan(), 'prometheus').create.HostConfig?.ExtraHosts, ['host.docker.internal:host-gateway']);
+    });
+
+    it('plans Scaphandre’s restricted variant on request: no privileges, SYS_PTRACE only, AppArmor unconfined, same mounts', () => {
+      const h = svc(plan({ restricted: ['scaphandre'] }), 'scaphandre').create.HostConfig;
+      assert.equal(h?.Privileged, undefined);
+      assert.deepEqual(h?.CapDrop, ['ALL']);
+      assert.deepEqual(h?.CapAdd, ['SYS_PTRACE']);
+      assert.deepEqual(h?.SecurityOpt, ['no-new-privileges:true', 'apparmor=unconfined']);
+      // systempaths=unconfined, as the Engine API spells it: /sys/devices/virtual/powercap unmasked.
+      assert.deepEqual(h?.MaskedPaths, []);
+      assert.deepEqual(h?.ReadonlyPaths, []);
+      assert.equal(h?.ReadonlyRootfs, true);
+      assert.deepEqual(h?.Binds, svc(plan(), 'scaphandre').create.HostConfig?.Binds);
+      assert.deepEqual(svc(plan({ restricted: ['scaphandre'] }), 'prometheus'), svc(plan(), 'prometheus'));
+      throwsStack(() => plan({ restricted: ['grafana'] }), /grafana.*x-optivolt-restricted/);
+      throwsStack(() => plan({ restricted: ['nope'] }), /Unknown service "nope" in the restricted services/);
     });
 
     it('converts healthcheck durations to nanoseconds', () => {

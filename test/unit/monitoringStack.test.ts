@@ -26,12 +26,23 @@ describe('MonitoringStack.plan', () => {
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-ms-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps Scaphandre unprivileged unless the user opts in', async () => {
-    const plain = await stack({}, dir).plan('scaphandre');
-    assert.notEqual(plain.services.find((s) => s.service === 'scaphandre')?.create.HostConfig?.Privileged, true);
-    const opted = await stack({ 'stack.scaphandrePrivileged': true }, dir).plan('scaphandre');
-    assert.equal(opted.services.find((s) => s.service === 'scaphandre')?.create.HostConfig?.Privileged, true);
-    for (const s of opted.services) if (s.service !== 'scaphandre') assert.notEqual(s.create.HostConfig?.Privileged, true, s.service);
+  it('runs Scaphandre privileged by default, as upstream; scaphandrePrivileged = false plans the restricted variant', async () => {
+    const host = async (overrides: Record<string, unknown>): Promise<import('dockerode').HostConfig | undefined> =>
+      (await stack(overrides, dir).plan('scaphandre')).services.find((s) => s.service === 'scaphandre')?.create.HostConfig;
+    const byDefault = await host({});
+    assert.equal(byDefault?.Privileged, true);
+    assert.equal(byDefault?.CapAdd, undefined);
+    assert.deepEqual(await host({ 'stack.scaphandrePrivileged': true }), byDefault);
+    const restricted = await host({ 'stack.scaphandrePrivileged': false });
+    assert.notEqual(restricted?.Privileged, true);
+    assert.deepEqual(restricted?.CapDrop, ['ALL']);
+    assert.deepEqual(restricted?.CapAdd, ['SYS_PTRACE']);
+    assert.deepEqual(restricted?.SecurityOpt, ['no-new-privileges:true', 'apparmor=unconfined']);
+    assert.ok(restricted?.Binds?.includes('/proc:/proc'), JSON.stringify(restricted?.Binds));
+    const plan = await stack({}, dir).plan('scaphandre');
+    for (const s of plan.services) if (s.service !== 'scaphandre') assert.notEqual(s.create.HostConfig?.Privileged, true, s.service);
+    // Without the scaphandre service (OptiVolt's exporter), the setting asks for nothing.
+    assert.ok(!(await stack({ 'stack.scaphandrePrivileged': false }, dir).plan('optivolt')).services.some((s) => s.service === 'scaphandre'));
   });
 
   it('with OptiVolt\'s exporter: no scaphandre service, and Prometheus mounts a generated config scraping the host', async () => {

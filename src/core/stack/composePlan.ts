@@ -5,7 +5,9 @@
 // environment, labels, ports, expose, volumes, networks (the stack network only), depends_on, cap_add,
 // cap_drop, read_only, restart, extra_hosts, pid (host only), privileged, security_opt, healthcheck,
 // hostname, user, working_dir, stop_grace_period, stop_signal, init, logging, tmpfs.
-// Deliberately ignored (no effect on what runs): `x-*` extension keys, top-level `version`.
+// Deliberately ignored (no effect on what runs): `x-*` extension keys, top-level `version`; except a service's
+// `x-optivolt-restricted` map, whose keys replace the service's own when the caller asks for that service's
+// restricted variant (StackOptions.restricted): the compose file keeps both forms as data, the CLI runs the default.
 // Anything else (build, env_file, network_mode, devices, secrets, ...) is a StackError: silently dropping
 // it would start something other than what the compose file describes.
 import * as os from 'node:os';
@@ -26,7 +28,12 @@ export interface StackOptions {
   readonly project?: string;
   readonly extraBinds?: Readonly<Record<string, readonly string[]>>;
   readonly replaceBinds?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Services planned with their `x-optivolt-restricted` keys in place of their own. */
+  readonly restricted?: readonly string[];
 }
+
+/** The service extension key holding its restricted variant (see stack/docker-compose.yml, scaphandre). */
+export const RESTRICTED_KEY = 'x-optivolt-restricted';
 
 export interface ServicePlan {
   readonly service: string;
@@ -282,6 +289,17 @@ function healthcheck(raw: unknown, where: string): Docker.HealthConfig {
   return hc;
 }
 
+/** The service as written, or with its restricted variant's keys replacing its own (`privileged: false` included). */
+function variant(service: string, svc: Obj, opts: StackOptions): Obj {
+  if (!opts.restricted?.includes(service)) return svc;
+  const r = svc[RESTRICTED_KEY];
+  if (!isObj(r)) throw new StackError(`${svcName(service)} has no \`${RESTRICTED_KEY}\` map, so it has no restricted variant.`);
+  for (const key of Object.keys(r)) {
+    if (key.startsWith('x-')) throw new StackError(`${svcName(service)} ${RESTRICTED_KEY}: \`${key}\` cannot be nested.`);
+  }
+  return { ...svc, ...r };
+}
+
 /** Start order: each service after its dependencies, otherwise in file order. */
 function startOrder(plans: readonly ServicePlan[]): ServicePlan[] {
   const byName = new Map(plans.map((p) => [p.service, p]));
@@ -328,6 +346,7 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
   checkServiceNames('the port overrides', Object.keys(opts.ports ?? {}), allNames);
   checkServiceNames('the extra binds', Object.keys(opts.extraBinds ?? {}), allNames);
   checkServiceNames('the replaced binds', Object.keys(opts.replaceBinds ?? {}), allNames);
+  checkServiceNames('the restricted services', opts.restricted ?? [], allNames);
   const enabled = new Set(opts.services ?? allNames);
 
   // One network: the compose file's single declared network, or compose's `<project>_default`.
@@ -359,7 +378,7 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
     if (!enabled.has(name)) continue;
     const raw = doc.services[name];
     if (!isObj(raw)) throw new StackError(`${svcName(name)} is not a map.`);
-    plans.push(planService(name, interpolateDeep(raw, opts.env, svcName(name)) as Obj, ctx, opts, enabled, allNames));
+    plans.push(planService(name, interpolateDeep(variant(name, raw, opts), opts.env, svcName(name)) as Obj, ctx, opts, enabled, allNames));
   }
 
   const seen = new Map<string, string>();

@@ -111,11 +111,10 @@ export class MonitoringStack {
       images: pick(o.images),
       ports: pick(o.ports),
       replaceBinds,
+      // Scaphandre runs privileged as upstream runs it (the compose file says why); with
+      // optivolt.stack.scaphandrePrivileged = false, the compose file's restricted variant instead.
+      restricted: o.settings['stack.scaphandrePrivileged'] || !services.includes('scaphandre') ? [] : ['scaphandre'],
     });
-    // Least privilege by default; full privileges only when the user opts in (optivolt.stack.scaphandrePrivileged).
-    if (o.settings['stack.scaphandrePrivileged']) {
-      for (const svc of plan.services) if (svc.service === 'scaphandre') svc.create.HostConfig = { ...svc.create.HostConfig, Privileged: true };
-    }
     this.lastPlan = plan;
     return plan;
   }
