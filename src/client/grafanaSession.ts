@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { GrafanaClient } from '../core/grafana/api';
+import type { DashboardVariable, GrafanaClient } from '../core/grafana/api';
 import { frameSource } from '../core/grafana/csp';
 import { HealthPoller } from '../core/grafana/health';
 import { grafanaHtml } from '../core/grafana/html';
 import { makeNonce } from '../core/webviewPage';
-import { grafanaUrl } from '../core/grafana/url';
+import { grafanaUrl, settingsVariables } from '../core/grafana/url';
+import type { OptiVoltSettings } from '../core/settings';
 import { GrafanaStatus, GrafanaToWebview, GrafanaViewState, parseGrafanaFromWebview } from '../shared/grafanaProtocol';
 
 /** What a panel needs from the controller (src/client/grafanaView.ts). */
@@ -19,6 +20,8 @@ export interface GrafanaSessionHost {
   embedBase(): Promise<{ base: string; proxied: boolean }>;
   external(url: string): Promise<string>;
   info(message: string): void;
+  /** The price and carbon settings the dashboards' `cost` / `currency` / `carbon` variables are set from. */
+  prices(): Pick<OptiVoltSettings, 'costPerKWh' | 'currency' | 'carbonIntensity'>;
 }
 
 /** One open panel as the host tests see it. */
@@ -50,6 +53,8 @@ export class GrafanaSession {
   private readonly poller: HealthPoller;
   private readonly subs: vscode.Disposable[] = [];
   private readonly posted: string[] = [];
+  /** The dashboard's variables, read once from Grafana (undefined until Grafana has answered). */
+  private variables: readonly DashboardVariable[] | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -68,6 +73,8 @@ export class GrafanaSession {
       onChange: (status, message) => {
         ctl.info(`Grafana panel "${view.uid}": Grafana at ${ctl.base()} is ${status === 'up' ? 'up' : `down (${message ?? ''})`}.`);
         this.post({ type: 'grafana/status', status, ...(message ? { message } : {}) });
+        // Opened while Grafana was down: the dashboard's variables are known only now, so the URL gets its var-* now.
+        if (status === 'up' && this.variables === undefined) void this.render();
       },
     });
     this.subs.push(
@@ -83,7 +90,9 @@ export class GrafanaSession {
     if (panel.visible) this.poller.start();
   }
 
+  /** Grafana moved or the token changed: poll health now, and read the dashboard's variables again at the next render. */
   recheck(): void {
+    this.variables = undefined;
     this.poller.checkNow();
   }
 
@@ -95,7 +104,8 @@ export class GrafanaSession {
     try {
       const embed = await this.ctl.embedBase();
       proxied = embed.proxied;
-      const url = grafanaUrl({ base: embed.base, uid: this.view.uid, slug: this.view.slug, panelId: this.view.panelId, range: this.view.range, refresh: this.view.refresh, theme: this.ctl.theme() });
+      const vars = settingsVariables(this.ctl.prices(), await this.dashboardVariables());
+      const url = grafanaUrl({ base: embed.base, uid: this.view.uid, slug: this.view.slug, panelId: this.view.panelId, range: this.view.range, refresh: this.view.refresh, theme: this.ctl.theme(), vars });
       src = await this.ctl.external(url);
     } catch (err) {
       this.ctl.info(`Grafana panel "${this.view.uid}": ${(err as Error).message}`);
@@ -124,6 +134,17 @@ export class GrafanaSession {
       return;
     }
     if (this.ready && changed) this.postShow();
+  }
+
+  /** Which variables the dashboard declares (v1 templating or v2 spec.variables); undefined while Grafana cannot say. */
+  private async dashboardVariables(): Promise<readonly DashboardVariable[] | undefined> {
+    if (this.variables) return this.variables;
+    try {
+      this.variables = (await (await this.ctl.client()).dashboard(this.view.uid)).variables;
+    } catch (err) {
+      this.ctl.info(`Grafana panel "${this.view.uid}": its variables are not known yet (${(err as Error).message}); the dashboard's own defaults apply.`);
+    }
+    return this.variables;
   }
 
   private postShow(): void {
@@ -170,7 +191,8 @@ export class GrafanaSession {
 
   /** The same view in the user's browser, from Grafana itself (the browser has its own Grafana login, not our proxy). */
   private async openExternal(): Promise<void> {
-    const url = grafanaUrl({ base: this.ctl.base(), uid: this.view.uid, slug: this.view.slug, panelId: this.view.panelId, range: this.view.range, refresh: this.view.refresh, theme: this.ctl.theme(), kiosk: false });
+    const vars = settingsVariables(this.ctl.prices(), await this.dashboardVariables());
+    const url = grafanaUrl({ base: this.ctl.base(), uid: this.view.uid, slug: this.view.slug, panelId: this.view.panelId, range: this.view.range, refresh: this.view.refresh, theme: this.ctl.theme(), kiosk: false, vars });
     await vscode.env.openExternal(vscode.Uri.parse(await this.ctl.external(url)));
   }
 

@@ -71,6 +71,10 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
     return k === vscode.ColorThemeKind.Light || k === vscode.ColorThemeKind.HighContrastLight ? 'light' : 'dark';
   }
 
+  prices(): Pick<OptiVoltSettings, 'costPerKWh' | 'currency' | 'carbonIntensity'> {
+    return this.host.settings();
+  }
+
   /** Grafana itself (optivolt.grafana.url, else the stack's). */
   base(): string {
     return grafanaBaseUrl(this.host.settings());
@@ -137,7 +141,7 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
       return;
     }
     const pick = await vscode.window.showQuickPick(
-      info.panels.map((p) => ({ label: p.title, description: `${p.type} · id ${p.id}`, id: p.id })),
+      info.panels.map((p) => ({ label: p.title, description: [p.section, p.type, `id ${p.id}`].filter(Boolean).join(' · '), id: p.id })),
       { title: `OptiVolt: Open Grafana Panel — ${info.title}`, matchOnDescription: true },
     );
     if (pick) this.open({ ...dash, slug: info.slug, panelId: pick.id, title: `${info.title} › ${pick.label}` });
@@ -178,14 +182,15 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
   /** Theme, token or settings changed: every panel composes its URL again (`recheck` also polls health at once). */
   renderAll(recheck = false): void {
     for (const s of this.sessions) {
-      void s.render();
       if (recheck) s.recheck();
+      void s.render();
     }
   }
 
-  /** optivolt.grafana.url, stack.ports or stack.bind changed. */
+  /** optivolt.grafana.url, stack.ports or stack.bind changed (Grafana moved), or a setting the dashboards show (var-*). */
   settingsChanged(changed: ReadonlySet<string>): void {
     if (['grafana.url', 'stack.ports', 'stack.bind'].some((k) => changed.has(k))) this.renderAll(true);
+    else if (['costPerKWh', 'currency', 'carbonIntensity'].some((k) => changed.has(k))) this.renderAll();
   }
 
   /** "OptiVolt: Set Grafana Token": a service account token for optivolt.grafana.url, kept in SecretStorage. */

@@ -5,7 +5,7 @@ import { frameSource, grafanaCsp } from '../../src/core/grafana/csp';
 import { HealthPoller } from '../../src/core/grafana/health';
 import { grafanaHtml } from '../../src/core/grafana/html';
 import { makeNonce } from '../../src/core/webviewPage';
-import { grafanaBaseUrl, grafanaSlug, grafanaUrl, normalizeGrafanaUrl } from '../../src/core/grafana/url';
+import { grafanaBaseUrl, grafanaSlug, grafanaUrl, normalizeGrafanaUrl, settingsVariables } from '../../src/core/grafana/url';
 import { DEFAULT_SETTINGS, readSettings } from '../../src/core/settings';
 import { DEFAULT_VIEW_STATE, parseGrafanaFromWebview, parseGrafanaToWebview, parseViewState } from '../../src/shared/grafanaProtocol';
 import { stackDashboards } from '../fixtures/grafanaStandIn';
@@ -187,5 +187,40 @@ describe('grafana: health poller', () => {
     poller.stop();
     assert.equal(t.pending.length, 0, 'no timer left after stop');
     assert.equal(poller.active, false);
+  });
+});
+
+describe('grafana: the user\'s price and carbon settings as dashboard variables', () => {
+  const declared = (...names: string[]): Array<{ name: string; type: string }> => names.map((name) => ({ name, type: 'textbox' }));
+  const mine = { ...DEFAULT_SETTINGS, costPerKWh: 0.2516, currency: 'CHF', carbonIntensity: 38 };
+
+  it('sets var-cost, var-currency and var-carbon from the settings, on dashboard and panel URLs', () => {
+    const vars = settingsVariables(mine, declared('cost', 'currency', 'carbon'));
+    for (const panelId of [undefined, 4]) {
+      const url = grafanaUrl({ base: 'http://h:1', uid: 'optivolt-cost', slug: 's', panelId, range: '24h', refresh: '1m', theme: 'dark', vars });
+      assert.equal(q(url).get('var-cost'), '0.2516');
+      assert.equal(q(url).get('var-currency'), 'CHF');
+      assert.equal(q(url).get('var-carbon'), '38');
+      assert.equal(q(url).get('panelId'), panelId === undefined ? null : '4');
+    }
+  });
+
+  it('sets only the variables a dashboard declares as textboxes, each stack dashboard as it declares them', () => {
+    const byUid = new Map(stackDashboards().map((d) => [d.uid, ((d.json.templating as { list: Array<{ name: string; type: string }> }).list ?? []).map((v) => ({ name: v.name, type: v.type }))]));
+    assert.deepEqual(settingsVariables(mine, byUid.get('optivolt-cost')), { cost: '0.2516', currency: 'CHF', carbon: '38' });
+    assert.deepEqual(settingsVariables(mine, byUid.get('optivolt-power')), { cost: '0.2516' });
+    assert.deepEqual(settingsVariables(mine, byUid.get('optivolt-environments')), {});
+    // A foreign dashboard's own `cost` (a query variable) is left alone; unknown variables give no parameter at all.
+    assert.deepEqual(settingsVariables(mine, [{ name: 'cost', type: 'query' }, { name: 'carbon', type: 'custom' }]), {});
+    assert.deepEqual(settingsVariables(mine, undefined), {});
+    const url = grafanaUrl({ base: 'http://h:1', uid: 'x', range: '1h', refresh: 'off', theme: 'light', vars: {} });
+    assert.ok(![...q(url).keys()].some((k) => k.startsWith('var-')));
+  });
+
+  it('encodes values as URL parameters and keeps the bare kiosk last', () => {
+    const url = grafanaUrl({ base: 'http://h:1', uid: 'optivolt-cost', range: '1h', refresh: '10s', theme: 'dark', vars: { currency: 'A&B', cost: '1e-7' } });
+    assert.equal(q(url).get('var-currency'), 'A&B');
+    assert.equal(q(url).get('var-cost'), '1e-7');
+    assert.match(url, /&kiosk$/);
   });
 });

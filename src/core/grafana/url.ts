@@ -46,6 +46,8 @@ export interface GrafanaUrlOptions {
   readonly orgId?: number;
   /** Full kiosk mode (no Grafana navigation): the dashboard fills the panel. Ignored for single panels. */
   readonly kiosk?: boolean;
+  /** Dashboard variables to set, as Grafana's `var-<name>=<value>` URL parameters (see settingsVariables). */
+  readonly vars?: Readonly<Record<string, string>>;
 }
 
 /** `/d/<uid>/<slug>?orgId=..&from=now-15m&to=now&refresh=10s&theme=dark&kiosk` or `/d-solo/<uid>/<slug>?..&panelId=N`. */
@@ -59,9 +61,29 @@ export function grafanaUrl(o: GrafanaUrlOptions): string {
   params.set('to', 'now');
   if (o.refresh !== 'off') params.set('refresh', o.refresh);
   params.set('theme', o.theme);
+  for (const [name, value] of Object.entries(o.vars ?? {})) params.set(`var-${name}`, value);
   // Grafana reads a bare `kiosk` (no value) as full kiosk mode; `kiosk=tv` was removed in Grafana 11.
   const kiosk = o.kiosk !== false && o.panelId === undefined ? '&kiosk' : '';
   return `${o.base.replace(/\/+$/, '')}${path}?${params.toString()}${kiosk}`;
+}
+
+/** The dashboards' textbox variables that carry the user's price and carbon settings (stack/grafana/dashboards). */
+export const SETTINGS_VARIABLES = ['cost', 'currency', 'carbon'] as const;
+
+/**
+ * `var-cost`, `var-currency` and `var-carbon` from optivolt.costPerKWh, optivolt.currency and optivolt.carbonIntensity,
+ * for the variables the dashboard declares as textboxes. Only those: Grafana ignores a var-* it does not know, but a
+ * foreign dashboard may well have its own `cost` (a query or custom variable, in another unit or currency), and
+ * setting it from our settings would silently change that dashboard's figures. Undefined variables (the dashboard
+ * could not be read) give no parameters: the dashboard then shows its own defaults, as it did before.
+ */
+export function settingsVariables(
+  s: Pick<OptiVoltSettings, 'costPerKWh' | 'currency' | 'carbonIntensity'>,
+  declared: ReadonlyArray<{ readonly name: string; readonly type: string }> | undefined,
+): Record<string, string> {
+  const values: Record<(typeof SETTINGS_VARIABLES)[number], string> = { cost: String(s.costPerKWh), currency: s.currency, carbon: String(s.carbonIntensity) };
+  const textboxes = new Set((declared ?? []).filter((v) => v.type === 'textbox').map((v) => v.name));
+  return Object.fromEntries(SETTINGS_VARIABLES.filter((n) => textboxes.has(n)).map((n) => [n, values[n]]));
 }
 
 /** Grafana's slug of a title (its slugify): lower case, runs of other characters become one '-'. */
