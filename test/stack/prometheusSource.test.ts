@@ -87,3 +87,51 @@ describe('Prometheus power source against a real Prometheus (stand-in Scaphandre
     });
   });
 });
+
+// node-exporter where the processor_thermal driver exposes intel-rapl-mmio: procfs yields a second `package` zone
+// with index 0 (sysfs/class_powercap.go GetRaplZones; prometheus/node_exporter#2147), told apart only by `path`
+// (collector/rapl_linux.go, commit 2b490d64). Series as node-exporter v1.8.2 publishes them.
+describe('Prometheus power source: node-exporter with a duplicate intel-rapl-mmio package zone (real Prometheus)', function () {
+  this.timeout(60000);
+  const zone = (name: string, index: string, p: string, joules: number) => `node_rapl_${name}_joules_total{index="${index}",path="/sys/class/powercap/${p}"} ${joules.toFixed(3)}`;
+  const body = (startedAt: number, lines: (s: number) => string[]) => () => {
+    const s = (Date.now() - startedAt) / 1000;
+    return ['# TYPE node_rapl_package_joules_total counter', '# TYPE node_rapl_dram_joules_total counter', ...lines(s), ''].join('\n');
+  };
+  const servers: ExporterStandIn[] = [];
+  const proms: PrometheusProcess[] = [];
+  after(async () => {
+    for (const p of proms) await p.stop();
+    for (const s of servers) await s.stop();
+  });
+  async function nodeOnly(lines: (s: number) => string[]): Promise<PrometheusSource> {
+    const node = await ExporterStandIn.start(body(Date.now(), lines));
+    servers.push(node);
+    const prom = await PrometheusProcess.start({ node: [node.target] });
+    proms.push(prom);
+    return new PrometheusSource(new PrometheusClient(prom.url), false);
+  }
+
+  it('counts the MSR and MMIO views of package 0 once (not 2x)', async () => {
+    const src = await nodeOnly((s) => [
+      zone('package', '0', 'intel-rapl:0', 5000 + 15 * s),
+      zone('package', '0', 'intel-rapl-mmio:0', 5000 + 15 * s), // the same counter through MMIO
+      zone('package', '1', 'intel-rapl:1', 800 + 12 * s),
+      zone('dram', '0', 'intel-rapl:0:0', 100 + 2 * s),
+    ]);
+    const r = await eventually('two scrapes of the node stand-in', async () => {
+      const x = await src.read();
+      return x.zones['package-1'] !== undefined ? x : undefined;
+    });
+    assert.ok(Math.abs(r.zones['package-0'] - 15) < 1.5, `package 0 ~15 W, got ${r.zones['package-0']}`);
+    assert.ok(Math.abs(r.zones['package-1'] - 12) < 1.5, `package 1 ~12 W, got ${r.zones['package-1']}`);
+    assert.ok(Math.abs(r.watts - 27) < 2.5, `host ~27 W (not 42 with package 0 twice), got ${r.watts}`);
+    assert.ok(Math.abs(r.zones['package-0/dram'] - 2) < 0.5, `dram ~2 W, got ${r.zones['package-0/dram']}`);
+  });
+
+  it('still reads a package that only has an MMIO zone', async () => {
+    const src = await nodeOnly((s) => [zone('package', '0', 'intel-rapl-mmio:0', 300 + 9 * s)]);
+    const r = await eventually('two scrapes of the node stand-in', async () => src.read().catch(() => undefined));
+    assert.ok(Math.abs(r.watts - 9) < 1, `~9 W, got ${r.watts}`);
+  });
+});

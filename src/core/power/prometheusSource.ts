@@ -8,9 +8,20 @@ export const SCAPH_SOCKET_QUERY = 'sum by (socket_id) (scaph_socket_power_microw
  * node-exporter's RAPL counters as Watts over the last two scrapes. irate, not rate: for a live figure the
  * latest interval is what matters, and rate() divides by the whole window, so for the first minute after the
  * stack starts it reports a fraction of the real power (seen against a real Prometheus in test/stack).
+ * Each zone counted once. Where the processor_thermal driver exposes
+ * `intel-rapl-mmio`, procfs (sysfs/class_powercap.go GetRaplZones) yields a second `package` zone with the same
+ * index, the MMIO view of the same counter: node-exporter gave the series a `path` label to tell them apart
+ * (collector/rapl_linux.go, commit 2b490d64; prometheus/node_exporter#2147). `sum by (index)` over both doubled
+ * the power. The MSR zones are taken; an index that only has an MMIO zone still counts, through `or`.
  */
-export const NODE_RAPL_QUERY = 'sum by (index) (irate(node_rapl_package_joules_total[1m]))';
-export const NODE_RAPL_DRAM_QUERY = 'sum by (index) (irate(node_rapl_dram_joules_total[1m]))';
+function nodeRaplQuery(zone: 'package' | 'dram'): string {
+  const rate = (matcher: string) => `sum by (index) (irate(node_rapl_${zone}_joules_total${matcher}[1m]))`;
+  return `${rate('{path!~".*intel-rapl-mmio.*"}')} or ${rate('')}`;
+}
+
+/** node-exporter's package and DRAM Watts by index (see nodeRaplQuery). */
+export const NODE_RAPL_QUERY = nodeRaplQuery('package');
+export const NODE_RAPL_DRAM_QUERY = nodeRaplQuery('dram');
 
 /**
  * Host power from a Prometheus server: Scaphandre's scaph_host_power_microwatts, else the rate of
