@@ -48,17 +48,23 @@ if ! docker image inspect local/busybox:optivolt >/dev/null 2>&1; then
   for a in sh sleep cat echo; do ln -sf busybox "$W/bb/rootfs/bin/$a"; done
   tar -C "$W/bb/rootfs" -c . | docker import -c 'ENTRYPOINT ["/bin/busybox"]' -c 'CMD ["sh"]' - local/busybox:optivolt >/dev/null
 fi
-# Prometheus and node-exporter images from Debian's binaries (the stack tier runs them as the stack's images).
-import_bin() { # image tag, binary name in the Debian root, entrypoint path
-  docker image inspect "$1" >/dev/null 2>&1 && return 0
-  local root; root=$(dirname "$(dirname "$(dirname "$(bash "$(dirname "$0")/provision-prometheus.sh")")")")
-  log "importing $1 from Debian's $2 (once)"
+# Prometheus and node-exporter images from Debian's binaries (the stack tier runs them as the stack's images): the
+# Prometheus 3.5 LTS and node-exporter that provision-prometheus.sh takes from Debian sid. Each image is labelled with
+# the binary's version, and imported again when the provisioned binary differs (e.g. an image left by the 2.42 days).
+import_bin() { # image tag, binary name in the Debian root
+  local bin root version
+  bin=$(bash "$(dirname "$0")/provision-prometheus.sh") || { log "no Prometheus binaries for $1 (see the [provision] lines above)"; exit 1; }
+  root=$(dirname "$(dirname "$(dirname "$bin")")")
+  version=$("$root/usr/bin/$2" --version 2>&1 | head -1)
+  [ "$(docker image inspect -f '{{ index .Config.Labels "org.optivolt.version" }}' "$1" 2>/dev/null)" = "$version" ] && return 0
+  log "importing $1 from Debian's $2 ($version)"
   rm -rf "$W/img"; mkdir -p "$W/img/usr/bin" "$W/img/lib/x86_64-linux-gnu" "$W/img/lib64" "$W/img/etc/prometheus" "$W/img/prometheus" "$W/img/tmp"
   cp "$root/usr/bin/$2" "$W/img/usr/bin/$2"
   cp -L /lib/x86_64-linux-gnu/libc.so.6 "$W/img/lib/x86_64-linux-gnu/"
   cp -L /lib64/ld-linux-x86-64.so.2 "$W/img/lib64/"
   chmod 1777 "$W/img/tmp"; chmod 777 "$W/img/prometheus"
-  tar -C "$W/img" -c . | docker import -c "ENTRYPOINT [\"/usr/bin/$2\"]" - "$1" >/dev/null
+  tar -C "$W/img" -c . | docker import -c "ENTRYPOINT [\"/usr/bin/$2\"]" -c "LABEL org.optivolt.version=\"$version\"" - "$1" >/dev/null \
+    || { log "docker import of $1 failed (see $W/dockerd.log if this script started dockerd)"; exit 1; }
 }
 import_bin local/prometheus:optivolt prometheus
 import_bin local/node-exporter:optivolt prometheus-node-exporter

@@ -1,5 +1,7 @@
 // Starts a real Prometheus (Debian's binary, provisioned by test/harness/provision-prometheus.sh) as a plain
 // process on a free loopback port, scraping the given targets every second. Stopped by its pid.
+// PROMETHEUS_BIN is Prometheus 3.5 LTS, the line the stack pins; PROMETHEUS_242_BIN (prometheus242()) is Debian
+// bookworm's 2.42, for the tests that compare the PromQL checker, tuned to 2.42, with a real parser.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -18,6 +20,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Debian bookworm's Prometheus 2.42 (provision-prometheus.sh 2.42, exported by runTier.js). */
+export function prometheus242(): string {
+  const bin = process.env.PROMETHEUS_242_BIN;
+  if (!bin) throw new Error('PROMETHEUS_242_BIN is not set (run through test/harness/runTier.js stack)');
+  return bin;
+}
+
 export class PrometheusProcess {
   private constructor(
     readonly url: string,
@@ -26,10 +35,10 @@ export class PrometheusProcess {
   ) {}
 
   /** jobs: job name -> host:port targets, scraped every second. */
-  static async start(jobs: Record<string, string[]>): Promise<PrometheusProcess> {
+  static async start(jobs: Record<string, string[]>, bin?: string): Promise<PrometheusProcess> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-prom-'));
     const scrape_configs = Object.entries(jobs).map(([job_name, targets]) => ({ job_name, static_configs: [{ targets }] }));
-    return PrometheusProcess.startWithConfig({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs }, dir, true);
+    return PrometheusProcess.startWithConfig({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs }, dir, true, undefined, bin);
   }
 
   /** Scraping only itself (job "prometheus"), for tests that need live series and metadata without exporters. */
@@ -41,8 +50,7 @@ export class PrometheusProcess {
   }
 
   /** Starts with a configuration object written as prometheus.yml in `dir` (rule files resolve from there). */
-  static async startWithConfig(config: object, dir: string, ownsDir = false, listenPort?: number): Promise<PrometheusProcess> {
-    const bin = process.env.PROMETHEUS_BIN;
+  static async startWithConfig(config: object, dir: string, ownsDir = false, listenPort?: number, bin = process.env.PROMETHEUS_BIN): Promise<PrometheusProcess> {
     if (!bin) throw new Error('PROMETHEUS_BIN is not set (run through test/harness/runTier.js stack)');
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
     const port = listenPort ?? (await freePort());

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { analyzeQuery, prometheusPosition } from '../../src/server/promql/diagnostics';
 import { AGGREGATIONS, FUNCTIONS } from '../../src/server/promql/functions';
 import { readCorpus } from './promqlCorpus';
-import { PrometheusProcess } from './prometheusProcess';
+import { prometheus242, PrometheusProcess } from './prometheusProcess';
 
 /**
  * Queries whose error position may differ from Prometheus', each with the reason. Empty: every position is
@@ -30,7 +30,7 @@ describe('PromQL diagnostics agree with a real Prometheus 2.42 parser', function
   let prom: PrometheusProcess;
 
   before(async () => {
-    prom = await PrometheusProcess.startWithConfig({ global: { evaluation_interval: '1m' } }, fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-promql-')), true);
+    prom = await PrometheusProcess.startWithConfig({ global: { evaluation_interval: '1m' } }, fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-promql-')), true, undefined, prometheus242());
   });
   after(async () => prom?.stop());
 
