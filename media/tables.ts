@@ -82,13 +82,25 @@ export class ProcessTable {
     this.table.render(shown);
     setText(this.summary, snapshot ? `showing ${shown.length} of ${snapshot.processCount} processes` : 'waiting for the first sample…');
     const extra: string[] = [];
-    if (snapshot && snapshot.idleWatts > 0) extra.push(`idle ${wattsText(snapshot.idleWatts, unit)} (${shareCell(snapshot.idleWatts / snapshot.hostWatts)} %)`);
+    // Not "other processes": with Scaphandre's model (rows from Prometheus) and active-only this is idle power and
+    // whatever no process is charged for.
+    if (snapshot && snapshot.idleWatts > 0) extra.push(`idle / unattributed ${wattsText(snapshot.idleWatts, unit)} (${shareCell(snapshot.idleWatts / snapshot.hostWatts)} %)`);
     if (snapshot && snapshot.exitedWatts > 0) {
       extra.push(`exited processes ${wattsText(snapshot.exitedWatts, unit)} (${shareCell(snapshot.exitedWatts / snapshot.hostWatts)} %)`);
     }
     setText(this.unattributed, extra.length ? `Not in any row: ${extra.join(' · ')}` : '');
+    this.unattributed.title = snapshot ? unattributedTitle(snapshot) : '';
     this.unattributed.hidden = extra.length === 0;
   }
+}
+
+/** Why part of host power is in no row, for the line's tooltip. */
+export function unattributedTitle(s: AttributionSnapshot): string {
+  if (s.model === 'capacity') {
+    return 'Idle / unattributed: each process is charged host power × its share of the CPU capacity (Scaphandre\'s model), so the processes together get host power × CPU utilisation; the rest is idle power nobody is charged for.';
+  }
+  if (s.model === 'active-only') return 'Idle / unattributed: host power up to the idle level is kept apart; only power above it is shared by CPU time.';
+  return 'Exited processes: CPU time of processes that ended between two samples.';
 }
 
 export class ContainerTable {

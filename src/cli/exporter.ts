@@ -13,7 +13,8 @@ Options:
   --bind ADDRESS            address to listen on (default 127.0.0.1)
   --port PORT               port (default 8080, Scaphandre's)
   --source auto|rapl|estimate
-  --top N                   process series per scrape, the top N by power (default 50)
+  --top N|all               process series per scrape: every live process like Scaphandre (all, the default),
+                            or only the top N by power, to bound the series count on hosts with many processes
   --interval MS             sampling interval, >= 500 (default 1000)
   --powercap-root DIR, --proc-root DIR
   -h, --help                this help`;
@@ -29,7 +30,7 @@ export async function runExporter(argv: string[]): Promise<number> {
         bind: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '8080' },
         source: { type: 'string' },
-        top: { type: 'string', default: '50' },
+        top: { type: 'string', default: 'all' },
         interval: { type: 'string' },
         'powercap-root': { type: 'string' },
         'proc-root': { type: 'string' },
@@ -45,8 +46,8 @@ export async function runExporter(argv: string[]): Promise<number> {
   }
   const port = Number(v.port);
   if (!/^\d+$/.test(v.port ?? '') || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535 (got "${v.port}")`);
-  const top = Number(v.top);
-  if (!/^\d+$/.test(v.top ?? '') || top < 1 || top > 10000) throw new UsageError(`--top must be 1-10000 (got "${v.top}")`);
+  const top = v.top === 'all' ? 0 : Number(v.top);
+  if (v.top !== 'all' && (!/^\d+$/.test(v.top ?? '') || top < 1 || top > 100000)) throw new UsageError(`--top must be all or 1-100000 (got "${v.top}")`);
   if (v.source !== undefined && !['auto', 'rapl', 'estimate'].includes(v.source)) {
     throw new UsageError(`--source must be auto, rapl or estimate (got "${v.source}")`);
   }

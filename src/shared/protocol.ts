@@ -2,19 +2,31 @@
 // Types and tiny type guards only: no Node built-ins, no vscode.
 import type { SourceKind } from './power';
 
-export type AttributionModel = 'share-all' | 'active-only';
+/**
+ * How host power is shared among processes (src/core/attribution/attribute.ts):
+ * - 'capacity': Scaphandre's: host W x the process's share of the CPU capacity; the rest is idle / unattributed.
+ * - 'active-only': power above idle, by share of busy CPU time (close to Kepler's); idle kept apart.
+ * - 'share-all': OptiVolt's own: all host power, idle included, by share of busy CPU time.
+ */
+export type AttributionModel = 'capacity' | 'share-all' | 'active-only';
 
 /** One process's share of host power over the last interval. */
 export interface ProcessRow {
   readonly pid: number;
-  /** comm (short name) or the basename of exe. */
+  /** comm (short name) from /proc, or the basename of Scaphandre's `exe` label (else of its cmdline's argv[0]). */
   readonly name: string;
-  /** Full command line (may be truncated to 512 characters). */
+  /**
+   * Command line (may be truncated to 512 characters): argv joined with spaces from /proc, but Scaphandre's
+   * `cmdline` label as it is, argv concatenated with NO separator (hubblo-org/scaphandre src/sensors/utils.rs@v1.0.3:653).
+   */
   readonly cmdline: string;
   readonly watts: number;
   /** Fraction (0..1) of host power. */
   readonly share: number;
-  /** CPU in % of one core over the interval (like top: 200 = two busy cores). */
+  /**
+   * CPU in % of one core over the interval (like top: 200 = two busy cores). Scaphandre's
+   * scaph_process_cpu_usage_percentage is a % of ALL cores: readers multiply it by the core count.
+   */
   readonly cpuPercent: number;
   /** Energy attributed since the view opened, in Joules. */
   readonly energyJoules: number;
@@ -47,9 +59,12 @@ export interface AttributionSnapshot {
   /** Where the rows come from: our /proc sampler, or Prometheus (Scaphandre + cAdvisor). */
   readonly rowsFrom: 'procfs' | 'prometheus';
   readonly model: AttributionModel;
-  /** Power not attributed to any process: idle (active-only model) — 0 with share-all. */
+  /**
+   * Power not attributed to any process: the idle level (active-only), the idle capacity's share (capacity),
+   * 0 with share-all. Rows from Scaphandre: host W minus the sum of every process series, "idle / unattributed".
+   */
   readonly idleWatts: number;
-  /** CPU time of processes that ended or started and ended between two samples, as Watts. */
+  /** CPU time of processes that ended or started and ended between two samples, as Watts (0 for rows from Prometheus). */
   readonly exitedWatts: number;
   /** Host CPU utilisation, 0..1. */
   readonly hostCpu: number;

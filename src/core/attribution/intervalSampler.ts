@@ -12,6 +12,8 @@ export interface Interval {
   readonly host: PowerSample;
   readonly seconds: number;
   readonly attribution: Attribution;
+  /** The idle level (W) the attribution used: another model can be applied to the same scans with it. */
+  readonly idleWatts: number;
 }
 
 /** Scans /proc at each host sample and attributes the interval since the previous one. */
@@ -36,8 +38,9 @@ export class IntervalSampler {
     this.idle.observe(host.watts, host.idleWatts, host.time);
     if (!prev) return undefined;
     const seconds = secondsBetween(prev.at, at);
-    const attribution = attribute(prev.scan, scan, host.watts, seconds, { model, idleWatts: this.idle.watts });
-    return { prev: prev.scan, scan, host, seconds, attribution };
+    const idleWatts = this.idle.watts;
+    const attribution = attribute(prev.scan, scan, host.watts, seconds, { model, idleWatts });
+    return { prev: prev.scan, scan, host, seconds, attribution, idleWatts };
   }
 
   /** Drops the baseline (after a pause): the next call only primes. */

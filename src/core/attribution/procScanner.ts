@@ -118,6 +118,7 @@ export class ProcScanner {
   private readonly maxKept: number;
   private readonly cgroups = new Map<string, ContainerRef | null>();
   private readonly cmdlines = new Map<string, string>();
+  private readonly scaph = new Map<string, { exe: string; cmdline: string; cgroup: string }>();
 
   constructor(
     readonly procRoot = '/proc',
@@ -223,8 +224,39 @@ export class ProcScanner {
     return c;
   }
 
+  /**
+   * A process's identity as Scaphandre labels it, read once per process (pid + start time):
+   * - exe: the target of /proc/<pid>/exe, a full path; '' when it cannot be read (kernel threads, another user's
+   *   process without CAP_SYS_PTRACE), as sysinfo's realpath() gives an empty path then and Scaphandre exports
+   *   that (src/sensors/utils.rs@v1.0.3:111, src/exporters/mod.rs@v1.0.3:929,957);
+   * - cmdline: argv concatenated with NO separator (src/sensors/utils.rs@v1.0.3:643-658, `push_str`), so
+   *   "node server.js" is "nodeserver.js"; untruncated;
+   * - cgroup: the /proc/<pid>/cgroup text, for the container labels.
+   */
+  identity(p: ProcInfo): { exe: string; cmdline: string; cgroup: string } {
+    const key = `${p.pid}:${p.start}`;
+    let id = this.scaph.get(key);
+    if (id === undefined) {
+      const dir = path.join(this.procRoot, String(p.pid));
+      const read = (f: () => string): string => {
+        try {
+          return f();
+        } catch {
+          return '';
+        }
+      };
+      id = {
+        exe: read(() => fs.readlinkSync(path.join(dir, 'exe'))),
+        cmdline: read(() => fs.readFileSync(path.join(dir, 'cmdline'), 'utf8')).replace(/\0/g, ''),
+        cgroup: read(() => fs.readFileSync(path.join(dir, 'cgroup'), 'latin1')),
+      };
+      this.scaph.set(key, id);
+    }
+    return id;
+  }
+
   private trimCaches(procs: ReadonlyMap<number, ProcInfo>): void {
-    for (const cache of [this.cgroups, this.cmdlines] as Array<Map<string, unknown>>) {
+    for (const cache of [this.cgroups, this.cmdlines, this.scaph] as Array<Map<string, unknown>>) {
       if (cache.size <= procs.size * 2 + 64) continue;
       for (const key of cache.keys()) {
         const [pid, start] = key.split(':').map(Number);
@@ -238,5 +270,6 @@ export class ProcScanner {
     for (const [pid, k] of this.kept) this.forget(pid, k);
     this.cgroups.clear();
     this.cmdlines.clear();
+    this.scaph.clear();
   }
 }

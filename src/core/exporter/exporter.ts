@@ -1,22 +1,44 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PowerStatus, SourceKind } from '../../shared/power';
-import type { AttributionSnapshot } from '../../shared/protocol';
-import { ProcessSampler } from '../attribution/processSampler';
+import type { PowerSample, PowerStatus, SourceKind } from '../../shared/power';
+import type { AttributionModel } from '../../shared/protocol';
+import { attribute } from '../attribution/attribute';
+import { IntervalSampler } from '../attribution/intervalSampler';
 import { PowerMonitor } from '../power/monitor';
+import { discoverZones, parseCounter, RaplZone } from '../power/rapl';
 import { createSource } from '../power/sources';
 import type { OptiVoltSettings } from '../settings';
-import { ScaphMetrics } from './scaphMetrics';
+import { ContainerDescription, containerLabels, ExportedProcess, ScaphMetrics, ZoneCounter } from './scaphMetrics';
 
 export interface ExporterOptions {
   readonly bind: string;
   readonly port: number;
-  /** Process series per scrape, the top N by power. */
+  /**
+   * Process series per scrape: 0 = every live process, as Scaphandre lists them (0 W included); N = only the top N
+   * by power, to bound the series count on hosts with thousands of processes.
+   */
   readonly top: number;
   readonly settings: OptiVoltSettings;
   readonly procRoot?: string;
+  /** Docker's view of a container by full id, for Scaphandre's --containers labels; none = no container labels. */
+  readonly describeContainer?: (fullId: string) => ContainerDescription | undefined;
   readonly log?: (message: string) => void;
+}
+
+/** The sockets and domains Scaphandre would list, from the powercap zones (src/sensors/powercap_rapl.rs@v1.0.3:147-288). */
+function zoneIds(zones: readonly RaplZone[]): Array<{ zone: RaplZone; socketId: string; domainId?: string; domainName?: string }> {
+  const out: Array<{ zone: RaplZone; socketId: string; domainId?: string; domainName?: string }> = [];
+  // Upstream makes sockets out of the sub-zone folders (intel-rapl:N:M) when there are any, else out of the
+  // non-psys intel-rapl:N folders; psys is never a socket.
+  const subs = zones.filter((z) => z.kind === 'sub');
+  const sockets = new Set(subs.length ? subs.map((z) => z.id.split(':')[1]) : zones.filter((z) => z.kind === 'package').map((z) => z.id.split(':')[1]));
+  for (const z of zones) {
+    const [, n, m] = z.id.split(':');
+    if (!sockets.has(n) || z.kind === 'psys') continue;
+    out.push(m === undefined ? { zone: z, socketId: n } : { zone: z, socketId: n, domainId: m, domainName: z.label.split('/').pop() });
+  }
+  return out;
 }
 
 /** An exporter that cannot start, with the reason in words a user can act on. */
@@ -67,14 +89,15 @@ const INDEX = (url: string): string => `<!DOCTYPE html><html><head><meta charset
 export class Exporter {
   readonly metrics: ScaphMetrics;
   private readonly monitor: PowerMonitor;
-  private readonly sampler: ProcessSampler;
+  private readonly intervals: IntervalSampler;
   private server: http.Server | undefined;
   private lastSampleTime = 0;
-  private snapshot: AttributionSnapshot | undefined;
+  private zones: ReturnType<typeof zoneIds> | undefined;
 
   constructor(private readonly opts: ExporterOptions) {
     const s = opts.settings;
     this.metrics = new ScaphMetrics(opts.procRoot ?? '/proc');
+    this.intervals = new IntervalSampler(opts.procRoot ?? '/proc');
     const auto: SourceKind[] = ['rapl', 'estimate'];
     this.monitor = new PowerMonitor({
       mode: s['power.source'],
@@ -83,7 +106,6 @@ export class Exporter {
       createSource: (kind, forAuto) => createSource(kind, s, { procRoot: opts.procRoot }, forAuto),
       log: (level, msg) => level !== 'info' && opts.log?.(msg),
     });
-    this.sampler = new ProcessSampler({ model: s['attribution.model'], topN: opts.top, groupByName: false }, undefined, opts.procRoot ?? '/proc');
     this.monitor.onStatus((st) => this.onStatus(st));
   }
 
@@ -119,12 +141,62 @@ export class Exporter {
     if (st.state !== 'live' || !last || last.time === this.lastSampleTime) return;
     this.lastSampleTime = last.time;
     const t0 = process.hrtime.bigint();
+    let processes: ExportedProcess[] | undefined;
     try {
-      this.snapshot = this.sampler.sample(last) ?? this.snapshot;
+      processes = this.processes(last);
     } catch (err) {
       this.opts.log?.(`Process attribution failed: ${(err as Error).message}`);
     }
-    this.metrics.update(last, this.snapshot, st.energyJoules, Number(process.hrtime.bigint() - t0) / 1e9);
+    const model = this.opts.settings['attribution.model'] as AttributionModel;
+    void this.zoneCounters(last).then((zones) =>
+      this.metrics.update(last, processes, st.energyJoules, Number(process.hrtime.bigint() - t0) / 1e9, zones, model === 'capacity' ? undefined : model),
+    );
+  }
+
+  /**
+   * Every live process with Scaphandre's figures (its share of the CPU capacity: scaph_process_*), and the
+   * configured OptiVolt model's Watts when that is not Scaphandre's (optivolt_process_power_microwatts).
+   */
+  private processes(host: PowerSample): ExportedProcess[] | undefined {
+    const interval = this.intervals.next(host, 'capacity');
+    if (!interval) return undefined;
+    const { prev, scan, seconds, attribution } = interval;
+    const model = this.opts.settings['attribution.model'] as AttributionModel;
+    const own = model === 'capacity' ? undefined : attribute(prev, scan, host.watts, seconds, { model, idleWatts: interval.idleWatts });
+    const capacity = new Map(attribution.processes.map((p) => [p.proc.pid, p.capacity]));
+    const modelWatts = new Map(own?.processes.map((p) => [p.proc.pid, p.watts]));
+    let procs = [...scan.procs.values()];
+    if (this.opts.top > 0) {
+      procs = procs.sort((a, b) => (capacity.get(b.pid) ?? 0) - (capacity.get(a.pid) ?? 0) || a.pid - b.pid).slice(0, this.opts.top);
+    }
+    const scanner = this.intervals.scanner;
+    return procs.map((p) => {
+      const id = scanner.identity(p);
+      const labels = containerLabels(id.cgroup, this.opts.describeContainer);
+      return { pid: p.pid, exe: id.exe, cmdline: id.cmdline, capacity: capacity.get(p.pid) ?? 0, labels, modelWatts: modelWatts.get(p.pid) };
+    });
+  }
+
+  /** Raw energy_uj of the zones Scaphandre lists as sockets and domains, with their Watts from the sample. */
+  private async zoneCounters(sample: PowerSample): Promise<ZoneCounter[]> {
+    if (sample.source !== 'rapl') return [];
+    try {
+      this.zones ??= zoneIds(await discoverZones(this.opts.settings['power.powercapRoot'] || '/sys/class/powercap'));
+    } catch {
+      return [];
+    }
+    const out: ZoneCounter[] = [];
+    for (const { zone, socketId, domainId, domainName } of this.zones) {
+      let energy: number | undefined;
+      try {
+        energy = parseCounter(fs.readFileSync(zone.energyFile, 'utf8'));
+      } catch {
+        energy = undefined;
+      }
+      if (energy === undefined) continue;
+      out.push({ socketId, domainId, domainName, energyUj: energy, watts: sample.zones[zone.label] });
+    }
+    return out;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -145,7 +217,7 @@ export class Exporter {
 
   async stop(): Promise<void> {
     this.monitor.stop();
-    this.sampler.dispose();
+    this.intervals.dispose();
     const server = this.server;
     this.server = undefined;
     if (server) {
