@@ -2,6 +2,7 @@
 // servers exposing the same metric names in the Prometheus text format, for a real Prometheus to scrape.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CadvisorStandIn } from '../fixtures/cadvisorStandIn';
 
 export class ExporterStandIn {
   private constructor(
@@ -76,15 +77,20 @@ export function scaphProcessBody(): string {
   ].join('\n');
 }
 
-/** cAdvisor stand-in (and, unless withNodeCpu is false, node-exporter's CPU): "web" uses 0.5 core, "db" 0.25, the host 1.5 busy of 2. */
+/**
+ * cAdvisor (test/fixtures/cadvisorStandIn.ts, following cAdvisor's own code: explicit timestamps, dynamic
+ * housekeeping) and, unless withNodeCpu is false, node-exporter's CPU: "web" uses 0.5 core, "db" 0.25, the host 1.5
+ * busy of 2. Both containers are busy, so cAdvisor collects them every 1-2 s (its default 1 s interval, jittered).
+ */
 export function cadvisorBody(startedAt: number, withNodeCpu = true): () => string {
+  const cadvisor = new CadvisorStandIn([
+    { id: '/docker/1111111111112222222222223333333333334444444444445555555555556666', name: 'web', image: 'nginx:1.27', startedAt, cpuSeconds: (t) => 10 + (0.5 * (t - startedAt)) / 1000 },
+    { id: '/docker/7777777777778888888888889999999999990000000000001111111111112222', name: 'db', image: 'postgres:16', startedAt, cpuSeconds: (t) => 5 + (0.25 * (t - startedAt)) / 1000 },
+  ]);
   return () => {
     const s = (Date.now() - startedAt) / 1000;
     return [
-      '# HELP container_cpu_usage_seconds_total Cumulative cpu time consumed in seconds.',
-      '# TYPE container_cpu_usage_seconds_total counter',
-      `container_cpu_usage_seconds_total{cpu="total",id="/docker/1111111111112222222222223333333333334444444444445555555555556666",image="nginx:1.27",name="web"} ${(10 + 0.5 * s).toFixed(3)}`,
-      `container_cpu_usage_seconds_total{cpu="total",id="/docker/7777777777778888888888889999999999990000000000001111111111112222",image="postgres:16",name="db"} ${(5 + 0.25 * s).toFixed(3)}`,
+      cadvisor.metrics(Date.now()).trimEnd(),
       ...(withNodeCpu
         ? [
             '# HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.',
