@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { discoverZones, parseCounter, RaplSource } from '../../src/core/power/rapl';
+import { DEFAULT_MAX_ZONE_WATTS, discoverZones, MAX_READS_WITHOUT_VALUE, parseCounter, RaplSource } from '../../src/core/power/rapl';
 import { MonoClock, SourceError } from '../../src/core/power/source';
 import { PowercapTree, twoPackageTree } from '../fixtures/powercapTree';
 
@@ -295,6 +295,128 @@ describe('RAPL source (powercap tree)', () => {
     it("throws 'missing' for a tree without zones", async () => {
       const tree = track(PowercapTree.create([]));
       await rejectsWith(new RaplSource(tree.root).read(), 'missing');
+    });
+  });
+
+  describe('a tree that yields no value fails instead of waiting forever (issue 20)', () => {
+    const onePackage = (energyUj: number | string, maxRangeUj?: number): PowercapTree =>
+      track(PowercapTree.create([{ id: 'intel-rapl:0', name: 'package-0', energyUj, ...(maxRangeUj ? { maxRangeUj } : {}) }]));
+
+    for (const bad of ['garbage', '', '-5', '123456789012345678901234']) {
+      it(`energy_uj ${JSON.stringify(bad)} in every package: 'invalid' on the first read, naming the zone and the text`, async () => {
+        const tree = onePackage(bad);
+        const err = await rejectsWith(new RaplSource(tree.root, fakeClock().clock).read(), 'invalid');
+        assert.match(err.message, /package-0: energy_uj is not a counter/);
+        assert.ok(err.message.includes(JSON.stringify(bad.trim())), err.message);
+        assert.ok(err.message.includes(tree.root), err.message);
+      });
+    }
+
+    it("energy_uj that is a folder (EISDIR) or fails with EIO: 'invalid' naming the error, not 'permission'", async () => {
+      const dir = onePackage(1);
+      fs.rmSync(dir.energyFile('intel-rapl:0'));
+      fs.mkdirSync(dir.energyFile('intel-rapl:0'));
+      assert.match((await rejectsWith(new RaplSource(dir.root).read(), 'invalid')).message, /EISDIR/);
+      // Reading /proc/self/mem from offset 0 fails with EIO: a real EIO without a broken device.
+      const eio = onePackage(1);
+      fs.rmSync(eio.energyFile('intel-rapl:0'));
+      fs.symlinkSync('/proc/self/mem', eio.energyFile('intel-rapl:0'));
+      assert.match((await rejectsWith(new RaplSource(eio.root).read(), 'invalid')).message, /EIO/);
+    });
+
+    it(`a counter only going backwards: no value, then 'invalid' after ${MAX_READS_WITHOUT_VALUE} reads without one`, async () => {
+      const tree = onePackage(900_000_000);
+      const c = fakeClock();
+      const src = new RaplSource(tree.root, c.clock);
+      assert.equal(await src.read(), undefined); // primes
+      let energy = 900_000_000;
+      for (let i = 1; i < MAX_READS_WITHOUT_VALUE; i++) {
+        c.advance(2);
+        tree.setEnergy('intel-rapl:0', (energy -= 1_000_000));
+        assert.equal(await src.read(), undefined);
+      }
+      c.advance(2);
+      tree.setEnergy('intel-rapl:0', energy - 1_000_000);
+      const err = await rejectsWith(src.read(), 'invalid');
+      assert.match(err.message, /went backwards/);
+      assert.match(err.message, new RegExp(`${MAX_READS_WITHOUT_VALUE} reads in a row`));
+    });
+
+    it('a value in between resets the count: an occasional bad read never fails the source', async () => {
+      const tree = onePackage(0);
+      const c = fakeClock();
+      const src = new RaplSource(tree.root, c.clock);
+      await src.read();
+      for (let i = 0; i < 3 * MAX_READS_WITHOUT_VALUE; i++) {
+        c.advance(1);
+        tree.setEnergy('intel-rapl:0', i % 2 ? 'garbage' : (i + 1) * 5_000_000);
+        const r = await src.read();
+        if (i % 2 === 0) assert.ok(r && r.watts > 0, `read ${i}`);
+        else assert.equal(r, undefined);
+      }
+    });
+  });
+
+  describe('a backwards step is a wrap only when the zone could draw the power it implies (issue 20)', () => {
+    const AMD_RANGE = 4_294_967_295; // 2^32 - 1 uJ, as AMD packages report
+
+    it(`no constraint files: a step back from 1000 J to 999 J in 2 s is not a 2,147 W wrap (bound ${DEFAULT_MAX_ZONE_WATTS.package} W)`, async () => {
+      const tree = track(PowercapTree.create([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000_000, maxRangeUj: AMD_RANGE }]));
+      const c = fakeClock();
+      const src = new RaplSource(tree.root, c.clock);
+      await src.read();
+      c.advance(2);
+      tree.setEnergy('intel-rapl:0', 999_000_000);
+      assert.equal(await src.read(), undefined);
+      // A real wrap near the top of the range at a believable power still counts.
+      tree.setEnergy('intel-rapl:0', AMD_RANGE - 10_000_000);
+      c.advance(2);
+      await src.read(); // re-baseline: 4,285 J - 999 J forward in 2 s is itself implausible, so no value
+      c.advance(2);
+      tree.setEnergy('intel-rapl:0', 30_000_000); // 10 J to the wrap point + 30 J = 40 J in 2 s
+      const r = await src.read();
+      assert.ok(r);
+      assert.ok(Math.abs(r.watts - 20) < 1e-6, String(r.watts));
+    });
+
+    it('constraint_*_max_power_uw bounds it: 65 W rated => a 429 W "wrap" over 10 s is refused, a 100 W one is taken', async () => {
+      const tree = track(PowercapTree.create([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000_000, maxRangeUj: AMD_RANGE }]));
+      fs.writeFileSync(path.join(tree.root, 'intel-rapl:0', 'constraint_0_max_power_uw'), '65000000\n');
+      fs.writeFileSync(path.join(tree.root, 'intel-rapl:0', 'constraint_1_max_power_uw'), '0\n');
+      const c = fakeClock();
+      const src = new RaplSource(tree.root, c.clock);
+      await src.read();
+      c.advance(10);
+      tree.setEnergy('intel-rapl:0', 999_000_000);
+      assert.equal(await src.read(), undefined);
+      tree.setEnergy('intel-rapl:0', AMD_RANGE - 100_000_000);
+      c.advance(1);
+      await src.read();
+      c.advance(2);
+      tree.setEnergy('intel-rapl:0', 100_000_000); // 200 J in 2 s across the wrap
+      const r = await src.read();
+      assert.ok(r);
+      assert.ok(Math.abs(r.watts - 100) < 1e-6, String(r.watts));
+    });
+
+    it('the refused step says why in the detail when another package gives the total', async () => {
+      const tree = track(
+        PowercapTree.create([
+          { id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000_000, maxRangeUj: AMD_RANGE },
+          { id: 'intel-rapl:1', name: 'package-1', energyUj: 0 },
+        ]),
+      );
+      const c = fakeClock();
+      const src = new RaplSource(tree.root, c.clock);
+      await src.read();
+      c.advance(2);
+      tree.setEnergy('intel-rapl:0', 999_000_000);
+      tree.addJoules('intel-rapl:1', 10);
+      const r = await src.read();
+      assert.ok(r);
+      assert.equal(r.watts, 5);
+      assert.equal(r.zones['package-0'], undefined);
+      assert.match(r.detail, /no value this time for package-0/);
     });
   });
 
