@@ -64,6 +64,19 @@ describe('attribute()', () => {
       );
     });
 
+    it("capacity (Scaphandre's): 20 W, 400 ticks of capacity, A 100 / B 50 -> A 5 W, B 2.5 W, idle 10 W, exited 2.5 W", () => {
+      // hubblo-org/scaphandre src/sensors/mod.rs@v1.0.3:747-748,828: host W x (cpu % of one core / nb cores) / 100.
+      const a = attribute(prev, cur, 20, 2, { model: 'capacity', idleWatts: 0 });
+      const p = byPid(a);
+      close(p.get(10)!.watts, 5);
+      close(p.get(20)!.watts, 2.5);
+      close(p.get(10)!.capacity, 0.25);
+      close(p.get(10)!.share, 0.25, 1e-12);
+      close(a.idleWatts, 10, 1e-9);
+      close(a.exitedWatts, 2.5, 1e-9);
+      close(total(a), 20, 1e-9);
+    });
+
     it('cpuPercent = ticks / (seconds x USER_HZ) x 100 (% of one core)', () => {
       assert.equal(USER_HZ, 100);
       const a = attribute(prev, cur, 20, 2, SHARE_ALL);
@@ -207,7 +220,7 @@ describe('attribute()', () => {
   });
 
   describe('the sum invariant over random trees', () => {
-    it('rows + idleWatts + exitedWatts = host within 1%, for both models (200 seeded cases)', () => {
+    it('rows + idleWatts + exitedWatts = host within 1%, for the three models (200 seeded cases)', () => {
       const rnd = prng(20240611);
       const int = (n: number): number => Math.floor(rnd() * n);
       let checked = 0;
@@ -247,7 +260,7 @@ describe('attribute()', () => {
         const seconds = 0.5 + rnd() * 4;
         const b = scan(50_000, 80_000, before);
         const a = scan(50_000 + busy, 80_000 + idleTicks, after);
-        for (const opts of [SHARE_ALL, activeOnly(rnd() * 250)]) {
+        for (const opts of [SHARE_ALL, activeOnly(rnd() * 250), { model: 'capacity' as const, idleWatts: 0 }]) {
           const at = attribute(b, a, host, seconds, opts);
           assertNoNaN(at);
           const sumW = total(at);
@@ -260,7 +273,7 @@ describe('attribute()', () => {
           checked++;
         }
       }
-      assert.equal(checked, 400);
+      assert.equal(checked, 600);
     });
   });
 

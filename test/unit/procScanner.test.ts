@@ -27,6 +27,29 @@ describe('ProcScanner', () => {
     while (trees.length) trees.pop()!.dispose();
   });
 
+  describe('identity (Scaphandre labels)', () => {
+    it('exe = the /proc/<pid>/exe link target, cmdline = argv concatenated, "" for a kernel thread; read once per process', () => {
+      const t = tree([
+        { pid: 10, comm: 'node', exe: '/usr/bin/node', cmdline: ['node', 'server.js', '--port', '3000'], cgroup: dockerCgroup(containerId('ab')) },
+        { pid: 2, comm: 'kthreadd', cmdline: [] },
+      ]);
+      const s = scanner(t.root);
+      const procs = s.scan().procs;
+      const id = s.identity(procs.get(10)!);
+      assert.deepEqual(id, { exe: '/usr/bin/node', cmdline: 'nodeserver.js--port3000', cgroup: dockerCgroup(containerId('ab')) });
+      assert.deepEqual(s.identity(procs.get(2)!), { exe: '', cmdline: '', cgroup: '0::/user.slice/user-1000.slice/session-2.scope\n' });
+      t.setCmdline(10, ['changed']);
+      assert.equal(s.identity(procs.get(10)!).cmdline, 'nodeserver.js--port3000', 'cached per pid and start time');
+    });
+
+    it('the real /proc: this process has its node binary as exe', () => {
+      const s = scanner('/proc');
+      const me = s.scan().procs.get(process.pid);
+      assert.ok(me);
+      assert.equal(s.identity(me).exe, fs.readlinkSync('/proc/self/exe'));
+    });
+  });
+
   describe('parsePidStat', () => {
     it('reads ppid, comm, utime + stime and starttime from a real-format line (52 fields)', () => {
       const line = pidStatLine({ pid: 4242, comm: 'node', ppid: 17, utime: 1234, stime: 567, start: 98765 });

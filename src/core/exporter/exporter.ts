@@ -92,6 +92,8 @@ export class Exporter {
   private readonly intervals: IntervalSampler;
   private server: http.Server | undefined;
   private lastSampleTime = 0;
+  /** Host energy as Scaphandre counts it (psys, else packages + DRAM), integrated from the samples. */
+  private joules = 0;
   private zones: ReturnType<typeof zoneIds> | undefined;
 
   constructor(private readonly opts: ExporterOptions) {
@@ -139,8 +141,14 @@ export class Exporter {
   private onStatus(st: PowerStatus): void {
     const last = st.last;
     if (st.state !== 'live' || !last || last.time === this.lastSampleTime) return;
+    const dt = this.lastSampleTime > 0 ? Math.max(0, (last.time - this.lastSampleTime) / 1000) : 0;
     this.lastSampleTime = last.time;
     const t0 = process.hrtime.bigint();
+    // Scaphandre's host figure: psys, else packages + DRAM (powercap_rapl.rs@v1.0.3 read_record sums both: DRAM is
+    // not inside the package zone). Its process Watts are shares of this, and the energy counter integrates it.
+    const dram = /psys/.test(last.detail) ? 0 : Object.entries(last.zones).reduce((sum, [zone, w]) => sum + (/\/dram$/.test(zone) ? w : 0), 0);
+    const scaph = { ...last, watts: last.watts + dram };
+    this.joules += scaph.watts * dt;
     let processes: ExportedProcess[] | undefined;
     try {
       processes = this.processes(last);
@@ -149,7 +157,7 @@ export class Exporter {
     }
     const model = this.opts.settings['attribution.model'] as AttributionModel;
     void this.zoneCounters(last).then((zones) =>
-      this.metrics.update(last, processes, st.energyJoules, Number(process.hrtime.bigint() - t0) / 1e9, zones, model === 'capacity' ? undefined : model),
+      this.metrics.update(scaph, processes, this.joules, Number(process.hrtime.bigint() - t0) / 1e9, zones, model === 'capacity' ? undefined : model),
     );
   }
 

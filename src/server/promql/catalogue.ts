@@ -6,15 +6,30 @@ import type { MetricInfo, MetricType } from './types';
 
 type Row = readonly [name: string, type: MetricType, unit: string, help: string, labels?: readonly string[]];
 
-const PROC = ['pid', 'exe', 'cmdline', 'container_id', 'container_names'];
+// Scaphandre's process labels (hubblo-org/scaphandre src/exporters/mod.rs@v1.0.3:954-960, src/sensors/utils.rs@v1.0.3:
+// 444-530): exe is the full path of /proc/PID/exe ('' when unreadable, and Prometheus drops empty labels); cmdline is
+// argv concatenated with NO separator ("nodeserver.js"), `"` as `_`, no backslashes or newlines; with --containers
+// and Docker reachable: container_scheduler ("docker"), container_id (the full 64-hex id), container_names (all
+// names concatenated), container_docker_version and container_label_<key> (`- . : space` in the key as `_`).
+const PROC = [
+  'pid',
+  'exe',
+  'cmdline',
+  'container_scheduler',
+  'container_id',
+  'container_names',
+  'container_docker_version',
+  'container_label_com_docker_compose_service',
+  'container_label_com_docker_compose_project',
+];
 const CADV = ['id', 'name', 'image', 'container_label_com_docker_compose_service'];
 const KEP_C = ['container_id', 'container_name', 'container_namespace', 'pod_name', 'mode'];
 const KEP_P = ['pid', 'command', 'container_id', 'mode'];
 
 const ROWS: readonly Row[] = [
   // Scaphandre (hubblo-org/scaphandre), port 8080: host, socket, domain and per-process power.
-  ['scaph_host_power_microwatts', 'gauge', 'microwatts', 'Power drawn by the whole host, in microwatts (divide by 1e6 for Watts).', ['value_source']],
-  ['scaph_host_energy_microjoules', 'counter', 'microjoules', 'Energy drawn by the whole host, a counter in microjoules: use increase() for Joules over a window (divide by 1e6), rate() for Watts.', ['value_source']],
+  ['scaph_host_power_microwatts', 'gauge', 'microwatts', 'Power drawn by the whole host, in microwatts (divide by 1e6 for Watts). value_source="powercap_rapl_psys" when it is the platform (psys) counter; Scaphandre puts no value_source on a host without psys; OptiVolt\'s exporter says "estimate" when it estimates.', ['value_source']],
+  ['scaph_host_energy_microjoules', 'counter', 'microjoules', 'Energy drawn by the whole host, in microjoules. In Scaphandre, without psys this is the raw SUM of every package and DRAM RAPL counter: it drops whenever one of them wraps, which increase() takes for a reset and over-counts. For Joules over a window prefer sum(increase(scaph_socket_energy_microjoules[...])) + sum(increase(scaph_domain_energy_microjoules{domain_name="dram"}[...])), or integrate scaph_host_power_microwatts.', ['value_source']],
   ['scaph_host_load_avg_one', 'gauge', '', 'Host load average over 1 minute.'],
   ['scaph_host_load_avg_five', 'gauge', '', 'Host load average over 5 minutes.'],
   ['scaph_host_load_avg_fifteen', 'gauge', '', 'Host load average over 15 minutes.'],
@@ -25,11 +40,12 @@ const ROWS: readonly Row[] = [
   ['scaph_host_swap_total_bytes', 'gauge', 'bytes', 'Host swap space, in bytes.'],
   ['scaph_host_swap_free_bytes', 'gauge', 'bytes', 'Host swap space unused, in bytes.'],
   ['scaph_socket_power_microwatts', 'gauge', 'microwatts', 'Power drawn by one CPU socket (RAPL package domain), in microwatts.', ['socket_id']],
-  ['scaph_socket_energy_microjoules', 'counter', 'microjoules', 'Energy drawn by one CPU socket (RAPL package counter), in microjoules.', ['socket_id']],
-  ['scaph_domain_power_microwatts', 'gauge', 'microwatts', 'Power drawn by one RAPL domain of a socket (core, uncore, dram), in microwatts.', ['domain_name', 'domain_id', 'socket_id']],
-  ['scaph_domain_energy_microjoules', 'counter', 'microjoules', 'Energy drawn by one RAPL domain of a socket (core, uncore, dram), in microjoules.', ['domain_name', 'domain_id', 'socket_id']],
-  ['scaph_process_power_consumption_microwatts', 'gauge', 'microwatts', "A process's share of host power, by its share of CPU time over the last interval, in microwatts.", PROC],
-  ['scaph_process_cpu_usage_percentage', 'gauge', 'percent', 'CPU time used by the process over the last interval, in % of all the host\'s cores.', PROC],
+  ['scaph_socket_energy_microjoules', 'counter', 'microjoules', 'Energy drawn by one CPU socket, in microjoules: the raw RAPL package counter, which wraps at its max_energy_range_uj (a reset to increase()).', ['socket_id']],
+  ['scaph_domain_power_microwatts', 'gauge', 'microwatts', 'Power drawn by one RAPL domain of a socket (core, uncore, dram), in microwatts. domain_id is the numeric zone index (M of intel-rapl:N:M).', ['domain_name', 'domain_id', 'socket_id']],
+  ['scaph_domain_energy_microjoules', 'counter', 'microjoules', 'Energy drawn by one RAPL domain of a socket (core, uncore, dram), in microjoules: the raw RAPL counter, which wraps at its max_energy_range_uj. domain_id is the numeric zone index.', ['domain_name', 'domain_id', 'socket_id']],
+  ['scaph_process_power_consumption_microwatts', 'gauge', 'microwatts', "Power attributed to the process, in microwatts: host power × the process's share of the CPU capacity of all cores over the last interval. All processes together add up to host power × CPU utilisation; the rest is idle power nobody is charged. Labels: exe is the full executable path; cmdline is argv concatenated with no separator (match \"nodeserver.js\", not \"node server.js\").", PROC],
+  ['scaph_process_cpu_usage_percentage', 'gauge', 'percent', "CPU time used by the process over the last interval, in % of ALL the host's cores (100 = every core busy; multiply by the core count for top's % of one core).", PROC],
+  ['optivolt_process_power_microwatts', 'gauge', 'microwatts', "OptiVolt's exporter: power attributed to the process by OptiVolt's own model (label model: share-all = all host power by share of busy CPU time; active-only = power above idle by share of busy CPU time), in microwatts; only processes that ran in the interval.", [...PROC, 'model']],
   ['scaph_process_memory_bytes', 'gauge', 'bytes', 'Resident memory of the process, in bytes.', PROC],
   ['scaph_process_memory_virtual_bytes', 'gauge', 'bytes', 'Virtual memory of the process, in bytes.', PROC],
   ['scaph_process_disk_read_bytes', 'gauge', 'bytes', 'Bytes the process read from disk over the last interval.', PROC],
