@@ -1,7 +1,11 @@
 // Stand-ins for Scaphandre and node-exporter (their binaries cannot be obtained on this machine): tiny HTTP
 // servers exposing the same metric names in the Prometheus text format, for a real Prometheus to scrape.
+// Scaphandre's bodies come from test/fixtures/scaphandreStandIn.ts, which follows upstream's code.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PowercapTree, ZoneSpec } from '../fixtures/powercapTree';
+import { dockerCgroup, ProcSpec, ProcTree } from '../fixtures/procTree';
+import { ScaphandreOptions, ScaphandreStandIn } from '../fixtures/scaphandreStandIn';
 import { CadvisorStandIn } from '../fixtures/cadvisorStandIn';
 
 export class ExporterStandIn {
@@ -28,20 +32,6 @@ export class ExporterStandIn {
   }
 }
 
-/** Scaphandre stand-in: 42.5 W host (psys), sockets 0 and 1. */
-export function scaphandreBody(): string {
-  return [
-    '# HELP scaph_host_power_microwatts Power measurement on the whole host, in microwatts',
-    '# TYPE scaph_host_power_microwatts gauge',
-    'scaph_host_power_microwatts{value_source="powercap_rapl_psys"} 42500000',
-    '# HELP scaph_socket_power_microwatts Power measurement relative to a CPU socket, in microwatts',
-    '# TYPE scaph_socket_power_microwatts gauge',
-    'scaph_socket_power_microwatts{socket_id="0"} 20000000',
-    'scaph_socket_power_microwatts{socket_id="1"} 15000000',
-    '',
-  ].join('\n');
-}
-
 /** node-exporter stand-in: package 0 counter rising at 15 J/s, dram at 2 J/s, from process start. */
 export function nodeRaplBody(startedAt: number): () => string {
   return () => {
@@ -58,23 +48,75 @@ export function nodeRaplBody(startedAt: number): () => string {
   };
 }
 
-/** Scaphandre --containers stand-in: per-process power with pid/exe/cmdline (and container) labels. */
+/**
+ * Scaphandre's exposition for fixed workloads, written by the Scaphandre stand-in (test/fixtures/scaphandreStandIn.ts,
+ * which follows hubblo-org/scaphandre v1.0.3) over fixture powercap and /proc trees, two refreshes one second apart.
+ * Served through ExporterStandIn these carry a Content-Type, for Prometheus jobs without fallback_scrape_protocol;
+ * ScaphandreStandIn.serve() serves without one, as upstream does.
+ */
+function scaphandreExposition(
+  zones: ZoneSpec[],
+  joules: Record<string, number>,
+  procs: Array<ProcSpec & { ticks: number }>,
+  containers?: ScaphandreOptions['containers'],
+): string {
+  const power = PowercapTree.create(zones);
+  const proc = ProcTree.create(procs, { busy: 1_000, idle: 9_000 });
+  try {
+    let now = 1_000;
+    const standIn = new ScaphandreStandIn({ powercapRoot: power.root, procRoot: proc.root, containers, now: () => now });
+    standIn.refresh();
+    for (const [id, j] of Object.entries(joules)) power.addJoules(id, j);
+    const busy = procs.reduce((sum, p) => sum + p.ticks, 0);
+    for (const p of procs) proc.addTicks(p.pid, p.ticks);
+    proc.addHost(busy, 200 - busy); // 2 CPUs x 100 ticks in the second
+    now += 1;
+    standIn.refresh();
+    return standIn.exposition();
+  } finally {
+    power.dispose();
+    proc.dispose();
+  }
+}
+
+let hostBody: string | undefined;
+/** Scaphandre: 42.5 W host (psys, so value_source="powercap_rapl_psys"), sockets 0 (20 W) and 1 (15 W), no processes. */
+export function scaphandreBody(): string {
+  hostBody ??= scaphandreExposition(
+    [
+      { id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000 },
+      { id: 'intel-rapl:1', name: 'package-1', energyUj: 2_000_000 },
+      { id: 'intel-rapl:2', name: 'psys', energyUj: 5_000_000 },
+    ],
+    { 'intel-rapl:0': 20, 'intel-rapl:1': 15, 'intel-rapl:2': 42.5 },
+    [],
+  );
+  return hostBody;
+}
+
+/** The container of pid 102 in scaphProcessBody (full 64-hex id, as Scaphandre labels it). */
+export const TRAIN_CONTAINER = 'abcdef0123456789'.repeat(4);
+
+let processBody: string | undefined;
+/**
+ * Scaphandre --containers: a 30 W host (one package, no psys: no value_source label), 2 CPUs; node server.js uses
+ * 30% of the capacity (9 W), python3 train.py in container "trainer" 20% (6 W), node worker.js 10% (3 W),
+ * kthreadd nothing (0 W, and no exe or cmdline). Labels in upstream's forms: exe a full path, cmdline argv
+ * concatenated ("nodeserver.js").
+ */
 export function scaphProcessBody(): string {
-  return [
-    '# HELP scaph_process_power_consumption_microwatts Power consumption due to the process, in microwatts',
-    '# TYPE scaph_process_power_consumption_microwatts gauge',
-    'scaph_process_power_consumption_microwatts{pid="101",exe="/usr/bin/node",cmdline="node server.js"} 9000000',
-    'scaph_process_power_consumption_microwatts{pid="102",exe="/usr/bin/python3",cmdline="python3 train.py",container_id="abcdef0123456789"} 6000000',
-    'scaph_process_power_consumption_microwatts{pid="103",exe="/usr/bin/node",cmdline="node worker.js"} 3000000',
-    '# HELP scaph_process_cpu_usage_percentage CPU time consumed by the process, as a percentage of the capacity of all the CPU cores',
-    '# TYPE scaph_process_cpu_usage_percentage gauge',
-    'scaph_process_cpu_usage_percentage{pid="101",exe="/usr/bin/node",cmdline="node server.js"} 30',
-    'scaph_process_cpu_usage_percentage{pid="102",exe="/usr/bin/python3",cmdline="python3 train.py"} 20',
-    '# HELP scaph_host_power_microwatts Power measurement on the whole host, in microwatts',
-    '# TYPE scaph_host_power_microwatts gauge',
-    'scaph_host_power_microwatts{value_source="powercap_rapl_pkg"} 30000000',
-    '',
-  ].join('\n');
+  processBody ??= scaphandreExposition(
+    [{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000 }],
+    { 'intel-rapl:0': 30 },
+    [
+      { pid: 2, comm: 'kthreadd', cmdline: [], ticks: 0 },
+      { pid: 101, comm: 'node', exe: '/usr/bin/node', cmdline: ['node', 'server.js'], ticks: 60 },
+      { pid: 102, comm: 'python3', exe: '/usr/bin/python3', cmdline: ['python3', 'train.py'], cgroup: dockerCgroup(TRAIN_CONTAINER), ticks: 40 },
+      { pid: 103, comm: 'node', exe: '/usr/bin/node', cmdline: ['node', 'worker.js'], ticks: 20 },
+    ],
+    { dockerVersion: '27.3.1', list: [{ Id: TRAIN_CONTAINER, Names: ['/trainer'], Labels: { 'com.docker.compose.service': 'trainer' } }] },
+  );
+  return processBody;
 }
 
 /**
