@@ -1,6 +1,6 @@
 // PowerMonitor with fake sources and fake clocks: selection, fallback, staleness, energy, serialisation, timers.
 import { strict as assert } from 'node:assert';
-import { PowerMonitor, LogFn, MonitorOptions } from '../../src/core/power/monitor';
+import { LogFn, MAX_EMPTY_READS, MonitorOptions, PowerMonitor } from '../../src/core/power/monitor';
 import { PowerReading, PowerSource, SourceError, SourceErrorCode } from '../../src/core/power/source';
 import type { SourceKind } from '../../src/shared/power';
 
@@ -191,6 +191,76 @@ describe('PowerMonitor', () => {
       assert.match(m.snapshot.reason, /ECONNREFUSED/);
       assert.ok(w.logs.some((l) => l.level === 'error' && /No power source works/.test(l.message)));
       assert.equal(w.reads.estimate, 0);
+    });
+  });
+
+  describe('a source that never gives a value (issue 20)', () => {
+    it(`fixed mode: 'error' with the reason after ${MAX_EMPTY_READS} reads without a value, not 'starting' forever`, async () => {
+      const w = new World();
+      w.behaviour.rapl = () => undefined;
+      const m = w.monitor({ mode: 'rapl' });
+      for (let i = 0; i < MAX_EMPTY_READS - 1; i++) {
+        await m.tick();
+        w.advance(1);
+        assert.equal(m.snapshot.state, 'starting', `read ${i + 1}`);
+      }
+      await m.tick();
+      assert.equal(m.snapshot.state, 'error');
+      assert.match(m.snapshot.reason, new RegExp(`^RAPL: no value in ${MAX_EMPTY_READS} reads in a row from fake-rapl`));
+    });
+
+    it('auto: falls back to the next source and says why', async () => {
+      const w = new World();
+      w.behaviour.rapl = () => undefined;
+      const m = w.monitor();
+      for (let i = 0; i < MAX_EMPTY_READS; i++) {
+        await m.tick();
+        w.advance(1);
+      }
+      assert.equal(m.snapshot.source, 'estimate');
+      assert.equal(m.snapshot.state, 'live');
+      assert.ok(
+        w.logs.some((l) => l.level === 'warn' && /RAPL: no value in \d+ reads/.test(l.message) && /Looking for another source/.test(l.message)),
+        JSON.stringify(w.logs),
+      );
+    });
+
+    it('auto: a better source that only primes is switched to once it gives a value, never before', async () => {
+      const w = new World();
+      const m = w.monitor({ reprobeMs: 10000 });
+      await m.tick();
+      assert.equal(m.snapshot.source, 'estimate');
+      w.behaviour.rapl = () => undefined; // appears, but never gives a value (a counter only going backwards)
+      for (let i = 0; i < 4 * MAX_EMPTY_READS; i++) {
+        w.advance(2);
+        await m.tick();
+        assert.equal(m.snapshot.source, 'estimate', `tick ${i}`);
+        assert.equal(m.snapshot.state, 'live');
+      }
+      let primed = false;
+      w.behaviour.rapl = () => (primed ? reading(40) : ((primed = true), undefined));
+      const sourceNow = (): string | undefined => m.snapshot.source; // read afresh: the asserts above narrowed it
+      for (let i = 0; i < 10 && sourceNow() !== 'rapl'; i++) {
+        w.advance(2);
+        await m.tick();
+      }
+      const after = m.snapshot;
+      assert.equal(after.source, 'rapl');
+      assert.equal(after.last?.watts, 40);
+      assert.match(after.reason, /RAPL \(fake-rapl\) became available/);
+    });
+
+    it('a value now and then resets the count', async () => {
+      const w = new World();
+      let n = 0;
+      w.behaviour.rapl = () => (++n % MAX_EMPTY_READS === 0 ? reading(12) : undefined);
+      const m = w.monitor({ mode: 'rapl' });
+      for (let i = 0; i < 3 * MAX_EMPTY_READS; i++) {
+        await m.tick();
+        w.advance(1);
+      }
+      assert.equal(m.snapshot.state, 'live');
+      assert.equal(m.snapshot.last?.watts, 12);
     });
   });
 

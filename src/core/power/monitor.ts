@@ -10,6 +10,12 @@ export const SOURCE_LABEL: Readonly<Record<SourceKind, string>> = {
   estimate: 'estimate',
 };
 
+/**
+ * Reads in a row without a value after which the source in use has failed, whatever the source: one that never
+ * yields a value must not leave callers waiting for a first sample forever (a source that knows why fails sooner).
+ */
+export const MAX_EMPTY_READS = 5;
+
 /** `code` is set when the message is about a source that cannot be used (e.g. 'permission': the user can fix it). */
 export type LogFn = (level: 'info' | 'warn' | 'error', message: string, code?: SourceErrorCode) => void;
 
@@ -46,6 +52,11 @@ export class PowerMonitor {
   private lastSampleAt: bigint | undefined;
   private readonly warned = new Map<SourceKind, string>();
   private fastMs: number | undefined;
+  /** Reads without a value since the source in use last gave one. */
+  private empty = 0;
+  /** A better source found by climb() that has only primed so far (see climb). */
+  private candidate: PowerSource | undefined;
+  private candidateEmpty = 0;
 
   constructor(private options: MonitorOptions) {
     this.now = options.now ?? Date.now;
@@ -94,6 +105,7 @@ export class PowerMonitor {
     };
     if (reselect) {
       this.current = undefined;
+      this.candidate = undefined;
       this.warned.clear();
       this.publish({ ...this.status, mode: this.options.mode, state: 'starting', reason: 'Settings changed: looking for a power source…' });
     }
@@ -141,10 +153,15 @@ export class PowerMonitor {
     } catch (err) {
       return this.onSourceFailure(src, err);
     }
-    if (reading) this.accept(src, reading, this.status.reason);
-    if (this.options.mode === 'auto' && this.now() - this.lastProbe >= (this.options.reprobeMs ?? 30000)) {
-      await this.climb(src.kind);
+    if (reading) {
+      this.empty = 0;
+      this.accept(src, reading, this.status.reason);
+    } else if (++this.empty >= MAX_EMPTY_READS) {
+      return this.onSourceFailure(src, new SourceError('no-data', `no value in ${this.empty} reads in a row from ${src.origin}.`));
     }
+    if (this.options.mode !== 'auto') return;
+    if (this.candidate) await this.tryCandidate(this.candidate);
+    else if (this.now() - this.lastProbe >= (this.options.reprobeMs ?? 30000)) await this.climb(src.kind);
   }
 
   private async onSourceFailure(src: PowerSource, err: unknown): Promise<void> {
@@ -152,17 +169,20 @@ export class PowerMonitor {
     if (this.options.mode === 'auto') {
       this.log('warn', `${msg} Looking for another source.`);
       this.current = undefined;
-      return this.select();
+      // A new instance of the kind that just failed would only prime again: prefer the others.
+      return this.select(src.kind, msg);
     }
     this.log('warn', msg);
     this.publish({ ...this.status, state: this.status.last ? 'stale' : 'error', source: src.kind, reason: msg });
   }
 
   /** Tries each candidate in order and keeps the first that reads. */
-  private async select(): Promise<void> {
+  private async select(skip?: SourceKind, skipReason?: string): Promise<void> {
     const auto = this.options.mode === 'auto';
-    const order = auto ? this.autoOrder : [this.options.mode as SourceKind];
-    const failures: string[] = [];
+    const preferred = auto ? this.autoOrder : [this.options.mode as SourceKind];
+    // The kind that just failed goes last: tried again only when nothing else works.
+    const order = skip ? [...preferred.filter((k) => k !== skip), skip] : preferred;
+    const failures: string[] = skipReason ? [skipReason] : [];
     for (const kind of order) {
       const src = this.options.createSource(kind, auto);
       let reading: PowerReading | undefined;
@@ -177,6 +197,7 @@ export class PowerMonitor {
         ? `auto: ${failures.length ? `${failures.join(' ')} ` : ''}Using ${describe(src)}.`
         : `Set by optivolt.power.source: ${describe(src)}.`;
       this.use(src, reason);
+      this.empty = reading ? 0 : 1;
       if (reading) this.accept(src, reading, reason);
       else this.publish({ ...this.status, mode: this.options.mode, source: kind, reason });
       return;
@@ -186,20 +207,45 @@ export class PowerMonitor {
     this.publish({ ...this.status, mode: this.options.mode, state: this.status.last ? 'stale' : 'error', source: undefined, reason });
   }
 
-  /** In auto mode, looks for a source above the one in use and switches when it reads. */
+  /**
+   * In auto mode, looks for a source above the one in use. One that gives a value is used at once; one that only
+   * primes (a counter) becomes the candidate, read again at the next ticks and used once it gives a value, so a
+   * source that never does (a RAPL counter only going backwards) is not switched to every reprobe.
+   */
   private async climb(currentKind: SourceKind): Promise<void> {
     this.lastProbe = this.now();
     for (const kind of this.autoOrder.slice(0, this.autoOrder.indexOf(currentKind))) {
       const src = this.options.createSource(kind, true);
+      let reading: PowerReading | undefined;
       try {
-        await src.read();
+        reading = await src.read();
       } catch {
         continue;
       }
-      this.use(src, `auto: ${describe(src)} became available.`);
-      this.publish({ ...this.status, source: kind, reason: `auto: ${describe(src)} became available.` });
+      if (reading) return this.switchTo(src, reading);
+      this.candidate = src;
+      this.candidateEmpty = 1;
       return;
     }
+  }
+
+  private async tryCandidate(src: PowerSource): Promise<void> {
+    let reading: PowerReading | undefined;
+    try {
+      reading = await src.read();
+    } catch {
+      this.candidate = undefined;
+      return;
+    }
+    if (reading) this.switchTo(src, reading);
+    else if (++this.candidateEmpty >= MAX_EMPTY_READS) this.candidate = undefined;
+  }
+
+  private switchTo(src: PowerSource, reading: PowerReading): void {
+    const reason = `auto: ${describe(src)} became available.`;
+    this.use(src, reason);
+    this.empty = 0;
+    this.accept(src, reading, reason);
   }
 
   private use(src: PowerSource, reason: string): void {
@@ -207,6 +253,7 @@ export class PowerMonitor {
       this.log('info', `Power source: ${SOURCE_LABEL[src.kind]} — ${reason}`);
     }
     this.current = src;
+    this.candidate = undefined;
     this.lastProbe = this.now();
     this.warned.delete(src.kind);
   }
@@ -215,9 +262,10 @@ export class PowerMonitor {
     const msg = errorMessage(err);
     if (this.warned.get(kind) === msg) return;
     this.warned.set(kind, msg);
-    // A permission problem is the user's to fix, so it is a warning; a missing source is just information.
+    // A permission problem is the user's to fix and a source giving nonsense is broken, so both are warnings; a
+    // missing source is just information.
     const code = err instanceof SourceError ? err.code : undefined;
-    this.log(code === 'permission' ? 'warn' : 'info', `${SOURCE_LABEL[kind]} not used: ${msg}`, code);
+    this.log(code === 'permission' || code === 'invalid' ? 'warn' : 'info', `${SOURCE_LABEL[kind]} not used: ${msg}`, code);
   }
 
   private accept(src: PowerSource, r: PowerReading, reason: string): void {
