@@ -100,16 +100,15 @@ export const TRAIN_CONTAINER = 'abcdef0123456789'.repeat(4);
 let processBody: string | undefined;
 /**
  * Scaphandre --containers: a 30 W host (one package, no psys: no value_source label), 2 CPUs; node server.js uses
- * 30% of the capacity (9 W), python3 train.py in container "trainer" 20% (6 W), node worker.js 10% (3 W),
- * kthreadd nothing (0 W, and no exe or cmdline). Labels in upstream's forms: exe a full path, cmdline argv
- * concatenated ("nodeserver.js").
+ * 30% of the capacity (9 W), python3 train.py in container "trainer" 20% (6 W), node worker.js 10% (3 W); the
+ * other 40% is idle. Labels in upstream's forms: exe a full path, cmdline argv concatenated ("nodeserver.js").
+ * (Idle processes, listed at 0 W with empty exe/cmdline for kernel threads, are in exporter.test.ts's workload.)
  */
 export function scaphProcessBody(): string {
   processBody ??= scaphandreExposition(
     [{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000 }],
     { 'intel-rapl:0': 30 },
     [
-      { pid: 2, comm: 'kthreadd', cmdline: [], ticks: 0 },
       { pid: 101, comm: 'node', exe: '/usr/bin/node', cmdline: ['node', 'server.js'], ticks: 60 },
       { pid: 102, comm: 'python3', exe: '/usr/bin/python3', cmdline: ['python3', 'train.py'], cgroup: dockerCgroup(TRAIN_CONTAINER), ticks: 40 },
       { pid: 103, comm: 'node', exe: '/usr/bin/node', cmdline: ['node', 'worker.js'], ticks: 20 },
