@@ -18,7 +18,8 @@ const showMessages = (p: GrafanaPanelInfo): Array<{ src: string; theme: string }
   p.posted.map((m) => JSON.parse(m) as { type: string; src: string; theme: string }).filter((m) => m.type === 'grafana/show');
 
 describe('OptiVolt Grafana panel', () => {
-  const standIn = new GrafanaStandIn();
+  // The cost dashboard stored as schema v2, as Grafana 12+ serves it (406 on /api, the resource under /apis).
+  const standIn = new GrafanaStandIn({ schemaV2: { 'optivolt-cost': 'v2beta1' } });
   // A Grafana without anonymous access: only requests with this service account token get through.
   const lockedToken = `glsa_${randomBytes(16).toString('hex')}_hosttest`;
   const locked = new GrafanaStandIn({ token: lockedToken });
@@ -62,6 +63,8 @@ describe('OptiVolt Grafana panel', () => {
     assert.match(src.pathname, /\/d\/optivolt-power\/optivolt-power-consumption-monitoring$/);
     assert.equal(src.searchParams.get('theme'), 'dark');
     assert.equal(src.searchParams.get('from'), 'now-15m');
+    assert.equal(src.searchParams.get('var-cost'), '0.15', 'optivolt.costPerKWh, the one settings variable this dashboard declares');
+    assert.equal(src.searchParams.has('var-currency'), false);
     // code-server maps loopback URLs to its own /proxy/<port>/; desktop VS Code keeps them as they are.
     const external = await vscode.env.asExternalUri(vscode.Uri.parse(standIn.url));
     assert.ok(p.src.startsWith(external.toString(true).replace(/\/$/, '')), `${p.src} is not under ${external.toString(true)}`);
@@ -100,6 +103,38 @@ describe('OptiVolt Grafana panel', () => {
     assert.match(u.pathname, /\/d-solo\/optivolt-power$/);
     assert.equal(u.searchParams.get('panelId'), '1');
     assert.equal(u.searchParams.has('kiosk'), false);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await waitFor('the panel to close', () => a.grafana.panels().length === 1);
+  });
+
+  it('opens a panel of a schema-v2 dashboard by its numeric id, with the price and carbon settings, applied live', async function () {
+    this.timeout(60000);
+    const a = await api();
+    const opening = vscode.commands.executeCommand('optivolt.openGrafanaPanel', 'optivolt-cost');
+    // The quick pick lists the v2 dashboard's panels (read from /apis after the 406): accept the first.
+    await waitFor('the v2 panel', () => {
+      if (a.grafana.panels().some((x) => x.view.uid === 'optivolt-cost')) return true;
+      void vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return false;
+    }, 20000, 500);
+    await opening;
+    const solo = await waitFor('the v2 panel shown', () => a.grafana.panels().find((x) => x.view.uid === 'optivolt-cost' && x.src.includes('var-carbon')), 20000);
+    const u = new URL(solo.src);
+    assert.match(u.pathname, /\/d-solo\/optivolt-cost\/optivolt-energy-cost$/);
+    assert.equal(u.searchParams.get('panelId'), String(solo.view.panelId));
+    assert.deepEqual(['var-cost', 'var-currency', 'var-carbon'].map((k) => u.searchParams.get(k)), ['0.15', 'EUR', '475']);
+    try {
+      await setSetting('costPerKWh', 0.3125);
+      await setSetting('currency', 'CHF');
+      const live = await waitFor('the new price in the frame', () => {
+        const x = a.grafana.panels().find((p) => p.view.uid === 'optivolt-cost');
+        return x && showMessages(x).some((m) => new URL(m.src).searchParams.get('var-cost') === '0.3125' && new URL(m.src).searchParams.get('var-currency') === 'CHF') ? x : undefined;
+      }, 20000);
+      assert.equal(new URL(live.src).searchParams.get('var-carbon'), '475');
+    } finally {
+      await setSetting('costPerKWh', undefined);
+      await setSetting('currency', undefined);
+    }
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     await waitFor('the panel to close', () => a.grafana.panels().length === 1);
   });
