@@ -120,6 +120,16 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
     );
   });
 
+  it('200 concurrent short-lived children: the program never costs more than the host, and average <= peak (issue 20)', () => {
+    const kids = 'for i in $(seq 200); do sh -c \'i=0; while [ $i -lt 500 ]; do i=$((i+1)); done\' & done; wait';
+    const r = measure(['--json', '--source', 'estimate', '--baseline', '0.5', '--interval', '500', '--', 'sh', '-c', kids]);
+    assert.equal(r.status, 0, r.stderr);
+    const o = summaryOf(r);
+    assert.ok(o.energyJoules > 0, JSON.stringify(o));
+    assert.ok(o.energyJoules <= o.hostEnergyJoules + 1e-9, `program ${o.energyJoules} J > host ${o.hostEnergyJoules} J`);
+    assert.ok(o.averageWatts <= o.peakWatts + 1e-9, `average ${o.averageWatts} W > peak ${o.peakWatts} W`);
+  });
+
   it("passes the command's stdout through, before the JSON line", () => {
     const r = measure(['--json', '--source', 'estimate', '--baseline', '0', '--interval', '500', '--', process.execPath, '-e', 'console.log("hello")']);
     assert.equal(r.status, 0, r.stderr);

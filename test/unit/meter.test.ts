@@ -6,6 +6,7 @@ import { ProcessTreeMeter } from '../../src/core/energy/meter';
 import { RaplSource } from '../../src/core/power/rapl';
 import type { PowerSample, SourceKind } from '../../src/shared/power';
 import { PowercapTree } from '../fixtures/powercapTree';
+import { prng } from '../fixtures/prng';
 import { pidStatLine, ProcTree } from '../fixtures/procTree';
 
 const close = (actual: number, expected: number, what = '', eps = 1e-9): void =>
@@ -67,6 +68,14 @@ class Rig {
     const p = this.get(pid);
     p.utime += Math.ceil(ticks / 2);
     p.stime += Math.floor(ticks / 2);
+    this.write(p);
+  }
+
+  /** `pid` waits for children that ended earlier (unseen): their `ticks` land in its cutime/cstime only now. */
+  reapEarlier(pid: number, ticks: number): void {
+    const p = this.get(pid);
+    p.cutime += Math.ceil(ticks / 2);
+    p.cstime += Math.floor(ticks / 2);
     this.write(p);
   }
 
@@ -218,7 +227,7 @@ describe('ProcessTreeMeter', () => {
     close(m.energyJoules, 40 + 40, 'both intervals: the tree is all of the busy time');
   });
 
-  it('a root reaped by a non-member disappears: no negative energy; addTicks prices missed ticks like the last interval', () => {
+  it('a root reaped by a non-member disappears: no negative energy; addTicks prices missed ticks against the last interval first', () => {
     rig.spawn(50, 1); // a debugger
     rig.spawn(100, 50);
     rig.prime();
@@ -247,6 +256,91 @@ describe('ProcessTreeMeter', () => {
     close(m.energyJoules, 29, 'nothing added after finish');
     assert.equal(m.update(rig.step(30, 1, 100, 100)), 0, 'update after finish');
     assert.equal(m.finish(), r, 'finish is idempotent');
+  });
+
+  describe('never more than the host (issue 20: 200 concurrent short-lived children cost 2-3.6x the host)', () => {
+    /** Interval 1: 200 children of the root burn 2 ticks each and end unseen between two scans (400 of 400 busy). */
+    const twoHundredUnseenChildren = (): ProcessTreeMeter => {
+      rig.spawn(50, 1); // the measuring process: not in the tree
+      rig.spawn(100, 50);
+      rig.prime();
+      const m = new ProcessTreeMeter([100], 0, rig.nowMs);
+      for (let pid = 101; pid <= 300; pid++) {
+        rig.spawn(pid, 100);
+        rig.burn(pid, 2);
+        rig.exit(pid); // reaped later (below): the root's cutime grows only then
+      }
+      close(m.update(rig.step(3, 2, 400, 0)), 0, 'interval 1: the children were never seen');
+      return m;
+    };
+    it("children reaped late: their CPU time, arriving in the root's cutime in a near-idle interval, is priced where it was spent", () => {
+      const m = twoHundredUnseenChildren();
+      // The root waits for all 200 in interval 2 (0.5 s, 3 W, 1 busy tick): 400 ticks appear in its cutime.
+      // Before: 400 ticks x 3 W per tick = 1,200 W over 0.5 s, 600 J for a host that drew 7.5 J.
+      rig.reapEarlier(100, 400);
+      const w = m.update(rig.step(3, 0.5, 1, 99));
+      assert.ok(w <= 3 + 1e-9, `interval 2 charges at most the host's 3 W, got ${w}`);
+      const r = m.finish();
+      close(r.hostEnergyJoules, 7.5, 'host: 3 W x 2.5 s');
+      assert.ok(r.energyJoules <= r.hostEnergyJoules + 1e-9, `program ${r.energyJoules} J > host ${r.hostEnergyJoules} J`);
+      close(r.energyJoules, 1.5 + 399 * (6 / 400), "interval 2's one busy tick, then 399 of interval 1's 400 at 6 J / 400", 1e-6);
+      assert.ok(r.averageWatts <= r.peakWatts, `average ${r.averageWatts} W > peak ${r.peakWatts} W`);
+    });
+
+    it('children missed at the end (addTicks after the root ended) are not priced at the last, near-idle interval', () => {
+      const m = twoHundredUnseenChildren();
+      rig.exit(100, 50); // the root ends, reaped by the measuring process with the children's 400 ticks
+      m.update(rig.step(3, 0.5, 1, 99));
+      // Before: 400 ticks x (3 W x 0.5 s / 1 tick) = 600 J for a host that drew 7.5 J.
+      m.addTicks(400);
+      const r = m.finish();
+      assert.ok(r.energyJoules <= r.hostEnergyJoules + 1e-9, `program ${r.energyJoules} J > host ${r.hostEnergyJoules} J`);
+      close(r.energyJoules, 1.5 + 399 * (6 / 400), 'the last busy tick, then 399 of the 400 of interval 1', 1e-6);
+      assert.ok(r.averageWatts <= r.peakWatts, `average ${r.averageWatts} W > peak ${r.peakWatts} W`);
+    });
+
+    it('random trees, reaps and missed ticks (seeded): program <= host, average <= peak, every time', () => {
+      const rand = prng(20);
+      for (let run = 0; run < 40; run++) {
+        const r = new Rig();
+        try {
+          r.spawn(50, 1);
+          r.spawn(100, 50);
+          r.prime();
+          const m = new ProcessTreeMeter([100], 0, r.nowMs);
+          const alive = new Set<number>([100]);
+          let next = 101;
+          let missed = 0;
+          for (let k = 0; k < 6; k++) {
+            let used = 0;
+            for (let n = Math.floor(rand() * 30); n > 0; n--) {
+              const parent = [...alive][Math.floor(rand() * alive.size)];
+              const pid = next++;
+              const t = 1 + Math.floor(rand() * 5);
+              r.spawn(pid, parent, t);
+              used += t;
+              if (rand() < 0.7) {
+                // Ends within the interval: reaped by its parent now, or never seen by the tree (missed).
+                if (rand() < 0.5) r.exit(pid, parent);
+                else {
+                  r.exit(pid);
+                  missed += t;
+                }
+              } else alive.add(pid);
+            }
+            const other = Math.floor(rand() * 50);
+            const watts = 1 + rand() * 40;
+            m.update(r.step(watts, 0.2 + rand() * 2, used + other + Math.floor(rand() * 5), 100));
+          }
+          m.addTicks(missed + Math.floor(rand() * 50));
+          const res = m.finish();
+          assert.ok(res.energyJoules <= res.hostEnergyJoules + 1e-9, `run ${run}: program ${res.energyJoules} J > host ${res.hostEnergyJoules} J`);
+          assert.ok(res.averageWatts <= res.peakWatts + 1e-9, `run ${run}: average ${res.averageWatts} W > peak ${res.peakWatts} W`);
+        } finally {
+          r.dispose();
+        }
+      }
+    });
   });
 
   it('a pid reused after the root ended (and was gone) is not counted as the tree', () => {

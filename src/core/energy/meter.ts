@@ -21,12 +21,25 @@ export interface MeterResult {
 }
 
 const total = (p: ProcInfo): number => p.ticks + p.childTicks;
+
+/** One accounted interval: what the host could still sell of it (busy ticks not charged to the tree) and at what price. */
+interface Slot {
+  free: number;
+  readonly joulesPerTick: number;
+  readonly seconds: number;
+  programJ: number;
+}
 const same = (a: ProcInfo, b: ProcInfo): boolean => a.start === b.start;
 
 /**
  * The energy of a process tree over time (CodeCarbon's tracker, for any process): roots are given (a debuggee,
  * a task, a command), children are followed as they appear. Each interval, the tree's CPU ticks are priced at
  * the interval's Watts per tick.
+ *
+ * Invariant: the program never costs more than the host. An interval charges at most the host's busy ticks of that
+ * interval; ticks beyond them (a reaped child's CPU time arriving in its parent's cutime after it was spent) and
+ * ticks sampling missed (addTicks) are priced against the busy ticks earlier intervals left uncharged, latest first,
+ * each at its own interval's price. Ticks left over had no busy host time to come from and cost nothing.
  *
  * A tree's ticks in an interval = for each member, the growth of utime+stime+cutime+cstime (all of it for a
  * member born in the interval), minus the last-seen total of members that ended while their parent is in the
@@ -42,7 +55,9 @@ export class ProcessTreeMeter {
   private hostJ = 0;
   private peak = 0;
   private ticks = 0;
-  private lastJoulesPerTick = 0;
+  private readonly slots: Slot[] = [];
+  /** Ticks of the tree not yet priced (see the class comment). */
+  private unpriced = 0;
   private pausedSince: number | undefined;
   private paused = 0;
   private source: SourceKind = 'estimate';
@@ -123,16 +138,36 @@ export class ProcessTreeMeter {
     ticks = Math.max(0, ticks);
     for (const pid of now) this.seen.add(pid);
     this.members = now;
-    // wattsPerTick prices a tick of this interval in Watts over the interval; Joules add the interval's length.
-    const watts = ticks * i.attribution.wattsPerTick;
+    const perTick = i.attribution.wattsPerTick;
+    // The host's busy ticks in the interval, as the attribution counted them (never fewer than the processes' sum).
+    const busy = Math.max(0, i.scan.busy - i.prev.busy, i.attribution.processes.reduce((n, p) => n + p.ticks, 0));
+    const priced = perTick > 0 ? Math.min(ticks, busy) : 0;
     this.ticks += ticks;
-    if (i.attribution.wattsPerTick > 0) this.lastJoulesPerTick = i.attribution.wattsPerTick * i.seconds;
-    this.programJ += watts * i.seconds;
+    this.unpriced += ticks - priced;
+    // wattsPerTick prices a tick of this interval in Watts over the interval; Joules add the interval's length.
+    const slot: Slot = { free: perTick > 0 ? busy - priced : 0, joulesPerTick: perTick * i.seconds, seconds: i.seconds, programJ: priced * perTick * i.seconds };
+    this.slots.push(slot);
+    this.programJ += slot.programJ;
     this.hostJ += Math.max(0, i.host.watts) * i.seconds;
-    this.peak = Math.max(this.peak, watts);
+    this.peak = Math.max(this.peak, priced * perTick);
     this.source = i.host.source;
     this.estimated = i.host.estimated;
-    return watts;
+    this.settle();
+    return priced * perTick;
+  }
+
+  /** Prices unpriced ticks against the busy ticks earlier intervals left uncharged, latest first. */
+  private settle(): void {
+    for (let k = this.slots.length - 1; k >= 0 && this.unpriced > 0; k--) {
+      const slot = this.slots[k];
+      const take = Math.min(slot.free, this.unpriced);
+      if (take <= 0) continue;
+      slot.free -= take;
+      this.unpriced -= take;
+      slot.programJ += take * slot.joulesPerTick;
+      this.programJ += take * slot.joulesPerTick;
+      if (slot.seconds > 0) this.peak = Math.max(this.peak, slot.programJ / slot.seconds);
+    }
   }
 
   private reapedInTree(gone: ProcInfo, i: Interval, now: ReadonlySet<number>): boolean {
@@ -148,13 +183,15 @@ export class ProcessTreeMeter {
   }
 
   /**
-   * Adds CPU ticks the sampling missed (the tree's last moments before it ended), priced like the last interval.
-   * The CLI knows the exact total from its own cutime/cstime once it has waited for the command.
+   * Adds CPU ticks the sampling missed (the tree's last moments before it ended), priced against the busy ticks the
+   * intervals left uncharged, latest first (see the class comment). The CLI knows the exact total from its own
+   * cutime/cstime once it has waited for the command.
    */
   addTicks(ticks: number): void {
-    if (ticks <= 0 || this.finished) return;
+    if (!(ticks > 0) || this.finished) return;
     this.ticks += ticks;
-    this.programJ += ticks * this.lastJoulesPerTick;
+    this.unpriced += ticks;
+    this.settle();
   }
 
   setPaused(paused: boolean): void {
@@ -166,24 +203,27 @@ export class ProcessTreeMeter {
     }
   }
 
-  /** Energy so far, for a live display. */
+  /** Energy so far, for a live display: never more than the host's (the guard behind the pricing's invariant). */
   get energyJoules(): number {
-    return this.programJ;
+    return Math.min(this.programJ, this.hostJ);
   }
 
   finish(): MeterResult {
     if (this.finished) return this.finished;
     this.setPaused(false);
     const durationSeconds = Math.max(0, (this.now() - this.startedAt) / 1000);
+    const energyJoules = this.energyJoules;
+    const averageWatts = durationSeconds > 0 ? energyJoules / durationSeconds : 0;
     this.finished = {
       durationSeconds,
       pausedSeconds: this.paused,
-      energyJoules: this.programJ,
+      energyJoules,
       hostEnergyJoules: this.hostJ,
       hostEnergyAboveBaselineJoules: Math.max(0, this.hostJ - this.baselineWatts * durationSeconds),
       baselineWatts: this.baselineWatts,
-      averageWatts: durationSeconds > 0 ? this.programJ / durationSeconds : 0,
-      peakWatts: this.peak,
+      averageWatts,
+      // A peak is never below the average; they can differ by the moments between the start and the first scan.
+      peakWatts: Math.max(this.peak, averageWatts),
       source: this.source,
       estimated: this.estimated,
       pids: [...this.seen].sort((a, b) => a - b),
