@@ -54,7 +54,14 @@ export function sourceText(s: AttributionSnapshot): string {
 }
 
 export function modelText(model: AttributionModel): string {
-  return model === 'share-all' ? 'model: share all (idle power spread over processes)' : 'model: active only (idle power kept apart)';
+  switch (model) {
+    case 'share-all':
+      return 'model: share all (idle power spread over processes)';
+    case 'active-only':
+      return 'model: active only (idle power kept apart)';
+    case 'capacity':
+      return "model: Scaphandre's (share of CPU capacity; the rest idle / unattributed)";
+  }
 }
 
 /** Formats money in the configured ISO 4217 currency; falls back to "0.0123 EUR" for a code Intl does not know. */

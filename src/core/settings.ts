@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
+import type { AttributionModel } from '../shared/protocol';
 import { normalizeGrafanaUrl } from './grafana/url';
 import { normalizePrometheusUrl } from './prometheus/client';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
@@ -18,7 +19,7 @@ export interface OptiVoltSettings {
   readonly currency: string;
   readonly carbonIntensity: number;
   readonly 'statusBar.enabled': boolean;
-  readonly 'attribution.model': 'share-all' | 'active-only';
+  readonly 'attribution.model': AttributionModel;
   readonly 'debug.measure': 'always' | 'ask' | 'never';
   readonly 'stack.powerExporter': 'auto' | 'scaphandre' | 'optivolt';
   readonly 'stack.services': readonly string[];
@@ -105,7 +106,7 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   currency: (v) => (typeof v === 'string' && /^[A-Z]{3}$/.test(v) ? undefined : 'must be a 3-letter ISO 4217 code such as EUR'),
   carbonIntensity: num(0, 2000),
   'statusBar.enabled': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
-  'attribution.model': oneOf(['share-all', 'active-only']),
+  'attribution.model': oneOf(['share-all', 'active-only', 'capacity']),
   'debug.measure': oneOf(['always', 'ask', 'never']),
   'stack.powerExporter': oneOf(['auto', 'scaphandre', 'optivolt']),
   'stack.services': (v) =>

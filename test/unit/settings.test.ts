@@ -100,6 +100,14 @@ describe('settings', () => {
       });
     }
 
+    it("accepts every attribution model the manifest offers, Scaphandre's 'capacity' included", () => {
+      for (const model of ['share-all', 'active-only', 'capacity'] as const) {
+        const { settings, problems } = readSettings(from({ 'attribution.model': model }));
+        assert.deepEqual(problems, [], model);
+        assert.equal(settings['attribution.model'], model);
+      }
+    });
+
     it('maxWatts below idleWatts => both idleWatts, with a problem naming both', () => {
       const { settings, problems } = readSettings(from({ 'estimate.idleWatts': 50, 'estimate.maxWatts': 30 }));
       assert.equal(settings['estimate.idleWatts'], 50);

@@ -127,7 +127,7 @@ export class MonitoringStack {
     if (kind === 'optivolt' && !this.exporter) {
       const gateway = await dockerHostGateway(o.docker);
       const settings = { ...o.settings, 'power.source': o.settings['power.source'] === 'prometheus' ? 'auto' : o.settings['power.source'] } as OptiVoltSettings;
-      const exporter = new Exporter({ bind: gateway, port: o.exporterPort, top: 50, settings });
+      const exporter = new Exporter({ bind: gateway, port: o.exporterPort, top: 0, settings });
       try {
         await exporter.start();
       } catch (err) {
