@@ -120,10 +120,30 @@ describe('Prometheus power source (local HTTP server)', () => {
     assert.match(err.message, /node_rapl_package_joules_total/);
   });
 
-  it('never reports negative host power', async () => {
-    answers = { [SCAPH_HOST_QUERY]: vector([{ metric: {}, value: '-3' }]), [SCAPH_SOCKET_QUERY]: EMPTY };
-    const r = await source().read();
-    assert.equal(r.watts, 0);
+  describe('power figures that are not power: no value, with the reason (issue 20)', () => {
+    const cases: Array<[string, Record<string, Answer>, RegExp]> = [
+      ['negative Scaphandre host power', { [SCAPH_HOST_QUERY]: vector([{ metric: { value_source: 'powercap_rapl_pkg' }, value: '-3' }]) }, /scaph_host_power_microwatts\{value_source="powercap_rapl_pkg"\} says -3 W is negative/],
+      ['1e308 W (what made baselineWatts null)', { [SCAPH_HOST_QUERY]: vector([{ metric: {}, value: '1e308' }]) }, /says 1\.00e\+308 W is above 100 kW/],
+      ['two series, each plausible, whose total is not', { [SCAPH_HOST_QUERY]: vector([{ metric: { value_source: 'a' }, value: '9e4' }, { metric: { value_source: 'b' }, value: '9e4' }]) }, /in total says 1\.80e\+5 W/],
+      ['node-exporter package power in microwatts', { ...NODE_EXPORTER, [NODE_RAPL_QUERY]: vector([{ metric: { index: '0' }, value: '15250000' }]) }, /node_rapl_package_joules_total\{index="0"\} says 1\.53e\+7 W/],
+    ];
+    for (const [what, a, message] of cases) {
+      it(what, async () => {
+        answers = { [SCAPH_SOCKET_QUERY]: EMPTY, ...a };
+        const err = await failure(source().read());
+        assert.equal(err.code, 'invalid');
+        assert.match(err.message, message);
+        assert.ok(err.message.includes(baseUrl), err.message);
+      });
+    }
+
+    it('a socket or DRAM zone that is not power is left out and named; the host figure stands', async () => {
+      answers = { ...SCAPHANDRE, [SCAPH_SOCKET_QUERY]: vector([{ metric: { socket_id: '0' }, value: '20.25' }, { metric: { socket_id: '1' }, value: '-7' }]) };
+      const r = await source().read();
+      assert.equal(r.watts, 42.5);
+      assert.deepEqual(r.zones, { 'socket-0': 20.25 });
+      assert.match(r.detail, /implausible, left out: socket-1 \(-7 W\)/);
+    });
   });
 
   it('turns a Prometheus error envelope into a SourceError', async () => {

@@ -55,11 +55,18 @@ export async function measureCommand(command: string, args: readonly string[], o
   monitor.start();
   try {
     // Baseline: the host's own draw before the command, from the samples of the first seconds.
+    // The monitor fails a source that gives no value; the deadline also covers one whose read never returns.
     const t0 = Date.now();
-    while (!failed && (samples.length === 0 || Date.now() - t0 < opts.baselineSeconds * 1000)) await delay(50);
+    const deadline = t0 + opts.baselineSeconds * 1000 + Math.max(FIRST_SAMPLE_DEADLINE_MS, 10 * s.refreshInterval);
+    while (!failed && (samples.length === 0 || Date.now() - t0 < opts.baselineSeconds * 1000)) {
+      if (samples.length === 0 && Date.now() > deadline) failed = `no power sample in ${Math.round((Date.now() - t0) / 1000)} s (${monitor.snapshot.reason})`;
+      else await delay(50);
+    }
     if (failed) throw new Error(`no power source: ${failed}`);
     const base = opts.baselineSeconds > 0 ? samples : [];
     const baselineWatts = base.length ? base.reduce((sum, p) => sum + p.watts, 0) / base.length : 0;
+    // Sources bound their figures, so this is a last guard: never a silent null in the JSON.
+    if (!Number.isFinite(baselineWatts)) throw new Error(`the baseline power is not a number (${baselineWatts} W from ${monitor.snapshot.reason})`);
 
     const intervals = new IntervalSampler(opts.procRoot);
     const meter = new ProcessTreeMeter([], baselineWatts);
@@ -83,9 +90,12 @@ export async function measureCommand(command: string, args: readonly string[], o
       process.off('SIGTERM', forward);
     });
     await monitor.tick(); // one more interval, ending now
-    let note: string | undefined;
+    const notes: string[] = [];
     if (linuxTicks) meter.addTicks(childTicksOfSelf() - before - meter.countedTicks);
-    else note = 'CPU time after the last sample is not counted (only on Linux with the real /proc).';
+    else notes.push('CPU time after the last sample is not counted (only on Linux with the real /proc).');
+    const end = monitor.snapshot;
+    if (end.state !== 'live') notes.push(`the power source failed during the run, so the figures cover only the time before: ${end.reason}`);
+    const note = notes.length ? notes.join(' ') : undefined;
     intervals.dispose();
     return { result: meter.finish(), exitCode, ...(note ? { note } : {}) };
   } finally {
@@ -93,6 +103,9 @@ export async function measureCommand(command: string, args: readonly string[], o
     monitor.stop();
   }
 }
+
+/** How long to wait for the first power sample at least (a Prometheus or /proc far slower than usual). */
+const FIRST_SAMPLE_DEADLINE_MS = 15000;
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -24,6 +24,25 @@ export const NODE_RAPL_QUERY = nodeRaplQuery('package');
 export const NODE_RAPL_DRAM_QUERY = nodeRaplQuery('dram');
 
 /**
+ * Above this a host power figure is not power but a unit slip (microwatts read as Watts is 10^6 x) or garbage; a
+ * whole rack draws tens of kW. A figure over it, or negative, is no value, with the reason.
+ */
+export const MAX_PLAUSIBLE_HOST_WATTS = 100_000;
+
+interface Sample {
+  readonly metric: Record<string, string>;
+  readonly value: number;
+}
+
+/** Why a power figure is not one, or undefined when it is plausible. */
+function implausible(watts: number): string | undefined {
+  if (!Number.isFinite(watts)) return `${watts} W is not a number`;
+  if (watts < 0) return `${watts} W is negative`;
+  if (watts > MAX_PLAUSIBLE_HOST_WATTS) return `${watts.toExponential(2)} W is above ${MAX_PLAUSIBLE_HOST_WATTS / 1000} kW (a unit slip?)`;
+  return undefined;
+}
+
+/**
  * Host power from a Prometheus server: Scaphandre's scaph_host_power_microwatts, else the rate of
  * node-exporter's RAPL package counters. With `requireScaphandre` (how `auto` uses it) only Scaphandre
  * data counts: without it a local RAPL reading is as good and needs no server.
@@ -55,15 +74,17 @@ export class PrometheusSource implements PowerSource {
     const host = await this.client.query(SCAPH_HOST_QUERY);
     if (host.length === 0) return undefined;
     const zones: Record<string, number> = {};
-    for (const s of await this.client.query(SCAPH_SOCKET_QUERY)) zones[`socket-${s.metric.socket_id ?? '?'}`] = s.value;
-    const watts = host.reduce((sum, s) => sum + Math.max(0, s.value), 0);
+    this.check('scaph_host_power_microwatts', host);
+    const dropped: string[] = [];
+    for (const s of await this.client.query(SCAPH_SOCKET_QUERY)) this.zone(zones, dropped, `socket-${s.metric.socket_id ?? '?'}`, s.value);
+    const watts = host.reduce((sum, s) => sum + s.value, 0);
     // OptiVolt's exporter on a machine without RAPL says so in value_source: it stays an estimate here too.
     const estimated = host.some((s) => s.metric.value_source === 'estimate');
     const sources = host.map((s) => s.metric.value_source).filter(Boolean).join(', ');
     return {
       watts,
       zones,
-      detail: `Scaphandre${estimated ? '-compatible exporter (ESTIMATE)' : ''} via Prometheus ${this.origin}${sources ? `, value_source ${sources}` : ''}`,
+      detail: `Scaphandre${estimated ? '-compatible exporter (ESTIMATE)' : ''} via Prometheus ${this.origin}${sources ? `, value_source ${sources}` : ''}${noted(dropped)}`,
       ...(estimated ? { estimated: true } : {}),
     };
   }
@@ -72,11 +93,31 @@ export class PrometheusSource implements PowerSource {
     if (this.requireScaphandre) return undefined;
     const pkgs = await this.client.query(NODE_RAPL_QUERY);
     if (pkgs.length === 0) return undefined;
+    this.check('node_rapl_package_joules_total', pkgs);
     const zones: Record<string, number> = {};
+    const dropped: string[] = [];
     for (const s of pkgs) zones[`package-${s.metric.index ?? '?'}`] = s.value;
-    for (const s of await this.client.query(NODE_RAPL_DRAM_QUERY)) zones[`package-${s.metric.index ?? '?'}/dram`] = s.value;
-    const watts = pkgs.reduce((sum, s) => sum + Math.max(0, s.value), 0);
-    return { watts, zones, detail: `node-exporter RAPL counters via Prometheus ${this.origin}` };
+    for (const s of await this.client.query(NODE_RAPL_DRAM_QUERY)) this.zone(zones, dropped, `package-${s.metric.index ?? '?'}/dram`, s.value);
+    const watts = pkgs.reduce((sum, s) => sum + s.value, 0);
+    return { watts, zones, detail: `node-exporter RAPL counters via Prometheus ${this.origin}${noted(dropped)}` };
+  }
+
+  /** Host figures that are not power make the whole reading no value, with the reason. */
+  private check(metric: string, series: readonly Sample[]): void {
+    for (const s of series) {
+      const why = implausible(s.value);
+      const labels = Object.entries(s.metric).map(([k, v]) => `${k}="${v}"`).join(',');
+      if (why) throw new SourceError('invalid', `Prometheus at ${this.origin}: ${metric}${labels ? `{${labels}}` : ''} says ${why}: no value.`);
+    }
+    const total = series.reduce((sum, s) => sum + s.value, 0);
+    const why = implausible(total);
+    if (why) throw new SourceError('invalid', `Prometheus at ${this.origin}: ${metric} in total says ${why}: no value.`);
+  }
+
+  /** A zone figure that is not power is left out and named in the detail. */
+  private zone(zones: Record<string, number>, dropped: string[], name: string, watts: number): void {
+    if (implausible(watts)) dropped.push(`${name} (${watts} W)`);
+    else zones[name] = watts;
   }
 
   private noData(): never {
@@ -85,4 +126,8 @@ export class PrometheusSource implements PowerSource {
       : 'neither scaph_host_power_microwatts nor node_rapl_package_joules_total series (no power exporter scraped)';
     throw new SourceError('no-data', `Prometheus at ${this.origin} answers but has ${what}.`);
   }
+}
+
+function noted(dropped: readonly string[]): string {
+  return dropped.length ? `; implausible, left out: ${dropped.join(', ')}` : '';
 }

@@ -1,9 +1,13 @@
-// The built CLI (dist/cli.js) over fixture powercap trees that never yield a power value (issue 20): `sample` and
-// `measure` end promptly with the reason instead of waiting forever; auto falls back to the estimate and says why.
+// The built CLI (dist/cli.js) over power sources that never yield a value or yield impossible ones (issue 20): fixture
+// powercap trees and a local Prometheus stand-in. `sample` and `measure` end promptly with the reason instead of
+// waiting forever or printing null; auto falls back to the estimate and says why.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { SCAPH_HOST_QUERY } from '../../src/core/power/prometheusSource';
 import { PowercapTree } from '../fixtures/powercapTree';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
@@ -34,7 +38,7 @@ function run(args: string[], during?: () => void, timeoutMs = 20000): Promise<Ru
   });
 }
 
-describe('CLI with a RAPL tree that yields no value (issue 20)', function () {
+describe('CLI with power sources that yield no value or impossible ones (issue 20)', function () {
   this.timeout(30000);
   const trees: PowercapTree[] = [];
   // Port 9 (discard) has no listener here: auto's Prometheus candidate fails fast with ECONNREFUSED.
@@ -101,5 +105,50 @@ describe('CLI with a RAPL tree that yields no value (issue 20)', function () {
     const summary = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { source: string; estimated: boolean };
     assert.equal(summary.source, 'estimate');
     assert.equal(summary.estimated, true);
+  });
+
+  it('measure --source rapl whose counter turns to garbage mid-run: the summary says the figures stop there', async () => {
+    const t = PowercapTree.create([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+    trees.push(t);
+    const t0 = Date.now();
+    const advance = (): void => (Date.now() - t0 < 1500 ? t.addJoules('intel-rapl:0', 1) : t.setEnergy('intel-rapl:0', 'garbage'));
+    const args = ['measure', '--source', 'rapl', '--powercap-root', t.root, '--interval', '500', '--baseline', '0.5', '--json'];
+    const r = await run([...args, '--', process.execPath, '-e', 'setTimeout(() => {}, 4000)'], advance);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /the power source failed during the run, so the figures cover only the time before: .*energy_uj is not a counter/);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(summary)) assert.notEqual(v, null, k);
+  });
+
+  describe('a Prometheus whose host power is 1e308 W (it made baselineWatts null)', () => {
+    let server: http.Server;
+    let url: string;
+    before(async () => {
+      // Answers every instant query with one sample: 1e308 W for Scaphandre's host power, nothing else.
+      server = http.createServer((req, res) => {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query');
+        const result = q === SCAPH_HOST_QUERY ? [{ metric: {}, value: [1700000000, '1e308'] }] : [];
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    });
+
+    it('measure --source prometheus: exit 1 with the reason, the command not run, no null in a summary', async () => {
+      const r = await run(['measure', '--source', 'prometheus', '--prometheus-url', url, '--json', '--', process.execPath, '-e', 'console.log("RAN")']);
+      assert.equal(r.status, 1, r.stderr);
+      assert.ok(!r.stdout.includes('RAN') && !r.stdout.includes('null'), r.stdout);
+      assert.match(r.stderr, /no power source: Prometheus at .* scaph_host_power_microwatts says 1\.00e\+308 W is above 100 kW/);
+    });
+
+    it('sample in auto: not used, and says why', async () => {
+      const r = await run(['sample', '--prometheus-url', url, '--powercap-root', path.join(garbageTree().root, 'none'), '--count', '1']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /scaph_host_power_microwatts says 1\.00e\+308 W .* Using the CPU-load estimate/);
+    });
   });
 });
