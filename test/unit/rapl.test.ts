@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_MAX_ZONE_WATTS, discoverZones, MAX_READS_WITHOUT_VALUE, parseCounter, RaplSource } from '../../src/core/power/rapl';
+import { DEFAULT_MAX_ZONE_WATTS, discoverZones, MAX_READS_WITHOUT_VALUE, parseCounter, probeRapl, RaplSource } from '../../src/core/power/rapl';
 import { MonoClock, SourceError } from '../../src/core/power/source';
 import { PowercapTree, twoPackageTree } from '../fixtures/powercapTree';
 
@@ -354,6 +354,35 @@ describe('RAPL source (powercap tree)', () => {
         if (i % 2 === 0) assert.ok(r && r.watts > 0, `read ${i}`);
         else assert.equal(r, undefined);
       }
+    });
+  });
+
+  describe('probeRapl (a choice made once, such as stack up picking Scaphandre)', () => {
+    it('resolves with the first value of a tree whose counters advance', async () => {
+      const tree = track(twoPackageTree());
+      const c = fakeClock();
+      const wait = async (): Promise<void> => {
+        c.advance(0.5);
+        tree.addJoules('intel-rapl:0', 5);
+        tree.addJoules('intel-rapl:1', 5);
+      };
+      const r = await probeRapl(tree.root, { clock: c.clock, wait });
+      assert.equal(r.watts, 20);
+    });
+
+    it("rejects a counter only going backwards with 'invalid', where a single read would have looked fine", async () => {
+      const tree = track(PowercapTree.create([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 900_000_000 }]));
+      const c = fakeClock();
+      let waits = 0;
+      const wait = async (): Promise<void> => {
+        waits++;
+        c.advance(0.5);
+        tree.setEnergy('intel-rapl:0', 900_000_000 - waits * 1_000_000);
+      };
+      assert.equal(await new RaplSource(tree.root, fakeClock().clock).read(), undefined, 'one read: no error');
+      const err = await rejectsWith(probeRapl(tree.root, { clock: c.clock, wait }), 'invalid');
+      assert.match(err.message, /went backwards/);
+      assert.equal(waits, MAX_READS_WITHOUT_VALUE);
     });
   });
 

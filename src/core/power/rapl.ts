@@ -228,3 +228,23 @@ export class RaplSource implements PowerSource {
     return { watts };
   }
 }
+
+/**
+ * Whether a powercap tree gives power, for choices made once (e.g. `stack up` picking Scaphandre, which needs RAPL):
+ * reads until a value, `gapMs` apart, so a tree whose counters never advance sanely (only going backwards) is
+ * refused like one that cannot be read. Resolves with the first reading; rejects with the SourceError saying why.
+ */
+export async function probeRapl(
+  root: string,
+  opts: { clock?: MonoClock; wait?: (ms: number) => Promise<void>; gapMs?: number } = {},
+): Promise<PowerReading> {
+  const src = new RaplSource(root, opts.clock ?? hrClock);
+  const wait = opts.wait ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // The source throws once it has gone MAX_READS_WITHOUT_VALUE reads without a value: the loop's real bound.
+  for (let n = 0; n <= MAX_READS_WITHOUT_VALUE + 1; n++) {
+    const r = await src.read();
+    if (r) return r;
+    await wait(opts.gapMs ?? 500);
+  }
+  throw new SourceError('invalid', `RAPL at ${root} gives no power value.`);
+}
