@@ -191,6 +191,11 @@ describe('PowerMonitor', () => {
       assert.match(m.snapshot.reason, /ECONNREFUSED/);
       assert.ok(w.logs.some((l) => l.level === 'error' && /No power source works/.test(l.message)));
       assert.equal(w.reads.estimate, 0);
+      for (let i = 0; i < 3; i++) {
+        w.advance(2);
+        await m.tick();
+      }
+      assert.equal(w.logs.filter((l) => /No power source works/.test(l.message)).length, 1, 'said once, not every interval');
     });
   });
 

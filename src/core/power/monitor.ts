@@ -203,7 +203,8 @@ export class PowerMonitor {
       return;
     }
     const reason = failures.join(' ');
-    this.log('error', `No power source works: ${reason}`);
+    // Selection runs again every interval: say it once per distinct reason, not every interval (the exporter's log).
+    if (this.status.reason !== reason || this.status.state === 'live') this.log('error', `No power source works: ${reason}`);
     this.publish({ ...this.status, mode: this.options.mode, state: this.status.last ? 'stale' : 'error', source: undefined, reason });
   }
 
