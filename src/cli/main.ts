@@ -14,7 +14,8 @@ const USAGE = `Usage: optivolt sample [options]
        optivolt exporter [options]                       (optivolt exporter --help)
        optivolt stack up|down|status|logs|restart ...    (optivolt stack --help)
 
-Prints host power, one line per sample (Ctrl-C to stop).
+Prints host power, one line per sample (Ctrl-C to stop). Exits 1 with the reason when no source gives power, or
+when a source chosen with --source (not auto) stops giving it.
 
 Options:
   --source auto|rapl|estimate|prometheus   power source (default auto)
@@ -111,6 +112,12 @@ async function sample(args: SampleArgs): Promise<number> {
     const sub = monitor.onStatus((st: PowerStatus) => {
       if (st.state === 'error') {
         process.stderr.write(`optivolt: no power source: ${st.reason}\n`);
+        return finish(1);
+      }
+      // A source the user chose that stops working ends the run with the reason, rather than waiting for samples
+      // that will not come (auto would have moved on to another source).
+      if (st.state === 'stale' && st.mode !== 'auto') {
+        process.stderr.write(`optivolt: the power source stopped working: ${st.reason}\n`);
         return finish(1);
       }
       if (st.state !== 'live' || !st.last || st.last === lastSample) return;

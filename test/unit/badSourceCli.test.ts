@@ -87,6 +87,18 @@ describe('CLI with power sources that yield no value or impossible ones (issue 2
     assert.ok(r.seconds < 10, `${r.seconds} s`);
   });
 
+  it('sample --source rapl whose counter turns to garbage after a few samples: exit 1 with the reason, not a wait forever', async () => {
+    const t = PowercapTree.create([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+    trees.push(t);
+    const t0 = Date.now();
+    const advance = (): void => (Date.now() - t0 < 1500 ? t.addJoules('intel-rapl:0', 1) : t.setEnergy('intel-rapl:0', 'garbage'));
+    const r = await run(['sample', '--source', 'rapl', '--powercap-root', t.root, '--interval', '500', '--count', '100'], advance);
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(r.stdout.split('\n').filter(Boolean).length >= 1, r.stdout);
+    assert.match(r.stderr, /^optivolt: the power source stopped working: RAPL at .* energy_uj is not a counter/m);
+    assert.ok(r.seconds < 10, `${r.seconds} s`);
+  });
+
   it('measure --source rapl: refuses before starting the command, exit 1 with the reason', async () => {
     const t = garbageTree();
     const r = await run(['measure', '--source', 'rapl', '--powercap-root', t.root, '--json', '--', process.execPath, '-e', 'console.log("RAN")']);
