@@ -263,10 +263,11 @@ export class PowerMonitor {
     const msg = errorMessage(err);
     if (this.warned.get(kind) === msg) return;
     this.warned.set(kind, msg);
-    // A permission problem is the user's to fix and a source giving nonsense is broken, so both are warnings; a
-    // missing source is just information.
+    // A permission problem is the user's to fix, so it is a warning; so is a source giving nonsense that auto passes
+    // over (a chosen one ends in an 'error' status with the same words); a missing source is just information.
     const code = err instanceof SourceError ? err.code : undefined;
-    this.log(code === 'permission' || code === 'invalid' ? 'warn' : 'info', `${SOURCE_LABEL[kind]} not used: ${msg}`, code);
+    const warn = code === 'permission' || (code === 'invalid' && this.options.mode === 'auto');
+    this.log(warn ? 'warn' : 'info', `${SOURCE_LABEL[kind]} not used: ${msg}`, code);
   }
 
   private accept(src: PowerSource, r: PowerReading, reason: string): void {
