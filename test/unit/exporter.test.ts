@@ -478,6 +478,31 @@ describe('exporter: Exporter over HTTP', function () {
     assert.equal(rest.join('\r\n\r\n'), '', 'no body after the headers');
   });
 
+  it('a source that stops giving values withdraws host, socket and domain power instead of serving them frozen', async () => {
+    let last = '';
+    await until(
+      8000,
+      async () => {
+        last = (await request(port, 'GET', '/metrics')).body;
+        return named(parseExposition(last), 'scaph_host_power_microwatts').length > 0 ? true : undefined;
+      },
+      () => last,
+    );
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    tree.setEnergy('intel-rapl:0', 'garbage');
+    await until(
+      10000,
+      async () => {
+        last = (await request(port, 'GET', '/metrics')).body;
+        const s = parseExposition(last);
+        return named(s, 'scaph_host_power_microwatts').length === 0 && named(s, 'scaph_socket_power_microwatts').length === 0 ? s : undefined;
+      },
+      () => last,
+    );
+    assert.notEqual(exporter?.status.state, 'live');
+  });
+
   it('stop() closes the port: a new connection is refused', async () => {
     assert.equal(await connectOutcome(port), 'connected');
     await exporter?.stop();

@@ -140,7 +140,12 @@ export class Exporter {
 
   private onStatus(st: PowerStatus): void {
     const last = st.last;
-    if (st.state !== 'live' || !last || last.time === this.lastSampleTime) return;
+    if (st.state !== 'live' || !last) {
+      // The source failed or went stale: serve no host power rather than its last value, frozen.
+      if (st.state !== 'live') this.metrics.withdrawPower();
+      return;
+    }
+    if (last.time === this.lastSampleTime) return;
     const dt = this.lastSampleTime > 0 ? Math.max(0, (last.time - this.lastSampleTime) / 1000) : 0;
     this.lastSampleTime = last.time;
     const t0 = process.hrtime.bigint();

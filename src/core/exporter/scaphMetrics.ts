@@ -195,6 +195,16 @@ export class ScaphMetrics {
   }
 
   /**
+   * Withdraws the power gauges (host, socket, domain) while the source has no value: a frozen last figure would
+   * be scraped as if it were live. The energy counters keep their totals, as a counter must.
+   */
+  withdrawPower(): void {
+    this.hostPower.reset();
+    this.socketPower.reset();
+    this.domainPower.reset();
+  }
+
+  /**
    * Sets every series from one host sample: zone counters, every live process (undefined before the first
    * interval), OptiVolt's own model when one is published, and the energy integrated so far.
    */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { Exporter } from '../exporter/exporter';
-import { RaplSource } from '../power/rapl';
+import { probeRapl } from '../power/rapl';
 import type { OptiVoltSettings } from '../settings';
 import { planStack, StackError, StackPlan } from './composePlan';
 import { dockerHostGateway, prometheusConfigForHostExporter } from './powerExporter';
@@ -60,7 +60,8 @@ export interface StartResult {
 export async function choosePowerExporter(choice: PowerExporterChoice, powercapRoot: string): Promise<{ kind: 'scaphandre' | 'optivolt'; why: string }> {
   if (choice !== 'auto') return { kind: choice, why: `optivolt.stack.powerExporter = ${choice}` };
   try {
-    await new RaplSource(powercapRoot).read();
+    // Several reads: one cannot tell a counter that only goes backwards from a healthy one.
+    await probeRapl(powercapRoot);
     return { kind: 'scaphandre', why: `RAPL is readable at ${powercapRoot}` };
   } catch (err) {
     return { kind: 'optivolt', why: `${(err as Error).message} Scaphandre needs RAPL: OptiVolt's exporter runs on the host instead.` };
