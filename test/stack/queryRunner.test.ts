@@ -15,7 +15,8 @@ describe('QueryRunner against a real Prometheus', () => {
     this.timeout(60000);
     // Twelve cores' worth of series, enough to overflow a small cap.
     const metrics = Array.from({ length: 12 }, (_, i) => `optivolt_test_watts{core="${i}"} ${i + 0.5}`).join('\n');
-    exporter = http.createServer((_req, res) => res.end(`# TYPE optivolt_test_watts gauge\n${metrics}\n`));
+    // With its Content-Type: Prometheus 3 refuses a scrape without one (unless the job sets a fallback protocol).
+    exporter = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(`# TYPE optivolt_test_watts gauge\n${metrics}\n`));
     await new Promise<void>((r) => exporter.listen(0, '127.0.0.1', r));
     prom = await PrometheusProcess.start({ self: [`127.0.0.1:${(exporter.address() as AddressInfo).port}`] });
     runner = new QueryRunner(new PrometheusClient(prom.url, fetch, 10000));
