@@ -87,7 +87,8 @@ describe('OptiVolt in a real extension host', () => {
         return st.state === 'live' && st.last?.source === 'rapl' ? st : undefined;
       });
       assert.equal(s.last?.estimated, false);
-      assert.ok(Math.abs(s.last!.watts - 12.5) < 4, `~12.5 W, got ${s.last!.watts}`);
+      // Host = package + DRAM (DRAM is outside the package, as Scaphandre counts it): 12.5 + 1.25 W.
+      assert.ok(Math.abs(s.last!.watts - 13.75) < 4, `~13.75 W, got ${s.last!.watts}`);
       assert.ok('package-0/dram' in s.last!.zones, `zones: ${Object.keys(s.last!.zones)}`);
       const m = WATTS.exec(a.statusBarText());
       assert.ok(m && m[1] === undefined, `a measured value has no ≈: "${a.statusBarText()}"`);

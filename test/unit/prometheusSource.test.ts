@@ -96,10 +96,10 @@ describe('Prometheus power source (local HTTP server)', () => {
     assert.deepEqual(asked, [SCAPH_HOST_QUERY, SCAPH_SOCKET_QUERY]);
   });
 
-  it('falls back to node-exporter RAPL rates when Scaphandre has no series', async () => {
+  it('falls back to node-exporter RAPL rates when Scaphandre has no series: packages + DRAM, as Scaphandre counts the host', async () => {
     answers = NODE_EXPORTER;
     const r = await source().read();
-    assert.equal(r.watts, 28);
+    assert.equal(r.watts, 31.5);
     assert.deepEqual(r.zones, { 'package-0': 15.25, 'package-1': 12.75, 'package-0/dram': 3.5 });
     assert.match(r.detail, /node-exporter/);
     assert.deepEqual(asked, [SCAPH_HOST_QUERY, NODE_RAPL_QUERY, NODE_RAPL_DRAM_QUERY]);

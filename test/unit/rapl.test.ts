@@ -101,7 +101,7 @@ describe('RAPL source (powercap tree)', () => {
   });
 
   describe('reading power', () => {
-    it('primes on the first read, then reports exact Watts: total = sum of packages, sub-zones never added', async () => {
+    it('primes on the first read, then reports exact Watts: total = packages + DRAM (outside the package), core never added', async () => {
       const tree = track(twoPackageTree());
       const c = fakeClock();
       const src = new RaplSource(tree.root, c.clock);
@@ -120,7 +120,7 @@ describe('RAPL source (powercap tree)', () => {
       tree.addJoules('intel-rapl-mmio:0', 1000); // must be ignored
       const r = await src.read();
       assert.ok(r);
-      assert.equal(r.watts, 20);
+      assert.equal(r.watts, 22.5);
       assert.deepEqual(r.zones, {
         'package-0': 15,
         'package-0/core': 10,
@@ -129,7 +129,7 @@ describe('RAPL source (powercap tree)', () => {
         'package-1/core': 3,
         'package-1/dram': 0.5,
       });
-      assert.match(r.detail, /sum of 2 packages/);
+      assert.match(r.detail, /sum of 2 packages \+ DRAM/);
     });
 
     it('uses psys as the total when present (not psys + packages)', async () => {

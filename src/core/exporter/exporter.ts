@@ -149,10 +149,9 @@ export class Exporter {
     const dt = this.lastSampleTime > 0 ? Math.max(0, (last.time - this.lastSampleTime) / 1000) : 0;
     this.lastSampleTime = last.time;
     const t0 = process.hrtime.bigint();
-    // Scaphandre's host figure: psys, else packages + DRAM (powercap_rapl.rs@v1.0.3 read_record sums both: DRAM is
-    // not inside the package zone). Its process Watts are shares of this, and the energy counter integrates it.
-    const dram = /psys/.test(last.detail) ? 0 : Object.entries(last.zones).reduce((sum, [zone, w]) => sum + (/\/dram$/.test(zone) ? w : 0), 0);
-    const scaph = { ...last, watts: last.watts + dram };
+    // Scaphandre's host figure is psys, else packages + DRAM (powercap_rapl.rs@v1.0.3 read_record): the RAPL source's
+    // total is already that. Its process Watts are shares of it, and the energy counter integrates it.
+    const scaph = last;
     this.joules += scaph.watts * dt;
     let processes: ExportedProcess[] | undefined;
     try {

@@ -97,8 +97,10 @@ export class PrometheusSource implements PowerSource {
     const zones: Record<string, number> = {};
     const dropped: string[] = [];
     for (const s of pkgs) zones[`package-${s.metric.index ?? '?'}`] = s.value;
-    for (const s of await this.client.query(NODE_RAPL_DRAM_QUERY)) this.zone(zones, dropped, `package-${s.metric.index ?? '?'}/dram`, s.value);
-    const watts = pkgs.reduce((sum, s) => sum + s.value, 0);
+    const drams = await this.client.query(NODE_RAPL_DRAM_QUERY);
+    for (const s of drams) this.zone(zones, dropped, `package-${s.metric.index ?? '?'}/dram`, s.value);
+    // Packages plus DRAM, as the RAPL source and Scaphandre count the host: DRAM is its own domain, outside the package.
+    const watts = [...pkgs, ...drams.filter((s) => !implausible(s.value))].reduce((sum, s) => sum + s.value, 0);
     return { watts, zones, detail: `node-exporter RAPL counters via Prometheus ${this.origin}${noted(dropped)}` };
   }
 

@@ -124,8 +124,10 @@ type ZoneValue = { watts: number } | { primed: true } | { problem: string };
 
 /**
  * Host power from the RAPL energy counters of the Linux powercap tree.
- * Total = psys when the platform has it (it already contains the packages), else the sum of packages.
- * Sub-zones (core, uncore, dram) are reported per zone and never added to the total.
+ * Total = psys when the platform has it (it already contains the packages), else the packages plus their DRAM
+ * zones: DRAM is its own RAPL domain, outside the package (Intel SDM: MSR_PKG_ENERGY_STATUS and
+ * MSR_DRAM_ENERGY_STATUS), and Scaphandre's host figure sums both (src/sensors/powercap_rapl.rs read_record
+ * @v1.0.3), so the status bar agrees with it. Core and uncore (inside the package) are reported per zone only.
  * A tree that gives no value fails with the reason: at once when no package ever held a counter (garbage, empty,
  * negative or overlong energy_uj, EIO, EISDIR), else after MAX_READS_WITHOUT_VALUE reads without a value
  * (a counter only going backwards, implausible power).
@@ -181,9 +183,12 @@ export class RaplSource implements PowerSource {
       return this.noValue(primed, problems);
     }
     this.misses = 0;
-    const watts = psys ? zones[psys.label] : packages.reduce((s, z) => s + zones[z.label], 0);
+    const drams = psys ? [] : list.filter((z) => z.kind === 'sub' && z.label.endsWith('/dram') && zones[z.label] !== undefined);
+    const watts = psys ? zones[psys.label] : [...packages, ...drams].reduce((s, z) => s + zones[z.label], 0);
     const detail =
-      (psys ? 'RAPL psys (whole platform)' : `RAPL, sum of ${packages.length} package${packages.length > 1 ? 's' : ''}`) +
+      (psys
+        ? 'RAPL psys (whole platform)'
+        : `RAPL, sum of ${packages.length} package${packages.length > 1 ? 's' : ''}${drams.length ? ' + DRAM' : ''}`) +
       (skipped.length ? `; no value this time for ${skipped.join(', ')}` : '');
     return { watts, zones, detail };
   }
