@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
 import type { AttributionModel } from '../shared/protocol';
 import { normalizeGrafanaUrl } from './grafana/url';
-import { normalizePrometheusUrl } from './prometheus/client';
+import { normalizePrometheusUrl, redactUrl } from './prometheus/client';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
 
 /** The validated `optivolt.*` settings. package.json holds the same defaults and bounds (a unit test keeps them equal). */
@@ -150,7 +150,8 @@ export function readSettings(get: (key: keyof OptiVoltSettings) => unknown): Set
   for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof OptiVoltSettings>) {
     const value = get(key);
     const why = value === undefined ? undefined : CHECKS[key](value);
-    if (why) problems.push(`optivolt.${key} ${why} (got ${JSON.stringify(value)}); using ${JSON.stringify(DEFAULT_SETTINGS[key])}.`);
+    // Problems are shown and logged: a URL's password never is.
+    if (why) problems.push(redactUrl(`optivolt.${key} ${why} (got ${JSON.stringify(value)}); using ${JSON.stringify(DEFAULT_SETTINGS[key])}.`));
     out[key] = value === undefined || why ? DEFAULT_SETTINGS[key] : value;
   }
   const s = out as unknown as OptiVoltSettings;

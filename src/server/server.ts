@@ -3,7 +3,7 @@
 // so is fetch: the server itself touches no transport.
 import { TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, MarkupKind, type CompletionList, type Connection, type Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { normalizePrometheusUrl, type FetchFn } from '../core/prometheus/client';
+import { normalizePrometheusUrl, redactUrl, type FetchFn } from '../core/prometheus/client';
 import { PROMETHEUS_STATUS, PROMETHEUS_URL_SECTION, type PrometheusStatusParams, type ServerInitOptions } from '../shared/lspProtocol';
 import { Completer } from './promql/completion';
 import { analyzeDocument, type Problem } from './promql/diagnostics';
@@ -30,8 +30,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.metricTtlMs ? { ttlMs: options.metricTtlMs } : {}),
     onProblem: (problem) => {
-      if (problem) connection.console.warn(`Prometheus: ${problem} Completion and checks use the catalogue only.`);
-      void connection.sendNotification(PROMETHEUS_STATUS, { url: metrics.url, problem } satisfies PrometheusStatusParams);
+      // Both are shown to the user: the URL's password never is (the client's URL is already redacted; this holds for any text).
+      if (problem) connection.console.warn(`Prometheus: ${redactUrl(problem)} Completion and checks use the catalogue only.`);
+      void connection.sendNotification(PROMETHEUS_STATUS, {
+        url: metrics.url === undefined ? undefined : redactUrl(metrics.url),
+        problem: problem === undefined ? undefined : redactUrl(problem),
+      } satisfies PrometheusStatusParams);
     },
   });
   const completer = new Completer(metrics);

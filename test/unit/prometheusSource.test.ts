@@ -125,6 +125,9 @@ describe('Prometheus power source (local HTTP server)', () => {
       ['negative Scaphandre host power', { [SCAPH_HOST_QUERY]: vector([{ metric: { value_source: 'powercap_rapl_pkg' }, value: '-3' }]) }, /scaph_host_power_microwatts\{value_source="powercap_rapl_pkg"\} says -3 W is negative/],
       ['1e308 W (what made baselineWatts null)', { [SCAPH_HOST_QUERY]: vector([{ metric: {}, value: '1e308' }]) }, /says 1\.00e\+308 W is above 100 kW/],
       ['two series, each plausible, whose total is not', { [SCAPH_HOST_QUERY]: vector([{ metric: { value_source: 'a' }, value: '9e4' }, { metric: { value_source: 'b' }, value: '9e4' }]) }, /in total says 1\.80e\+5 W/],
+      // The client used to drop NaN/Inf samples, so a NaN host power read as "no series" ('no-data').
+      ['NaN Scaphandre host power', { [SCAPH_HOST_QUERY]: vector([{ metric: { value_source: 'powercap_rapl_pkg' }, value: 'NaN' }]) }, /scaph_host_power_microwatts\{value_source="powercap_rapl_pkg"\} says NaN W is not a number/],
+      ['+Inf node-exporter package power', { ...NODE_EXPORTER, [NODE_RAPL_QUERY]: vector([{ metric: { index: '0' }, value: '+Inf' }]) }, /node_rapl_package_joules_total\{index="0"\} says Infinity W is not a number/],
       ['node-exporter package power in microwatts', { ...NODE_EXPORTER, [NODE_RAPL_QUERY]: vector([{ metric: { index: '0' }, value: '15250000' }]) }, /node_rapl_package_joules_total\{index="0"\} says 1\.53e\+7 W/],
     ];
     for (const [what, a, message] of cases) {
@@ -184,17 +187,22 @@ describe('Prometheus power source (local HTTP server)', () => {
     assert.match(err.message, /ECONNREFUSED/);
   });
 
-  it('the client reads a scalar answer as one unlabelled sample and skips non-finite values', async () => {
+  it('the client reads a scalar answer as one unlabelled sample and keeps non-finite values (NaN, +Inf)', async () => {
     answers = {
       'scalar(1)': { body: JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [T, '7.5'] } }) },
       up: vector([
         { metric: { job: 'a' }, value: 'NaN' },
         { metric: { job: 'b' }, value: '1' },
+        { metric: { job: 'c' }, value: '+Inf' },
       ]),
     };
     const client = new PrometheusClient(baseUrl);
     assert.deepEqual(await client.query('scalar(1)'), [{ metric: {}, value: 7.5 }]);
-    assert.deepEqual(await client.query('up'), [{ metric: { job: 'b' }, value: 1 }]);
+    assert.deepEqual(await client.query('up'), [
+      { metric: { job: 'a' }, value: NaN },
+      { metric: { job: 'b' }, value: 1 },
+      { metric: { job: 'c' }, value: Infinity },
+    ]);
   });
 
   describe('normalizePrometheusUrl', () => {

@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusClient, PrometheusError } from '../../src/core/prometheus/client';
-import { chooseStep, describeError, errorPosition, parseSampleValue, QueryRunner } from '../../src/core/prometheus/queryRunner';
+import { parseSampleValue } from '../../src/core/prometheus/client';
+import { chooseStep, describeError, errorPosition, QueryRunner } from '../../src/core/prometheus/queryRunner';
 import { parseFromWebview, parseToWebview, seriesName } from '../../src/shared/queryProtocol';
 
 type Answer = { status?: number; body: string };

@@ -3,7 +3,7 @@ import { networkCause } from '../fetchError';
 
 export type FetchFn = (
   url: string,
-  init?: { signal?: AbortSignal },
+  init?: { signal?: AbortSignal; headers?: Record<string, string> },
 ) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
 export interface VectorSample {
@@ -30,29 +30,57 @@ interface ApiEnvelope {
   data?: unknown;
 }
 
+/**
+ * A URL with its password replaced by *** (`http://user:***@host`), safe to print or log. Text that does not parse
+ * as a URL is redacted the same way wherever it holds `scheme://user:password@`.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/?#@\s:"']*):[^/?#@\s"']*@/gi, '$1:***@');
+}
+
 /** Checks that a user-supplied Prometheus URL is http(s) and returns it without a trailing slash. */
 export function normalizePrometheusUrl(url: string): string {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new PrometheusError('unexpected', `Not a URL: "${url}".`);
+    throw new PrometheusError('unexpected', `Not a URL: "${redactUrl(url)}".`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new PrometheusError('unexpected', `Prometheus URL must be http or https: "${url}".`);
+    throw new PrometheusError('unexpected', `Prometheus URL must be http or https: "${redactUrl(url)}".`);
   }
   return u.toString().replace(/\/+$/, '');
 }
 
+/**
+ * Splits `user:pass@` off a normalised URL: Node's fetch refuses a URL with credentials, so they travel as an
+ * `Authorization: Basic` header (RFC 7617: user-id ":" password, UTF-8, the URL's percent-encoding undone).
+ */
+function splitCredentials(normalized: string): { fetchUrl: string; authorization?: string } {
+  const u = new URL(normalized);
+  if (u.username === '' && u.password === '') return { fetchUrl: normalized };
+  const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  u.username = '';
+  u.password = '';
+  return { fetchUrl: u.toString().replace(/\/+$/, ''), authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` };
+}
+
 export class PrometheusClient {
+  /** The server's URL as shown to people: normalised, its password redacted (every message and log uses this). */
   readonly baseUrl: string;
+  private readonly fetchUrl: string;
+  private readonly headers: Record<string, string>;
 
   constructor(
     baseUrl: string,
     private readonly fetchFn: FetchFn = fetch,
     private readonly timeoutMs = 3000,
   ) {
-    this.baseUrl = normalizePrometheusUrl(baseUrl);
+    const normalized = normalizePrometheusUrl(baseUrl);
+    this.baseUrl = redactUrl(normalized);
+    const { fetchUrl, authorization } = splitCredentials(normalized);
+    this.fetchUrl = fetchUrl;
+    this.headers = authorization ? { authorization } : {};
   }
 
   /** Runs an instant query and returns its vector (a scalar comes back as one sample without labels). */
@@ -68,13 +96,17 @@ export class PrometheusClient {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) for (const one of typeof v === 'string' ? [v] : v) qs.append(k, one);
     const query = qs.toString();
-    const url = `${this.baseUrl}/api/v1/${path}${query ? `?${query}` : ''}`;
+    const url = `${this.fetchUrl}/api/v1/${path}${query ? `?${query}` : ''}`;
     let res: Awaited<ReturnType<FetchFn>>;
     try {
-      res = await this.fetchFn(url, { signal: signal ?? AbortSignal.timeout(this.timeoutMs) });
+      res = await this.fetchFn(url, { signal: signal ?? AbortSignal.timeout(this.timeoutMs), headers: this.headers });
     } catch (err) {
       const cause = networkCause(err);
       throw new PrometheusError('unreachable', `Prometheus unreachable at ${this.baseUrl} (${cause}).`);
+    }
+    // Prometheus has no auth of its own: a 401/403 comes from a proxy in front of it, whatever its body.
+    if (res.status === 401 || res.status === 403) {
+      throw new PrometheusError('http', `${this.baseUrl} refused the request: HTTP ${res.status} (check the user and password in the URL).`);
     }
     let body: ApiEnvelope;
     try {
@@ -97,12 +129,19 @@ interface QueryData {
 
 function parseResult(data: QueryData | undefined): VectorSample[] {
   const result = data?.result;
-  if (data?.resultType === 'scalar' && Array.isArray(result)) return [{ metric: {}, value: Number(result[1]) }];
+  if (data?.resultType === 'scalar' && Array.isArray(result)) return [{ metric: {}, value: sampleValue(result[1]) }];
   if (data?.resultType !== 'vector' || !Array.isArray(result)) {
     throw new PrometheusError('unexpected', `Expected an instant vector, got ${data?.resultType ?? 'nothing'}.`);
   }
-  return (result as Array<{ metric?: Record<string, string>; value?: [number, string] }>).flatMap((r) => {
-    const v = Number(r.value?.[1]);
-    return Number.isFinite(v) ? [{ metric: r.metric ?? {}, value: v }] : [];
-  });
+  // NaN and ±Inf are kept: a series that says NaN is not a missing series, and its reader must be able to say so.
+  return (result as Array<{ metric?: Record<string, string>; value?: [number, string] }>).map((r) => ({ metric: r.metric ?? {}, value: sampleValue(r.value?.[1]) }));
 }
+
+/** Prometheus' sample values are strings, with NaN and ±Inf spelled its way (Number('+Inf') is NaN). */
+export function parseSampleValue(text: string): number {
+  if (text === '+Inf' || text === 'Inf') return Infinity;
+  if (text === '-Inf') return -Infinity;
+  return Number(text);
+}
+
+const sampleValue = (v: unknown): number => (typeof v === 'string' ? parseSampleValue(v) : NaN);

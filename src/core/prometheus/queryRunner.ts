@@ -1,7 +1,7 @@
 // Runs a PromQL query the way the result view shows it: an instant query for the table and a range query over
 // the last minutes for the chart, both shaped for the webview (capped series, one aligned time axis).
 import type { ChartSeries, InstantResult, QueryErrorInfo, QueryOutcome, RangeResult, ResultRow } from '../../shared/queryProtocol';
-import { PrometheusError, type PrometheusClient } from './client';
+import { parseSampleValue, PrometheusError, redactUrl, type PrometheusClient } from './client';
 
 export interface QueryRunnerOptions {
   /** Chart window, seconds (15 minutes). */
@@ -23,12 +23,6 @@ export function chooseStep(windowSeconds: number, targetPoints: number): number 
   return Math.max(1000, Math.ceil((windowSeconds * 1000) / Math.max(1, targetPoints))) / 1000;
 }
 
-/** Prometheus' sample values are strings, with NaN and ±Inf spelled its way. */
-export function parseSampleValue(text: string): number {
-  if (text === '+Inf' || text === 'Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  return Number(text);
-}
 
 /** Position of a parse error in Prometheus' text: "1:14: parse error: ..." (possibly after "invalid parameter"). */
 export function errorPosition(text: string | undefined): { line: number; column: number } | undefined {
@@ -37,7 +31,8 @@ export function errorPosition(text: string | undefined): { line: number; column:
 }
 
 /** What the view shows for a failed run. */
-export function describeError(err: unknown, url: string): QueryErrorInfo {
+export function describeError(err: unknown, configuredUrl: string): QueryErrorInfo {
+  const url = redactUrl(configuredUrl); // the view shows it: never the password
   if (err instanceof PrometheusError) {
     if (err.kind === 'unreachable') {
       return { kind: 'unreachable', url, message: `${err.message} Check the setting optivolt.prometheus.url (${url}), or start the monitoring stack.` };
