@@ -23,9 +23,12 @@ Options:
   --power-exporter auto|scaphandre|optivolt
   --exporter-port PORT      OptiVolt's exporter on the Docker host gateway (default 8080)
   --stack-dir DIR           folder of docker-compose.yml (default: the one shipped with OptiVolt)
+  --engine-timeout SECONDS  how long one Docker Engine request may go unanswered (default 10 for the first
+                            contact, 60 for each one after; pulls fail only when their progress stops for 5 min)
   -h, --help                this help
 
-The Grafana admin password is generated on first start into ~/.config/optivolt/grafana-password (mode 0600).`;
+The Grafana admin password is generated on first start into ~/.config/optivolt/grafana-password (mode 0600;
+a copy that others can read is made private again, with a warning).`;
 
 function pairs(list: string[] | undefined, what: string, number: boolean): Record<string, string | number> {
   const out: Record<string, string | number> = {};
@@ -37,18 +40,47 @@ function pairs(list: string[] | undefined, what: string, number: boolean): Recor
   return out;
 }
 
-/** The CLI keeps the Grafana password in a file only its user can read (VS Code keeps it in SecretStorage). */
-function grafanaPassword(): string {
+/**
+ * The CLI keeps the Grafana password in a file only its user can read (VS Code keeps it in SecretStorage). A file
+ * that others can read (or write) is made 0600 again with a warning, rather than refused: the file is ours, 0600 is
+ * the only sensible mode, refusing would not un-read a password already read, and it would stop unattended runs
+ * over something the CLI can fix itself. The warning says the password may have been seen and how to change it.
+ * A file the CLI cannot make private (another user's) is refused.
+ */
+function grafanaPassword(warn: (message: string) => void): string {
   const dir = path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'optivolt');
   const file = path.join(dir, 'grafana-password');
+  let fd: number | undefined;
   try {
-    return fs.readFileSync(file, 'utf8').trim();
+    fd = fs.openSync(file, 'r');
   } catch {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const pw = randomBytes(18).toString('base64url');
-    fs.writeFileSync(file, `${pw}\n`, { mode: 0o600 });
-    return pw;
+    fd = undefined;
   }
+  if (fd !== undefined) {
+    try {
+      const mode = fs.fstatSync(fd).mode & 0o777;
+      if (mode & 0o077) {
+        try {
+          fs.fchmodSync(fd, 0o600);
+        } catch (err) {
+          throw new StackError(
+            `The Grafana password file ${file} is readable by others (mode 0${mode.toString(8)}) and cannot be made private (${(err as NodeJS.ErrnoException).code}): chmod 600 it (or remove it), then try again.`,
+          );
+        }
+        warn(
+          `the Grafana password file ${file} was readable by others (mode 0${mode.toString(8)}); it is now 0600. ` +
+            'Others may have read the password: change it in Grafana (Profile > Change password, or grafana cli admin reset-admin-password) and write the new one into the file.',
+        );
+      }
+      return fs.readFileSync(fd, 'utf8').trim();
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pw = randomBytes(18).toString('base64url');
+  fs.writeFileSync(file, `${pw}\n`, { mode: 0o600 });
+  return pw;
 }
 
 export async function runStack(argv: string[]): Promise<number> {
@@ -67,6 +99,7 @@ export async function runStack(argv: string[]): Promise<number> {
         'power-exporter': { type: 'string' },
         'exporter-port': { type: 'string' },
         'stack-dir': { type: 'string' },
+        'engine-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -90,16 +123,31 @@ export async function runStack(argv: string[]): Promise<number> {
     'stack.powerExporter': v['power-exporter'],
     'stack.exporterPort': v['exporter-port'] === undefined ? undefined : Number(v['exporter-port']),
   };
+  let engineDeadlines: { pingMs: number; callMs: number } | undefined;
+  if (v['engine-timeout'] !== undefined) {
+    const sec = Number(v['engine-timeout']);
+    if (!(sec > 0) || !Number.isFinite(sec)) throw new UsageError(`--engine-timeout must be a number of seconds above 0 (got "${v['engine-timeout']}")`);
+    engineDeadlines = { pingMs: sec * 1000, callMs: sec * 1000 };
+  }
   const { settings: s, problems } = readSettings((k) => overrides[k]);
   if (problems.length) throw new UsageError(problems[0].replace(/^optivolt\.stack\./, '--'));
-  const stack = new MonitoringStack({
-    docker: new Docker(),
+  const docker = new Docker();
+  const say = (m: string): boolean => process.stderr.write(`optivolt: ${m}\n`);
+  let stack: MonitoringStack;
+  try {
+    stack = new MonitoringStack({
+      docker,
     stackDir: v['stack-dir'] ?? path.resolve(__dirname, '..', 'stack'),
     stateDir: path.join(process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'optivolt', 'stack'),
     ...stackOptionsFrom(s),
-    grafanaPassword: action === 'up' ? grafanaPassword() : 'unused',
-    progress: (m) => process.stderr.write(`optivolt: ${m}\n`),
-  });
+      grafanaPassword: action === 'up' ? grafanaPassword(say) : 'unused',
+      progress: say,
+      engineDeadlines,
+    });
+  } catch (err) {
+    say((err as Error).message);
+    return 1;
+  }
   try {
     switch (action) {
       case 'up': {
@@ -132,12 +180,13 @@ export async function runStack(argv: string[]): Promise<number> {
         return 0;
       }
       default:
+        await stack.manager.ping();
         process.stdout.write(`removed: ${(await stack.manager.deleteData(stack.project)).join(', ') || 'nothing'}\n`);
         return 0;
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    const e = err instanceof StackError ? err : dockerProblem(err);
+    const e = err instanceof StackError ? err : dockerProblem(err, stack.manager.engine.address);
     process.stderr.write(`optivolt: ${e.message}\n`);
     return 1;
   }

@@ -6,6 +6,7 @@ import { probeRapl } from '../power/rapl';
 import type { OptiVoltSettings } from '../settings';
 import { planStack, StackError, StackPlan } from './composePlan';
 import { dockerHostGateway, prometheusConfigForHostExporter } from './powerExporter';
+import type { EngineDeadlines } from './engineCalls';
 import { PullPolicy, ServiceStatus, StackManager } from './stackManager';
 
 export const STACK_SERVICES = ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'] as const;
@@ -30,6 +31,8 @@ export interface MonitoringOptions {
   /** Port of OptiVolt's exporter on the Docker host gateway. */
   readonly exporterPort: number;
   readonly progress?: (message: string) => void;
+  /** Deadlines of single Docker Engine requests (defaults in engineCalls.ts; tests and `--engine-timeout` shorten them). */
+  readonly engineDeadlines?: Partial<EngineDeadlines>;
 }
 
 /** The options that come from the `optivolt.*` settings (extension and CLI read them the same way). */
@@ -78,11 +81,37 @@ export class MonitoringStack {
   private lastPlan: StackPlan | undefined;
 
   constructor(readonly opts: MonitoringOptions) {
-    this.manager = new StackManager({ docker: opts.docker, progress: opts.progress });
+    this.manager = new StackManager({ docker: opts.docker, progress: opts.progress, engineDeadlines: opts.engineDeadlines });
   }
 
   get project(): string {
     return 'optivolt';
+  }
+
+  /** The compose file's text; a StackError names the missing folder or file (an ENOENT is not Docker's). */
+  private composeText(): string {
+    const missing = this.missingStackFile();
+    if (missing) throw new StackError(missing);
+    return fs.readFileSync(path.join(this.opts.stackDir, 'docker-compose.yml'), 'utf8');
+  }
+
+  /** What of the stack folder is missing, in words, or undefined. */
+  missingStackFile(): string | undefined {
+    const dir = this.opts.stackDir;
+    const compose = path.join(dir, 'docker-compose.yml');
+    if (!fs.existsSync(dir)) return `The stack folder ${dir} does not exist (it holds docker-compose.yml and the Prometheus and Grafana configuration).`;
+    if (!fs.existsSync(compose)) return `The stack folder ${dir} has no docker-compose.yml (looked for ${compose}).`;
+    return undefined;
+  }
+
+  /**
+   * The Engine first (a silent or absent one is reported as such, within its ping deadline), then the stack's
+   * files: when those are missing, the message says so and that Docker itself is fine.
+   */
+  private async engineAndFiles(): Promise<void> {
+    await this.manager.ping();
+    const missing = this.missingStackFile();
+    if (missing) throw new StackError(`${missing} The Docker Engine at ${this.manager.engine.address} answers: only the stack's files are missing.`);
   }
 
   async plan(kind: 'scaphandre' | 'optivolt', exporterTarget?: string): Promise<StackPlan> {
@@ -100,7 +129,7 @@ export class MonitoringStack {
     }
     const pick = <T>(m: Readonly<Record<string, T>> | undefined): Record<string, T> =>
       Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => services.includes(k)));
-    const plan = planStack(fs.readFileSync(path.join(o.stackDir, 'docker-compose.yml'), 'utf8'), {
+    const plan = planStack(this.composeText(), {
       stackDir: o.stackDir,
       env: {
         OPTIVOLT_GRAFANA_PASSWORD: o.grafanaPassword,
@@ -122,11 +151,12 @@ export class MonitoringStack {
 
   async start(): Promise<StartResult> {
     const o = this.opts;
+    await this.engineAndFiles();
     const { kind, why } = await choosePowerExporter(o.powerExporter, o.settings['power.powercapRoot']);
     o.progress?.(`Power exporter: ${kind === 'scaphandre' ? 'Scaphandre' : "OptiVolt's own"} (${why})`);
     let target: string | undefined;
     if (kind === 'optivolt' && !this.exporter) {
-      const gateway = await dockerHostGateway(o.docker);
+      const gateway = await dockerHostGateway(o.docker, this.manager.engine);
       const settings = { ...o.settings, 'power.source': o.settings['power.source'] === 'prometheus' ? 'auto' : o.settings['power.source'] } as OptiVoltSettings;
       const exporter = new Exporter({ bind: gateway, port: o.exporterPort, top: 0, settings });
       try {
@@ -151,12 +181,17 @@ export class MonitoringStack {
   }
 
   async stop(): Promise<number> {
-    const n = await this.manager.down(this.project);
-    await this.stopExporter();
-    return n;
+    try {
+      await this.manager.ping();
+      return await this.manager.down(this.project);
+    } finally {
+      // Asked to stop: the host exporter stops even when the Engine cannot be reached.
+      await this.stopExporter();
+    }
   }
 
   async status(): Promise<ServiceStatus[]> {
+    await this.engineAndFiles();
     const plan = this.lastPlan ?? (await this.plan((await choosePowerExporter(this.opts.powerExporter, this.opts.settings['power.powercapRoot'])).kind));
     return this.manager.status(plan);
   }

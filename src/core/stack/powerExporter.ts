@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
+import { StackError } from './composeValues';
+import { Engine } from './engineCalls';
 
 /**
  * With OptiVolt's own exporter instead of Scaphandre (no RAPL, no privileges), the exporter runs on the host and
@@ -23,13 +25,13 @@ export function prometheusConfigForHostExporter(stackDir: string, target: string
  * The address containers reach the host at (`host-gateway`: the default bridge's gateway). The host exporter
  * listens there only — not on every interface — so it is reachable from the stack and not from the network.
  */
-export async function dockerHostGateway(docker: Docker): Promise<string> {
+export async function dockerHostGateway(docker: Docker, engine = new Engine(docker)): Promise<string> {
   try {
-    const info = await docker.getNetwork('bridge').inspect();
+    const info = await engine.inspectNetwork('bridge');
     const gw = (info as { IPAM?: { Config?: Array<{ Gateway?: string }> } }).IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
     if (gw) return gw;
-  } catch {
-    /* fall through */
+  } catch (err) {
+    if (err instanceof StackError) throw err; // the Engine does not answer: guessing would only hang later
   }
   return '172.17.0.1';
 }

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { portHolder } from '../exporter/exporter';
 import { errorMessage } from '../power/source';
 import { PublishedPort, ServicePlan, StackError, StackPlan } from './composePlan';
+import { connectProblem, Engine, EngineDeadlines, stallWatch } from './engineCalls';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
@@ -20,6 +21,10 @@ export interface StackManagerOptions {
   /** Progress for long steps (pulls, readiness), one line each. */
   readonly progress?: (message: string) => void;
   readonly readinessTimeoutMs?: number;
+  /** Deadlines of single Engine requests (tests shorten them; defaults in engineCalls.ts). */
+  readonly engineDeadlines?: Partial<EngineDeadlines>;
+  /** A pull that reports no progress for this long has stalled (default 5 min: layers report while they move). */
+  readonly pullStallMs?: number;
 }
 
 /** The HTTP path that says a service is ready (DOMAIN.md): Prometheus /-/ready, Grafana /api/health, exporters /metrics. */
@@ -29,15 +34,16 @@ export function readinessPath(service: string): string {
   return '/metrics';
 }
 
-/** Docker's errors, in words a user can act on. */
-export function dockerProblem(err: unknown, socket = process.env.DOCKER_HOST ?? '/var/run/docker.sock'): StackError {
-  const e = err as NodeJS.ErrnoException & { statusCode?: number };
-  if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
-    return new StackError(`Docker is not reachable: no Docker Engine answers at ${socket}. Start Docker (or set DOCKER_HOST), then try again.`);
-  }
-  if (e.code === 'EACCES') {
-    return new StackError(`Permission denied on ${socket}: add your user to the docker group (sudo usermod -aG docker $USER) and log in again.`);
-  }
+/**
+ * Docker's errors, in words a user can act on. Only a failed connection is "not reachable": a missing file (the
+ * compose file, a stack folder) is ENOENT too, and is named as what it is.
+ */
+export function dockerProblem(err: unknown, address = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'): StackError {
+  if (err instanceof StackError) return err;
+  const reach = connectProblem(err, address);
+  if (reach) return reach;
+  const e = err as NodeJS.ErrnoException;
+  if (e?.path) return new StackError(`Cannot ${e.syscall ?? 'read'} ${e.path}: ${e.code ?? errorMessage(err)}. (Not a Docker problem.)`);
   return new StackError(`Docker Engine error: ${errorMessage(err)}`);
 }
 
@@ -56,10 +62,24 @@ function portFree(p: PublishedPort): Promise<boolean> {
  * Stop removes the containers and keeps the volumes: measurements survive a stop/start.
  */
 export class StackManager {
-  constructor(private readonly opts: StackManagerOptions) {}
+  /** The injected client, each request with a deadline (engineCalls.ts). */
+  readonly engine: Engine;
+
+  constructor(private readonly opts: StackManagerOptions) {
+    this.engine = new Engine(opts.docker, opts.engineDeadlines);
+  }
 
   private get docker(): Docker {
     return this.opts.docker;
+  }
+
+  /** The Engine answers /_ping within the first-contact deadline, or a StackError says why not. */
+  async ping(): Promise<void> {
+    try {
+      await this.engine.ping();
+    } catch (err) {
+      throw dockerProblem(err, this.engine.address);
+    }
   }
 
   private say(message: string): void {
@@ -68,11 +88,7 @@ export class StackManager {
 
   /** Docker reachable, every port free (or held by this stack), every image present (or pulled per policy). */
   async preflight(plan: StackPlan, pull: PullPolicy): Promise<void> {
-    try {
-      await this.docker.ping();
-    } catch (err) {
-      throw dockerProblem(err);
-    }
+    await this.ping();
     const ours = await this.containers(plan.project);
     const running = new Set(ours.filter((c) => c.State === 'running').map((c) => c.Labels['com.optivolt.service']));
     for (const s of plan.services) {
@@ -90,8 +106,9 @@ export class StackManager {
   private async ensureImage(s: ServicePlan, pull: PullPolicy): Promise<void> {
     let present = true;
     try {
-      await this.docker.getImage(s.image).inspect();
-    } catch {
+      await this.engine.inspectImage(s.image);
+    } catch (err) {
+      if (err instanceof StackError) throw err; // the engine did not answer: not the same as "absent"
       present = false;
     }
     if (present && pull !== 'always') return;
@@ -102,21 +119,40 @@ export class StackManager {
     }
     this.say(`Pulling ${s.image}…`);
     try {
-      const stream = await this.docker.pull(s.image);
-      await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(
-          stream,
-          (err: Error | null) => (err ? reject(err) : resolve()),
-          (e: { status?: string; progress?: string; id?: string }) => this.say(`${s.image}: ${e.status ?? ''}${e.id ? ` ${e.id}` : ''} ${e.progress ?? ''}`.trim()),
-        ),
-      );
+      // The request has the usual deadline until the Engine answers; then the pull may take as long as it keeps
+      // reporting progress, and fails once it says nothing for pullStallMs.
+      const stream = (await this.engine.call(`POST /images/create (pull ${s.image})`, (signal) =>
+        this.docker.pull(s.image, { abortSignal: signal }),
+      )) as NodeJS.ReadableStream;
+      const stallMs = this.opts.pullStallMs ?? 300_000;
+      const watch = stallWatch(stream, stallMs, () => new Error(`no progress from the Docker Engine at ${this.engine.address} for ${Math.round(stallMs / 1000)} s`));
+      try {
+        await Promise.race([
+          watch.stalled,
+          new Promise<void>((resolve, reject) =>
+            this.docker.modem.followProgress(
+              stream,
+              (err: Error | null) => (err ? reject(err) : resolve()),
+              (e: { status?: string; progress?: string; id?: string }) => {
+                watch.touch();
+                this.say(`${s.image}: ${e.status ?? ''}${e.id ? ` ${e.id}` : ''} ${e.progress ?? ''}`.trim());
+              },
+            ),
+          ),
+        ]);
+      } finally {
+        watch.stop();
+      }
     } catch (err) {
+      if (err instanceof StackError) throw err;
       throw new StackError(`Cannot pull ${s.image} (${s.service}): ${errorMessage(err)}. Offline? Load it with "docker load -i FILE" or set optivolt.stack.images.`);
     }
   }
 
   private async containers(project: string): Promise<Docker.ContainerInfo[]> {
-    return this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.optivolt.project=${project}`] }) });
+    return this.engine.call('GET /containers/json', (signal) =>
+      this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.optivolt.project=${project}`] }), abortSignal: signal }),
+    );
   }
 
   /** Brings the stack up; resolves when every service answers its readiness URL. */
@@ -124,8 +160,14 @@ export class StackManager {
     await this.preflight(plan, pull);
     await this.ensureNetwork(plan);
     for (const v of plan.volumes) {
-      const exists = await this.docker.getVolume(v.name).inspect().then(() => true, () => false);
-      if (!exists) await this.docker.createVolume({ Name: v.name, Labels: v.labels });
+      const exists = await this.engine.call(`inspect volume ${v.name}`, (signal) => this.docker.getVolume(v.name).inspect({ abortSignal: signal })).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof StackError) throw err;
+          return false;
+        },
+      );
+      if (!exists) await this.engine.call(`create volume ${v.name}`, (signal) => this.docker.createVolume({ Name: v.name, Labels: v.labels, abortSignal: signal }));
     }
     for (const s of plan.services) await this.startService(s);
     for (const s of plan.services) await this.waitReady(s);
@@ -133,17 +175,20 @@ export class StackManager {
   }
 
   private async ensureNetwork(plan: StackPlan): Promise<void> {
-    const list = await this.docker.listNetworks({ filters: JSON.stringify({ name: [plan.network.name] }) });
+    const list = await this.engine.call('GET /networks', (signal) => this.docker.listNetworks({ filters: JSON.stringify({ name: [plan.network.name] }), abortSignal: signal }));
     if (list.some((n) => n.Name === plan.network.name)) return;
-    await this.docker.createNetwork({ Name: plan.network.name, Driver: 'bridge', Labels: plan.network.labels });
+    await this.engine.call(`create network ${plan.network.name}`, (signal) =>
+      this.docker.createNetwork({ Name: plan.network.name, Driver: 'bridge', Labels: plan.network.labels, abortSignal: signal }),
+    );
   }
 
   private async startService(s: ServicePlan): Promise<void> {
     const existing = this.docker.getContainer(s.containerName);
     let info: Docker.ContainerInspectInfo | undefined;
     try {
-      info = await existing.inspect();
-    } catch {
+      info = await this.engine.call(`inspect container ${s.containerName}`, (signal) => existing.inspect({ abortSignal: signal }));
+    } catch (err) {
+      if (err instanceof StackError) throw err;
       info = undefined;
     }
     if (info) {
@@ -155,14 +200,15 @@ export class StackManager {
         return;
       }
       this.say(`${s.service}: was ${info.State.Status}${info.State.ExitCode ? ` (exit ${info.State.ExitCode})` : ''}; starting it again.`);
-      await existing.start();
+      await this.engine.call(`start ${s.containerName}`, (signal) => existing.start({ abortSignal: signal }));
       return;
     }
     this.say(`${s.service}: creating ${s.containerName} from ${s.image}.`);
-    const c = await this.docker.createContainer(s.create);
+    const c = await this.engine.call(`create container ${s.containerName}`, (signal) => this.docker.createContainer({ ...s.create, abortSignal: signal }));
     try {
-      await c.start();
+      await this.engine.call(`start ${s.containerName}`, (signal) => c.start({ abortSignal: signal }));
     } catch (err) {
+      if (err instanceof StackError) throw err;
       throw new StackError(`${s.service} did not start: ${errorMessage(err)}`);
     }
   }
@@ -187,7 +233,15 @@ export class StackManager {
       } finally {
         clearTimeout(timer);
       }
-      const state = await this.docker.getContainer(s.containerName).inspect().then((i) => i.State, () => undefined);
+      const state = await this.engine
+        .call(`inspect container ${s.containerName}`, (signal) => this.docker.getContainer(s.containerName).inspect({ abortSignal: signal }))
+        .then(
+          (i) => i.State,
+          (err: unknown) => {
+            if (err instanceof StackError) throw err;
+            return undefined;
+          },
+        );
       if (state && !state.Running) {
         const logs = await this.logs(s.containerName, 20).catch(() => '');
         throw new StackError(`${s.service} stopped while starting (exit ${state.ExitCode}).${logs ? ` Last log lines:\n${logs}` : ''}`);
@@ -212,27 +266,38 @@ export class StackManager {
     const ours = await this.containers(project);
     for (const c of ours) {
       this.say(`Stopping ${c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12)}…`);
-      await this.docker.getContainer(c.Id).remove({ force: true });
+      await this.engine.call(`remove container ${c.Id.slice(0, 12)}`, (signal) => this.docker.getContainer(c.Id).remove({ force: true, abortSignal: signal }));
     }
-    const nets = await this.docker.listNetworks({ filters: JSON.stringify({ label: [`com.optivolt.project=${project}`] }) });
-    for (const n of nets) await this.docker.getNetwork(n.Id).remove().catch(() => undefined);
+    const nets = await this.engine.call('GET /networks', (signal) =>
+      this.docker.listNetworks({ filters: JSON.stringify({ label: [`com.optivolt.project=${project}`] }), abortSignal: signal }),
+    );
+    for (const n of nets) {
+      await this.engine.call(`remove network ${n.Name}`, (signal) => this.docker.getNetwork(n.Id).remove({ abortSignal: signal })).catch((err: unknown) => {
+        if (err instanceof StackError) throw err; // in use or already gone is fine; a silent engine is not
+      });
+    }
     return ours.length;
   }
 
   /** Removes the stack's volumes (its stored measurements). The stack must be down. */
   async deleteData(project: string): Promise<string[]> {
-    const { Volumes } = await this.docker.listVolumes({ filters: JSON.stringify({ label: [`com.optivolt.project=${project}`] }) });
-    for (const v of Volumes ?? []) await this.docker.getVolume(v.Name).remove();
+    const { Volumes } = await this.engine.call('GET /volumes', (signal) =>
+      this.docker.listVolumes({ filters: JSON.stringify({ label: [`com.optivolt.project=${project}`] }), abortSignal: signal }),
+    );
+    for (const v of Volumes ?? []) await this.engine.call(`remove volume ${v.Name}`, (signal) => this.docker.getVolume(v.Name).remove({ abortSignal: signal }));
     return (Volumes ?? []).map((v) => v.Name);
   }
 
   async restart(containerName: string): Promise<void> {
-    await this.docker.getContainer(containerName).restart();
+    // The Engine answers once the container stopped (its grace period, 10 s by default) and started again.
+    const c = this.docker.getContainer(containerName);
+    await this.engine.call(`restart ${containerName}`, (signal) => c.restart({ abortSignal: signal }), this.engine.deadlines.callMs + 10_000);
   }
 
   /** The last lines of a container's log (stdout and stderr). */
   async logs(containerName: string, tail = 200): Promise<string> {
-    const buf = (await this.docker.getContainer(containerName).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+    const c = this.docker.getContainer(containerName);
+    const buf = (await this.engine.call(`logs of ${containerName}`, (signal) => c.logs({ stdout: true, stderr: true, tail, follow: false, abortSignal: signal }))) as unknown as Buffer;
     return demux(buf);
   }
 }
@@ -241,8 +306,10 @@ export class StackManager {
  * Follows a container's log (last `tail` lines, then new ones) and hands each piece of text over; the returned
  * function stops following. Docker's 8-byte frame headers are removed, also when a frame spans two chunks.
  */
-export async function followLogs(docker: Docker, containerName: string, onText: (text: string) => void, tail = 200): Promise<() => void> {
-  const stream = (await docker.getContainer(containerName).logs({ stdout: true, stderr: true, tail, follow: true })) as NodeJS.ReadableStream;
+export async function followLogs(docker: Docker, containerName: string, onText: (text: string) => void, tail = 200, engine = new Engine(docker)): Promise<() => void> {
+  // A deadline until the Engine answers; the followed stream itself may then be quiet for as long as the container is.
+  const c = docker.getContainer(containerName);
+  const stream = (await engine.call(`logs of ${containerName}`, (signal) => c.logs({ stdout: true, stderr: true, tail, follow: true, abortSignal: signal }))) as NodeJS.ReadableStream;
   let pending = Buffer.alloc(0);
   stream.on('data', (chunk: Buffer) => {
     pending = Buffer.concat([pending, chunk]);
