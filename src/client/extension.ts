@@ -12,7 +12,7 @@ import { DEFAULT_DASHBOARD_UID } from '../shared/grafanaProtocol';
 import { QueryViewState, registerPromqlRun } from './queryView';
 import * as path from 'node:path';
 import type { Comparison } from '../core/energy/compare';
-import { formatEnergy, formatWatts } from '../core/energy/cost';
+import { formatEnergy } from '../core/energy/cost';
 import { SessionRecord, SessionStore } from '../core/energy/sessionStore';
 import { measureTask, Measurements, trackDebugSessions } from './measurements';
 import { SessionsView } from './sessionsView';
@@ -144,24 +144,8 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     log,
     demandMonitor,
     onFinished: (r) => {
-      try {
-        sessionsView.add(r);
-      } catch (err) {
-        log.error(`Cannot save the measurement of "${r.name}": ${(err as Error).message}`);
-      }
       log.info(`"${r.name}": ${formatEnergy(r.energyJoules)} in ${r.durationSeconds.toFixed(1)} s (${r.pids.length} processes).`);
-      const canCompare = sessionsView.comparison(r) !== undefined;
-      const actions = canCompare ? ['Details', 'Compare with Previous'] : ['Details'];
-      void vscode.window
-        .showInformationMessage(
-          `OptiVolt: "${r.name}" used ${formatEnergy(r.energyJoules)} in ${r.durationSeconds.toFixed(1)} s (avg ${formatWatts(r.averageWatts)}${r.estimated ? ', estimated' : ''}).`,
-          ...actions,
-        )
-        .then((a) => {
-          const item = { record: r };
-          if (a === 'Details') void vscode.commands.executeCommand('optivolt.sessions.details', item);
-          if (a === 'Compare with Previous') void vscode.commands.executeCommand('optivolt.sessions.compare', item);
-        });
+      sessionsView.addAndAnnounce(r, log);
     },
   });
   log.info(`OptiVolt activated (power source setting: ${settings['power.source']}, every ${settings.refreshInterval} ms).`);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { compare, Comparison, runsOf } from '../core/energy/compare';
 import { formatCo2, formatCost, formatEnergy, formatWatts } from '../core/energy/cost';
+import { finishedNotice, trySave } from '../core/energy/sessionNotice';
 import { SessionRecord, SessionStore, toCsv, toJson } from '../core/energy/sessionStore';
 
 const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };
@@ -81,12 +82,27 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     );
   }
 
-  add(record: SessionRecord): void {
-    this.store.add(record);
-    this.refresh();
+  /**
+   * Saves a finished measurement and announces it: the summary with Details and Compare, or, when the save
+   * failed (read-only storage, disk full, the history locked too long), a warning that says it was not saved.
+   */
+  addAndAnnounce(record: SessionRecord, log: vscode.LogOutputChannel): void {
+    const outcome = trySave(() => this.store.add(record));
+    if (outcome.saved) this.refresh();
+    else log.error(`Cannot save the measurement of "${record.name}": ${outcome.reason}`);
+    const notice = finishedNotice(record, outcome);
+    const actions = outcome.saved && this.comparison(record) !== undefined ? ['Details', 'Compare with Previous'] : ['Details'];
+    const shown = notice.severity === 'info' ? vscode.window.showInformationMessage(notice.text, ...actions) : vscode.window.showWarningMessage(notice.text, ...actions);
+    void shown.then((a) => {
+      const item = { record };
+      if (a === 'Details') void vscode.commands.executeCommand('optivolt.sessions.details', item);
+      if (a === 'Compare with Previous') void vscode.commands.executeCommand('optivolt.sessions.compare', item);
+    });
   }
 
   refresh(): void {
+    // The view lists the main file only; say where the rest is rather than let a capped list look like all of it.
+    this.view.message = this.store.archives().length > 0 ? 'Older sessions are archived beside the history and included in exports.' : undefined;
     this.changed.fire();
   }
 
@@ -127,27 +143,38 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     if (items.length === 0) return;
     const ok = await vscode.window.showWarningMessage(`Delete ${items.length} energy session${items.length > 1 ? 's' : ''}?`, { modal: true }, 'Delete');
     if (ok !== 'Delete') return;
-    this.store.delete(items.map((i) => i.record.id));
+    try {
+      this.store.delete(items.map((i) => i.record.id));
+    } catch (err) {
+      void vscode.window.showWarningMessage(`OptiVolt: the sessions were not deleted: ${(err as Error).message}`);
+    }
     this.refresh();
   }
 
   private async clear(): Promise<void> {
-    const ok = await vscode.window.showWarningMessage('Delete every energy session of this workspace?', { modal: true }, 'Delete All');
+    const ok = await vscode.window.showWarningMessage('Delete every energy session of this workspace, archived ones included?', { modal: true }, 'Delete All');
     if (ok !== 'Delete All') return;
-    this.store.clear();
+    try {
+      this.store.clear();
+    } catch (err) {
+      void vscode.window.showWarningMessage(`OptiVolt: the sessions were not deleted: ${(err as Error).message}`);
+    }
     this.refresh();
   }
 
   private async export(format: 'csv' | 'json'): Promise<void> {
-    const records = this.store.all();
     const uri = await vscode.window.showSaveDialog({
       title: 'Export energy sessions',
       filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
       defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), `optivolt-sessions.${format}`),
     });
     if (!uri) return;
+    // Archives included: the export is the whole history, not the newest page the view lists.
+    const { records, problems } = await this.store.readAll();
     await vscode.workspace.fs.writeFile(uri, Buffer.from(format === 'csv' ? toCsv(records) : toJson(records), 'utf8'));
-    void vscode.window.showInformationMessage(`OptiVolt: ${records.length} sessions exported to ${uri.fsPath}.`);
+    const skipped = problems.length > 0 ? ` Some archived sessions could not be read: ${problems.join('; ')}.` : '';
+    const text = `OptiVolt: ${records.length} sessions exported to ${uri.fsPath}.${skipped}`;
+    void (skipped ? vscode.window.showWarningMessage(text) : vscode.window.showInformationMessage(text));
   }
 
   dispose(): void {

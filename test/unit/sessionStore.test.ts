@@ -5,32 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isSessionRecord, plainDecimal, SessionRecord, SessionStore, toCsv, toJson } from '../../src/core/energy/sessionStore';
+import { sessionRecord, writeLargeHistory } from '../fixtures/sessionHistory';
 
-function record(over: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    id: 'r1',
-    kind: 'debug',
-    name: 'Launch app',
-    config: 'Launch app',
-    startedAt: Date.UTC(2025, 0, 2, 3, 4, 5, 678),
-    durationSeconds: 12.5,
-    pausedSeconds: 2,
-    energyJoules: 150.25,
-    hostEnergyJoules: 600,
-    hostEnergyAboveBaselineJoules: 140,
-    baselineWatts: 36.8,
-    averageWatts: 12.02,
-    peakWatts: 30.5,
-    source: 'rapl',
-    estimated: false,
-    pids: [101, 102],
-    costPerKWh: 0.3,
-    currency: 'EUR',
-    cost: 0.0000125,
-    co2Grams: 0.0198,
-    ...over,
-  };
-}
+const record = sessionRecord;
 
 /** Parses RFC 4180 text (quoted fields, doubled quotes, CRLF) so the tests check what a reader would see. */
 function parseCsv(text: string): string[][] {
@@ -72,6 +49,11 @@ describe('SessionStore', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const listing = (): string[] => fs.readdirSync(path.dirname(file)).sort();
+  /** Every record id in every session file of the folder (main and archives), parsed independently of the store. */
+  const idsOnDisk = (): string[] =>
+    listing()
+      .filter((n) => n.endsWith('.json'))
+      .flatMap((n) => (JSON.parse(fs.readFileSync(path.join(path.dirname(file), n), 'utf8')).records as SessionRecord[]).map((r) => r.id));
 
   describe('round trip', () => {
     it('a missing file loads as empty without a problem', () => {
@@ -136,14 +118,32 @@ describe('SessionStore', () => {
       assert.deepEqual(new SessionStore(file).load().map((r) => r.id), ['new', 'mid', 'old']);
     });
 
-    it('maxRecords drops the oldest, in memory and on disk', () => {
+    it('maxRecords keeps the newest in the main file and moves the oldest to one archive, which readAll includes', async () => {
       const store = new SessionStore(file, { maxRecords: 3 });
-      for (let i = 1; i <= 5; i++) store.add(record({ id: `r${i}`, startedAt: i * 1000 }));
+      for (let i = 1; i <= 5; i++) assert.equal(store.add(record({ id: `r${i}`, startedAt: i * 1000 })).archived, i > 3 ? 1 : 0);
       assert.deepEqual(store.all().map((r) => r.id), ['r5', 'r4', 'r3']);
       assert.deepEqual(new SessionStore(file).load().map((r) => r.id), ['r5', 'r4', 'r3']);
-      // A late-arriving older record is itself the oldest, so it is the one dropped.
+      // A late-arriving older record is itself the oldest, so it is the one archived.
       store.add(record({ id: 'ancient', startedAt: 1 }));
       assert.deepEqual(store.all().map((r) => r.id), ['r5', 'r4', 'r3']);
+      assert.equal(store.archives().length, 1, 'small archives are appended to, not one file per record');
+      assert.match(path.basename(store.archives()[0]), /^sessions\.archive-\d{8}T\d{9}Z-\d+-\d+\.json$/);
+      const all = await store.readAll();
+      assert.deepEqual(all.records.map((r) => r.id), ['r5', 'r4', 'r3', 'r2', 'r1', 'ancient']);
+      assert.deepEqual(all.problems, []);
+      assert.deepEqual(idsOnDisk().sort(), ['ancient', 'r1', 'r2', 'r3', 'r4', 'r5']);
+    });
+
+    it('a history over maxRecords loses nothing at the next save: the older records are archived and the user told (was: silently cut)', () => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const n = writeLargeHistory(file, 200_000);
+      assert.ok(n > 300, `${n} records`);
+      const store = new SessionStore(file, { maxRecords: 100 });
+      store.load();
+      store.add(record({ id: 'next', startedAt: Date.UTC(2027, 0, 1) }));
+      assert.equal(new Set(idsOnDisk()).size, n + 1, 'every record is still in a file');
+      assert.match(store.lastLoadProblem ?? '', new RegExp(`the 100 newest stay in the Energy Sessions view, the ${n - 100} older ones were moved to .*sessions\\.archive-`));
+      assert.deepEqual(store.all().slice(0, 3).map((r) => r.id), ['next', 'h0', 'h1']);
     });
 
     it('a lowered maxRecords trims an existing file on load', () => {
@@ -168,7 +168,8 @@ describe('SessionStore', () => {
 
     it('a partial temp from a crash mid-write is ignored and removed by load()', () => {
       new SessionStore(file).add(record({ id: 'good' }));
-      const partial = `${file}.tmp-123-1`;
+      // A pid above Linux's largest pid_max: certainly no live writer.
+      const partial = `${file}.tmp-${2 ** 22 + 1}-1`;
       fs.writeFileSync(partial, '{"version":1,"records":[{"id":"half');
       const store = new SessionStore(file);
       assert.deepEqual(store.load().map((r) => r.id), ['good']);
