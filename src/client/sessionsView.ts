@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { compare, Comparison, runsOf } from '../core/energy/compare';
 import { formatCo2, formatCost, formatEnergy, formatWatts } from '../core/energy/cost';
 import { finishedNotice, trySave } from '../core/energy/sessionNotice';
-import { SessionRecord, SessionStore, toCsv, toJson } from '../core/energy/sessionStore';
+import { toCsv, toJson } from '../core/energy/sessionExport';
+import { SessionRecord, SessionStore } from '../core/energy/sessionStore';
 
 const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };
 
@@ -80,6 +81,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
       vscode.commands.registerCommand('optivolt.sessions.exportJson', () => this.export('json')),
       vscode.commands.registerCommand('optivolt.sessions.clear', () => this.clear()),
     );
+    this.showArchived();
   }
 
   /**
@@ -101,9 +103,13 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
   }
 
   refresh(): void {
-    // The view lists the main file only; say where the rest is rather than let a capped list look like all of it.
-    this.view.message = this.store.archives().length > 0 ? 'Older sessions are archived beside the history and included in exports.' : undefined;
+    this.showArchived();
     this.changed.fire();
+  }
+
+  /** The view lists the main file only; say where the rest is rather than let a capped list look like all of it. */
+  private showArchived(): void {
+    this.view.message = this.store.archives().length > 0 ? 'Older sessions are archived beside the history and included in exports.' : undefined;
   }
 
   getTreeItem(e: SessionItem): vscode.TreeItem {

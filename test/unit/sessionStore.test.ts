@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isSessionRecord, plainDecimal, SessionRecord, SessionStore, toCsv, toJson } from '../../src/core/energy/sessionStore';
+import { plainDecimal, toCsv, toJson } from '../../src/core/energy/sessionExport';
+import { isSessionRecord, SessionRecord, SessionStore } from '../../src/core/energy/sessionStore';
 import { sessionRecord, writeLargeHistory } from '../fixtures/sessionHistory';
 
 const record = sessionRecord;
@@ -132,6 +133,9 @@ describe('SessionStore', () => {
       assert.deepEqual(all.records.map((r) => r.id), ['r5', 'r4', 'r3', 'r2', 'r1', 'ancient']);
       assert.deepEqual(all.problems, []);
       assert.deepEqual(idsOnDisk().sort(), ['ancient', 'r1', 'r2', 'r3', 'r4', 'r5']);
+      store.clear();
+      assert.deepEqual(store.archives(), [], 'clearing the history clears its archives too');
+      assert.deepEqual((await store.readAll()).records, []);
     });
 
     it('a history over maxRecords loses nothing at the next save: the older records are archived and the user told (was: silently cut)', () => {

@@ -113,6 +113,18 @@ describe('SessionStore across processes, sizes and failures', function () {
       assert.deepEqual(new SessionStore(file, { lock: { timeoutMs: 50 } }).load().map((r) => r.id), ['after-crash']);
     });
 
+    it('a load while another process holds the lock reads without repairing, and the next save still keeps every record', () => {
+      const n = writeLargeHistory(file, 100_000);
+      fs.writeFileSync(`${file}.lock`, `${process.ppid}\n${os.hostname()}\n${Date.now()}\n1\n`);
+      const store = new SessionStore(file, { maxRecords: 50, lock: { timeoutMs: 100 } });
+      assert.equal(store.load().length, 50);
+      assert.equal(store.archives().length, 0, 'nothing is archived without the lock');
+      fs.rmSync(`${file}.lock`);
+      store.add(sessionRecord({ id: 'next', startedAt: Date.UTC(2027, 0, 1) }));
+      const onDisk = [file, ...store.archives()].flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).records.length as number);
+      assert.equal(onDisk.reduce((a, b) => a + b, 0), n + 1);
+    });
+
     it('a lock older than staleMs is broken even when its pid lives (pid reused, or another host)', () => {
       fs.writeFileSync(`${file}.lock`, `${process.ppid}\nother-host\n${Date.now() - 60_000}\n1\n`);
       new SessionStore(file, { lock: { staleMs: 30_000, timeoutMs: 100 } }).add(sessionRecord({ id: 'x' }));

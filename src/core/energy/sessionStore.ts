@@ -1,6 +1,6 @@
 // The per-workspace history of finished measurements (debug sessions, tasks, commands): a bounded JSON file of
-// the newest records in the extension's storage folder, archive files beside it for the older ones, plus JSON
-// and CSV export of any subset of it.
+// the newest records in the extension's storage folder, and archive files beside it for the older ones
+// (exports: sessionExport.ts).
 //
 // Retention: nothing is dropped. The main file holds the newest maxRecords (1,000) records, which is what the
 // view lists and compares; older ones are moved, before the main file is rewritten without them, to
@@ -81,6 +81,8 @@ const newestFirst = (a: SessionRecord, b: SessionRecord): number => b.startedAt 
 let tmpCounter = 0;
 /** An archive is appended to until it reaches this size, so archiving one record at a time stays cheap. */
 const ARCHIVE_BYTES = 1 << 20;
+/** How long load() waits for the lock before reading without it; saves hold it for milliseconds. */
+const LOAD_LOCK_MS = 500;
 /** A temp file this old is a leftover whoever wrote it (a writer on another host, whose pid means nothing here). */
 const STALE_TEMP_MS = 10 * 60_000;
 
@@ -128,7 +130,9 @@ export class SessionStore {
     const problems: string[] = [];
     let records: SessionRecord[];
     try {
-      records = withFileLock(this.file, () => this.read(problems, true), this.lock);
+      // Activation must not wait long for another window's save: without the lock it reads, and repairs later.
+      const lock = { ...this.lock, timeoutMs: Math.min(this.lock.timeoutMs ?? LOAD_LOCK_MS, LOAD_LOCK_MS) };
+      records = withFileLock(this.file, () => this.read(problems, true), lock);
     } catch (err) {
       if (!(err instanceof LockError)) throw err;
       // Renames are atomic, so the file is complete even while another writer holds the lock.
@@ -305,11 +309,14 @@ export class SessionStore {
     const window = valid.slice(0, this.maxRecords);
     const older = valid.slice(this.maxRecords);
     const tailOffset = head?.tailOffset;
-    this.seen = seen;
     if (!repair) {
       if (dropped > 0) problems.push(`Left out ${dropped} invalid record${dropped === 1 ? '' : 's'} of the energy history.`);
+      // What is left out here is still in the file: the next mutation must re-read it under the lock and archive
+      // or set it aside, never write this window over it.
+      this.seen = dropped > 0 || tailOffset !== undefined || older.length > 0 ? undefined : seen;
       return window;
     }
+    this.seen = seen;
     if (dropped > 0) {
       // Keep the original where the user can find it, then rewrite the file clean so that the next load
       // neither reports nor copies the same records again.
@@ -445,60 +452,4 @@ function syncFolder(dir: string): void {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
-}
-
-/** The same shape as the store's file, pretty-printed, so an export can be read back or merged. */
-export function toJson(records: readonly SessionRecord[]): string {
-  return `${JSON.stringify({ version: SESSION_FILE_VERSION, records }, null, 2)}\n`;
-}
-
-const CSV_COLUMNS: readonly (keyof SessionRecord)[] = [
-  'id', 'kind', 'name', 'config', 'startedAt', 'durationSeconds', 'pausedSeconds', 'energyJoules',
-  'hostEnergyJoules', 'hostEnergyAboveBaselineJoules', 'baselineWatts', 'averageWatts', 'peakWatts',
-  'source', 'estimated', 'pids', 'costPerKWh', 'currency', 'cost', 'co2Grams', 'note',
-];
-
-/** RFC 4180 CSV (CRLF line ends, header row) that spreadsheets open without running anything in it. */
-export function toCsv(records: readonly SessionRecord[]): string {
-  const rows = [CSV_COLUMNS.join(',')];
-  for (const r of records) rows.push(CSV_COLUMNS.map((c) => csvField(c, r)).join(','));
-  return `${rows.join('\r\n')}\r\n`;
-}
-
-function csvField(column: keyof SessionRecord, r: SessionRecord): string {
-  const v = r[column];
-  if (column === 'startedAt') return isoTime(r.startedAt);
-  if (column === 'pids') return r.pids.join(' ');
-  if (typeof v === 'number') return plainDecimal(v);
-  if (typeof v === 'boolean') return String(v);
-  if (typeof v !== 'string') return '';
-  return quoteCsv(guardFormula(v));
-}
-
-function isoTime(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
-}
-
-/** Names and command lines are user text; a leading =, +, -, @, tab or CR makes spreadsheets evaluate it. */
-export function guardFormula(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
-export function quoteCsv(field: string): string {
-  return /[",\r\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
-}
-
-/** Shortest round-trip digits without exponent notation (1e-7 -> 0.0000001), which some importers mangle. */
-export function plainDecimal(n: number): string {
-  if (!Number.isFinite(n)) return '';
-  const s = String(n);
-  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
-  if (!m) return s;
-  const [, sign, lead, frac = '', exp] = m;
-  const digits = lead + frac;
-  const point = 1 + Number(exp);
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
