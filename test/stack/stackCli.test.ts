@@ -60,3 +60,30 @@ describe('optivolt stack (CLI) on a real Docker engine', function () {
     assert.match(r.stderr, /local\/absent:x/);
   });
 });
+
+// Its own describe: no hooks that start or remove containers, so it can run beside other stack tests.
+describe('optivolt stack (CLI): missing stack files with a real Docker engine up', function () {
+  this.timeout(30000);
+
+  it('names the missing --stack-dir or docker-compose.yml and says the engine answers (was: "Docker is not reachable")', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-cli-missing-'));
+    try {
+      const env = { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_STATE_HOME: path.join(home, 'state') };
+      const nowhere = path.join(home, 'no-such-stack');
+      for (const action of ['up', 'status']) {
+        const r = spawnSync(process.execPath, [CLI, 'stack', action, '--power-exporter', 'scaphandre', '--stack-dir', nowhere], { encoding: 'utf8', env, timeout: 20000 });
+        assert.equal(r.status, 1, r.stderr);
+        assert.ok(r.stderr.includes(`The stack folder ${nowhere} does not exist`), r.stderr);
+        assert.match(r.stderr, /The Docker Engine at \S+ answers: only the stack's files are missing/);
+        assert.doesNotMatch(r.stderr, /not reachable/);
+      }
+      const empty = path.join(home, 'empty');
+      fs.mkdirSync(empty);
+      const r = spawnSync(process.execPath, [CLI, 'stack', 'status', '--stack-dir', empty], { encoding: 'utf8', env, timeout: 20000 });
+      assert.equal(r.status, 1, r.stderr);
+      assert.ok(r.stderr.includes(`has no docker-compose.yml (looked for ${path.join(empty, 'docker-compose.yml')})`), r.stderr);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -14,6 +14,8 @@ import Docker from 'dockerode';
 import { readSettings } from '../../src/core/settings';
 import { StackError } from '../../src/core/stack/composePlan';
 import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/monitoringStack';
+import { StackManager } from '../../src/core/stack/stackManager';
+import { until } from '../fixtures/lspHarness';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const STACK = path.resolve(__dirname, '../../../stack');
@@ -58,6 +60,14 @@ function pingOnlyEngine(): http.Server {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Api-Version': '1.47', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' });
       res.end('OK');
     }
+  });
+}
+
+/** Closes a fake engine, its open connections included. */
+function closeNow(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
   });
 }
 
@@ -175,7 +185,7 @@ describe('Docker Engine deadlines (stack)', function () {
       sock = path.join(dir, 'docker.sock');
       await new Promise<void>((resolve) => engine.listen(sock, resolve));
     });
-    afterEach(() => new Promise<void>((resolve) => engine.close(() => resolve())).then(() => engine.closeAllConnections()));
+    afterEach(() => closeNow(engine));
 
     it('each later request has its deadline too: status names the request that went unanswered', async () => {
       const { err, ms } = await timed(monitoring(new Docker({ socketPath: sock }), path.join(dir, 'state')).status());
@@ -200,6 +210,69 @@ describe('Docker Engine deadlines (stack)', function () {
       assert.ok(r.stderr.includes(`has no docker-compose.yml (looked for ${path.join(empty, 'docker-compose.yml')})`), r.stderr);
       const { err } = await timed(monitoring(new Docker({ socketPath: sock }), path.join(dir, 'state'), empty).start());
       assert.ok(err instanceof StackError && err.message.includes(`The stack folder ${empty} has no docker-compose.yml`) && /answers/.test(err.message), String(err));
+    });
+  });
+
+  describe('a pull: the request has the deadline, the download as long as it reports progress', () => {
+    let engine: http.Server;
+    let sock: string;
+    let silentAfterFirstLine = false;
+    const open = new Set<net.Socket>();
+    // Stands in for moby's routes as dockerode reaches them (api/server/router/image/image_routes.go: an absent
+    // image's inspect is 404; POST /images/create answers 200 at once, then streams JSON progress messages).
+    beforeEach(async () => {
+      silentAfterFirstLine = false;
+      engine = http.createServer((req, res) => {
+        const url = req.url ?? '';
+        if (url.endsWith('/_ping')) return void res.end('OK');
+        if (url.startsWith('/containers/json')) return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
+        if (url.startsWith('/images/local/x:1/json')) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"message":"No such image: local/x:1"}');
+        if (url.startsWith('/images/create')) {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.write('{"status":"Pulling from local/x","id":"1"}\r\n');
+          if (silentAfterFirstLine) return;
+          let n = 0;
+          const tick = setInterval(() => {
+            res.write(`{"status":"Downloading","progressDetail":{"current":${++n},"total":15},"id":"abc"}\r\n`);
+            if (n === 15) {
+              clearInterval(tick);
+              res.end('{"status":"Status: Downloaded newer image for local/x:1"}\r\n');
+            }
+          }, 100);
+          res.on('close', () => clearInterval(tick));
+        }
+      });
+      engine.on('connection', (c: net.Socket) => {
+        open.add(c);
+        c.on('close', () => open.delete(c));
+      });
+      sock = path.join(dir, 'docker.sock');
+      await new Promise<void>((resolve) => engine.listen(sock, resolve));
+    });
+    afterEach(() => closeNow(engine));
+
+    const plan = {
+      project: 't',
+      network: { name: 't_default', labels: {} },
+      volumes: [],
+      services: [{ service: 'x', containerName: 't-x', image: 'local/x:1', dependsOn: [], ports: [], create: {} }],
+    };
+    const manager = (): StackManager =>
+      new StackManager({ docker: new Docker({ socketPath: sock }), engineDeadlines: { pingMs: 500, callMs: 500 }, pullStallMs: 500 });
+
+    it('a pull three times longer than the request deadline completes while progress comes', async () => {
+      const { err, ms } = await timed(manager().preflight(plan, 'missing'));
+      assert.equal(err, undefined, String(err));
+      assert.ok(ms >= 1400, `the pull took ${ms} ms`);
+    });
+
+    it('a pull whose progress stops fails after the stall deadline, naming the image and the engine, socket closed', async () => {
+      silentAfterFirstLine = true;
+      const { err, ms } = await timed(manager().preflight(plan, 'missing'));
+      assert.ok(err instanceof StackError, String(err));
+      assert.match(err.message, new RegExp(`Cannot pull local/x:1 \\(x\\): no progress from the Docker Engine at unix://.*docker\\.sock for 0\\.5 s`));
+      assert.ok(ms < 2000, `took ${ms} ms`);
+      await until(() => (open.size === 0 ? true : undefined));
     });
   });
 

@@ -29,7 +29,8 @@ export function engineAddress(docker: Docker): string {
   return `unix://${socket}`;
 }
 
-const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
+/** A duration for a message: "1 s", "0.5 s". */
+export const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
 /** Connection-level failures (nothing listens, no permission), as opposed to the Engine's own HTTP errors. */
 export function connectProblem(err: unknown, address: string): StackError | undefined {

@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { portHolder } from '../exporter/exporter';
 import { errorMessage } from '../power/source';
 import { PublishedPort, ServicePlan, StackError, StackPlan } from './composePlan';
-import { connectProblem, Engine, EngineDeadlines, stallWatch } from './engineCalls';
+import { connectProblem, Engine, EngineDeadlines, seconds, stallWatch } from './engineCalls';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
@@ -125,7 +125,7 @@ export class StackManager {
         this.docker.pull(s.image, { abortSignal: signal }),
       )) as NodeJS.ReadableStream;
       const stallMs = this.opts.pullStallMs ?? 300_000;
-      const watch = stallWatch(stream, stallMs, () => new Error(`no progress from the Docker Engine at ${this.engine.address} for ${Math.round(stallMs / 1000)} s`));
+      const watch = stallWatch(stream, stallMs, () => new Error(`no progress from the Docker Engine at ${this.engine.address} for ${seconds(stallMs)}`));
       try {
         await Promise.race([
           watch.stalled,
