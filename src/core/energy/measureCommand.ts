@@ -7,6 +7,7 @@ import { PowerMonitor } from '../power/monitor';
 import { createSource } from '../power/sources';
 import type { OptiVoltSettings } from '../settings';
 import { MeterResult, ProcessTreeMeter } from './meter';
+import { DEFAULT_KILL_GRACE_MS, EndingSignal, GroupGuard, SignalWatch } from './processGroup';
 
 export interface MeasureOptions {
   readonly settings: OptiVoltSettings;
@@ -14,6 +15,17 @@ export interface MeasureOptions {
   /** Seconds of host power measured before the command starts (its average is the baseline). */
   readonly baselineSeconds: number;
   readonly log?: (message: string) => void;
+  /** The signals that end the measurement: passed on to the command's whole process group. */
+  readonly signals?: SignalWatch;
+  /** After a signal was passed on, how long the command's group has before SIGKILL (default 5 s). */
+  readonly killGraceMs?: number;
+}
+
+/** A signal arrived before the command started: nothing of this run was measured. */
+export class InterruptedError extends Error {
+  constructor(readonly signal: EndingSignal) {
+    super(`interrupted by ${signal} before the command started`);
+  }
 }
 
 export interface CommandMeasurement {
@@ -21,6 +33,10 @@ export interface CommandMeasurement {
   /** The command's exit code (128 + signal number when a signal ended it). */
   readonly exitCode: number;
   readonly note?: string;
+  /** Why the figures cover only part of the run (the power source failed during it). */
+  readonly partial?: string;
+  /** The signal that ended the run early (passed on to the command's process group). */
+  readonly interrupted?: EndingSignal;
 }
 
 /** CPU time of this process's waited-for children (cutime + cstime), in ticks. */
@@ -58,10 +74,11 @@ export async function measureCommand(command: string, args: readonly string[], o
     // The monitor fails a source that gives no value; the deadline also covers one whose read never returns.
     const t0 = Date.now();
     const deadline = t0 + opts.baselineSeconds * 1000 + Math.max(FIRST_SAMPLE_DEADLINE_MS, 10 * s.refreshInterval);
-    while (!failed && (samples.length === 0 || Date.now() - t0 < opts.baselineSeconds * 1000)) {
+    while (!failed && !opts.signals?.received && (samples.length === 0 || Date.now() - t0 < opts.baselineSeconds * 1000)) {
       if (samples.length === 0 && Date.now() > deadline) failed = `no power sample in ${Math.round((Date.now() - t0) / 1000)} s (${monitor.snapshot.reason})`;
       else await delay(50);
     }
+    if (opts.signals?.received) throw new InterruptedError(opts.signals.received);
     if (failed) throw new Error(`no power source: ${failed}`);
     const base = opts.baselineSeconds > 0 ? samples : [];
     const baselineWatts = base.length ? base.reduce((sum, p) => sum + p.watts, 0) / base.length : 0;
@@ -77,27 +94,28 @@ export async function measureCommand(command: string, args: readonly string[], o
     intervals.next(samples[samples.length - 1], 'share-all'); // baseline scan just before the start
     const linuxTicks = os.platform() === 'linux' && opts.procRoot === undefined;
     const before = linuxTicks ? childTicksOfSelf() : 0;
-    const child = spawn(command, args, { stdio: 'inherit' });
+    if (opts.signals?.received) throw new InterruptedError(opts.signals.received);
+    // Its own process group (and session), so a signal reaches every process it starts, grandchildren included.
+    // A terminal's Ctrl-C no longer reaches the command directly: it reaches us, and we pass it on.
+    const child = spawn(command, args, { stdio: 'inherit', detached: opts.signals !== undefined });
     if (child.pid !== undefined) meter.addRoot(child.pid);
-    const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
+    const group = child.pid !== undefined && opts.signals ? new GroupGuard(child.pid, opts.signals, opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS) : undefined;
     const exitCode = await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
-    }).finally(() => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
     });
+    await group?.settle();
     await monitor.tick(); // one more interval, ending now
     const notes: string[] = [];
     if (linuxTicks) meter.addTicks(childTicksOfSelf() - before - meter.countedTicks);
     else notes.push('CPU time after the last sample is not counted (only on Linux with the real /proc).');
     const end = monitor.snapshot;
-    if (end.state !== 'live') notes.push(`the power source failed during the run, so the figures cover only the time before: ${end.reason}`);
+    const partial = end.state !== 'live' ? end.reason : undefined;
+    if (partial !== undefined) notes.push(`the power source failed during the run, so the figures cover only the time before: ${partial}`);
     const note = notes.length ? notes.join(' ') : undefined;
     intervals.dispose();
-    return { result: meter.finish(), exitCode, ...(note ? { note } : {}) };
+    const interrupted = opts.signals?.received;
+    return { result: meter.finish(), exitCode, ...(note ? { note } : {}), ...(partial !== undefined ? { partial } : {}), ...(interrupted ? { interrupted } : {}) };
   } finally {
     sub.dispose();
     monitor.stop();

@@ -1,0 +1,120 @@
+// The measured command runs in its own process group, so the signals that end `optivolt measure` (Ctrl-C, kill,
+// a closed terminal) are passed on to every process it started, not only the first, and a group that outlives
+// the grace period is killed.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+/** What ends a measurement early: Ctrl-C, kill's default, and a closed terminal. */
+export const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type EndingSignal = (typeof ENDING_SIGNALS)[number];
+
+/** How long the command's group has, after a signal was passed on, before it is killed (as timeout --kill-after). */
+export const DEFAULT_KILL_GRACE_MS = 5000;
+
+/** Signals this process ignored when it started (Linux: SigIgn), e.g. SIGHUP under nohup, SIGINT in `cmd &`. */
+function ignoredAtStart(): Set<string> {
+  try {
+    const mask = BigInt(`0x${/^SigIgn:\s*([0-9a-f]+)/im.exec(fs.readFileSync('/proc/self/status', 'latin1'))?.[1] ?? '0'}`);
+    return new Set(ENDING_SIGNALS.filter((s) => (mask >> BigInt(os.constants.signals[s] - 1)) & 1n));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Listens for the ending signals for as long as a measurement runs (between runs too), and remembers the first.
+ * A signal ignored when this process started stays ignored: listening would turn it back on.
+ */
+export class SignalWatch {
+  received: EndingSignal | undefined;
+  private readonly handlers = new Set<(sig: EndingSignal) => void>();
+  private readonly watched = ENDING_SIGNALS.filter((s) => !ignoredAtStart().has(s));
+  private readonly listener = (sig: NodeJS.Signals): void => {
+    this.received ??= sig as EndingSignal;
+    for (const h of this.handlers) h(sig as EndingSignal);
+  };
+
+  constructor() {
+    for (const s of this.watched) process.on(s, this.listener);
+  }
+
+  onSignal(handler: (sig: EndingSignal) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  dispose(): void {
+    for (const s of this.watched) process.off(s, this.listener);
+    this.handlers.clear();
+  }
+}
+
+/**
+ * Whether a process of the group still runs. Linux: from /proc, not counting zombies (an orphan's zombie waits
+ * for init to reap it, which can take seconds); elsewhere any member counts.
+ */
+function groupRuns(pgid: number): boolean {
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return signalGroup(pgid, 0);
+  }
+  return pids.some((pid) => {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const [state, , pgrp] = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return Number(pgrp) === pgid && state !== 'Z' && state !== 'X';
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
+/** Signals every process of a group; false when none is left. */
+function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, sig);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+/**
+ * Passes every ending signal on to the group led by `pgid`; from the first, the group has `graceMs` before SIGKILL.
+ * `settle()`, once the leader has exited, waits for the rest of a signalled group (a grandchild that ignores
+ * SIGTERM included) to be gone; an unsignalled group's leftovers (a daemon the command started) are left alone.
+ */
+export class GroupGuard {
+  private killTimer: NodeJS.Timeout | undefined;
+  private killedAt: number | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly pgid: number,
+    watch: SignalWatch,
+    private readonly graceMs: number,
+  ) {
+    this.unsubscribe = watch.onSignal((sig) => this.pass(sig));
+    if (watch.received) this.pass(watch.received);
+  }
+
+  private pass(sig: EndingSignal): void {
+    if (!signalGroup(this.pgid, sig)) return;
+    this.killTimer ??= setTimeout(() => {
+      this.killedAt = Date.now();
+      signalGroup(this.pgid, 'SIGKILL');
+    }, this.graceMs);
+  }
+
+  async settle(): Promise<void> {
+    this.unsubscribe();
+    // After SIGKILL, 1 s at most: a process stuck in the kernel (D state) must not hold us forever.
+    while (this.killTimer && groupRuns(this.pgid) && (this.killedAt === undefined || Date.now() - this.killedAt < 1000)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    clearTimeout(this.killTimer);
+  }
+}
