@@ -1,28 +1,20 @@
 // The PromQL language server's features over one LSP connection: diagnostics, completion, hover, signature
 // help. The connection is given (IPC from VS Code, stdio for other editors, in-memory streams in tests), and
 // so is fetch: the server itself touches no transport.
-import { TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, MarkupKind, type CompletionList, type Connection, type Diagnostic } from 'vscode-languageserver';
+import { TextDocuments, TextDocumentSyncKind, MarkupKind, type CompletionList, type Connection } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { normalizePrometheusUrl, redactUrl, type FetchFn } from '../core/prometheus/client';
 import { PROMETHEUS_STATUS, PROMETHEUS_URL_SECTION, type PrometheusStatusParams, type ServerInitOptions } from '../shared/lspProtocol';
 import { Completer } from './promql/completion';
-import { analyzeDocument, type Problem } from './promql/diagnostics';
 import { hover } from './promql/hover';
 import { MetricStore } from './promql/metrics';
 import { signatureHelp } from './promql/signature';
+import { DocumentValidator, type ValidatorOptions } from './validator';
 
-export interface ServerOptions {
+export interface ServerOptions extends ValidatorOptions {
   readonly fetch?: FetchFn;
-  /** Delay between the last edit and the diagnostics, in ms. */
-  readonly debounceMs?: number;
   readonly metricTtlMs?: number;
 }
-
-const SEVERITY: Record<Problem['severity'], DiagnosticSeverity> = {
-  error: DiagnosticSeverity.Error,
-  warning: DiagnosticSeverity.Warning,
-  hint: DiagnosticSeverity.Hint,
-};
 
 export function startServer(connection: Connection, options: ServerOptions = {}): { metrics: MetricStore; dispose(): void } {
   const documents = new TextDocuments(TextDocument);
@@ -39,33 +31,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     },
   });
   const completer = new Completer(metrics);
-  const timers = new Map<string, NodeJS.Timeout>();
   let canPullConfig = false;
   /** The client applies one edit range to every item (LSP 3.17): no per-item copies of 10,000 metrics. */
   let editRangeDefault = false;
-
-  const validate = (doc: TextDocument): void => {
-    const text = doc.getText();
-    const diagnostics: Diagnostic[] = analyzeDocument(text, metrics).map((p) => ({
-      range: { start: doc.positionAt(p.from), end: doc.positionAt(Math.max(p.to, p.from)) },
-      severity: SEVERITY[p.severity],
-      message: p.message,
-      code: p.code,
-      source: 'promql',
-    }));
-    void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
-  };
-  const schedule = (doc: TextDocument): void => {
-    clearTimeout(timers.get(doc.uri));
-    timers.set(
-      doc.uri,
-      setTimeout(() => {
-        timers.delete(doc.uri);
-        const current = documents.get(doc.uri);
-        if (current) validate(current);
-      }, options.debounceMs ?? 150),
-    );
-  };
+  const validator = new DocumentValidator((params) => void connection.sendDiagnostics(params), metrics, (uri) => documents.get(uri), options);
+  const schedule = (doc: TextDocument): void => validator.schedule(doc);
   /** Points at a Prometheus, loads its names in the background, then re-checks open documents (unknown metrics). */
   const useUrl = (url: string | undefined): void => {
     if (sameUrl(url || undefined, metrics.url)) return;
@@ -105,11 +75,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   documents.onDidChangeContent((e) => schedule(e.document));
-  documents.onDidClose((e) => {
-    clearTimeout(timers.get(e.document.uri));
-    timers.delete(e.document.uri);
-    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
-  });
+  documents.onDidClose((e) => validator.close(e.document.uri));
 
   connection.onCompletion(async ({ textDocument, position }): Promise<CompletionList> => {
     const doc = documents.get(textDocument.uri);
@@ -140,10 +106,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   documents.listen(connection);
   return {
     metrics,
-    dispose: () => {
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
-    },
+    dispose: () => validator.dispose(),
   };
 }
 

@@ -59,13 +59,13 @@ export function wordStart(text: string, pos: number): number {
 
 /** The token that ends right before `pos` (spaces and comments skipped): its text and where it starts. */
 export function tokenBefore(text: string, pos: number): { text: string; start: number } | undefined {
+  const lines = lineIndex(text);
   let e = pos;
   for (;;) {
     while (e > 0 && /\s/.test(text[e - 1])) e--;
     // A comment line before the cursor: skip it (a `#` earlier on the same line).
-    const lineStart = text.lastIndexOf('\n', e - 1) + 1;
-    const hash = indexOfCommentStart(text, lineStart, e);
-    if (hash < 0) break;
+    const hash = lines.commentStart(lines.lineStart(e));
+    if (hash < 0 || hash >= e) break;
     e = hash;
   }
   if (e === 0) return undefined;
@@ -80,6 +80,40 @@ export function tokenBefore(text: string, pos: number): { text: string; start: n
   return { text: c, start: e - 1 };
 }
 
+/**
+ * Line starts and each line's comment start, computed once per text. Signature help asks for the token before
+ * every open bracket, outward from the cursor; finding the line start and its `#` by scanning from the bracket
+ * made 100,000 brackets on one line cost 100,000 line scans (quadratic), this makes each line scanned once.
+ */
+class LineIndex {
+  private readonly starts: number[] = [0];
+  private readonly comments = new Map<number, number>();
+  constructor(private readonly text: string) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+  /** Start of the line holding the character before `pos` (as `lastIndexOf('\n', pos - 1) + 1`). */
+  lineStart(pos: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.starts[lo];
+  }
+  /** The first `#` outside quotes on the line starting at `lineStart`, or -1. */
+  commentStart(lineStart: number): number {
+    let hash = this.comments.get(lineStart);
+    if (hash === undefined) {
+      const nl = this.text.indexOf('\n', lineStart);
+      hash = indexOfCommentStart(this.text, lineStart, nl < 0 ? this.text.length : nl);
+      this.comments.set(lineStart, hash);
+    }
+    return hash;
+  }
+}
+
 function indexOfCommentStart(text: string, from: number, to: number): number {
   let quote: string | undefined;
   for (let i = from; i < to; i++) {
@@ -91,6 +125,12 @@ function indexOfCommentStart(text: string, from: number, to: number): number {
     else if (c === '#') return i;
   }
   return -1;
+}
+
+let lastIndex: { text: string; index: LineIndex } | undefined;
+function lineIndex(text: string): LineIndex {
+  if (lastIndex?.text !== text) lastIndex = { text, index: new LineIndex(text) };
+  return lastIndex.index;
 }
 
 /** The word right before an open bracket at `bracketPos` (function or aggregation name, by, on ...). */
