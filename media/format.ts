@@ -1,5 +1,6 @@
 // Number and label formatting for the power view. Plain functions, cheap enough to run on 1,000 rows per frame
 // (toFixed rather than a fresh Intl formatter per call).
+import { formatMoney } from '../src/shared/money';
 import type { AttributionModel, AttributionSnapshot, ViewPrefs } from '../src/shared/protocol';
 
 export type Unit = ViewPrefs['unit'];
@@ -64,14 +65,7 @@ export function modelText(model: AttributionModel): string {
   }
 }
 
-/** Formats money in the configured ISO 4217 currency; falls back to "0.0123 EUR" for a code Intl does not know. */
+/** Money in the configured currency, as every other surface shows it (src/shared/money.ts); a dash when missing. */
 export function currencyFormatter(currency: string): (amount: number) => string {
-  try {
-    const nf = new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    // An hour of a laptop costs fractions of a cent: show small sums with three significant digits.
-    const small = new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumSignificantDigits: 3 });
-    return (amount) => (Number.isFinite(amount) ? (amount > 0 && amount < 0.01 ? small : nf).format(amount) : DASH);
-  } catch {
-    return (amount) => (Number.isFinite(amount) ? `${amount.toFixed(4)} ${currency}` : DASH);
-  }
+  return (amount) => (Number.isFinite(amount) ? formatMoney(amount, currency) : DASH);
 }

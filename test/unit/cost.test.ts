@@ -67,7 +67,7 @@ describe('energy cost and formatting', () => {
   });
 
   describe('formatCost', () => {
-    it('two decimals from 1 and for 0, more for small sums', () => {
+    it("the currency's decimals from one minor unit, two significant figures below, 0.00 only for nothing", () => {
       assert.equal(formatCost(0, 'EUR'), '0.00 EUR');
       assert.equal(formatCost(1.5, 'EUR'), '1.50 EUR');
       assert.equal(formatCost(12.345, 'USD'), '12.35 USD');
@@ -76,7 +76,8 @@ describe('energy cost and formatting', () => {
       assert.equal(formatCost(0.0004, 'EUR'), '0.00040 EUR');
       assert.equal(formatCost(0.00000137, 'EUR'), '0.0000014 EUR');
       assert.equal(formatCost(0.000001, 'GBP'), '0.0000010 GBP');
-      assert.equal(formatCost(4.8e-8, 'GBP'), '< 0.000001 GBP');
+      // Was "< 0.000001 GBP": a short run costs that little, and says how little.
+      assert.equal(formatCost(4.8e-8, 'GBP'), '0.000000048 GBP');
     });
   });
 

@@ -30,12 +30,8 @@ export function formatEnergy(joules: number): string {
   return `${(wh / 1000).toFixed(2)} kWh`;
 }
 
-/** Money with enough digits to show small sums: a few Wh cost fractions of a cent. */
-export function formatCost(amount: number, currency: string): string {
-  if (amount === 0 || amount >= 0.01) return `${amount.toFixed(2)} ${currency}`;
-  if (amount < 1e-6) return `< 0.000001 ${currency}`;
-  return `${Number(amount.toPrecision(2)).toFixed(Math.min(8, 1 - Math.floor(Math.log10(amount))))} ${currency}`;
-}
+/** Money: the one format of every surface (src/shared/money.ts, which the webviews import too). */
+export { formatMoney as formatCost } from '../../shared/money';
 
 export function formatCo2(grams: number): string {
   if (grams >= 1000) return `${(grams / 1000).toFixed(2)} kg CO2e`;
