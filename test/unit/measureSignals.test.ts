@@ -136,6 +136,46 @@ describe('optivolt measure under signals (dist/cli.js, issue 20)', function () {
   });
 });
 
+// On a terminal (a real pty from util-linux's `script`), the command stays in the terminal's foreground group: it
+// keeps its controlling terminal (prompts on /dev/tty work), and SIGTERM to measure still reaches its whole tree.
+describe('optivolt measure on a terminal (dist/cli.js under a pty)', function () {
+  this.timeout(30000);
+  const hasScript = fs.existsSync('/usr/bin/script');
+  let dir: string;
+  beforeEach(function () {
+    if (!hasScript) this.skip();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-tty-'));
+  });
+  afterEach(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+  const shq = (a: string): string => `'${a.replace(/'/g, "'\\''")}'`;
+  const underPty = (args: string[]): ChildProcess =>
+    spawn('script', ['-qec', [process.execPath, CLI, 'measure', ...args].map(shq).join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+
+  it('the command keeps the controlling terminal: it can open /dev/tty (a new session could not)', async () => {
+    const p = underPty([...FAST, '--', 'sh', '-c', 'echo prompt > /dev/tty && echo TTY-OK']);
+    let out = '';
+    p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => p.on('close', r));
+    assert.match(out, /TTY-OK/, out);
+    assert.equal(code, 0, out);
+  });
+
+  it('SIGTERM to measure reaches the grandchild too; nothing of the tree survives', async () => {
+    const file = path.join(dir, 'pids');
+    const p = underPty(['--json', ...FAST, '--', process.execPath, '-e', PARENT, file]);
+    const pids = await pidsIn(file, 2);
+    const stat = fs.readFileSync(`/proc/${pids[0]}/stat`, 'latin1');
+    const measure = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    try {
+      process.kill(measure, 'SIGTERM');
+      await new Promise((r) => p.on('close', r));
+      await until(() => (pids.filter(alive).length === 0 ? true : undefined), 10000);
+    } finally {
+      for (const pid of [...pids, measure]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
+
 describe('optivolt measure --budget-joules on a partial figure (dist/cli.js)', function () {
   this.timeout(30000);
 

@@ -19,6 +19,8 @@ export interface MeasureOptions {
   readonly signals?: SignalWatch;
   /** After a signal was passed on, how long the command's group has before SIGKILL (default 5 s). */
   readonly killGraceMs?: number;
+  /** Whether measure runs on a terminal (default: stdin is a TTY): the command then keeps the terminal. */
+  readonly terminal?: boolean;
 }
 
 /** A signal arrived before the command started: nothing of this run was measured. */
@@ -95,11 +97,16 @@ export async function measureCommand(command: string, args: readonly string[], o
     const linuxTicks = os.platform() === 'linux' && opts.procRoot === undefined;
     const before = linuxTicks ? childTicksOfSelf() : 0;
     if (opts.signals?.received) throw new InterruptedError(opts.signals.received);
-    // Its own process group (and session), so a signal reaches every process it starts, grandchildren included.
-    // A terminal's Ctrl-C no longer reaches the command directly: it reaches us, and we pass it on.
-    const child = spawn(command, args, { stdio: 'inherit', detached: opts.signals !== undefined });
+    // Without a terminal: its own process group (Node's detached also starts a session), so a signal reaches every
+    // process it starts. On a terminal: the terminal's foreground group, so it keeps /dev/tty for prompts and
+    // Ctrl-C reaches it from the terminal; SIGTERM/SIGHUP are passed on to its process tree (processGroup.ts).
+    const onTerminal = opts.terminal ?? process.stdin.isTTY === true;
+    const child = spawn(command, args, { stdio: 'inherit', detached: opts.signals !== undefined && !onTerminal });
     if (child.pid !== undefined) meter.addRoot(child.pid);
-    const group = child.pid !== undefined && opts.signals ? new GroupGuard(child.pid, opts.signals, opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS) : undefined;
+    const group =
+      child.pid !== undefined && opts.signals
+        ? new GroupGuard(child.pid, opts.signals, opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, onTerminal ? 'tree' : 'group')
+        : undefined;
     const exitCode = await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));

@@ -1,6 +1,9 @@
-// The measured command runs in its own process group, so the signals that end `optivolt measure` (Ctrl-C, kill,
-// a closed terminal) are passed on to every process it started, not only the first, and a group that outlives
-// the grace period is killed.
+// The signals that end `optivolt measure` (Ctrl-C, kill, a closed terminal) reach every process the command
+// started, not only the first, and what outlives the grace period is killed. Two ways, by where measure runs:
+// - no terminal (CI, scripts): the command runs in its own process group, and signals go to the whole group;
+// - on a terminal: the command stays in the terminal's foreground group, so it keeps its controlling terminal
+//   (sudo, ssh and git prompt on /dev/tty, which a new session cannot open) and Ctrl-C reaches it from the
+//   terminal itself, as in a shell; SIGTERM and SIGHUP are passed on to its process tree, read from /proc.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
@@ -82,6 +85,66 @@ function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
   }
 }
 
+/** The process and its descendants, from /proc's parent pids (Linux); just the process elsewhere. */
+export function processTree(root: number, procRoot = '/proc'): number[] {
+  const children = new Map<number, number[]>();
+  let names: string[];
+  try {
+    names = fs.readdirSync(procRoot).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [root];
+  }
+  for (const n of names) {
+    try {
+      const f = fs.readFileSync(`${procRoot}/${n}/stat`, 'latin1');
+      const ppid = Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(n));
+      children.set(ppid, list);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const todo = [root];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    out.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** Whether a process runs (not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = f.slice(f.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true; // no /proc: any process counts
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Signals each process; false when none was there. */
+function signalEach(pids: readonly number[], sig: NodeJS.Signals): boolean {
+  let any = false;
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+      any = true;
+    } catch {
+      /* gone */
+    }
+  }
+  return any;
+}
+
 /**
  * Passes every ending signal on to the group led by `pgid`; from the first, the group has `graceMs` before SIGKILL.
  * `settle()`, once the leader has exited, waits for the rest of a signalled group (a grandchild that ignores
@@ -92,27 +155,44 @@ export class GroupGuard {
   private killedAt: number | undefined;
   private readonly unsubscribe: () => void;
 
+  /** The command's tree as last seen (terminal mode): its processes are reparented once the command exits. */
+  private tree: number[] = [];
+
+  /**
+   * @param mode 'group': `pgid` leads its own process group. 'tree': `pgid` is the command's pid in the terminal's
+   * foreground group; Ctrl-C already reached it from the terminal, so SIGINT is not sent twice (a second SIGINT
+   * can cut a program's own clean-up short), but the grace period and SIGKILL apply to all three signals.
+   */
   constructor(
     private readonly pgid: number,
     watch: SignalWatch,
     private readonly graceMs: number,
+    private readonly mode: 'group' | 'tree' = 'group',
   ) {
     this.unsubscribe = watch.onSignal((sig) => this.pass(sig));
     if (watch.received) this.pass(watch.received);
   }
 
   private pass(sig: EndingSignal): void {
-    if (!signalGroup(this.pgid, sig)) return;
+    if (this.mode === 'tree') {
+      this.tree = processTree(this.pgid);
+      if (sig !== 'SIGINT') signalEach(this.tree, sig);
+    } else if (!signalGroup(this.pgid, sig)) return;
     this.killTimer ??= setTimeout(() => {
       this.killedAt = Date.now();
-      signalGroup(this.pgid, 'SIGKILL');
+      if (this.mode === 'tree') signalEach([...new Set([...this.tree, ...processTree(this.pgid)])].filter(alive), 'SIGKILL');
+      else signalGroup(this.pgid, 'SIGKILL');
     }, this.graceMs);
+  }
+
+  private runs(): boolean {
+    return this.mode === 'tree' ? this.tree.some(alive) : groupRuns(this.pgid);
   }
 
   async settle(): Promise<void> {
     this.unsubscribe();
     // After SIGKILL, 1 s at most: a process stuck in the kernel (D state) must not hold us forever.
-    while (this.killTimer && groupRuns(this.pgid) && (this.killedAt === undefined || Date.now() - this.killedAt < 1000)) {
+    while (this.killTimer && this.runs() && (this.killedAt === undefined || Date.now() - this.killedAt < 1000)) {
       await new Promise((r) => setTimeout(r, 50));
     }
     clearTimeout(this.killTimer);
