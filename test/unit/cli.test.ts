@@ -109,7 +109,7 @@ describe('CLI (dist/cli.js)', function () {
       assert.equal(s.estimated, false);
       for (const z of ['package-0', 'package-0/dram', 'package-1']) assert.equal(typeof s.zones[z], 'number', `zone ${z} in ${JSON.stringify(s.zones)}`);
       assert.ok(s.watts >= 10 && s.watts <= 30, `about 20 W, got ${s.watts}`);
-      assert.ok(Math.abs(s.watts - (s.zones['package-0'] + s.zones['package-1'])) < 1e-9, 'total = sum of packages');
+      assert.ok(Math.abs(s.watts - (s.zones['package-0'] + s.zones['package-1'] + s.zones['package-0/dram'])) < 1e-9, 'total = packages + DRAM');
     }
     assert.match(stderr, /RAPL/);
   });
