@@ -9,7 +9,45 @@ import { PowerMonitor } from '../power/monitor';
 import { discoverZones, parseCounter, RaplZone } from '../power/rapl';
 import { createSource } from '../power/sources';
 import type { OptiVoltSettings } from '../settings';
+import { describeFdExhaustion, fdExhaustion, isFdExhaustion, openFileLimit } from './fdLimit';
+import { RedactedCmdlines } from './redactCmdline';
 import { ContainerDescription, containerLabels, ExportedProcess, ScaphMetrics, ZoneCounter } from './scaphMetrics';
+
+/** Bounds on what clients can hold: scrapers are few and fast, so anything slow or numerous is a fault or an attack. */
+export interface ExporterLimits {
+  /** Connections open at once; more are closed as soon as they are accepted. */
+  readonly maxConnections: number;
+  /** Time for a client to send its request headers (slowloris). */
+  readonly headersTimeoutMs: number;
+  /** Time for a client to send its whole request. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept between requests. */
+  readonly keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed. */
+  readonly idleTimeoutMs: number;
+}
+
+/**
+ * Connections: a handful of scrapers need a few; 512 leaves room for load tests while keeping connections to a
+ * quarter of the fd limit (the /proc scanner keeps up to half of it open), so accepting never starves the sampler.
+ */
+export function defaultLimits(fdLimit = openFileLimit()): ExporterLimits {
+  const byFds = fdLimit === undefined || !Number.isFinite(fdLimit) ? 512 : Math.max(8, Math.floor(fdLimit / 4));
+  return { maxConnections: Math.min(512, byFds), headersTimeoutMs: 10_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 5_000, idleTimeoutMs: 30_000 };
+}
+
+/** Loopback addresses: anything else makes every process's command line readable from other machines. */
+export function isLoopback(address: string): boolean {
+  const a = address.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return a === 'localhost' || a === '::1' || /^127\.\d+\.\d+\.\d+$/.test(a) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(a);
+}
+
+/** The warning for a bind address reachable from elsewhere, or undefined for a loopback one. */
+export function bindWarning(address: string): string | undefined {
+  if (isLoopback(address)) return undefined;
+  const all = ['0.0.0.0', '::', '[::]'].includes(address.trim());
+  return `warning: listening on ${all ? 'every interface' : address}: anyone who can reach it reads host power and every busy process's command line (secrets redacted unless --no-redact-cmdline). Bind 127.0.0.1 unless a container or another machine must scrape it.`;
+}
 
 export interface ExporterOptions {
   readonly bind: string;
@@ -24,6 +62,13 @@ export interface ExporterOptions {
   /** Docker's view of a container by full id, for Scaphandre's --containers labels; none = no container labels. */
   readonly describeContainer?: (fullId: string) => ContainerDescription | undefined;
   readonly log?: (message: string) => void;
+  /**
+   * Replace the values of secret-looking arguments in the cmdline label with `<redacted>` (redactCmdline.ts).
+   * On unless explicitly false: callers that predate the option (the monitoring stack) get the safe behaviour.
+   */
+  readonly redactCmdline?: boolean;
+  /** Overrides of defaultLimits(). */
+  readonly limits?: Partial<ExporterLimits>;
 }
 
 /** The sockets and domains Scaphandre would list, from the powercap zones (src/sensors/powercap_rapl.rs@v1.0.3:147-288). */
@@ -95,18 +140,25 @@ export class Exporter {
   /** Host energy as Scaphandre counts it (psys, else packages + DRAM), integrated from the samples. */
   private joules = 0;
   private zones: ReturnType<typeof zoneIds> | undefined;
+  private readonly cmdlines: RedactedCmdlines | undefined;
+  readonly limits: ExporterLimits;
+  /** The last message logged per topic: a failure that repeats every interval is said once, and again when it changes. */
+  private readonly said = new Map<string, string>();
 
   constructor(private readonly opts: ExporterOptions) {
     const s = opts.settings;
     this.metrics = new ScaphMetrics(opts.procRoot ?? '/proc');
     this.intervals = new IntervalSampler(opts.procRoot ?? '/proc');
+    this.cmdlines = opts.redactCmdline === false ? undefined : new RedactedCmdlines(opts.procRoot ?? '/proc');
+    this.limits = { ...defaultLimits(), ...opts.limits };
     const auto: SourceKind[] = ['rapl', 'estimate'];
     this.monitor = new PowerMonitor({
       mode: s['power.source'],
       intervalMs: s.refreshInterval,
       autoOrder: auto,
       createSource: (kind, forAuto) => createSource(kind, s, { procRoot: opts.procRoot }, forAuto),
-      log: (level, msg) => level !== 'info' && opts.log?.(msg),
+      // Said once until it changes: a source that stays broken reports the same failure every interval.
+      log: (level, msg) => level !== 'info' && this.say('monitor', this.explain(msg)),
     });
     this.monitor.onStatus((st) => this.onStatus(st));
   }
@@ -120,7 +172,25 @@ export class Exporter {
     if (this.opts.settings['power.source'] === 'prometheus') {
       throw new ExporterError('The exporter cannot read its power from Prometheus (it would scrape itself): use --source auto, rapl or estimate.');
     }
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    if (this.opts.bind.trim() === '') {
+      // Node reads an empty host as "unspecified" and listens on every interface, the opposite of what a user meant.
+      throw new ExporterError('No bind address: an empty --bind would listen on every interface. Give 127.0.0.1, or 0.0.0.0 to mean every interface.');
+    }
+    fdExhaustion(); // reads the fd limit while descriptors are free, for a later EMFILE message
+    const lim = this.limits;
+    const server = http.createServer(
+      {
+        headersTimeout: lim.headersTimeoutMs,
+        requestTimeout: lim.requestTimeoutMs,
+        keepAliveTimeout: lim.keepAliveTimeoutMs,
+        // Node checks the two timeouts above only this often (30 s by default, longer than a short headersTimeout).
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(lim.headersTimeoutMs / 2))),
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    server.maxConnections = lim.maxConnections;
+    // Without a listener, a socket that times out is destroyed: what an idle one deserves.
+    server.setTimeout(lim.idleTimeoutMs);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') {
@@ -132,6 +202,13 @@ export class Exporter {
       });
       server.listen(this.opts.port, this.opts.bind, () => resolve());
     });
+    // After listening, errors come from accept(): at the fd limit libuv reports EMFILE for each refused connection.
+    // Unhandled, the second one would crash the exporter; unexplained, it looks like a network fault.
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      this.say('http', isFdExhaustion(err) ? `Cannot accept connections: ${describeFdExhaustion(err)}.` : `HTTP server error: ${err.message}`);
+    });
+    const warning = bindWarning(this.opts.bind);
+    if (warning) this.opts.log?.(warning);
     this.server = server;
     this.monitor.start();
     const a = server.address() as AddressInfo;
@@ -145,6 +222,7 @@ export class Exporter {
       if (st.state !== 'live') this.metrics.withdrawPower();
       return;
     }
+
     if (last.time === this.lastSampleTime) return;
     const dt = this.lastSampleTime > 0 ? Math.max(0, (last.time - this.lastSampleTime) / 1000) : 0;
     this.lastSampleTime = last.time;
@@ -156,8 +234,9 @@ export class Exporter {
     let processes: ExportedProcess[] | undefined;
     try {
       processes = this.processes(last);
+      this.said.delete('attribution');
     } catch (err) {
-      this.opts.log?.(`Process attribution failed: ${(err as Error).message}`);
+      this.say('attribution', `Process attribution failed: ${this.explain((err as Error).message)}`);
     }
     const model = this.opts.settings['attribution.model'] as AttributionModel;
     void this.zoneCounters(last).then((zones) =>
@@ -182,10 +261,12 @@ export class Exporter {
       procs = procs.sort((a, b) => (capacity.get(b.pid) ?? 0) - (capacity.get(a.pid) ?? 0) || a.pid - b.pid).slice(0, this.opts.top);
     }
     const scanner = this.intervals.scanner;
+    this.cmdlines?.trim(scan.procs);
     return procs.map((p) => {
       const id = scanner.identity(p);
       const labels = containerLabels(id.cgroup, this.opts.describeContainer);
-      return { pid: p.pid, exe: id.exe, cmdline: id.cmdline, capacity: capacity.get(p.pid) ?? 0, labels, modelWatts: modelWatts.get(p.pid) };
+      const cmdline = this.cmdlines ? this.cmdlines.get(p.pid, p.start) : id.cmdline;
+      return { pid: p.pid, exe: id.exe, cmdline, capacity: capacity.get(p.pid) ?? 0, labels, modelWatts: modelWatts.get(p.pid) };
     });
   }
 
@@ -209,6 +290,22 @@ export class Exporter {
       out.push({ socketId, domainId, domainName, energyUj: energy, watts: sample.zones[zone.label] });
     }
     return out;
+  }
+
+  /**
+   * A failure reason with its real cause when the process is out of file descriptors: the readers report "Cannot
+   * read /proc/stat", which sends the user looking at /proc instead of at the fd limit.
+   */
+  explain(reason: string): string {
+    const fds = fdExhaustion();
+    return fds ? `${fds} (${reason})` : reason;
+  }
+
+  /** Logs a message for a topic once, and again only when it changes. */
+  private say(topic: string, message: string): void {
+    if (this.said.get(topic) === message) return;
+    this.said.set(topic, message);
+    this.opts.log?.(message);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
