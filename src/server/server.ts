@@ -38,7 +38,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const schedule = (doc: TextDocument): void => validator.schedule(doc);
   /** Points at a Prometheus, loads its names in the background, then re-checks open documents (unknown metrics). */
   const useUrl = (url: string | undefined): void => {
-    if (sameUrl(url || undefined, metrics.url)) return;
+    if (sameUrl(url || undefined, metrics.configuredUrl && normalizeOrSame(metrics.configuredUrl))) return;
     metrics.setUrl(url || undefined);
     void metrics.refresh().then(() => documents.all().forEach(schedule));
   };
@@ -111,6 +111,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 }
 
 /** Whether a configured URL is the one already in use (compared as the client normalises it). */
+function normalizeOrSame(url: string): string {
+  try {
+    return normalizePrometheusUrl(url);
+  } catch {
+    return url;
+  }
+}
+
 function sameUrl(configured: string | undefined, current: string | undefined): boolean {
   if (!configured || !current) return configured === current;
   try {

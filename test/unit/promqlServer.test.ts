@@ -185,6 +185,28 @@ describe('PromQL language server without Prometheus', () => {
     }
   });
 
+  it('a URL with credentials: the same configuration again keeps the live names (no reload), a new password reloads them', async () => {
+    const replay = await startReplay();
+    const withUser = (pass: string): string => replay.url.replace('http://', `http://ops:${pass}@`);
+    const h = await startHarness(undefined);
+    const names = (): number => replay.requests.filter((r) => r.startsWith('/api/v1/label/__name__/values')).length;
+    const configure = (url: string) => h.client.sendNotification('workspace/didChangeConfiguration', { settings: { optivolt: { prometheus: { url } } } });
+    try {
+      await h.open('file:///a.promql', 'prometheus_http_');
+      await configure(withUser('s3cret'));
+      await until(() => (names() >= 1 ? true : undefined));
+      const before = names();
+      await configure(withUser('s3cret'));
+      await h.complete('file:///a.promql', 0, 16); // a round trip: the notification has been handled
+      assert.equal(names(), before, 'the same URL with credentials does not reload (it was compared with its redacted form)');
+      await configure(withUser('n3w'));
+      await until(() => (names() > before ? true : undefined));
+    } finally {
+      h.stop();
+      await replay.stop();
+    }
+  });
+
   it('picks up a new Prometheus URL from a configuration change, without a restart', async () => {
     const replay = await startReplay();
     const h = await startHarness(undefined);

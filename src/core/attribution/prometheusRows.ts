@@ -60,14 +60,16 @@ export class PrometheusRows {
   async sample(host: PowerSample, topN: number, groupByNames: boolean, model: AttributionModel): Promise<AttributionSnapshot> {
     const n = topN > 0 ? topN : 500;
     const none = (): VectorSample[] => [];
+    // The client passes NaN and ±Inf through (so a power source can say why): a row has no use for them.
+    const finite = (q: Promise<VectorSample[]>): Promise<VectorSample[]> => q.then((v) => v.filter((s) => Number.isFinite(s.value)));
     const [procs, total, cpu, cores, containers, busy, util] = await Promise.all([
-      this.client.query(processPowerQuery(n)),
-      this.client.query(PROCESS_SUM_QUERY).catch(none),
-      this.client.query(PROCESS_CPU_QUERY).catch(none),
-      this.client.query(CORES_QUERY).catch(none),
-      this.client.query(CONTAINER_CPU_QUERY).catch(none),
-      this.client.query(HOST_BUSY_QUERY).catch(none),
-      this.client.query(HOST_UTIL_QUERY).catch(none),
+      finite(this.client.query(processPowerQuery(n))),
+      finite(this.client.query(PROCESS_SUM_QUERY)).catch(none),
+      finite(this.client.query(PROCESS_CPU_QUERY)).catch(none),
+      finite(this.client.query(CORES_QUERY)).catch(none),
+      finite(this.client.query(CONTAINER_CPU_QUERY)).catch(none),
+      finite(this.client.query(HOST_BUSY_QUERY)).catch(none),
+      finite(this.client.query(HOST_UTIL_QUERY)).catch(none),
     ]);
     const seconds = this.lastTime !== undefined ? Math.max(0, (host.time - this.lastTime) / 1000) : 0;
     this.lastTime = host.time;

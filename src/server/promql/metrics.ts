@@ -32,6 +32,7 @@ export interface SeriesValue {
 
 export class MetricStore implements MetricLookup {
   private client: PrometheusClient | undefined;
+  private configured: string | undefined;
   private liveNames: ReadonlySet<string> | undefined;
   private liveMeta = new Map<string, MetricInfo>();
   private readonly cache = new Map<string, Cached<unknown>>();
@@ -50,6 +51,7 @@ export class MetricStore implements MetricLookup {
 
   /** Points the store at a Prometheus (or at none: catalogue only). Clears everything live. */
   setUrl(url: string | undefined): void {
+    this.configured = url;
     this.cache.clear();
     this.liveNames = undefined;
     this.liveMeta = new Map();
@@ -65,8 +67,14 @@ export class MetricStore implements MetricLookup {
     }
   }
 
+  /** The Prometheus URL for display: credentials redacted (PrometheusClient.baseUrl). */
   get url(): string | undefined {
     return this.client?.baseUrl;
+  }
+
+  /** The URL as configured, credentials included: what a new configuration is compared with. */
+  get configuredUrl(): string | undefined {
+    return this.configured;
   }
 
   get(name: string): MetricInfo | undefined {
