@@ -10,10 +10,10 @@ import { PowerViewController } from './powerView';
 import { GrafanaTestApi, GrafanaViewController } from './grafanaView';
 import { DEFAULT_DASHBOARD_UID } from '../shared/grafanaProtocol';
 import { QueryViewState, registerPromqlRun } from './queryView';
-import * as path from 'node:path';
 import type { Comparison } from '../core/energy/compare';
 import { formatEnergy } from '../core/energy/cost';
 import { SessionRecord, SessionStore } from '../core/energy/sessionStore';
+import { migrateHistories, oldHistoryFiles, workspaceHistoryFile, workspaceHistoryKey } from '../core/energy/workspaceHistory';
 import { measureTask, Measurements, trackDebugSessions } from './measurements';
 import { SessionsView } from './sessionsView';
 import type { MonitoringCommands } from './monitoringCommands';
@@ -40,6 +40,11 @@ export interface OptiVoltApi {
   grafana: GrafanaTestApi;
   /** Recorded energy sessions, newest first, and the comparison of the newest with its previous run. */
   sessions(): SessionRecord[];
+  /** Where this workspace's history lives, and the ids the Energy Sessions view last gave VS Code. */
+  sessionsFile(): string;
+  sessionsShown(): string[];
+  /** Settles when the one-time move of per-window histories is done. */
+  sessionsMigrated: Promise<void>;
   compareLatest(): Comparison | undefined;
   /** Samples once now (instead of waiting for the timer). */
   sampleNow(): Promise<void>;
@@ -104,9 +109,14 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
   const grafana = new GrafanaViewController({ extensionUri: context.extensionUri, secrets: context.secrets, settings: () => settings, log });
   const queryView = registerPromqlRun(context, { extensionUri: context.extensionUri, prometheusUrl: () => settings['prometheus.url'], log });
 
-  // Energy sessions: persisted per workspace (global storage when no folder is open).
-  const storeDir = (context.storageUri ?? context.globalStorageUri).fsPath;
-  const store = new SessionStore(path.join(storeDir, 'energy-sessions.json'));
+  // Energy sessions belong to the workspace, not the window: every window of a folder (code-server gives each a
+  // new workspaceStorage/<id>-N) uses one history under the global storage; windows without a folder share one.
+  const workspace = {
+    workspaceFile: vscode.workspace.workspaceFile?.toString(),
+    folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()),
+  };
+  const historyFile = workspaceHistoryFile(context.globalStorageUri.fsPath, workspace);
+  const store = new SessionStore(historyFile);
   try {
     store.load();
     if (store.lastLoadProblem) {
@@ -116,7 +126,19 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
   } catch (err) {
     log.error(`Cannot read the energy history: ${(err as Error).message}`);
   }
-  const sessionsView = new SessionsView(store);
+  const sessionsView = new SessionsView(store, historyFile, log);
+  const oldHistories = context.storageUri && workspaceHistoryKey(workspace) ? oldHistoryFiles(context.storageUri.fsPath, workspace) : [];
+  const sessionsMigrated =
+    oldHistories.length === 0
+      ? Promise.resolve()
+      : migrateHistories(oldHistories, historyFile).then(
+          (r) => {
+            if (r.migrated.length > 0) log.info(`Energy Sessions: ${r.added} sessions moved to ${historyFile} from ${r.migrated.join(', ')} (kept there as *.migrated).`);
+            reportProblems(r.problems.map((p) => `Some energy sessions were not moved to this workspace's history: ${p}`));
+            sessionsView.refresh();
+          },
+          (err: Error) => log.error(`Energy Sessions: moving the per-window histories failed: ${err.message}`),
+        );
   // The stack (yaml, prom-client for the host exporter) is its own bundle, loaded on the first stack command.
   let monitoringCommands: MonitoringCommands | undefined;
   const stackView = new StackView(() => monitoring().statuses());
@@ -232,10 +254,13 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
     samplerRunning: () => monitor.running,
     grafana: grafana.testApi,
     powerView: () => ({ open: powerView.isOpen, snapshot: powerView.current?.snapshot, posted: powerView.current?.posted ?? 0, prefs: powerView.current?.prefs }),
-    sessions: () => store.all(),
+    sessions: () => sessionsView.records(),
+    sessionsFile: () => historyFile,
+    sessionsShown: () => sessionsView.shownIds,
+    sessionsMigrated,
     monitoring,
     compareLatest: () => {
-      const latest = store.all()[0];
+      const latest = sessionsView.records()[0];
       return latest ? sessionsView.comparison(latest) : undefined;
     },
     sampleNow: () => monitor.tick(),

@@ -1,9 +1,12 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { compare, Comparison, runsOf } from '../core/energy/compare';
 import { formatCo2, formatCost, formatEnergy, formatWatts } from '../core/energy/cost';
 import { finishedNotice, trySave } from '../core/energy/sessionNotice';
 import { toCsv, toJson } from '../core/energy/sessionExport';
 import { SessionRecord, SessionStore } from '../core/energy/sessionStore';
+import { SessionDocuments } from './sessionDocuments';
 
 const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };
 
@@ -62,19 +65,45 @@ class SessionItem extends vscode.TreeItem {
   }
 }
 
-/** The "Energy Sessions" view: past measurements of this workspace, persisted by a SessionStore. */
+/** What an export did: for the tests, and so a keybinding's caller can tell. */
+export type ExportOutcome = { readonly exported: number; readonly file?: string } | 'cancelled';
+
+/**
+ * The "Energy Sessions" view: past measurements of this workspace, persisted by a SessionStore whose file other
+ * windows of the workspace (and the CLI) write too. What VS Code is given is re-read from the file whenever it
+ * changed since the last read, and a change on disk refreshes the view, so the view never shows a stale copy,
+ * visible or not when the change happened.
+ */
 export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly view: vscode.TreeView<SessionItem>;
   private readonly subs: vscode.Disposable[] = [];
+  private readonly documents = new SessionDocuments();
+  /** The history file's identity when the store last read it ('unread' until then; undefined: no file). */
+  private seen: string | undefined = 'unread';
+  private watchTimer: NodeJS.Timeout | undefined;
+  /** The ids getChildren last gave VS Code, for the host tests. */
+  shownIds: string[] = [];
 
-  constructor(readonly store: SessionStore) {
+  constructor(
+    readonly store: SessionStore,
+    private readonly file: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.view = vscode.window.createTreeView('optivolt.energySessions', { treeDataProvider: this, canSelectMany: true });
     this.subs.push(
       this.view,
       this.changed,
-      vscode.commands.registerCommand('optivolt.sessions.details', (item?: SessionItem) => item && this.openMarkdown(recordMarkdown(item.record))),
+      this.documents,
+      this.watch(),
+      // Hidden views are not asked again when shown: a change made meanwhile is picked up here.
+      this.view.onDidChangeVisibility((e) => {
+        if (e.visible && this.identity() !== this.seen) this.refresh();
+      }),
+      vscode.commands.registerCommand('optivolt.sessions.details', (item?: SessionItem) =>
+        item && this.documents.open(item.record.id, item.record.name, recordMarkdown(item.record)),
+      ),
       vscode.commands.registerCommand('optivolt.sessions.delete', (item?: SessionItem, items?: SessionItem[]) => this.delete(items?.length ? items : item ? [item] : [...this.view.selection])),
       vscode.commands.registerCommand('optivolt.sessions.compare', (item?: SessionItem, items?: SessionItem[]) => this.compareItems(items?.length ? items : item ? [item] : [...this.view.selection])),
       vscode.commands.registerCommand('optivolt.sessions.exportCsv', () => this.export('csv')),
@@ -107,6 +136,59 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     this.changed.fire();
   }
 
+  /** The store's records, re-read first when the file changed since the store last read it (another writer). */
+  records(): SessionRecord[] {
+    const now = this.identity();
+    try {
+      if (now !== this.seen) {
+        this.store.load();
+        if (this.store.lastLoadProblem) this.log.warn(this.store.lastLoadProblem);
+      }
+      this.seen = now;
+      return this.store.all();
+    } catch (err) {
+      this.log.error(`Cannot read the energy history: ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  private identity(): string | undefined {
+    try {
+      const st = fs.statSync(this.file);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Refreshes the view when another window or the CLI writes the history. */
+  private watch(): vscode.Disposable {
+    const dir = path.dirname(this.file);
+    const base = path.basename(this.file, path.extname(this.file));
+    let watcher: fs.FSWatcher | undefined;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      watcher = fs.watch(dir, (_event, name) => {
+        if (name && !String(name).startsWith(base)) return;
+        // One refresh per burst of writes (temp, rename, lock).
+        clearTimeout(this.watchTimer);
+        this.watchTimer = setTimeout(() => {
+          if (this.identity() !== this.seen) this.refresh();
+        }, 200);
+      });
+      watcher.on('error', (err) => this.log.warn(`Stopped watching ${dir} for other windows' sessions: ${err.message}`));
+    } catch (err) {
+      // Out of inotify watches, say: the view still re-reads on reveal and on its own changes.
+      this.log.warn(`Cannot watch ${dir} for other windows' sessions: ${(err as Error).message}`);
+    }
+    return {
+      dispose: () => {
+        clearTimeout(this.watchTimer);
+        watcher?.close();
+      },
+    };
+  }
+
   /** The view lists the main file only; say where the rest is rather than let a capped list look like all of it. */
   private showArchived(): void {
     this.view.message = this.store.archives().length > 0 ? 'Older sessions are archived beside the history and included in exports.' : undefined;
@@ -117,13 +199,14 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
   }
 
   getChildren(): SessionItem[] {
-    const all = this.store.all();
+    const all = this.records();
+    this.shownIds = all.map((r) => r.id);
     return all.map((r) => new SessionItem(r, runsOf(r.config, all, r.kind).length >= 2));
   }
 
   /** Compares a run with another: the two selected, or this one with the previous run of its configuration. */
   comparison(a: SessionRecord, b?: SessionRecord): Comparison | undefined {
-    const all = this.store.all();
+    const all = this.records();
     const other = b ?? runsOf(a.config, all, a.kind).find((r) => r.startedAt < a.startedAt);
     if (!other) return undefined;
     const [older, newer] = other.startedAt <= a.startedAt ? [other, a] : [a, other];
@@ -137,12 +220,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
       void vscode.window.showInformationMessage(`OptiVolt: no earlier run of "${items[0].record.config}" to compare with. Run it again, or select two sessions.`);
       return;
     }
-    await this.openMarkdown(comparisonMarkdown(c));
-  }
-
-  private async openMarkdown(content: string): Promise<void> {
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
-    await vscode.window.showTextDocument(doc, { preview: true });
+    await this.documents.open(`${c.a.id}~${c.b.id}`, `${c.a.name} vs ${c.b.name}`, comparisonMarkdown(c));
   }
 
   private async delete(items: SessionItem[]): Promise<void> {
@@ -168,19 +246,25 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     this.refresh();
   }
 
-  private async export(format: 'csv' | 'json'): Promise<void> {
+  private async export(format: 'csv' | 'json'): Promise<ExportOutcome> {
+    this.records(); // another window may have added or cleared sessions
+    // Archives included: the export is the whole history, not the newest page the view lists.
+    const { records, problems } = await this.store.readAll();
+    if (records.length === 0) {
+      void vscode.window.showInformationMessage('OptiVolt: there are no energy sessions to export yet. Debug, or run "Measure Task Energy", first.');
+      return { exported: 0 };
+    }
     const uri = await vscode.window.showSaveDialog({
       title: 'Export energy sessions',
       filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
       defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), `optivolt-sessions.${format}`),
     });
-    if (!uri) return;
-    // Archives included: the export is the whole history, not the newest page the view lists.
-    const { records, problems } = await this.store.readAll();
+    if (!uri) return 'cancelled';
     await vscode.workspace.fs.writeFile(uri, Buffer.from(format === 'csv' ? toCsv(records) : toJson(records), 'utf8'));
     const skipped = problems.length > 0 ? ` Some archived sessions could not be read: ${problems.join('; ')}.` : '';
     const text = `OptiVolt: ${records.length} sessions exported to ${uri.fsPath}.${skipped}`;
     void (skipped ? vscode.window.showWarningMessage(text) : vscode.window.showInformationMessage(text));
+    return { exported: records.length, file: uri.fsPath };
   }
 
   dispose(): void {

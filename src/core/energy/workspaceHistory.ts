@@ -42,7 +42,7 @@ export function workspaceHistoryFile(globalStorage: string, id: WorkspaceIdentit
  */
 export function oldHistoryFiles(windowStorage: string, id: WorkspaceIdentity): string[] {
   const root = path.dirname(windowStorage);
-  const wanted = new Set([id.workspaceFile, id.folders.length === 1 ? id.folders[0] : undefined].filter((u): u is string => !!u));
+  const wanted = new Set([id.workspaceFile, id.folders.length === 1 ? id.folders[0] : undefined].filter((u): u is string => !!u).map(resourcePath));
   const out = [path.join(windowStorage, HISTORY_FILE)];
   let names: string[] = [];
   try {
@@ -56,12 +56,21 @@ export function oldHistoryFiles(windowStorage: string, id: WorkspaceIdentity): s
     try {
       const meta = JSON.parse(fs.readFileSync(path.join(dir, 'workspace.json'), 'utf8')) as { folder?: unknown; workspace?: unknown };
       const uri = typeof meta.folder === 'string' ? meta.folder : typeof meta.workspace === 'string' ? meta.workspace : undefined;
-      if (uri && wanted.has(uri)) out.push(path.join(dir, HISTORY_FILE));
+      if (uri && wanted.has(resourcePath(uri))) out.push(path.join(dir, HISTORY_FILE));
     } catch {
       /* not a workspace storage folder, or not ours */
     }
   }
   return out.filter((f) => fs.existsSync(f));
+}
+
+/** A URI's path: the browser side may record `vscode-remote://host/p` where the extension host sees `file:///p`. */
+function resourcePath(uri: string): string {
+  try {
+    return decodeURIComponent(new URL(uri).pathname).replace(/\/+$/, '');
+  } catch {
+    return uri;
+  }
 }
 
 export interface MigrationResult {
