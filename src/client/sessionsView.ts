@@ -5,7 +5,7 @@ import { compare, Comparison, runsOf } from '../core/energy/compare';
 import { formatCo2, formatCost, formatEnergy, formatWatts } from '../core/energy/cost';
 import { finishedNotice, trySave } from '../core/energy/sessionNotice';
 import { toCsv, toJson } from '../core/energy/sessionExport';
-import { SessionRecord, SessionStore } from '../core/energy/sessionStore';
+import { fileIdentity, SessionRecord, SessionStore } from '../core/energy/sessionStore';
 import { SessionDocuments } from './sessionDocuments';
 
 const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };
@@ -153,12 +153,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
   }
 
   private identity(): string | undefined {
-    try {
-      const st = fs.statSync(this.file);
-      return `${st.ino}:${st.size}:${st.mtimeMs}`;
-    } catch {
-      return undefined;
-    }
+    return fileIdentity(this.file);
   }
 
   /** Refreshes the view when another window or the CLI writes the history. */

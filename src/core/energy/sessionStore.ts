@@ -370,12 +370,7 @@ export class SessionStore {
   }
 
   private identity(): string | undefined {
-    try {
-      const st = fs.statSync(this.file);
-      return `${st.ino}:${st.size}:${st.mtimeMs}`;
-    } catch {
-      return undefined;
-    }
+    return fileIdentity(this.file);
   }
 
   private loaded(): SessionRecord[] {
@@ -451,5 +446,15 @@ function syncFolder(dir: string): void {
     // Best effort only.
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** A file's identity (inode, size, mtime): unchanged means nobody wrote it since; undefined when it is missing. */
+export function fileIdentity(file: string): string | undefined {
+  try {
+    const st = fs.statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
   }
 }
