@@ -5,6 +5,7 @@ import { registerPanelSerializer } from './panelRestore';
 import { bundlePage } from './webviewHtml';
 import { PrometheusClient } from '../core/prometheus/client';
 import { describeError, QueryRunner } from '../core/prometheus/queryRunner';
+import { RecoveryWatch } from '../core/prometheus/recoveryWatch';
 import { FromWebview, parseFromWebview, QueryErrorInfo, QueryOutcome, ToWebview } from '../shared/queryProtocol';
 import { PromqlCodeLensProvider, QueryToRun, resolveQuery, RUN_QUERY_COMMAND } from './promqlCodeLens';
 
@@ -27,9 +28,18 @@ export interface QueryViewState {
   /** `ready` messages received from the webview (1 once the page has loaded). */
   readonly ready: number;
   readonly posted: number;
+  /** Waiting for an unreachable Prometheus to answer again (only while the panel is visible). */
+  readonly recovering: boolean;
 }
 
 const QUERY_TIMEOUT_MS = 30000;
+/** A probe is one small request: it gives up sooner than a query. */
+const PROBE_TIMEOUT_MS = 5000;
+
+interface RunOptions {
+  /** A run nobody asked for just now (a restore, a recovery): no progress notification, no error toast. */
+  readonly quiet?: boolean;
+}
 
 export class QueryViewController implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -43,14 +53,22 @@ export class QueryViewController implements vscode.Disposable {
   private error: QueryErrorInfo | undefined;
   private ready = 0;
   private posted = 0;
+  // A result that says "not reachable" must not outlive the outage (issue 19): while the panel is visible,
+  // probe Prometheus with a growing delay and run the query again once it answers.
+  private readonly recovery = new RecoveryWatch(
+    (signal) => this.probe(signal),
+    () => {
+      if (this.current) void this.run(this.current, { quiet: true });
+    },
+  );
 
   constructor(private readonly host: QueryViewHost) {
     this.serializer = registerPanelSerializer(QUERY_VIEW_TYPE, {
-      // After a reload the panel comes back with the query it showed, run again.
+      // After a reload the panel comes back with the query it showed, run again (quietly: nobody just asked).
       deserializeWebviewPanel: async (panel, state: unknown) => {
         this.adopt(panel);
         const query = (state as { query?: unknown } | undefined)?.query;
-        if (typeof query === 'string' && query.trim()) void this.run({ text: query, line: 0, character: 0 });
+        if (typeof query === 'string' && query.trim()) void this.run({ text: query, line: 0, character: 0 }, { quiet: true });
       },
     });
   }
@@ -65,12 +83,14 @@ export class QueryViewController implements vscode.Disposable {
       error: this.error,
       ready: this.ready,
       posted: this.posted,
+      recovering: this.recovery.active,
     };
   }
 
   /** Runs a query and shows its result; a run started meanwhile supersedes this one (which is cancelled). */
-  async run(query: QueryToRun): Promise<void> {
-    this.ensurePanel(query.text);
+  async run(query: QueryToRun, options: RunOptions = {}): Promise<void> {
+    this.ensurePanel(query.text, options.quiet === true);
+    this.recovery.stop();
     this.running?.abort();
     const abort = new AbortController();
     this.running = abort;
@@ -78,34 +98,62 @@ export class QueryViewController implements vscode.Disposable {
     this.current = query;
     const url = this.host.prometheusUrl();
     this.post({ type: 'query/running', requestId, query: query.text, url });
+    if (options.quiet) {
+      await this.execute(query, requestId, abort, url, true);
+      return;
+    }
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'OptiVolt: running the PromQL query…', cancellable: true },
       async (_progress, token) => {
         const cancel = token.onCancellationRequested(() => abort.abort());
         try {
-          const client = new PrometheusClient(url, fetch, QUERY_TIMEOUT_MS);
-          const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(QUERY_TIMEOUT_MS)]);
-          const outcome = await new QueryRunner(client).run(query.text, signal);
-          if (requestId !== this.requestId) return;
-          this.outcome = outcome;
-          this.error = undefined;
-          this.post({ type: 'query/result', requestId, outcome });
-        } catch (err) {
-          if (requestId !== this.requestId) return;
-          const error = abort.signal.aborted
-            ? { kind: 'other' as const, url, message: 'Cancelled.' }
-            : describeError(err, url);
-          this.outcome = undefined;
-          this.error = error;
-          this.post({ type: 'query/error', requestId, query: query.text, error });
-          this.host.log.info(`PromQL query failed: ${error.prometheusText ?? error.message}`);
-          if (error.kind === 'unreachable') void this.offerStart(url);
+          await this.execute(query, requestId, abort, url, false);
         } finally {
           cancel.dispose();
-          if (requestId === this.requestId) this.running = undefined;
         }
       },
     );
+  }
+
+  private async execute(query: QueryToRun, requestId: number, abort: AbortController, url: string, quiet: boolean): Promise<void> {
+    try {
+      const client = new PrometheusClient(url, fetch, QUERY_TIMEOUT_MS);
+      const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(QUERY_TIMEOUT_MS)]);
+      const outcome = await new QueryRunner(client).run(query.text, signal);
+      if (requestId !== this.requestId) return;
+      this.outcome = outcome;
+      this.error = undefined;
+      this.post({ type: 'query/result', requestId, outcome });
+    } catch (err) {
+      if (requestId !== this.requestId) return;
+      const error = abort.signal.aborted ? { kind: 'other' as const, url, message: 'Cancelled.' } : describeError(err, url);
+      this.outcome = undefined;
+      this.error = error;
+      this.post({ type: 'query/error', requestId, query: query.text, error });
+      this.host.log.info(`PromQL query failed: ${error.prometheusText ?? error.message}`);
+      if (error.kind === 'unreachable') {
+        if (this.panel?.visible) this.recovery.start();
+        if (!quiet) void this.offerStart(url);
+      }
+    } finally {
+      if (requestId === this.requestId) this.running = undefined;
+    }
+  }
+
+  /** True once the configured Prometheus answers its API (it serves 503 until its storage is ready). */
+  private async probe(signal: AbortSignal): Promise<boolean> {
+    const client = new PrometheusClient(this.host.prometheusUrl(), fetch, PROBE_TIMEOUT_MS);
+    await client.api('status/buildinfo', {}, AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]));
+    return true;
+  }
+
+  /** Shown again (or hidden): a stale "not reachable" is checked at once, and probing runs only while visible. */
+  private visibilityChanged(panel: vscode.WebviewPanel): void {
+    if (!panel.visible) {
+      this.recovery.stop();
+      return;
+    }
+    if (this.error?.kind === 'unreachable' && !this.running && this.current) void this.run(this.current, { quiet: true });
   }
 
   private async offerStart(url: string): Promise<void> {
@@ -118,11 +166,11 @@ export class QueryViewController implements vscode.Disposable {
     if (action === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'optivolt.prometheus.url');
   }
 
-  private ensurePanel(query: string): void {
+  private ensurePanel(query: string, quiet: boolean): void {
     const title = `PromQL: ${titleOf(query)}`;
     if (this.panel) {
       this.panel.title = title;
-      if (!this.panel.visible) this.panel.reveal(undefined, true);
+      if (!this.panel.visible && !quiet) this.panel.reveal(undefined, true);
       return;
     }
     const panel = vscode.window.createWebviewPanel(QUERY_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.host.extensionUri));
@@ -138,8 +186,12 @@ export class QueryViewController implements vscode.Disposable {
     panel.webview.html = bundlePage(panel.webview, this.host.extensionUri, 'queryView', 'PromQL Result');
     this.panelSubs = [
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidChangeViewState(() => {
+        if (this.panel === panel) this.visibilityChanged(panel);
+      }),
       panel.onDidDispose(() => {
         if (this.panel !== panel) return;
+        this.recovery.stop();
         this.running?.abort();
         for (const d of this.panelSubs) d.dispose();
         this.panelSubs = [];
@@ -197,6 +249,7 @@ export class QueryViewController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.recovery.dispose();
     this.running?.abort();
     this.panel?.dispose();
     this.serializer.dispose();
