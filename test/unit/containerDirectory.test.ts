@@ -1,7 +1,12 @@
 // ContainerDirectory over a fake Docker API: listing, lookups by id and prefix, event-driven refresh,
 // throttled refresh on unknown ids, Docker being unreachable and coming back, and disposal.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
 import { ContainerDirectory, DockerApi } from '../../src/core/containers/containerDirectory';
 
 const WEB = '0123456789ab'.repeat(6).slice(0, 64);
@@ -232,5 +237,29 @@ describe('ContainerDirectory', () => {
     await dir.refresh();
     assert.equal(dir.get(WEB), undefined);
     assert.match(dir.notice ?? '', /not available/);
+  });
+
+  it('a real dockerode over an engine socket that accepts and never answers: start() ends at the deadline, ids only', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-silent-'));
+    const socketPath = path.join(dir, 'docker.sock');
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((sock) => {
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
+    });
+    await new Promise<void>((r) => silent.listen(socketPath, r));
+    try {
+      const d = new ContainerDirectory(new Docker({ socketPath }), () => undefined, Date.now, 300);
+      dirs.push(d);
+      const t0 = Date.now();
+      await d.start();
+      assert.ok(Date.now() - t0 < 5000, `start() ended after ${Date.now() - t0} ms`);
+      assert.match(d.notice ?? '', /no answer within 0\.3 s/);
+      assert.equal(d.get(WEB), undefined);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

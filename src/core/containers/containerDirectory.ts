@@ -2,7 +2,7 @@ import { errorMessage } from '../power/source';
 
 /** The part of dockerode the directory uses (injected: a real Docker instance, or a test's). */
 export interface DockerApi {
-  listContainers(opts: { all: boolean }): Promise<Array<{ Id: string; Names?: string[]; Image?: string; Labels?: Record<string, string> }>>;
+  listContainers(opts: { all: boolean; abortSignal?: AbortSignal }): Promise<Array<{ Id: string; Names?: string[]; Image?: string; Labels?: Record<string, string> }>>;
   getEvents(opts: { filters: string }): Promise<NodeJS.ReadableStream>;
 }
 
@@ -15,6 +15,8 @@ export interface ContainerInfo {
 }
 
 const REFRESH_THROTTLE_MS = 5000;
+/** An engine that accepts connections and never answers must not leave the listing pending (names wait on it). */
+const LIST_DEADLINE_MS = 10_000;
 
 /**
  * Names containers by id through the Docker Engine API: a cache filled by listContainers, refreshed when
@@ -34,6 +36,7 @@ export class ContainerDirectory {
     private readonly docker: DockerApi | undefined,
     private readonly log: (message: string) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    private readonly deadlineMs = LIST_DEADLINE_MS,
   ) {
     if (!docker) this.notice = 'Docker is not available: containers are shown by id.';
   }
@@ -69,7 +72,8 @@ export class ContainerDirectory {
     const docker = this.docker;
     this.refreshing = (async () => {
       try {
-        const list = await docker.listContainers({ all: true });
+        // dockerode hands abortSignal to http.request: the abort destroys the request and its socket.
+        const list = await docker.listContainers({ all: true, abortSignal: AbortSignal.timeout(this.deadlineMs) });
         this.byId.clear();
         for (const c of list) {
           const service = c.Labels?.['com.docker.compose.service'];
@@ -83,7 +87,8 @@ export class ContainerDirectory {
         if (this.notice) this.log('Docker is reachable again.');
         this.notice = undefined;
       } catch (err) {
-        const msg = `Docker not reachable (${errorMessage(err)}): containers are shown by id.`;
+        const why = (err as Error)?.name === 'AbortError' || (err as Error)?.name === 'TimeoutError' ? `no answer within ${this.deadlineMs / 1000} s` : errorMessage(err);
+        const msg = `Docker not reachable (${why}): containers are shown by id.`;
         if (msg !== this.notice) this.log(msg);
         this.notice = msg;
       } finally {
