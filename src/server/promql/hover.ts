@@ -66,12 +66,7 @@ async function liveValue(metrics: MetricStore, selector: string, unit: string | 
   }
   if (!res) return undefined;
   if (res.total === 0) return `_Now: no series at ${metrics.url}_`;
-  const fmt = (v: number): string => {
-    const plain = Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
-    if (unit === 'microwatts') return `${plain} µW (${(v / 1e6).toFixed(2)} W)`;
-    if (unit === 'microjoules') return `${plain} µJ (${(v / 1e6).toFixed(1)} J)`;
-    return plain;
-  };
+  const fmt = (v: number): string => formatLiveValue(v, unit);
   const rows = res.series.map((s) => {
     const labels = Object.entries(s.labels)
       .filter(([k]) => k !== '__name__')
@@ -81,4 +76,21 @@ async function liveValue(metrics: MetricStore, selector: string, unit: string | 
   });
   const more = res.total > res.series.length ? `\n- … ${res.total - res.series.length} more series` : '';
   return `Now (${metrics.url}):\n${rows.join('\n')}${more}`;
+}
+
+/**
+ * A live value for the hover in plain notation ("8506891 µW (8.51 W)", not the "8.50689e+6" of toPrecision): whole
+ * from 1e5 up, else six significant digits, an exponent only below 1e-4; micro-units also in base units.
+ */
+export function formatLiveValue(v: number, unit: string | undefined): string {
+  let plain: string;
+  if (!Number.isFinite(v) || Number.isInteger(v)) plain = String(v);
+  else if (Math.abs(v) >= 1e5) plain = String(Math.round(v)); // the integer part is already 6+ digits
+  else {
+    const r = Number(v.toPrecision(6));
+    plain = Math.abs(r) >= 1e-4 ? r.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 10 }) : String(r);
+  }
+  if (unit === 'microwatts') return `${plain} µW (${(v / 1e6).toFixed(2)} W)`;
+  if (unit === 'microjoules') return `${plain} µJ (${(v / 1e6).toFixed(1)} J)`;
+  return plain;
 }
