@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { readSettings } from '../core/settings';
 import { StackError } from '../core/stack/composePlan';
 import { MonitoringStack, stackOptionsFrom } from '../core/stack/monitoringStack';
+import { CLI_FLAGS, flagOfSetting } from '../core/stack/optionNames';
 import { dockerProblem } from '../core/stack/stackManager';
 import { UsageError } from './measure';
 
@@ -25,7 +27,11 @@ Options:
   --stack-dir DIR           folder of docker-compose.yml (default: the one shipped with OptiVolt)
   --engine-timeout SECONDS  how long one Docker Engine request may go unanswered (default 10 for the first
                             contact, 60 for each one after; pulls fail only when their progress stops for 5 min)
+  --yes                     delete-data without asking (required when not on a terminal)
   -h, --help                this help
+
+With OptiVolt's exporter (no RAPL), \`stack up\` serves it in the foreground; Ctrl-C stops it and removes the
+stack's containers (a Prometheus without it would scrape nothing); the volumes are kept.
 
 The Grafana admin password is generated on first start into ~/.config/optivolt/grafana-password (mode 0600;
 a copy that others can read is made private again, with a warning).`;
@@ -83,7 +89,47 @@ function grafanaPassword(warn: (message: string) => void): string {
   return pw;
 }
 
+/** Columns as wide as their widest cell, two spaces apart (names such as node-exporter outgrow a fixed pad). */
+export function table(rows: ReadonlyArray<readonly string[]>): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => `${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`).join('');
+}
+
+/** A settings problem in this surface's words: `--power-exporter`, not `optivolt.stack.powerExporter`; no "using X" before exit 2. */
+export function cliProblem(problem: string): string {
+  return problem.replace(/^optivolt\.[\w.]+/, (key) => flagOfSetting(key) ?? key).replace(/; using .*$/, '');
+}
+
+/** y/N on the terminal (the prompt on stderr, so stdout stays the command's output). */
+async function confirm(question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.question(question, resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * `optivolt stack ...`: a bad command line is one line on stderr and exit 2, handled here rather than by the caller,
+ * so the exit code does not depend on which module's UsageError class the caller catches.
+ */
 export async function runStack(argv: string[]): Promise<number> {
+  try {
+    return await stackCommand(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`optivolt: ${err.message}\n`);
+    return 2;
+  }
+}
+
+async function stackCommand(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -100,6 +146,7 @@ export async function runStack(argv: string[]): Promise<number> {
         'exporter-port': { type: 'string' },
         'stack-dir': { type: 'string' },
         'engine-timeout': { type: 'string' },
+        yes: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -121,7 +168,7 @@ export async function runStack(argv: string[]): Promise<number> {
     'stack.bind': v.bind,
     'stack.pull': v.pull,
     'stack.powerExporter': v['power-exporter'],
-    'stack.exporterPort': v['exporter-port'] === undefined ? undefined : Number(v['exporter-port']),
+    'stack.exporterPort': v['exporter-port'] === undefined ? undefined : /^\d+$/.test(v['exporter-port']) ? Number(v['exporter-port']) : v['exporter-port'],
   };
   let engineDeadlines: { pingMs: number; callMs: number } | undefined;
   if (v['engine-timeout'] !== undefined) {
@@ -130,19 +177,32 @@ export async function runStack(argv: string[]): Promise<number> {
     engineDeadlines = { pingMs: sec * 1000, callMs: sec * 1000 };
   }
   const { settings: s, problems } = readSettings((k) => overrides[k]);
-  if (problems.length) throw new UsageError(problems[0].replace(/^optivolt\.stack\./, '--'));
+  if (problems.length) throw new UsageError(cliProblem(problems[0]));
+  if (action === 'delete-data' && !v.yes) {
+    // VS Code asks in a modal; a script cannot answer, so it must say --yes rather than lose data by default.
+    if (!(process.stdin.isTTY && process.stderr.isTTY)) {
+      throw new UsageError('stack delete-data removes the stored measurements (the Prometheus and Grafana volumes): add --yes to confirm');
+    }
+    if (!(await confirm("Delete the monitoring stack's stored measurements (the Prometheus and Grafana volumes)? [y/N] "))) {
+      process.stderr.write('optivolt: nothing deleted.\n');
+      return 1;
+    }
+  }
   const docker = new Docker();
   const say = (m: string): boolean => process.stderr.write(`optivolt: ${m}\n`);
   let stack: MonitoringStack;
   try {
+    // Only a start with Grafana needs (and creates) its password: `--services prometheus` leaves no trace of Grafana.
+    const withGrafana = action === 'up' && (s['stack.services'] ?? ['grafana']).includes('grafana');
     stack = new MonitoringStack({
       docker,
-    stackDir: v['stack-dir'] ?? path.resolve(__dirname, '..', 'stack'),
-    stateDir: path.join(process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'optivolt', 'stack'),
-    ...stackOptionsFrom(s),
-      grafanaPassword: action === 'up' ? grafanaPassword(say) : 'unused',
+      stackDir: v['stack-dir'] ?? path.resolve(__dirname, '..', 'stack'),
+      stateDir: path.join(process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'optivolt', 'stack'),
+      ...stackOptionsFrom(s),
+      grafanaPassword: withGrafana ? grafanaPassword(say) : 'unused',
       progress: say,
       engineDeadlines,
+      names: CLI_FLAGS,
     });
   } catch (err) {
     say((err as Error).message);
@@ -152,25 +212,33 @@ export async function runStack(argv: string[]): Promise<number> {
     switch (action) {
       case 'up': {
         const r = await stack.start();
-        for (const st of r.statuses) process.stdout.write(`${st.service.padEnd(14)} ${st.state.padEnd(8)} ${r.urls[st.service] ?? ''}\n`);
+        process.stdout.write(table(r.statuses.map((st) => [st.service, st.state, r.urls[st.service] ?? ''])));
         if (r.powerExporter === 'optivolt') {
-          process.stderr.write("optivolt: OptiVolt's exporter serves the stack from this process: keep it running (Ctrl-C stops it; `optivolt stack down` stops the containers).\n");
-          await new Promise<void>((resolve) => {
-            process.once('SIGINT', resolve);
-            process.once('SIGTERM', resolve);
+          process.stderr.write(
+            "optivolt: OptiVolt's exporter serves the stack from this process: keep it running. Ctrl-C stops it and removes the stack's containers (volumes kept).\n",
+          );
+          const signal = await new Promise<NodeJS.Signals>((resolve) => {
+            process.once('SIGINT', () => resolve('SIGINT'));
+            process.once('SIGTERM', () => resolve('SIGTERM'));
           });
-          await stack.stopExporterOnly();
+          // The whole stack, not only the exporter: its Prometheus would scrape nothing, and the user who pressed
+          // Ctrl-C on a foreground command expects nothing of it left running. The volumes (measurements) stay.
+          say(`${signal}: stopping OptiVolt's exporter and the stack's containers…`);
+          const removed = await stack.stop();
+          say(`stopped OptiVolt's exporter; ${removed} containers removed; volumes kept (\`optivolt stack up\` starts again, \`optivolt stack delete-data\` removes them).`);
         }
         return 0;
       }
       case 'down':
         process.stdout.write(`${await stack.stop()} containers removed; volumes kept (optivolt stack delete-data removes them).\n`);
         return 0;
-      case 'status':
-        for (const st of await stack.status()) {
-          process.stdout.write(`${st.service.padEnd(14)} ${st.state.padEnd(8)} ${st.health ?? ''} ${st.ports[0] ? `${st.ports[0].hostIp}:${st.ports[0].hostPort}` : ''}\n`);
-        }
+      case 'status': {
+        const rows = (await stack.status()).map((st) => [st.service, st.state, st.health ?? '', st.ports[0] ? `${st.ports[0].hostIp}:${st.ports[0].hostPort}` : '']);
+        const host = await stack.hostExporterStatus();
+        if (host) rows.push([`${host.service} (host)`, host.state, '', host.address]);
+        process.stdout.write(table([['SERVICE', 'STATE', 'HEALTH', 'ADDRESS'], ...rows]));
         return 0;
+      }
       case 'logs':
       case 'restart': {
         const st = (await stack.status()).find((x) => x.service === service);

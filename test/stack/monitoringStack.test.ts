@@ -4,6 +4,7 @@
 // pulled), OptiVolt's exporter on the host behind the Docker host gateway. Grafana and cAdvisor cannot be
 // obtained here and are left out of the plan.
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -145,5 +146,59 @@ describe('the monitoring stack on a real Docker engine (powerExporter: optivolt)
     await manager.up(plan, 'never');
     const again = await Promise.all(plan.services.map(async (s) => (await docker.getContainer(s.containerName).inspect()).Id));
     assert.deepEqual(again, ids);
+  });
+});
+
+// Its own project and describe: node-exporter as the compose file plans it (with `/:/rootfs:ro,rslave`), on this real
+// engine. Where `/` is private (findmnt -o PROPAGATION /), dockerd refuses rslave at start ("path / is mounted on /
+// but it is not a shared or slave mount") and left the container in "Created"; now the manager explains, falls back
+// to a private bind and leaves nothing half-made.
+describe('node-exporter\'s rslave mount and half-made containers (real Docker engine)', function () {
+  this.timeout(60000);
+  const docker = new Docker();
+  const project = `optivolt-rslave-${process.pid}`;
+  const said: string[] = [];
+  const manager = new StackManager({ docker, progress: (m) => said.push(m), readinessTimeoutMs: 30000 });
+  const ours = async (): Promise<Docker.ContainerInfo[]> => docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.optivolt.project=${project}`] }) });
+
+  before(function () {
+    if (!process.env.OPTIVOLT_DOCKER) throw new Error('no Docker engine: run through test/harness/runTier.js stack');
+  });
+  after(async () => {
+    await manager.down(project).catch(() => undefined);
+  });
+
+  it('starts node-exporter where / is not a shared mount: explains, drops rslave, no container left in Created', async () => {
+    const plan = planStack(fs.readFileSync(path.join(STACK, 'docker-compose.yml'), 'utf8'), {
+      stackDir: STACK,
+      env: { OPTIVOLT_GRAFANA_PASSWORD: 'unused-here' },
+      project,
+      services: ['node-exporter'],
+      images: { 'node-exporter': 'local/node-exporter:optivolt' },
+      ports: { 'node-exporter': await freePort() },
+    });
+    const ne = plan.services[0];
+    assert.ok(ne.create.HostConfig?.Binds?.includes('/:/rootfs:ro,rslave'), 'planned as the compose file says');
+    const rootShared = /shared|slave/.test(execFileSync('findmnt', ['-no', 'PROPAGATION', '/'], { encoding: 'utf8' }));
+    const status = await manager.up(plan, 'never');
+    assert.deepEqual(status.map((s) => [s.service, s.state]), [['node-exporter', 'running']]);
+    const info = await docker.getContainer(ne.containerName).inspect();
+    const explained = said.find((m) => /not a shared mount on this host/.test(m));
+    if (rootShared) {
+      assert.equal(explained, undefined);
+      assert.ok(info.HostConfig.Binds?.includes('/:/rootfs:ro,rslave'));
+    } else {
+      assert.ok(explained, said.join('\n'));
+      assert.match(explained, /path \/ is mounted on \/ but it is not a shared or slave mount/, 'dockerd\'s own words are quoted');
+      assert.match(explained, /filesystems mounted on the host after it starts are not seen/, 'what the fallback loses');
+      assert.ok(info.HostConfig.Binds?.includes('/:/rootfs:ro'), JSON.stringify(info.HostConfig.Binds));
+    }
+    assert.deepEqual((await ours()).map((c) => c.State), ['running'], 'one container, running: none left in Created');
+  });
+
+  it('a container whose start fails is removed, not left in Created', async () => {
+    const plan = planStack('services:\n  broken:\n    image: local/busybox:optivolt\n    entrypoint: ["/no/such/program"]\n', { stackDir: STACK, env: {}, project });
+    await assert.rejects(manager.up(plan, 'never'), (e: unknown) => e instanceof StackError && /broken did not start/.test(e.message));
+    assert.deepEqual((await ours()).filter((c) => c.Labels['com.optivolt.service'] === 'broken'), []);
   });
 });

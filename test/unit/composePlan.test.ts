@@ -111,6 +111,11 @@ describe('composePlan', () => {
       for (const v of p.volumes) assert.deepEqual(v.labels, { 'com.optivolt.stack': 'true', 'com.optivolt.project': 'ovtest' });
     });
 
+    it('plans only the volumes of enabled services (`--services prometheus` makes no Grafana volume)', () => {
+      assert.deepEqual(plan({ services: ['prometheus'] }).volumes.map((v) => v.name), ['optivolt-prometheus-data']);
+      assert.deepEqual(plan({ services: ['node-exporter'] }).volumes, []);
+    });
+
     it('turns named volumes into Mounts with the compose `name:`', () => {
       const p = plan();
       assert.deepEqual(p.volumes.map((v) => v.name), ['optivolt-prometheus-data', 'optivolt-grafana-data']);

@@ -392,10 +392,12 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
     }
   }
 
+  // Only the volumes an enabled service mounts: `--services prometheus` must not leave an empty Grafana volume behind.
+  const used = new Set(plans.flatMap((p) => (p.create.HostConfig?.Mounts ?? []).filter((m) => m.Type === 'volume').map((m) => m.Source)));
   return {
     project,
     network: { name: networkName, labels: stackLabels(netCfg.labels, project, `network "${networkKey}" labels`) },
-    volumes,
+    volumes: volumes.filter((v) => used.has(v.name)),
     services: startOrder(plans),
   };
 }

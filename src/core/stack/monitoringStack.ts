@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { Exporter } from '../exporter/exporter';
@@ -7,6 +8,7 @@ import type { OptiVoltSettings } from '../settings';
 import { planStack, StackError, StackPlan } from './composePlan';
 import { dockerHostGateway, prometheusConfigForHostExporter } from './powerExporter';
 import type { EngineDeadlines } from './engineCalls';
+import { OptionNames, SETTING_NAMES } from './optionNames';
 import { PullPolicy, ServiceStatus, StackManager } from './stackManager';
 
 export const STACK_SERVICES = ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'] as const;
@@ -33,6 +35,8 @@ export interface MonitoringOptions {
   readonly progress?: (message: string) => void;
   /** Deadlines of single Docker Engine requests (defaults in engineCalls.ts; tests and `--engine-timeout` shorten them). */
   readonly engineDeadlines?: Partial<EngineDeadlines>;
+  /** How messages name the user's options: the extension's settings (default) or the CLI's flags. */
+  readonly names?: OptionNames;
 }
 
 /** The options that come from the `optivolt.*` settings (extension and CLI read them the same way). */
@@ -60,8 +64,12 @@ export interface StartResult {
 }
 
 /** Scaphandre where RAPL is readable, else OptiVolt's exporter (which falls back to the labelled estimate). */
-export async function choosePowerExporter(choice: PowerExporterChoice, powercapRoot: string): Promise<{ kind: 'scaphandre' | 'optivolt'; why: string }> {
-  if (choice !== 'auto') return { kind: choice, why: `optivolt.stack.powerExporter = ${choice}` };
+export async function choosePowerExporter(
+  choice: PowerExporterChoice,
+  powercapRoot: string,
+  names: OptionNames = SETTING_NAMES,
+): Promise<{ kind: 'scaphandre' | 'optivolt'; why: string }> {
+  if (choice !== 'auto') return { kind: choice, why: names.option('powerExporter', choice) };
   try {
     // Several reads: one cannot tell a counter that only goes backwards from a healthy one.
     await probeRapl(powercapRoot);
@@ -81,7 +89,7 @@ export class MonitoringStack {
   private lastPlan: StackPlan | undefined;
 
   constructor(readonly opts: MonitoringOptions) {
-    this.manager = new StackManager({ docker: opts.docker, progress: opts.progress, engineDeadlines: opts.engineDeadlines });
+    this.manager = new StackManager({ docker: opts.docker, progress: opts.progress, engineDeadlines: opts.engineDeadlines, names: opts.names });
   }
 
   get project(): string {
@@ -152,7 +160,7 @@ export class MonitoringStack {
   async start(): Promise<StartResult> {
     const o = this.opts;
     await this.engineAndFiles();
-    const { kind, why } = await choosePowerExporter(o.powerExporter, o.settings['power.powercapRoot']);
+    const { kind, why } = await choosePowerExporter(o.powerExporter, o.settings['power.powercapRoot'], o.names);
     o.progress?.(`Power exporter: ${kind === 'scaphandre' ? 'Scaphandre' : "OptiVolt's own"} (${why})`);
     let target: string | undefined;
     if (kind === 'optivolt' && !this.exporter) {
@@ -162,7 +170,9 @@ export class MonitoringStack {
       try {
         await exporter.start();
       } catch (err) {
-        throw new StackError(`OptiVolt's exporter cannot start on ${gateway}:${o.exporterPort}: ${(err as Error).message}`);
+        throw new StackError(
+          `OptiVolt's exporter cannot start on ${gateway}:${o.exporterPort}: ${(err as Error).message} (its port: ${(o.names ?? SETTING_NAMES).option('exporterPort')}).`,
+        );
       }
       this.exporter = exporter;
     }
@@ -192,8 +202,20 @@ export class MonitoringStack {
 
   async status(): Promise<ServiceStatus[]> {
     await this.engineAndFiles();
-    const plan = this.lastPlan ?? (await this.plan((await choosePowerExporter(this.opts.powerExporter, this.opts.settings['power.powercapRoot'])).kind));
+    const plan = this.lastPlan ?? (await this.plan((await choosePowerExporter(this.opts.powerExporter, this.opts.settings['power.powercapRoot'], this.opts.names)).kind));
     return this.manager.status(plan);
+  }
+
+  /**
+   * OptiVolt's host exporter, when the stack uses it: it is no container, so the Engine cannot list it. It runs in
+   * this process or in another one (a `stack up` in the foreground): answering on the gateway is what counts.
+   */
+  async hostExporterStatus(): Promise<{ service: string; state: 'running' | 'missing'; address: string } | undefined> {
+    const { kind } = await choosePowerExporter(this.opts.powerExporter, this.opts.settings['power.powercapRoot'], this.opts.names);
+    if (kind !== 'optivolt') return undefined;
+    const gateway = await dockerHostGateway(this.opts.docker, this.manager.engine);
+    const up = this.exporter !== undefined || (await answers(gateway, this.opts.exporterPort));
+    return { service: 'optivolt-exporter', state: up ? 'running' : 'missing', address: `${gateway}:${this.opts.exporterPort}` };
   }
 
   get exporterRunning(): boolean {
@@ -209,4 +231,18 @@ export class MonitoringStack {
     await this.exporter?.stop();
     this.exporter = undefined;
   }
+}
+
+/** Something accepts TCP connections at host:port within a second. */
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host, port, timeout: 1000 });
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.once('connect', () => done(true));
+    sock.once('timeout', () => done(false));
+    sock.once('error', () => done(false));
+  });
 }

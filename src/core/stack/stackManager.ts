@@ -4,6 +4,7 @@ import { portHolder } from '../exporter/exporter';
 import { errorMessage } from '../power/source';
 import { PublishedPort, ServicePlan, StackError, StackPlan } from './composePlan';
 import { connectProblem, Engine, EngineDeadlines, seconds, stallWatch } from './engineCalls';
+import { OptionNames, SETTING_NAMES } from './optionNames';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
@@ -25,6 +26,8 @@ export interface StackManagerOptions {
   readonly engineDeadlines?: Partial<EngineDeadlines>;
   /** A pull that reports no progress for this long has stalled (default 5 min: layers report while they move). */
   readonly pullStallMs?: number;
+  /** How messages name the user's options (default: the extension's settings; the CLI passes its flags). */
+  readonly names?: OptionNames;
 }
 
 /** The HTTP path that says a service is ready (DOMAIN.md): Prometheus /-/ready, Grafana /api/health, exporters /metrics. */
@@ -45,6 +48,38 @@ export function dockerProblem(err: unknown, address = process.env.DOCKER_HOST ??
   const e = err as NodeJS.ErrnoException;
   if (e?.path) return new StackError(`Cannot ${e.syscall ?? 'read'} ${e.path}: ${e.code ?? errorMessage(err)}. (Not a Docker problem.)`);
   return new StackError(`Docker Engine error: ${errorMessage(err)}`);
+}
+
+/** The images a plan lacks, all of them, each with the commands that bring it onto a machine without a registry. */
+function missingImages(list: ReadonlyArray<{ s: ServicePlan; why?: string }>, reason: string, names: OptionNames): string {
+  const lines = list.map(({ s, why }) => {
+    const file = `optivolt-${s.service}.tar`;
+    const load = `load it here with: docker load -i ${file} (made on a machine with registry access: docker pull ${s.image} && docker save -o ${file} ${s.image})`;
+    return `  - ${why ? `Cannot pull ${s.image} (${s.service}): ${why}.` : `${s.service}: ${s.image}.`} ${load[0].toUpperCase()}${load.slice(1)}`;
+  });
+  const what = list.length === 1 ? 'One image is missing' : `${list.length} images are missing`;
+  return `${what} and ${reason}:\n${lines.join('\n')}\nOr choose other images (${names.option('images')}).`;
+}
+
+/**
+ * dockerd refuses a bind with rslave/rshared propagation whose source is on a private mount (moby
+ * daemon/oci_linux.go, ensureSharedOrSlave: `path %q is mounted on %q but it is not a shared or slave mount`; the
+ * running 28.x says it unquoted: "path / is mounted on / but it is not a shared or slave mount"). It does so at
+ * start, after the create succeeded, so the container is left in "Created".
+ */
+export function propagationRefused(err: unknown): { path: string; mount: string } | undefined {
+  const m = /path "?([^"\s]+)"? is mounted on "?([^"\s]+)"? but it is not a shared or slave mount/.exec(errorMessage(err));
+  return m ? { path: m[1], mount: m[2] } : undefined;
+}
+
+/** The binds without slave/shared propagation (the private default Docker accepts on any host). */
+export function withoutPropagation(binds: readonly string[]): string[] {
+  return binds.map((b) => {
+    const parts = b.split(':');
+    if (parts.length < 3) return b;
+    const mode = parts[2].split(',').filter((f) => !/^r?(slave|shared)$/.test(f));
+    return [...parts.slice(0, 2), ...(mode.length ? [mode.join(',')] : [])].join(':');
+  });
 }
 
 function portFree(p: PublishedPort): Promise<boolean> {
@@ -82,6 +117,10 @@ export class StackManager {
     }
   }
 
+  private get names(): OptionNames {
+    return this.opts.names ?? SETTING_NAMES;
+  }
+
   private say(message: string): void {
     this.opts.progress?.(message);
   }
@@ -96,56 +135,72 @@ export class StackManager {
       for (const p of s.ports) {
         if (!(await portFree(p))) {
           const who = portHolder(p.hostPort);
-          throw new StackError(`Port ${p.hostPort} on ${p.hostIp} (${s.service}) is already in use${who ? ` by ${who}` : ''}: stop it, or choose another port in the settings (optivolt.stack.ports).`);
+          throw new StackError(`Port ${p.hostPort} on ${p.hostIp} (${s.service}) is already in use${who ? ` by ${who}` : ''}: stop it, or choose another port (${this.names.option('ports')}).`);
         }
       }
     }
-    for (const s of plan.services) await this.ensureImage(s, pull);
+    await this.ensureImages(plan.services, pull);
   }
 
-  private async ensureImage(s: ServicePlan, pull: PullPolicy): Promise<void> {
-    let present = true;
+  /** Absent (404) or present; an Engine that does not answer is a StackError, not "absent". */
+  private async imagePresent(image: string): Promise<boolean> {
     try {
-      await this.engine.inspectImage(s.image);
-    } catch (err) {
-      if (err instanceof StackError) throw err; // the engine did not answer: not the same as "absent"
-      present = false;
-    }
-    if (present && pull !== 'always') return;
-    if (pull === 'never') {
-      throw new StackError(
-        `Image ${s.image} (${s.service}) is not on this machine and pulling is off (optivolt.stack.pull = never): load it with "docker load -i FILE", or set another image in optivolt.stack.images.`,
-      );
-    }
-    this.say(`Pulling ${s.image}…`);
-    try {
-      // The request has the usual deadline until the Engine answers; then the pull may take as long as it keeps
-      // reporting progress, and fails once it says nothing for pullStallMs.
-      const stream = (await this.engine.call(`POST /images/create (pull ${s.image})`, (signal) =>
-        this.docker.pull(s.image, { abortSignal: signal }),
-      )) as NodeJS.ReadableStream;
-      const stallMs = this.opts.pullStallMs ?? 300_000;
-      const watch = stallWatch(stream, stallMs, () => new Error(`no progress from the Docker Engine at ${this.engine.address} for ${seconds(stallMs)}`));
-      try {
-        await Promise.race([
-          watch.stalled,
-          new Promise<void>((resolve, reject) =>
-            this.docker.modem.followProgress(
-              stream,
-              (err: Error | null) => (err ? reject(err) : resolve()),
-              (e: { status?: string; progress?: string; id?: string }) => {
-                watch.touch();
-                this.say(`${s.image}: ${e.status ?? ''}${e.id ? ` ${e.id}` : ''} ${e.progress ?? ''}`.trim());
-              },
-            ),
-          ),
-        ]);
-      } finally {
-        watch.stop();
-      }
+      await this.engine.inspectImage(image);
+      return true;
     } catch (err) {
       if (err instanceof StackError) throw err;
-      throw new StackError(`Cannot pull ${s.image} (${s.service}): ${errorMessage(err)}. Offline? Load it with "docker load -i FILE" or set optivolt.stack.images.`);
+      return false;
+    }
+  }
+
+  /**
+   * Every image of the plan present, or pulled per policy. All missing ones are named at once, each with the
+   * commands that bring it onto an offline machine: one at a time would cost an air-gapped user one round trip each.
+   */
+  private async ensureImages(services: readonly ServicePlan[], pull: PullPolicy): Promise<void> {
+    const absent: ServicePlan[] = [];
+    for (const s of services) if (!(await this.imagePresent(s.image))) absent.push(s);
+    if (pull === 'never') {
+      if (absent.length) throw new StackError(missingImages(absent.map((s) => ({ s })), `pulling is off (${this.names.option('pull', 'never')})`, this.names));
+      return;
+    }
+    const failed: Array<{ s: ServicePlan; why: string }> = [];
+    for (const s of pull === 'always' ? services : absent) {
+      try {
+        await this.pull(s);
+      } catch (err) {
+        if (err instanceof StackError) throw err; // the Engine itself does not answer: the next pull would not fare better
+        failed.push({ s, why: errorMessage(err) });
+      }
+    }
+    if (failed.length) throw new StackError(missingImages(failed, 'they cannot be pulled (offline?)', this.names));
+  }
+
+  private async pull(s: ServicePlan): Promise<void> {
+    this.say(`Pulling ${s.image}…`);
+    // The request has the usual deadline until the Engine answers; then the pull may take as long as it keeps
+    // reporting progress, and fails once it says nothing for pullStallMs.
+    const stream = (await this.engine.call(`POST /images/create (pull ${s.image})`, (signal) =>
+      this.docker.pull(s.image, { abortSignal: signal }),
+    )) as NodeJS.ReadableStream;
+    const stallMs = this.opts.pullStallMs ?? 300_000;
+    const watch = stallWatch(stream, stallMs, () => new Error(`no progress from the Docker Engine at ${this.engine.address} for ${seconds(stallMs)}`));
+    try {
+      await Promise.race([
+        watch.stalled,
+        new Promise<void>((resolve, reject) =>
+          this.docker.modem.followProgress(
+            stream,
+            (err: Error | null) => (err ? reject(err) : resolve()),
+            (e: { status?: string; progress?: string; id?: string }) => {
+              watch.touch();
+              this.say(`${s.image}: ${e.status ?? ''}${e.id ? ` ${e.id}` : ''} ${e.progress ?? ''}`.trim());
+            },
+          ),
+        ),
+      ]);
+    } finally {
+      watch.stop();
     }
   }
 
@@ -200,17 +255,44 @@ export class StackManager {
         return;
       }
       this.say(`${s.service}: was ${info.State.Status}${info.State.ExitCode ? ` (exit ${info.State.ExitCode})` : ''}; starting it again.`);
-      await this.engine.call(`start ${s.containerName}`, (signal) => existing.start({ abortSignal: signal }));
-      return;
+      try {
+        await this.engine.call(`start ${s.containerName}`, (signal) => existing.start({ abortSignal: signal }));
+        return;
+      } catch (err) {
+        // One left "Created" by a refused rslave mount (an earlier run): made again, below, with the fallback.
+        if (err instanceof StackError || !propagationRefused(err)) throw err;
+        await this.remove(s.containerName);
+      }
     }
+    await this.createAndStart(s, s.create);
+  }
+
+  private async createAndStart(s: ServicePlan, create: Docker.ContainerCreateOptions, fallback = false): Promise<void> {
     this.say(`${s.service}: creating ${s.containerName} from ${s.image}.`);
-    const c = await this.engine.call(`create container ${s.containerName}`, (signal) => this.docker.createContainer({ ...s.create, abortSignal: signal }));
+    const c = await this.engine.call(`create container ${s.containerName}`, (signal) => this.docker.createContainer({ ...create, abortSignal: signal }));
     try {
       await this.engine.call(`start ${s.containerName}`, (signal) => c.start({ abortSignal: signal }));
     } catch (err) {
+      // Nothing half-made: a container that was created and never started is removed, whatever the reason.
+      await this.remove(s.containerName).catch(() => undefined);
       if (err instanceof StackError) throw err;
+      const refused = propagationRefused(err);
+      const binds = create.HostConfig?.Binds ?? [];
+      const plain = withoutPropagation(binds);
+      if (refused && !fallback && plain.join() !== binds.join()) {
+        this.say(
+          `${s.service}: ${refused.mount} is not a shared mount on this host, so Docker refuses the rslave propagation of its ${refused.path} bind ` +
+            `("${errorMessage(err)}"). Starting it without propagation: filesystems mounted on the host after it starts are not seen until it restarts ` +
+            `(make / shared with "mount --make-rshared /" to keep them).`,
+        );
+        return this.createAndStart(s, { ...create, HostConfig: { ...create.HostConfig, Binds: plain } }, true);
+      }
       throw new StackError(`${s.service} did not start: ${errorMessage(err)}`);
     }
+  }
+
+  private async remove(containerName: string): Promise<void> {
+    await this.engine.call(`remove container ${containerName}`, (signal) => this.docker.getContainer(containerName).remove({ force: true, abortSignal: signal }));
   }
 
   private async waitReady(s: ServicePlan): Promise<void> {
