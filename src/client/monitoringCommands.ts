@@ -142,21 +142,46 @@ export class MonitoringCommands implements vscode.Disposable {
     }
   }
 
-  async restartService(service?: string): Promise<void> {
-    const st = await this.statuses().catch(() => []);
-    const name = service ?? (await vscode.window.showQuickPick(st.filter((x) => x.state !== 'missing').map((x) => x.service), { title: 'OptiVolt: Restart Service' }));
+  /**
+   * The services that have a container, or what the user was told instead of an empty picker, which would
+   * wait forever for a choice that cannot be made (the text is returned for tests).
+   */
+  private async servicesToPick(): Promise<ServiceStatus[] | string> {
+    let st: ServiceStatus[];
+    try {
+      st = await this.statuses();
+    } catch (err) {
+      const message = `OptiVolt: ${(err as Error).message}`;
+      void vscode.window.showErrorMessage(message);
+      return message;
+    }
+    const present = st.filter((x) => x.state !== 'missing');
+    if (present.length) return present;
+    const message = 'OptiVolt: the monitoring stack is not running: nothing to restart or show.';
+    void vscode.window.showInformationMessage(message, 'Start Monitoring').then((a) => a && vscode.commands.executeCommand('optivolt.startMonitoring'));
+    return message;
+  }
+
+  /** Restarts a service (picked when not given); returns what it said instead when nothing runs. */
+  async restartService(service?: string): Promise<string | undefined> {
+    const st = await this.servicesToPick();
+    if (typeof st === 'string') return st;
+    const name = service ?? (await vscode.window.showQuickPick(st.map((x) => x.service), { title: 'OptiVolt: Restart Service' }));
     const target = st.find((x) => x.service === name);
-    if (!target) return;
+    if (!target) return undefined;
     await this.guarded(`OptiVolt: restarting ${target.service}`, async () => this.stack!.manager.restart(target.containerName));
+    return undefined;
   }
 
   private logChannels = new Map<string, vscode.OutputChannel>();
 
-  async showLogs(service?: string): Promise<void> {
-    const st = await this.statuses().catch(() => []);
-    const name = service ?? (await vscode.window.showQuickPick(st.filter((x) => x.state !== 'missing').map((x) => x.service), { title: 'OptiVolt: Show Service Logs' }));
+  /** Follows a service's log (picked when not given); returns what it said instead when nothing runs. */
+  async showLogs(service?: string): Promise<string | undefined> {
+    const st = await this.servicesToPick();
+    if (typeof st === 'string') return st;
+    const name = service ?? (await vscode.window.showQuickPick(st.map((x) => x.service), { title: 'OptiVolt: Show Service Logs' }));
     const target = st.find((x) => x.service === name);
-    if (!target) return;
+    if (!target) return undefined;
     let ch = this.logChannels.get(target.service);
     if (!ch) this.logChannels.set(target.service, (ch = vscode.window.createOutputChannel(`OptiVolt: ${target.service}`)));
     const channel = ch;
@@ -168,6 +193,7 @@ export class MonitoringCommands implements vscode.Disposable {
       followLogs(this.stack!.opts.docker, target.containerName, (t) => channel.append(t)),
     );
     if (stop) this.following.set(target.service, stop);
+    return undefined;
   }
 
   private readonly following = new Map<string, () => void>();
