@@ -1,4 +1,5 @@
-import { parseArgs } from 'node:util';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { PowerSample, PowerStatus, SourceMode } from '../shared/power';
 import { SOURCE_MODES } from '../shared/power';
 import { formatWatts } from '../core/energy/cost';
@@ -6,8 +7,10 @@ import { PowerMonitor } from '../core/power/monitor';
 import { createSource } from '../core/power/sources';
 import { OptiVoltSettings, readSettings } from '../core/settings';
 import { runExporter } from './exporter';
+import { inFlags, numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';
+import { runMeasure } from './measure';
+import { guardOutput, onOutputClosed } from './output';
 import { runStack } from './stack';
-import { runMeasure, UsageError } from './measure';
 
 const USAGE = `Usage: optivolt sample [options]
        optivolt measure [options] -- COMMAND [ARGS...]   (optivolt measure --help)
@@ -25,7 +28,8 @@ Options:
   --interval MS                            milliseconds between samples, >= 500 (default 2000)
   --count N                                stop after N samples (default: run until interrupted)
   --json                                   one JSON object per line
-  -h, --help                               this help`;
+  -h, --help                               this help
+  --version                                the version of optivolt`;
 
 
 interface SampleArgs {
@@ -42,27 +46,16 @@ function positiveInt(name: string, raw: string | undefined, min: number): number
 }
 
 export function parseSampleArgs(argv: string[]): SampleArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        source: { type: 'string' },
-        'powercap-root': { type: 'string' },
-        'proc-root': { type: 'string' },
-        'prometheus-url': { type: 'string' },
-        interval: { type: 'string' },
-        count: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]);
-  }
-  const v = parsed.values;
+  const v = parseFlags(argv, {
+    source: { type: 'string' },
+    'powercap-root': { type: 'string' },
+    'proc-root': { type: 'string' },
+    'prometheus-url': { type: 'string' },
+    interval: { type: 'string' },
+    count: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  }).values;
   if (v.help) return 'help';
   if (v.source !== undefined && !SOURCE_MODES.includes(v.source as SourceMode)) {
     throw new UsageError(`--source must be one of ${SOURCE_MODES.join(', ')} (got "${v.source}")`);
@@ -71,10 +64,10 @@ export function parseSampleArgs(argv: string[]): SampleArgs | 'help' {
     'power.source': v.source,
     'power.powercapRoot': v['powercap-root'],
     'prometheus.url': v['prometheus-url'],
-    refreshInterval: positiveInt('interval', v.interval, 500),
+    refreshInterval: numberOrText(v.interval),
   };
-  const { settings, problems } = readSettings((k) => overrides[k]);
-  if (problems.length) throw new UsageError(problems[0].replace(/^optivolt\.prometheus\.url/, '--prometheus-url'));
+  const { settings, invalid } = readSettings((k) => overrides[k]);
+  refuseInvalid(invalid);
   return { settings, procRoot: v['proc-root'], count: positiveInt('count', v.count, 1), json: v.json ?? false };
 }
 
@@ -97,27 +90,29 @@ async function sample(args: SampleArgs): Promise<number> {
     intervalMs: s.refreshInterval,
     createSource: (kind, forAuto) => createSource(kind, s, { procRoot: args.procRoot }, forAuto),
     log: (level, msg) => {
-      if (level === 'warn') process.stderr.write(`optivolt: ${msg}\n`);
+      if (level === 'warn') process.stderr.write(`optivolt: ${inFlags(msg)}\n`);
     },
   });
   return new Promise<number>((resolve) => {
+    let unguard = (): void => undefined;
     let printed = 0;
     let lastSample: PowerSample | undefined;
     let announced: string | undefined;
     const finish = (code: number): void => {
       monitor.stop();
       sub.dispose();
+      unguard();
       resolve(code);
     };
     const sub = monitor.onStatus((st: PowerStatus) => {
       if (st.state === 'error') {
-        process.stderr.write(`optivolt: no power source: ${st.reason}\n`);
+        process.stderr.write(`optivolt: no power source: ${inFlags(st.reason)}\n`);
         return finish(1);
       }
       // A source the user chose that stops working ends the run with the reason, rather than waiting for samples
       // that will not come (auto would have moved on to another source).
       if (st.state === 'stale' && st.mode !== 'auto') {
-        process.stderr.write(`optivolt: the power source stopped working: ${st.reason}\n`);
+        process.stderr.write(`optivolt: the power source stopped working: ${inFlags(st.reason)}\n`);
         return finish(1);
       }
       if (st.state !== 'live' || !st.last || st.last === lastSample) return;
@@ -125,7 +120,7 @@ async function sample(args: SampleArgs): Promise<number> {
       if (announced !== st.reason) {
         announced = st.reason;
         const note = st.last.estimated ? ' Figures marked ≈ are an ESTIMATE from CPU load, not a measurement.' : '';
-        process.stderr.write(`optivolt: ${st.reason}${note}\n`);
+        process.stderr.write(`optivolt: ${inFlags(st.reason)}${note}\n`);
       }
       process.stdout.write(`${args.json ? jsonLine(st.last) : textLine(st.last)}\n`);
       if (args.count !== undefined && ++printed >= args.count) finish(0);
@@ -133,15 +128,27 @@ async function sample(args: SampleArgs): Promise<number> {
     process.once('SIGINT', () => finish(0));
     process.once('SIGTERM', () => finish(0));
     monitor.start();
+    // The reader went away (`| head -1`): it has what it wanted, as with --count.
+    unguard = onOutputClosed(() => finish(0));
   });
+}
+
+/** The version in the package.json beside dist/ (the bundle's folder), as installed. */
+function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  guardOutput();
   try {
     if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
+    }
+    if (command === '--version' || command === '-V' || command === 'version') {
+      process.stdout.write(`optivolt ${version()}\n`);
+      return 0;
     }
     if (command === 'measure') return await runMeasure(rest);
     if (command === 'exporter') return await runExporter(rest);

@@ -1,4 +1,5 @@
-import { parseArgs } from 'node:util';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { energyFigures, formatCo2, formatCost, formatEnergy, formatWatts } from '../core/energy/cost';
 import * as os from 'node:os';
 import { InterruptedError, measureCommand } from '../core/energy/measureCommand';
@@ -6,6 +7,10 @@ import type { MeterResult } from '../core/energy/meter';
 import { DEFAULT_KILL_GRACE_MS, EndingSignal, SignalWatch } from '../core/energy/processGroup';
 import { OptiVoltSettings, readSettings } from '../core/settings';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
+import { inFlags, numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';
+
+// stack.ts imports it from here.
+export { UsageError };
 
 export const MEASURE_USAGE = `Usage: optivolt measure [options] -- COMMAND [ARGS...]
 
@@ -13,25 +18,35 @@ Runs COMMAND (stdio passed through, exit code preserved) and reports the energy 
 
 Options:
   --json                   print one JSON object (on stdout, after the command's output)
+  --json-file FILE         write that JSON object to FILE instead (replaced at once, never half-written): stdout
+                           stays the command's own, for a pipe
   --baseline SECONDS       host power measured before the command, subtracted in "above baseline" (default 2)
   --budget-joules J        exit 3 when the program's energy is over J (an energy regression gate for CI);
-                           exit 1 when the figure is partial (the power source failed during a run)
-  --repeat N               run N times and report the mean and spread (default 1)
+                           exit 1 when the figure is partial (the power source failed during a run). The verdict
+                           is printed and in the JSON's "budget" field whatever the exit code
+  --repeat N               run N times and report the mean and spread (default 1); peakWatts is the highest of
+                           the runs, pids every process seen in any run; a failing run ends the series
   --kill-after SECONDS     after SIGINT/SIGTERM/SIGHUP, how long the command has to end before SIGKILL (default 5)
   --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL
-  --interval MS            sampling interval, >= 500 (default 500)
+  --interval MS            sampling interval, 500-60000 (default 500)
   -h, --help               this help
+
+Exit code, the first that applies:
+  128+N  a signal N ended measure (see below)
+  C      the command failed with exit code C (not 0): its failure is never hidden by the budget's verdict
+  127    the command was not found;  1  measure could not measure, check the budget, or write --json-file
+  3      the command succeeded and its energy is over --budget-joules
+  0      the command succeeded (and is within the budget)
 
 COMMAND runs in its own process group: SIGINT (Ctrl-C), SIGTERM and SIGHUP are passed on to all of it, then
 SIGKILL after --kill-after. What was measured up to then (the finished runs of --repeat) is printed, and measure
 ends by the same signal (the shell shows 128+N: 130, 143, 129).`;
 
-export class UsageError extends Error {}
-
 interface MeasureArgs {
   readonly command: string;
   readonly args: string[];
   readonly json: boolean;
+  readonly jsonFile?: string;
   readonly baseline: number;
   readonly budget?: number;
   readonly repeat: number;
@@ -53,38 +68,43 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
   const dash = argv.indexOf('--');
   const opts = dash >= 0 ? argv.slice(0, dash) : argv;
   const cmd = dash >= 0 ? argv.slice(dash + 1) : [];
-  let v;
-  try {
-    v = parseArgs({
-      args: opts,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        json: { type: 'boolean', default: false },
-        baseline: { type: 'string' },
-        'budget-joules': { type: 'string' },
-        repeat: { type: 'string' },
-        'kill-after': { type: 'string' },
-        source: { type: 'string' },
-        'powercap-root': { type: 'string' },
-        'proc-root': { type: 'string' },
-        'prometheus-url': { type: 'string' },
-        interval: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0] + (dash < 0 ? ' (put the command after --)' : ''));
-  }
+  const v = parseFlags(
+    opts,
+    {
+      json: { type: 'boolean', default: false },
+      'json-file': { type: 'string' },
+      baseline: { type: 'string' },
+      'budget-joules': { type: 'string' },
+      repeat: { type: 'string' },
+      'kill-after': { type: 'string' },
+      source: { type: 'string' },
+      'powercap-root': { type: 'string' },
+      'proc-root': { type: 'string' },
+      'prometheus-url': { type: 'string' },
+      interval: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    false,
+    dash < 0 ? ' (put the command after --)' : '',
+  ).values;
   if (v.help) return 'help';
   if (cmd.length === 0) throw new UsageError('no command to measure: optivolt measure [options] -- COMMAND [ARGS...]');
   if (v.source !== undefined && !SOURCE_MODES.includes(v.source as SourceMode)) {
     throw new UsageError(`--source must be one of ${SOURCE_MODES.join(', ')} (got "${v.source}")`);
   }
+  const jsonFile = v['json-file'];
+  if (jsonFile !== undefined) {
+    // Said before the command runs, not after a long run whose report then has nowhere to go.
+    const dir = path.dirname(path.resolve(jsonFile));
+    if (jsonFile.trim() === '' || !fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UsageError(`--json-file needs a file in an existing folder (got "${jsonFile}")`);
+    }
+  }
   return {
     command: cmd[0],
     args: cmd.slice(1),
     json: v.json ?? false,
+    jsonFile,
     baseline: num('baseline', v.baseline, 0, false) ?? 2,
     budget: num('budget-joules', v['budget-joules'], 0, false),
     repeat: num('repeat', v.repeat, 1, true) ?? 1,
@@ -94,7 +114,7 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
       'power.source': v.source,
       'power.powercapRoot': v['powercap-root'],
       'prometheus.url': v['prometheus-url'],
-      refreshInterval: num('interval', v.interval, 500, true) ?? 500,
+      refreshInterval: numberOrText(v.interval) ?? 500,
     },
   };
 }
@@ -108,8 +128,8 @@ export async function runMeasure(argv: string[]): Promise<number> {
     process.stdout.write(`${MEASURE_USAGE}\n`);
     return 0;
   }
-  const { settings, problems } = readSettings((k) => a.overrides[k]);
-  if (problems.length) throw new UsageError(problems[0].replace(/^optivolt\.prometheus\.url/, '--prometheus-url'));
+  const { settings, invalid } = readSettings((k) => a.overrides[k]);
+  refuseInvalid(invalid);
   // Listening from the start to the end, between runs too: a signal then still prints the finished runs.
   const watch = new SignalWatch();
   try {
@@ -121,6 +141,7 @@ export async function runMeasure(argv: string[]): Promise<number> {
 
 async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: SignalWatch): Promise<number> {
   const runs: MeterResult[] = [];
+  const pids = new Set<number>();
   let exitCode = 0;
   let partial: string | undefined;
   const label = [a.command, ...a.args].join(' ');
@@ -131,24 +152,26 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
         settings,
         procRoot: a.procRoot,
         baselineSeconds: a.baseline,
-        log: (msg) => process.stderr.write(`optivolt: ${msg}\n`),
+        log: (msg) => process.stderr.write(`optivolt: ${inFlags(msg)}\n`),
         signals: watch,
         killGraceMs: a.killGraceMs,
       });
     } catch (err) {
       if (err instanceof InterruptedError) break;
-      process.stderr.write(`optivolt: cannot measure "${label}": ${(err as Error).message}\n`);
+      process.stderr.write(`optivolt: cannot measure "${label}": ${inFlags((err as Error).message)}\n`);
       return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 1;
     }
     runs.push(m.result);
+    // Every run's processes: its command (which may end before the first scan sees it) and what the scans saw.
+    if (m.pid !== undefined) pids.add(m.pid);
+    for (const pid of m.result.pids) pids.add(pid);
     exitCode = m.exitCode;
     partial ??= m.partial;
-    if (m.note) process.stderr.write(`optivolt: ${m.note}\n`);
+    if (m.note) process.stderr.write(`optivolt: ${inFlags(m.note)}\n`);
     if (a.repeat > 1) process.stderr.write(`optivolt: run ${i + 1}/${a.repeat}: ${formatEnergy(m.result.energyJoules)} in ${m.result.durationSeconds.toFixed(2)} s\n`);
     if (exitCode !== 0) break;
   }
   const signal = watch.received;
-  if (signal) quietOutput(); // the terminal may be gone (SIGHUP): a failed write must not stop us
   if (runs.length === 0) {
     process.stderr.write(`optivolt: interrupted by ${signal} before "${label}" started: nothing measured\n`);
     return dieBy(signal ?? 'SIGTERM');
@@ -156,6 +179,8 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
   const last = runs[runs.length - 1];
   const energy = mean(runs.map((r) => r.energyJoules));
   const money = energyFigures(energy, settings.costPerKWh, settings.carbonIntensity);
+  // A partial figure could pass a budget the whole run exceeds: the gate cannot say.
+  const verdict = a.budget === undefined ? undefined : partial !== undefined ? 'unknown' : energy > a.budget ? 'over' : 'within';
   const summary = {
     durationSeconds: mean(runs.map((r) => r.durationSeconds)),
     energyJoules: energy,
@@ -171,12 +196,14 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
     cost: money.cost,
     co2Grams: money.co2Grams,
     exitCode,
-    pids: last.pids,
+    pids: [...pids].sort((x, y) => x - y),
     ...(runs.length > 1 ? { runs: runs.length, energyJoulesStd: std(runs.map((r) => r.energyJoules)), durationSecondsStd: std(runs.map((r) => r.durationSeconds)) } : {}),
+    ...(a.budget !== undefined ? { budget: { limitJoules: a.budget, verdict } } : {}),
     ...(signal ? { interrupted: signal } : {}),
     ...(partial !== undefined ? { partial } : {}),
   };
-  if (a.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  const json = `${JSON.stringify(summary)}\n`;
+  if (a.json) process.stdout.write(json);
   else {
     const spread = runs.length > 1 ? ` ± ${formatEnergy(summary.energyJoulesStd ?? 0)} over ${runs.length} runs` : '';
     const cut = signal ? `, interrupted by ${signal}${a.repeat > 1 ? ` after ${runs.length} of ${a.repeat} runs` : ''}` : '';
@@ -187,21 +214,29 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
         `  cost: ${formatCost(money.cost, settings.currency)} at ${settings.costPerKWh} ${settings.currency}/kWh · ${formatCo2(money.co2Grams)}\n`,
     );
   }
+  const written = a.jsonFile === undefined || writeAtomically(a.jsonFile, json);
   if (signal) return dieBy(signal);
-  if (a.budget !== undefined && partial !== undefined) {
-    // A figure that covers part of the run could pass a budget the whole run exceeds: the gate cannot say.
-    process.stderr.write(`optivolt: cannot check the budget: the power source failed during the run, so ${formatEnergy(energy)} covers only part of it (${partial})\n`);
-    return 1;
-  }
-  if (a.budget !== undefined && energy > a.budget) {
-    process.stderr.write(`optivolt: over budget: ${formatEnergy(energy)} > ${a.budget} J\n`);
-    return 3;
-  }
-  return exitCode;
+  // The verdict is said whatever the exit code, so a failing command's code does not hide it (nor it the code).
+  const failed = exitCode !== 0 ? ` (measure exits ${exitCode}, the command's own code)` : '';
+  if (verdict === 'unknown') process.stderr.write(`optivolt: cannot check the budget: the power source failed during the run, so ${formatEnergy(energy)} covers only part of it (${partial})${failed}\n`);
+  if (verdict === 'over') process.stderr.write(`optivolt: over budget: ${formatEnergy(energy)} > ${a.budget} J${failed}\n`);
+  if (exitCode !== 0) return exitCode;
+  if (verdict === 'unknown' || !written) return 1;
+  return verdict === 'over' ? 3 : 0;
 }
 
-function quietOutput(): void {
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+/** Writes FILE whole or not at all (a temporary file beside it, renamed): a reader never sees half a report. */
+function writeAtomically(file: string, text: string): boolean {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+    return true;
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    process.stderr.write(`optivolt: cannot write --json-file ${file}: ${(err as Error).message}\n`);
+    return false;
+  }
 }
 
 /**

@@ -66,18 +66,21 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
 const SERVICES = ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'];
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-type Check = (v: unknown) => string | undefined; // undefined = valid, else why not
+/** undefined = valid, else why not; `allowed` says what a valid value is, for surfaces that word problems themselves. */
+type Check = ((v: unknown) => string | undefined) & { allowed?: string };
 
-const num =
-  (min: number, max = Infinity, integer = false): Check =>
-  (v) =>
-    typeof v !== 'number' || !Number.isFinite(v)
-      ? 'must be a number'
-      : integer && !Number.isInteger(v)
-        ? 'must be a whole number'
-        : v < min || v > max
-          ? `must be between ${min} and ${max}`
-          : undefined;
+const num = (min: number, max = Infinity, integer = false): Check =>
+  Object.assign(
+    (v: unknown) =>
+      typeof v !== 'number' || !Number.isFinite(v)
+        ? 'must be a number'
+        : integer && !Number.isInteger(v)
+          ? 'must be a whole number'
+          : v < min || v > max
+            ? `must be between ${min} and ${max}`
+            : undefined,
+    { allowed: `${integer ? 'a whole number' : 'a number'} ${max === Infinity ? `>= ${min}` : `from ${min} to ${max}`}` },
+  );
 const oneOf =
   (values: readonly string[]): Check =>
   (v) =>
@@ -137,21 +140,38 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   'prometheus.retentionSize': (v) => (typeof v === 'string' && /^\d+(B|KB|MB|GB|TB|PB|EB)?$/.test(v) ? undefined : 'must be a size such as 50GB, or 0 for no limit'),
 };
 
+/** One invalid value, for a surface to word in its own vocabulary (the CLI names flags, not settings). */
+export interface SettingProblem {
+  readonly key: keyof OptiVoltSettings;
+  /** The value as given, JSON, a URL's password redacted. */
+  readonly shown: string;
+  /** Why it is invalid, e.g. "must be between 500 and 60000". */
+  readonly reason: string;
+  /** What a valid value is, when the check can say it in a few words (e.g. "a whole number from 500 to 60000"). */
+  readonly allowed?: string;
+}
+
 export interface SettingsResult {
   readonly settings: OptiVoltSettings;
-  /** One message per invalid value, each naming the setting and the default used instead. */
+  /** One message per invalid value, each naming the setting and the default used instead (the extension's words). */
   readonly problems: string[];
+  /** The same problems (the maxWatts/idleWatts pair aside, which is no bad value), as data. */
+  readonly invalid: SettingProblem[];
 }
 
 /** Reads every setting through `get` (undefined = not set), keeping valid values and defaulting the rest. */
 export function readSettings(get: (key: keyof OptiVoltSettings) => unknown): SettingsResult {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
+  const invalid: SettingProblem[] = [];
   for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof OptiVoltSettings>) {
     const value = get(key);
     const why = value === undefined ? undefined : CHECKS[key](value);
     // Problems are shown and logged: a URL's password never is.
-    if (why) problems.push(redactUrl(`optivolt.${key} ${why} (got ${JSON.stringify(value)}); using ${JSON.stringify(DEFAULT_SETTINGS[key])}.`));
+    if (why) {
+      problems.push(redactUrl(`optivolt.${key} ${why} (got ${JSON.stringify(value)}); using ${JSON.stringify(DEFAULT_SETTINGS[key])}.`));
+      invalid.push({ key, shown: redactUrl(JSON.stringify(value)), reason: redactUrl(why), ...(CHECKS[key].allowed ? { allowed: CHECKS[key].allowed } : {}) });
+    }
     out[key] = value === undefined || why ? DEFAULT_SETTINGS[key] : value;
   }
   const s = out as unknown as OptiVoltSettings;
@@ -161,7 +181,7 @@ export function readSettings(get: (key: keyof OptiVoltSettings) => unknown): Set
     );
     out['estimate.maxWatts'] = s['estimate.idleWatts'];
   }
-  return { settings: s, problems };
+  return { settings: s, problems, invalid };
 }
 
 /** The estimate's power model from the settings; `logicalCpus` sizes the automatic TDP. */

@@ -12,6 +12,7 @@ import { fdExhaustion } from '../../src/core/exporter/fdLimit';
 import { isSecretName, REDACTED, redactArgv } from '../../src/core/exporter/redactCmdline';
 import { OptiVoltSettings, readSettings } from '../../src/core/settings';
 import { PowercapTree } from '../fixtures/powercapTree';
+import { until } from '../fixtures/until';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
@@ -19,17 +20,6 @@ function settingsWith(overrides: Partial<Record<keyof OptiVoltSettings, unknown>
   const r = readSettings((k) => overrides[k]);
   assert.deepEqual(r.problems, []);
   return r.settings;
-}
-
-/** Polls until `check` returns a value or the deadline passes; then fails with the last note. */
-async function until<T>(ms: number, check: () => Promise<T | undefined> | T | undefined, note: () => string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms: ${note()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function get(port: number, urlPath: string): Promise<string> {

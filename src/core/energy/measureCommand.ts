@@ -39,6 +39,8 @@ export interface CommandMeasurement {
   readonly partial?: string;
   /** The signal that ended the run early (passed on to the command's process group). */
   readonly interrupted?: EndingSignal;
+  /** The command's own pid: a run too short for any scan lists no pids in `result`, yet it ran (--repeat lists every run's). */
+  readonly pid?: number;
 }
 
 /** CPU time of this process's waited-for children (cutime + cstime), in ticks. */
@@ -122,7 +124,7 @@ export async function measureCommand(command: string, args: readonly string[], o
     const note = notes.length ? notes.join(' ') : undefined;
     intervals.dispose();
     const interrupted = opts.signals?.received;
-    return { result: meter.finish(), exitCode, ...(note ? { note } : {}), ...(partial !== undefined ? { partial } : {}), ...(interrupted ? { interrupted } : {}) };
+    return { result: meter.finish(), exitCode, pid: child.pid, ...(note ? { note } : {}), ...(partial !== undefined ? { partial } : {}), ...(interrupted ? { interrupted } : {}) };
   } finally {
     sub.dispose();
     monitor.stop();

@@ -1,0 +1,68 @@
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import type { OptiVoltSettings, SettingProblem } from '../core/settings';
+
+/** A bad command line: `main` prints its message as one line and exits 2. */
+export class UsageError extends Error {}
+
+/**
+ * The flag that sets each setting on the command line (sample, measure, exporter; the stack's are in
+ * core/stack/optionNames.ts). Core words its problems with setting keys (the extension's vocabulary); the CLI
+ * rewords them with this table, so a CLI message never names a VS Code setting.
+ */
+export const SETTING_FLAGS: Partial<Record<keyof OptiVoltSettings, string>> = {
+  'power.source': '--source',
+  'power.powercapRoot': '--powercap-root',
+  'prometheus.url': '--prometheus-url',
+  refreshInterval: '--interval',
+};
+
+/**
+ * Core text for the CLI: a setting it names (the power monitor's "Set by optivolt.power.source") becomes the flag
+ * that sets it here. Settings without a flag on this command line are left as they are.
+ */
+export function inFlags(text: string): string {
+  return text.replace(/optivolt\.(\w+(?:\.\w+)*)/g, (key: string, name: string) => SETTING_FLAGS[name as keyof OptiVoltSettings] ?? key);
+}
+
+/** A settings problem in the CLI's words: the flag, what it accepts and what was given (no "using X": we exit). */
+export function flagProblem(p: SettingProblem): string {
+  const flag = SETTING_FLAGS[p.key] ?? `--${p.key}`;
+  if (p.allowed) return `${flag} must be ${p.allowed} (got ${p.shown})`;
+  // A reason that is not a "must ..." (a URL parser's) names the value itself.
+  return p.reason.startsWith('must ') ? `${flag} ${p.reason} (got ${p.shown})` : `${flag}: ${p.reason}`;
+}
+
+/** Throws the first settings problem as a UsageError worded for the CLI (main prints one line and exits 2). */
+export function refuseInvalid(invalid: readonly SettingProblem[]): void {
+  if (invalid.length) throw new UsageError(flagProblem(invalid[0]));
+}
+
+/** A number flag's raw text as the settings check wants it: a number when it reads as one, else the text. */
+export function numberOrText(raw: string | undefined): number | string | undefined {
+  return raw !== undefined && raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+}
+
+/**
+ * node:util parseArgs, with its errors as one-line UsageErrors. A negative number after an option that takes a value
+ * (`--interval -5`) is given to that option, so its own check names the allowed range; parseArgs alone calls it
+ * "ambiguous" (it could be a forgotten value followed by a short option).
+ */
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: O,
+  allowPositionals = false,
+  hint = '',
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>> {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = /^--([^=]+)$/.exec(args[i])?.[1];
+    if (name !== undefined && options[name]?.type === 'string' && /^-\d/.test(args[i + 1] ?? '')) {
+      joined.push(`--${name}=${args[++i]}`);
+    } else joined.push(args[i]);
+  }
+  try {
+    return parseArgs({ args: joined, options, strict: true, allowPositionals });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0] + hint);
+  }
+}
