@@ -1,12 +1,13 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import type { OptiVoltSettings, SettingProblem } from '../core/settings';
+import { flagOfSetting } from '../core/stack/optionNames';
 
 /** A bad command line: `main` prints its message as one line and exits 2. */
 export class UsageError extends Error {}
 
 /**
- * The flag that sets each setting on the command line (sample, measure, exporter; the stack's are in
- * core/stack/optionNames.ts). Core words its problems with setting keys (the extension's vocabulary); the CLI
+ * The flag that sets each setting on the command line (sample, measure, exporter; the stack's come from
+ * core/stack/optionNames.ts, see flagOf). Core words its problems with setting keys (the extension's vocabulary); the CLI
  * rewords them with this table, so a CLI message never names a VS Code setting.
  */
 export const SETTING_FLAGS: Partial<Record<keyof OptiVoltSettings, string>> = {
@@ -16,17 +17,22 @@ export const SETTING_FLAGS: Partial<Record<keyof OptiVoltSettings, string>> = {
   refreshInterval: '--interval',
 };
 
+/** The CLI flag of a setting, if the CLI has one. */
+export function flagOf(key: string): string | undefined {
+  return SETTING_FLAGS[key as keyof OptiVoltSettings] ?? flagOfSetting(`optivolt.${key}`);
+}
+
 /**
  * Core text for the CLI: a setting it names (the power monitor's "Set by optivolt.power.source") becomes the flag
  * that sets it here. Settings without a flag on this command line are left as they are.
  */
 export function inFlags(text: string): string {
-  return text.replace(/optivolt\.(\w+(?:\.\w+)*)/g, (key: string, name: string) => SETTING_FLAGS[name as keyof OptiVoltSettings] ?? key);
+  return text.replace(/optivolt\.(\w+(?:\.\w+)*)/g, (key: string, name: string) => flagOf(name) ?? key);
 }
 
 /** A settings problem in the CLI's words: the flag, what it accepts and what was given (no "using X": we exit). */
 export function flagProblem(p: SettingProblem): string {
-  const flag = SETTING_FLAGS[p.key] ?? `--${p.key}`;
+  const flag = flagOf(p.key) ?? `--${p.key}`;
   if (p.allowed) return `${flag} must be ${p.allowed} (got ${p.shown})`;
   // A reason that is not a "must ..." (a URL parser's) names the value itself.
   return p.reason.startsWith('must ') ? `${flag} ${p.reason} (got ${p.shown})` : `${flag}: ${p.reason}`;

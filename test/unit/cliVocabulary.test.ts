@@ -5,6 +5,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { flagProblem } from '../../src/cli/flags';
+import { readSettings } from '../../src/core/settings';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const PACKAGE = path.resolve(__dirname, '../../../package.json');
@@ -50,6 +52,14 @@ describe('CLI vocabulary: flags, one line, exit 2 (dist/cli.js)', function () {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /Set by --source: /);
     assert.doesNotMatch(r.stderr, /optivolt\.[a-z]/);
+  });
+
+  it("the stack's settings are worded with the stack's flags (one table each, no setting key)", () => {
+    const { invalid } = readSettings((k) => (k === 'stack.powerExporter' ? 'foo' : k === 'stack.exporterPort' ? -5 : undefined));
+    assert.deepEqual(invalid.map(flagProblem), [
+      '--power-exporter must be one of auto, scaphandre, optivolt (got "foo")',
+      '--exporter-port must be a whole number from 1024 to 65535 (got -5)',
+    ]);
   });
 
   it('--version prints the version of package.json and exits 0', () => {
