@@ -3,14 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { readSettings } from '../core/settings';
 import { StackError } from '../core/stack/composePlan';
 import { MonitoringStack, stackOptionsFrom } from '../core/stack/monitoringStack';
-import { CLI_FLAGS, flagOfSetting } from '../core/stack/optionNames';
+import { CLI_FLAGS } from '../core/stack/optionNames';
 import { dockerProblem } from '../core/stack/stackManager';
-import { UsageError } from './measure';
+import { numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';
 
 export const STACK_USAGE = `Usage: optivolt stack up|down|status|logs SERVICE|restart SERVICE|delete-data [options]
 
@@ -96,11 +95,6 @@ export function table(rows: ReadonlyArray<readonly string[]>): string {
   return rows.map((r) => `${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`).join('');
 }
 
-/** A settings problem in this surface's words: `--power-exporter`, not `optivolt.stack.powerExporter`; no "using X" before exit 2. */
-export function cliProblem(problem: string): string {
-  return problem.replace(/^optivolt\.[\w.]+/, (key) => flagOfSetting(key) ?? key).replace(/; using .*$/, '');
-}
-
 /** y/N on the terminal (the prompt on stderr, so stdout stays the command's output). */
 async function confirm(question: string): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
@@ -130,29 +124,23 @@ export async function runStack(argv: string[]): Promise<number> {
 }
 
 async function stackCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        services: { type: 'string' },
-        image: { type: 'string', multiple: true },
-        port: { type: 'string', multiple: true },
-        bind: { type: 'string' },
-        pull: { type: 'string' },
-        'power-exporter': { type: 'string' },
-        'exporter-port': { type: 'string' },
-        'stack-dir': { type: 'string' },
-        'engine-timeout': { type: 'string' },
-        yes: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]);
-  }
+  const parsed = parseFlags(
+    argv,
+    {
+      services: { type: 'string' },
+      image: { type: 'string', multiple: true },
+      port: { type: 'string', multiple: true },
+      bind: { type: 'string' },
+      pull: { type: 'string' },
+      'power-exporter': { type: 'string' },
+      'exporter-port': { type: 'string' },
+      'stack-dir': { type: 'string' },
+      'engine-timeout': { type: 'string' },
+      yes: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    true,
+  );
   const v = parsed.values;
   const [action, service] = parsed.positionals;
   if (v.help || action === undefined) {
@@ -168,7 +156,7 @@ async function stackCommand(argv: string[]): Promise<number> {
     'stack.bind': v.bind,
     'stack.pull': v.pull,
     'stack.powerExporter': v['power-exporter'],
-    'stack.exporterPort': v['exporter-port'] === undefined ? undefined : /^\d+$/.test(v['exporter-port']) ? Number(v['exporter-port']) : v['exporter-port'],
+    'stack.exporterPort': numberOrText(v['exporter-port']),
   };
   let engineDeadlines: { pingMs: number; callMs: number } | undefined;
   if (v['engine-timeout'] !== undefined) {
@@ -176,8 +164,8 @@ async function stackCommand(argv: string[]): Promise<number> {
     if (!(sec > 0) || !Number.isFinite(sec)) throw new UsageError(`--engine-timeout must be a number of seconds above 0 (got "${v['engine-timeout']}")`);
     engineDeadlines = { pingMs: sec * 1000, callMs: sec * 1000 };
   }
-  const { settings: s, problems } = readSettings((k) => overrides[k]);
-  if (problems.length) throw new UsageError(cliProblem(problems[0]));
+  const { settings: s, invalid } = readSettings((k) => overrides[k]);
+  refuseInvalid(invalid);
   if (action === 'delete-data' && !v.yes) {
     // VS Code asks in a modal; a script cannot answer, so it must say --yes rather than lose data by default.
     if (!(process.stdin.isTTY && process.stderr.isTTY)) {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
-import { cliProblem, table } from '../../src/cli/stack';
+import { table } from '../../src/cli/stack';
 import { readSettings } from '../../src/core/settings';
 import { StackError } from '../../src/core/stack/composePlan';
 import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/monitoringStack';
@@ -99,7 +99,9 @@ describe('stack: no Docker, and the CLI\'s manners', function () {
     const p = await cli(['up', '--exporter-port', 'abc'], env);
     assert.equal(p.status, 2);
     assert.match(p.stderr, /^optivolt: --exporter-port .*\(got "abc"\)\n$/);
-    assert.equal(cliProblem('optivolt.stack.ports must map services to ports (got 1); using {}.'), '--port must map services to ports (got 1)');
+    const n = await cli(['up', '--exporter-port', '-5'], env);
+    assert.equal(n.status, 2);
+    assert.match(n.stderr, /^optivolt: --exporter-port .*\(got -5\)\n$/, 'a negative number is named, not "ambiguous"');
   });
 
   it('--services prometheus creates no Grafana password file', async () => {
