@@ -6,11 +6,13 @@ import { PrometheusSource } from '../core/power/prometheusSource';
 import { PrometheusClient } from '../core/prometheus/client';
 import type { OptiVoltSettings } from '../core/settings';
 import { StackError } from '../core/stack/composePlan';
-import { MonitoringStack, stackOptionsFrom, StartResult } from '../core/stack/monitoringStack';
+import { MonitoringStack, sharedExporterText, stackOptionsFrom, StartResult } from '../core/stack/monitoringStack';
 import { dockerProblem, followLogs, ServiceStatus } from '../core/stack/stackManager';
 import { loadDockerode } from './loadDockerode';
 
 const PASSWORD_KEY = 'optivolt.grafanaAdminPassword';
+/** How often a started stack checks its host exporter against its containers (MonitoringStack.checkExporter). */
+const EXPORTER_WATCH_MS = 15000;
 
 export interface MonitoringHost {
   readonly context: vscode.ExtensionContext;
@@ -47,6 +49,8 @@ export class MonitoringCommands implements vscode.Disposable {
       stateDir: path.join(this.host.context.globalStorageUri.fsPath, 'stack'),
       ...stackOptionsFrom(s),
       grafanaPassword: forStart ? await this.password() : 'unused-outside-start',
+      // Another window may stop the stack, or close while this one borrows its exporter: checked on a timer.
+      exporterWatchMs: EXPORTER_WATCH_MS,
       progress: (m) => {
         this.host.log.info(`Stack: ${m}`);
         progress?.(m);
@@ -78,11 +82,15 @@ export class MonitoringCommands implements vscode.Disposable {
   async start(): Promise<StartResult | undefined> {
     const result = await this.guarded('OptiVolt: starting the monitoring stack', async (progress) => {
       // Settings apply at each start; a stack whose host exporter runs is kept (starting again is harmless).
-      if (!this.stack?.exporterRunning) this.stack = await this.build(progress, true);
+      if (!this.stack?.exporterRunning) {
+        await this.stack?.stopExporterOnly(); // only its watch, if it borrowed another window's exporter
+        this.stack = await this.build(progress, true);
+      }
       return this.stack.start();
     });
     if (!result) return undefined;
-    const lines = Object.entries(result.urls).map(([svc, url]) => `${svc} ${url}`).join(' · ');
+    const shared = result.sharedExporterPid !== undefined ? ` (${sharedExporterText(result.sharedExporterPid)})` : '';
+    const lines = Object.entries(result.urls).map(([svc, url]) => `${svc} ${url}`).join(' · ') + shared;
     this.host.log.info(`Monitoring stack up (${result.powerExporter === 'optivolt' ? "OptiVolt's exporter" : 'Scaphandre'}): ${lines}`);
     const grafana = result.urls.grafana;
     void vscode.window
@@ -110,12 +118,16 @@ export class MonitoringCommands implements vscode.Disposable {
   }
 
   async stop(): Promise<number | undefined> {
+    let other: number | undefined;
     const n = await this.guarded('OptiVolt: stopping the monitoring stack', async (progress) => {
       this.stack ??= await this.build(progress);
+      other = this.stack.sharedExporterPid;
       return this.stack.stop();
     });
     if (n !== undefined) {
-      void vscode.window.showInformationMessage(`OptiVolt: monitoring stack stopped (${n} containers removed; measurements kept).`);
+      // The borrowed exporter belongs to its window, which stops it on its next check once the containers are gone.
+      const exporter = other !== undefined ? ` The exporter of the other OptiVolt window (pid ${other}) stops itself within ${EXPORTER_WATCH_MS / 1000} s, once it sees the containers gone.` : '';
+      void vscode.window.showInformationMessage(`OptiVolt: monitoring stack stopped (${n} containers removed; measurements kept).${exporter}`);
       this.host.monitor.reconfigure({ sourcesChanged: true });
     }
     return n;

@@ -86,6 +86,12 @@ function zoneIds(zones: readonly RaplZone[]): Array<{ zone: RaplZone; socketId: 
   return out;
 }
 
+/**
+ * Every response names OptiVolt's exporter and the process serving it: a second VS Code window (another extension
+ * host) that finds the port taken can tell OptiVolt's exporter, which it may share, from a stranger it must not.
+ */
+export const EXPORTER_ID_HEADER = 'X-OptiVolt-Exporter-Pid';
+
 /** An exporter that cannot start, with the reason in words a user can act on. */
 export class ExporterError extends Error {}
 
@@ -310,6 +316,7 @@ export class Exporter {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = (req.url ?? '/').split('?')[0];
+    res.setHeader(EXPORTER_ID_HEADER, String(process.pid));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;

@@ -6,7 +6,7 @@ import { Exporter } from '../exporter/exporter';
 import { probeRapl } from '../power/rapl';
 import type { OptiVoltSettings } from '../settings';
 import { planStack, StackError, StackPlan } from './composePlan';
-import { dockerHostGateway, prometheusConfigForHostExporter } from './powerExporter';
+import { dockerHostGateway, optivoltExporterAt, prometheusConfigForHostExporter } from './powerExporter';
 import type { EngineDeadlines } from './engineCalls';
 import { OptionNames, SETTING_NAMES } from './optionNames';
 import { PullPolicy, ServiceStatus, StackManager } from './stackManager';
@@ -37,6 +37,12 @@ export interface MonitoringOptions {
   readonly engineDeadlines?: Partial<EngineDeadlines>;
   /** How messages name the user's options: the extension's settings (default) or the CLI's flags. */
   readonly names?: OptionNames;
+  /**
+   * When set (the extension), how often a started stack checks its host exporter: its own stops once the stack's
+   * containers are gone (stopped from another window), and one borrowed from another window is replaced by its own
+   * when that window closes while the stack still runs. Unset (the CLI's foreground `stack up`), nothing is checked.
+   */
+  readonly exporterWatchMs?: number;
 }
 
 /** The options that come from the `optivolt.*` settings (extension and CLI read them the same way). */
@@ -61,6 +67,13 @@ export interface StartResult {
   /** Why that exporter: RAPL readable or not. */
   readonly why: string;
   readonly urls: Readonly<Record<string, string>>;
+  /** The pid of another OptiVolt process whose exporter already served the port and is used instead of starting one. */
+  readonly sharedExporterPid?: number;
+}
+
+/** What a window says when it uses the exporter another one runs. */
+export function sharedExporterText(pid: number): string {
+  return `using the exporter of another OptiVolt window (pid ${pid})`;
 }
 
 /** Scaphandre where RAPL is readable, else OptiVolt's exporter (which falls back to the labelled estimate). */
@@ -85,6 +98,9 @@ export async function choosePowerExporter(
  */
 export class MonitoringStack {
   private exporter: Exporter | undefined;
+  /** Another OptiVolt process's exporter on our port, used instead of ours (a second window on the same engine). */
+  private shared: { pid: number } | undefined;
+  private watch: NodeJS.Timeout | undefined;
   readonly manager: StackManager;
   private lastPlan: StackPlan | undefined;
 
@@ -163,19 +179,7 @@ export class MonitoringStack {
     const { kind, why } = await choosePowerExporter(o.powerExporter, o.settings['power.powercapRoot'], o.names);
     o.progress?.(`Power exporter: ${kind === 'scaphandre' ? 'Scaphandre' : "OptiVolt's own"} (${why})`);
     let target: string | undefined;
-    if (kind === 'optivolt' && !this.exporter) {
-      const gateway = await dockerHostGateway(o.docker, this.manager.engine);
-      const settings = { ...o.settings, 'power.source': o.settings['power.source'] === 'prometheus' ? 'auto' : o.settings['power.source'] } as OptiVoltSettings;
-      const exporter = new Exporter({ bind: gateway, port: o.exporterPort, top: 0, settings });
-      try {
-        await exporter.start();
-      } catch (err) {
-        throw new StackError(
-          `OptiVolt's exporter cannot start on ${gateway}:${o.exporterPort}: ${(err as Error).message} (its port: ${(o.names ?? SETTING_NAMES).option('exporterPort')}).`,
-        );
-      }
-      this.exporter = exporter;
-    }
+    if (kind === 'optivolt' && !this.exporter) await this.ensureExporter();
     if (kind === 'optivolt') target = `host.docker.internal:${o.exporterPort}`;
     const plan = await this.plan(kind, target);
     try {
@@ -183,14 +187,113 @@ export class MonitoringStack {
       const urls = Object.fromEntries(
         plan.services.filter((s) => s.ports[0]).map((s) => [s.service, `http://${s.ports[0].hostIp}:${s.ports[0].hostPort}`]),
       );
-      return { statuses, powerExporter: kind, why, urls };
+      if (kind === 'optivolt') this.startWatch();
+      return { statuses, powerExporter: kind, why, urls, ...(this.shared ? { sharedExporterPid: this.shared.pid } : {}) };
     } catch (err) {
       await this.stopExporter();
       throw err;
     }
   }
 
+  /**
+   * Our exporter on the gateway, or — when the port is held by another OptiVolt process's exporter (another VS Code
+   * window on the same engine) — that one, which serves the same host's figures to the same Prometheus: fighting it
+   * for the port could only fail. Anything else on the port is the busy-port error.
+   */
+  private async ensureExporter(): Promise<void> {
+    const o = this.opts;
+    const gateway = await dockerHostGateway(o.docker, this.manager.engine);
+    const settings = { ...o.settings, 'power.source': o.settings['power.source'] === 'prometheus' ? 'auto' : o.settings['power.source'] } as OptiVoltSettings;
+    const exporter = new Exporter({ bind: gateway, port: o.exporterPort, top: 0, settings });
+    try {
+      await exporter.start();
+    } catch (err) {
+      const pid = await optivoltExporterAt(gateway, o.exporterPort);
+      if (pid !== undefined) {
+        this.shared = { pid };
+        o.progress?.(`Power exporter: ${sharedExporterText(pid)} at ${gateway}:${o.exporterPort}.`);
+        return;
+      }
+      throw new StackError(
+        `OptiVolt's exporter cannot start on ${gateway}:${o.exporterPort}: ${(err as Error).message} (its port: ${(o.names ?? SETTING_NAMES).option('exporterPort')}).`,
+      );
+    }
+    this.exporter = exporter;
+    this.shared = undefined;
+  }
+
+  /** The other window's exporter this stack uses, if any (its pid). */
+  get sharedExporterPid(): number | undefined {
+    return this.shared?.pid;
+  }
+
+  private startWatch(): void {
+    const ms = this.opts.exporterWatchMs;
+    if (!ms || this.watch) return;
+    // A check that overlaps the next tick is skipped, not queued: the Engine may be slow.
+    let checking = false;
+    this.watch = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void this.checkExporter().finally(() => (checking = false));
+    }, ms);
+    this.watch.unref();
+  }
+
+  private stopWatch(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = undefined;
+  }
+
+  /**
+   * One check of the host exporter against the stack (the watch's tick; tests call it directly). Ours stops once no
+   * container of the stack runs: another window's Stop Monitoring removed them, and an exporter nobody scrapes
+   * would sample every process for nothing. (No HTTP "stop" request instead: the gateway is reachable from every
+   * container, so any of them could stop it.) A borrowed exporter that no longer answers while the stack runs (its
+   * window closed) is replaced by ours. Returns what it did, in words, or undefined.
+   */
+  async checkExporter(): Promise<string | undefined> {
+    const plan = this.lastPlan;
+    if (!plan || (!this.exporter && !this.shared)) return undefined;
+    let running: boolean;
+    try {
+      running = (await this.manager.status(plan)).some((s) => s.state === 'running');
+    } catch {
+      return undefined; // an Engine that blinks is no reason to stop serving the stack
+    }
+    const say = (m: string): string => {
+      this.opts.progress?.(m);
+      return m;
+    };
+    if (this.exporter) {
+      if (running) return undefined;
+      this.stopWatch();
+      await this.stopExporter();
+      return say("OptiVolt's exporter stopped: the stack's containers are gone (stopped from another window or the CLI).");
+    }
+    const gateway = await dockerHostGateway(this.opts.docker, this.manager.engine).catch(() => undefined);
+    if (!gateway || (await optivoltExporterAt(gateway, this.opts.exporterPort)) !== undefined) return undefined;
+    if (!running) {
+      this.shared = undefined;
+      this.stopWatch();
+      return undefined;
+    }
+    const was = this.shared?.pid;
+    try {
+      await this.ensureExporter();
+    } catch (err) {
+      return say((err as Error).message);
+    }
+    return say(
+      this.exporter
+        ? `The exporter of the OptiVolt window with pid ${was} is gone: this window's exporter serves the stack now at ${gateway}:${this.opts.exporterPort}.`
+        : `The exporter of the OptiVolt window with pid ${was} is gone; ${sharedExporterText(this.shared!.pid)} now.`,
+    );
+  }
+
   async stop(): Promise<number> {
+    this.stopWatch();
+    this.shared = undefined;
     try {
       await this.manager.ping();
       return await this.manager.down(this.project);
@@ -224,6 +327,8 @@ export class MonitoringStack {
 
   /** Stops OptiVolt's host exporter only (the window closes; the containers keep running). */
   async stopExporterOnly(): Promise<void> {
+    this.stopWatch();
+    this.shared = undefined;
     await this.stopExporter();
   }
 

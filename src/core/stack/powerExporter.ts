@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
+import { EXPORTER_ID_HEADER } from '../exporter/exporter';
 import { StackError } from './composeValues';
 import { Engine } from './engineCalls';
 
@@ -34,4 +36,23 @@ export async function dockerHostGateway(docker: Docker, engine = new Engine(dock
     if (err instanceof StackError) throw err; // the Engine does not answer: guessing would only hang later
   }
   return '172.17.0.1';
+}
+
+
+/**
+ * The pid of the OptiVolt exporter answering /metrics at host:port, or undefined when nothing answers or what answers
+ * is not OptiVolt's (no identifying header): only OptiVolt's own exporter may be shared by another window.
+ */
+export function optivoltExporterAt(host: string, port: number, timeoutMs = 2000): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ host, port, path: '/metrics', method: 'GET', timeout: timeoutMs, headers: { Connection: 'close' } }, (res) => {
+      const raw = res.headers[EXPORTER_ID_HEADER.toLowerCase()];
+      const pid = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : undefined;
+      // Only the head matters: the body (every process's series) is not read.
+      res.destroy();
+      resolve(res.statusCode === 200 && pid !== undefined && pid > 0 ? pid : undefined);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(undefined));
+  });
 }
