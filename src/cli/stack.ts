@@ -6,7 +6,7 @@ import * as readline from 'node:readline';
 import Docker from 'dockerode';
 import { readSettings } from '../core/settings';
 import { StackError } from '../core/stack/composePlan';
-import { MonitoringStack, stackOptionsFrom } from '../core/stack/monitoringStack';
+import { MonitoringStack, sharedExporterText, stackOptionsFrom } from '../core/stack/monitoringStack';
 import { CLI_FLAGS } from '../core/stack/optionNames';
 import { dockerProblem } from '../core/stack/stackManager';
 import { numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';
@@ -201,7 +201,10 @@ async function stackCommand(argv: string[]): Promise<number> {
       case 'up': {
         const r = await stack.start();
         process.stdout.write(table(r.statuses.map((st) => [st.service, st.state, r.urls[st.service] ?? ''])));
-        if (r.powerExporter === 'optivolt') {
+        if (r.powerExporter === 'optivolt' && r.sharedExporterPid !== undefined) {
+          // Another OptiVolt process (a VS Code window, or another `stack up`) serves the exporter: nothing to keep here.
+          say(`${sharedExporterText(r.sharedExporterPid)}: the stack runs without this process; \`optivolt stack down\` stops it.`);
+        } else if (r.powerExporter === 'optivolt') {
           process.stderr.write(
             "optivolt: OptiVolt's exporter serves the stack from this process: keep it running. Ctrl-C stops it and removes the stack's containers (volumes kept).\n",
           );

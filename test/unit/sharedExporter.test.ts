@@ -13,6 +13,7 @@
 // so the exporters listen on loopback. A started container's published port is a loopback listener answering 200 (as
 // docker-proxy forwards to Prometheus, whose /-/ready is all the stack code asks of it); removing the container closes it.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -209,6 +210,27 @@ describe('two windows, one stack: the second uses the first window\'s exporter',
     others.push(stranger);
     await new Promise<void>((resolve) => stranger.listen(exporterPort, '127.0.0.1', resolve));
     await assert.rejects(window([]).start(), /OptiVolt's exporter cannot start on 127\.0\.0\.1:\d+: Port \d+ on 127\.0\.0\.1 is already in use/);
+  });
+
+  it('`optivolt stack up` (the CLI) borrows a window\'s exporter too: it says so and returns instead of holding the foreground', async () => {
+    const first = window([]);
+    await first.start();
+    const cli = path.resolve(__dirname, '../../../dist/cli.js');
+    const args = [cli, 'stack', 'up', '--stack-dir', STACK, '--services', 'prometheus', '--port', `prometheus=${prometheusPort}`, '--bind', '127.0.0.1', '--power-exporter', 'optivolt', '--exporter-port', String(exporterPort)];
+    const env = { ...process.env, DOCKER_HOST: `tcp://127.0.0.1:${enginePort}`, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_STATE_HOME: path.join(dir, 'state') };
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`using the exporter of another OptiVolt window \\(pid ${process.pid}\\): the stack runs without this process`));
+    assert.doesNotMatch(r.stderr, /keep it running/);
   });
 
   it('Stop Monitoring in the second window removes the containers; the first window\'s exporter stops itself on its next check', async () => {
