@@ -1,12 +1,8 @@
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { PowerStatus } from '../shared/power';
-import { USER_HZ } from '../core/attribution/attribute';
-import { IntervalSampler } from '../core/attribution/intervalSampler';
 import type { HostHistory } from '../core/attribution/history';
 import { energyFigures, formatEnergy, formatWatts } from '../core/energy/cost';
-import { ProcessTreeMeter } from '../core/energy/meter';
 import type { SessionRecord } from '../core/energy/sessionStore';
+import { TreeMeasurement, TreeSampler } from '../core/energy/treeMeasurement';
 import type { PowerMonitor } from '../core/power/monitor';
 import type { OptiVoltSettings } from '../core/settings';
 
@@ -14,6 +10,11 @@ import type { OptiVoltSettings } from '../core/settings';
 const BASELINE_SECONDS = 10;
 /** Sampling interval while measuring: a program's last moments before it ends are lost, so keep them short. */
 const MEASURE_INTERVAL_MS = 500;
+/** A debug adapter may spawn the program up to this long before the session's start event reaches us. */
+const ADAPTER_HEAD_START_SECONDS = 1;
+const ADOPTED_NOTE =
+  'The debug adapter did not report the program\'s process id (no DAP "process" event): OptiVolt measured the ' +
+  'processes the adapter started during the session (new children of the extension host).';
 
 export interface MeasurementsHost {
   readonly monitor: PowerMonitor;
@@ -26,30 +27,21 @@ export interface MeasurementsHost {
 }
 
 interface Active {
-  readonly meter: ProcessTreeMeter;
+  readonly tree: TreeMeasurement;
   readonly kind: SessionRecord['kind'];
   readonly name: string;
   readonly config: string;
   readonly startedAt: number;
-  note?: string;
-  lastWatts: number;
-  /**
-   * Until the debug adapter names the debuggee (DAP `process` event), new children of this process (the
-   * extension host, where adapters such as js-debug run and spawn the program) are adopted as roots.
-   */
-  adopt?: { readonly parent: number; readonly sinceTicks: number };
 }
 
 /**
- * Measures debug sessions and tasks: one /proc sampler runs while at least one measurement is active, fed by
- * the power monitor's samples; each measurement follows its own process tree. A status bar item shows the
- * running total.
+ * The VS Code side of measuring debug sessions and tasks: the measurement itself is the core's (TreeSampler, the
+ * same as `optivolt measure`), fed by the power monitor while at least one measurement is active; this class keys
+ * measurements by session, turns results into records, and shows the running total in a status bar item.
  */
 export class Measurements implements vscode.Disposable {
   private readonly active = new Map<string, Active>();
-  private sampler: IntervalSampler | undefined;
-  private statusSub: { dispose(): void } | undefined;
-  private lastSampleTime = 0;
+  private trees: TreeSampler | undefined;
   private readonly item: vscode.StatusBarItem;
 
   constructor(private readonly host: MeasurementsHost) {
@@ -58,31 +50,28 @@ export class Measurements implements vscode.Disposable {
     this.item.command = 'optivolt.energySessions.focus';
   }
 
-  /** Starts measuring under `key` (a debug session id, a task execution); roots may come later. */
+  /**
+   * Starts measuring under `key` (a debug session id, a task execution); roots may come later. With
+   * `adoptChildrenOf`, new children of that process are adopted until a root is named (see trackDebugSessions).
+   */
   start(key: string, kind: SessionRecord['kind'], name: string, config: string, opts: { adoptChildrenOf?: number } = {}): void {
     if (this.active.has(key)) return;
     const baseline = this.baselineWatts();
-    const a: Active = { meter: new ProcessTreeMeter([], baseline), kind, name, config, startedAt: Date.now(), lastWatts: 0 };
-    this.active.set(key, a);
-    this.host.log.info(`Measuring ${kind} "${name}" (baseline ${formatWatts(baseline)}).`);
-    if (!this.sampler) {
-      this.sampler = new IntervalSampler();
+    if (!this.trees) {
       this.host.demandMonitor('measurements', true);
       this.host.monitor.setFastInterval(MEASURE_INTERVAL_MS);
-      this.statusSub = this.host.monitor.onStatus((s) => this.onStatus(s));
-      const last = this.host.monitor.snapshot.last;
-      if (last) this.sampler.next(last, 'share-all'); // a baseline scan now, so the first interval starts here
+      this.trees = new TreeSampler(this.host.monitor, {
+        onError: (msg) => this.host.log.error(msg),
+        onInterval: (adopted) => this.onInterval(adopted),
+      });
     }
-    if (opts.adoptChildrenOf !== undefined) {
-      try {
-        // Process start times are in ticks since boot: a child started from 1 s before the session on is new
-        // (the adapter may spawn the program before the start event reaches extensions).
-        const uptime = Number(fs.readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
-        if (Number.isFinite(uptime)) a.adopt = { parent: opts.adoptChildrenOf, sinceTicks: (uptime - 1) * USER_HZ };
-      } catch {
-        /* no /proc: roots only from the adapter */
-      }
-    }
+    const debug = opts.adoptChildrenOf !== undefined;
+    const tree = this.trees.begin({
+      baselineWatts: baseline,
+      ...(debug ? { earlierSeconds: ADAPTER_HEAD_START_SECONDS, adopt: { parent: opts.adoptChildrenOf as number, note: ADOPTED_NOTE } } : {}),
+    });
+    this.active.set(key, { tree, kind, name, config, startedAt: Date.now() });
+    this.host.log.info(`Measuring ${kind} "${name}" (baseline ${formatWatts(baseline)}).`);
     this.render();
   }
 
@@ -90,36 +79,25 @@ export class Measurements implements vscode.Disposable {
     return this.active.has(key);
   }
 
-  addRoot(key: string, pid: number, fromAdapter = true): void {
+  addRoot(key: string, pid: number): void {
     const a = this.active.get(key);
-    if (!a) return;
-    if (fromAdapter && a.adopt) {
-      a.adopt = undefined; // the adapter told us: no more guessing
-      a.note = undefined;
-    }
-    if (a.meter.rootPids.includes(pid)) return;
-    a.meter.addRoot(pid);
+    if (!a || a.tree.rootPids.includes(pid)) return;
+    a.tree.addRoot(pid);
     this.host.log.info(`"${a.name}": following process ${pid} and its children.`);
   }
 
   setPaused(key: string, paused: boolean): void {
-    this.active.get(key)?.meter.setPaused(paused);
-  }
-
-  setNote(key: string, note: string): void {
-    const a = this.active.get(key);
-    if (a) a.note = note;
+    this.active.get(key)?.tree.setPaused(paused);
   }
 
   /** Ends a measurement and hands its record over. */
   finish(key: string): SessionRecord | undefined {
     const a = this.active.get(key);
-    if (!a) return undefined;
+    if (!a || !this.trees) return undefined;
     this.active.delete(key);
-    const r = a.meter.finish();
+    const { result: r, note } = this.trees.end(a.tree, true);
     const s = this.host.settings();
     const money = energyFigures(r.energyJoules, s.costPerKWh, s.carbonIntensity);
-    const note = a.note ?? (a.meter.rootPids.length === 0 ? 'The program\'s process was never identified: only host energy was measured.' : undefined);
     const record: SessionRecord = {
       id: `${a.startedAt.toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
       kind: a.kind,
@@ -146,29 +124,9 @@ export class Measurements implements vscode.Disposable {
     return points.length ? points.reduce((s, p) => s + p.watts, 0) / points.length : (this.host.monitor.snapshot.last?.watts ?? 0);
   }
 
-  private onStatus(s: PowerStatus): void {
-    const last = s.last;
-    if (!this.sampler || s.state !== 'live' || !last || last.time === this.lastSampleTime) return;
-    this.lastSampleTime = last.time;
-    let interval;
-    try {
-      interval = this.sampler.next(last, 'share-all');
-    } catch (err) {
-      this.host.log.error(`Measurement sampling failed: ${(err as Error).message}`);
-      return;
-    }
-    if (!interval) return;
-    for (const [key, a] of this.active) {
-      if (a.adopt) {
-        for (const p of interval.scan.procs.values()) {
-          if (p.ppid !== a.adopt.parent || p.start < a.adopt.sinceTicks || a.meter.rootPids.includes(p.pid)) continue;
-          this.addRoot(key, p.pid, false);
-          a.note =
-            'The debug adapter did not report the program\'s process id (no DAP "process" event): OptiVolt measured the ' +
-            'processes the adapter started during the session (new children of the extension host).';
-        }
-      }
-      a.lastWatts = a.meter.update(interval);
+  private onInterval(adopted: ReadonlyMap<TreeMeasurement, number[]>): void {
+    for (const a of this.active.values()) {
+      for (const pid of adopted.get(a.tree) ?? []) this.host.log.info(`"${a.name}": following process ${pid} and its children.`);
     }
     this.render();
   }
@@ -180,16 +138,14 @@ export class Measurements implements vscode.Disposable {
       return;
     }
     const more = this.active.size > 1 ? ` (+${this.active.size - 1})` : '';
-    this.item.text = `$(debug) ${formatEnergy(first.meter.energyJoules)} · ${formatWatts(first.lastWatts)}${more}`;
+    this.item.text = `$(debug) ${formatEnergy(first.tree.meter.energyJoules)} · ${formatWatts(first.tree.lastWatts)}${more}`;
     this.item.tooltip = `OptiVolt is measuring "${first.name}": energy of its processes so far, and their power over the last interval.`;
     this.item.show();
   }
 
   private stopSampling(): void {
-    this.statusSub?.dispose();
-    this.statusSub = undefined;
-    this.sampler?.dispose();
-    this.sampler = undefined;
+    this.trees?.dispose();
+    this.trees = undefined;
     this.host.monitor.setFastInterval(undefined);
     this.host.demandMonitor('measurements', false);
   }

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { PowerSample, PowerStatus } from '../../shared/power';
-import { IntervalSampler } from '../attribution/intervalSampler';
 import { PowerMonitor } from '../power/monitor';
 import { createSource } from '../power/sources';
 import type { OptiVoltSettings } from '../settings';
-import { MeterResult, ProcessTreeMeter } from './meter';
+import type { MeterResult } from './meter';
 import { DEFAULT_KILL_GRACE_MS, EndingSignal, GroupGuard, SignalWatch } from './processGroup';
+import { TreeSampler } from './treeMeasurement';
 
 export interface MeasureOptions {
   readonly settings: OptiVoltSettings;
@@ -64,15 +64,14 @@ export async function measureCommand(command: string, args: readonly string[], o
     log: (level, msg) => level === 'warn' && opts.log?.(msg),
   });
   const samples: PowerSample[] = [];
-  let onSample: ((p: PowerSample) => void) | undefined;
   let failed: string | undefined;
   const sub = monitor.onStatus((st: PowerStatus) => {
     if (st.state === 'error') failed = st.reason;
     if (st.state !== 'live' || !st.last || st.last === samples[samples.length - 1]) return;
     samples.push(st.last);
-    onSample?.(st.last);
   });
   monitor.start();
+  let trees: TreeSampler | undefined;
   try {
     // Baseline: the host's own draw before the command, from the samples of the first seconds.
     // The monitor fails a source that gives no value; the deadline also covers one whose read never returns.
@@ -89,13 +88,9 @@ export async function measureCommand(command: string, args: readonly string[], o
     // Sources bound their figures, so this is a last guard: never a silent null in the JSON.
     if (!Number.isFinite(baselineWatts)) throw new Error(`the baseline power is not a number (${baselineWatts} W from ${monitor.snapshot.reason})`);
 
-    const intervals = new IntervalSampler(opts.procRoot);
-    const meter = new ProcessTreeMeter([], baselineWatts);
-    onSample = (p) => {
-      const i = intervals.next(p, 'share-all');
-      if (i) meter.update(i);
-    };
-    intervals.next(samples[samples.length - 1], 'share-all'); // baseline scan just before the start
+    // The baseline's last sample is the first scan, just before the start (the sampler takes it at once).
+    trees = new TreeSampler(monitor, { procRoot: opts.procRoot, onError: opts.log });
+    const tree = trees.begin({ baselineWatts });
     const linuxTicks = os.platform() === 'linux' && opts.procRoot === undefined;
     const before = linuxTicks ? childTicksOfSelf() : 0;
     if (opts.signals?.received) throw new InterruptedError(opts.signals.received);
@@ -104,7 +99,7 @@ export async function measureCommand(command: string, args: readonly string[], o
     // Ctrl-C reaches it from the terminal; SIGTERM/SIGHUP are passed on to its process tree (processGroup.ts).
     const onTerminal = opts.terminal ?? process.stdin.isTTY === true;
     const child = spawn(command, args, { stdio: 'inherit', detached: opts.signals !== undefined && !onTerminal });
-    if (child.pid !== undefined) meter.addRoot(child.pid);
+    if (child.pid !== undefined) tree.addRoot(child.pid);
     const group =
       child.pid !== undefined && opts.signals
         ? new GroupGuard(child.pid, opts.signals, opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, onTerminal ? 'tree' : 'group')
@@ -115,17 +110,17 @@ export async function measureCommand(command: string, args: readonly string[], o
     });
     await group?.settle();
     await monitor.tick(); // one more interval, ending now
-    const notes: string[] = [];
-    if (linuxTicks) meter.addTicks(childTicksOfSelf() - before - meter.countedTicks);
-    else notes.push('CPU time after the last sample is not counted (only on Linux with the real /proc).');
+    // The exact total from our own cutime/cstime, less what the sampling (and the reaper correction) counted.
+    if (linuxTicks) tree.addTicks(childTicksOfSelf() - before - tree.meter.countedTicks);
+    else tree.addNote('CPU time after the last sample is not counted (only on Linux with the real /proc).');
     const end = monitor.snapshot;
     const partial = end.state !== 'live' ? end.reason : undefined;
-    if (partial !== undefined) notes.push(`the power source failed during the run, so the figures cover only the time before: ${partial}`);
-    const note = notes.length ? notes.join(' ') : undefined;
-    intervals.dispose();
+    if (partial !== undefined) tree.addNote(`the power source failed during the run, so the figures cover only the time before: ${partial}`);
+    const { result, note } = trees.end(tree);
     const interrupted = opts.signals?.received;
-    return { result: meter.finish(), exitCode, pid: child.pid, ...(note ? { note } : {}), ...(partial !== undefined ? { partial } : {}), ...(interrupted ? { interrupted } : {}) };
+    return { result, exitCode, pid: child.pid, ...(note ? { note } : {}), ...(partial !== undefined ? { partial } : {}), ...(interrupted ? { interrupted } : {}) };
   } finally {
+    trees?.dispose();
     sub.dispose();
     monitor.stop();
   }

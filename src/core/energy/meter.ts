@@ -63,14 +63,27 @@ export class ProcessTreeMeter {
   private source: SourceKind = 'estimate';
   private estimated = true;
   private finished: MeterResult | undefined;
+  /** Why part of the tree's CPU time could not be counted (said in the record). */
+  private readonly missed = new Set<string>();
 
+  /**
+   * `sinceTicks`: when the measurement began, in clock ticks since boot (a process's start time). A process that
+   * joins the tree after it was first scanned (a root adopted late: a debuggee named by its adapter, a task's
+   * shell) then counts all its CPU time if it started since, not only its growth from then on.
+   */
   constructor(
     roots: readonly number[],
     private readonly baselineWatts: number,
     private readonly now: () => number = Date.now,
+    private readonly sinceTicks?: number,
   ) {
     this.startedAt = now();
     for (const r of roots) this.roots.set(r, undefined);
+  }
+
+  /** Why the figures leave part of the tree's CPU time out, or undefined when nothing is known to be missing. */
+  get note(): string | undefined {
+    return this.missed.size ? [...this.missed].join(' ') : undefined;
   }
 
   /** Adds a root found later (e.g. the DAP `process` event's systemProcessId). */
@@ -126,15 +139,28 @@ export class ProcessTreeMeter {
       const cur = i.scan.procs.get(pid) as ProcInfo;
       const before = i.prev.procs.get(pid);
       // A process already there counts its growth over the interval; one born in it counts all its time.
-      ticks += before && same(before, cur) ? total(cur) - total(before) : total(cur);
+      if (!before || !same(before, cur)) ticks += total(cur);
+      else if (this.members.has(pid) || this.sinceTicks === undefined) ticks += total(cur) - total(before);
+      else if (cur.start >= this.sinceTicks) ticks += total(cur); // joined late, started since the measurement began
+      else {
+        ticks += total(cur) - total(before);
+        if (this.roots.has(pid)) this.missed.add(`Process ${pid} started before the measurement began: its CPU time before then is not counted.`);
+      }
     }
+    // Members that ended, by the process that reaps them outside the tree (the tree's last moments).
+    const outside = new Map<number, number>();
     for (const pid of this.members) {
       if (now.has(pid) || i.scan.procs.has(pid)) continue;
       const gone = i.prev.procs.get(pid);
+      if (!gone) continue;
       // Its total moves into its reaper's cutime/cstime: subtract it when the reaper (its parent, or the nearest
       // ancestor still alive when a whole chain ended in this interval) is in the tree.
-      if (gone && this.reapedInTree(gone, i, now)) ticks -= total(gone);
+      const reaper = this.reaperOf(gone, i);
+      if (reaper !== undefined && now.has(reaper)) ticks -= total(gone);
+      else if (reaper !== undefined) outside.set(reaper, (outside.get(reaper) ?? 0) + total(gone));
+      else if (this.roots.has(pid)) this.missed.add(`Process ${pid}'s last moments (after the last scan) are not counted: the process that reaped it is unknown.`);
     }
+    ticks += this.lastMoments(outside, i);
     ticks = Math.max(0, ticks);
     for (const pid of now) this.seen.add(pid);
     this.members = now;
@@ -170,16 +196,39 @@ export class ProcessTreeMeter {
     }
   }
 
-  private reapedInTree(gone: ProcInfo, i: Interval, now: ReadonlySet<number>): boolean {
+  /** The live process that reaped a member that ended: its parent, or the nearest ancestor alive when a chain ended. */
+  private reaperOf(gone: ProcInfo, i: Interval): number | undefined {
     let ppid = gone.ppid;
     for (let depth = 0; depth < 64; depth++) {
-      if (now.has(ppid)) return true;
-      const parent = i.prev.procs.get(ppid);
+      const before = i.prev.procs.get(ppid);
+      const alive = i.scan.procs.get(ppid);
+      if (alive) return before === undefined || same(before, alive) ? ppid : undefined;
       // The parent ended too (and was a member): its own reaper decides.
-      if (!parent || i.scan.procs.has(ppid) || !this.members.has(ppid)) return false;
-      ppid = parent.ppid;
+      if (!before || !this.members.has(ppid)) return undefined;
+      ppid = before.ppid;
     }
-    return false;
+    return undefined;
+  }
+
+  /**
+   * CPU time the tree spent between the last scan and its end, read from the reapers outside the tree (the CLI
+   * itself; for an adopted debuggee, the extension host; for a task, the terminal's process): the kernel adds an
+   * ended child's whole total to its reaper's cutime/cstime. A reaper's growth, less the totals already counted and
+   * those of its other children seen ending in the interval, is the tree's. A child of the reaper that was born and
+   * ended within one interval would be counted too; the pricing never charges more than the host's busy ticks.
+   */
+  private lastMoments(outside: ReadonlyMap<number, number>, i: Interval): number {
+    let ticks = 0;
+    for (const [reaper, counted] of outside) {
+      const before = i.prev.procs.get(reaper) as ProcInfo;
+      const after = i.scan.procs.get(reaper) as ProcInfo;
+      let others = 0;
+      for (const p of i.prev.procs.values()) {
+        if (p.ppid === reaper && !this.members.has(p.pid) && !i.scan.procs.has(p.pid)) others += total(p);
+      }
+      ticks += Math.max(0, after.childTicks - before.childTicks - others - counted);
+    }
+    return ticks;
   }
 
   /**
