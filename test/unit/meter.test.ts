@@ -391,6 +391,50 @@ describe('ProcessTreeMeter', () => {
     assert.deepEqual(m.finish().pids, [100, 101]);
   });
 
+  it('addRoot() later with sinceTicks: a root started since the measurement began counts all its time; one started before, only its growth, and a note', () => {
+    for (const [since, counted, note] of [
+      [1050, 90, undefined],
+      [1200, 40, /^Process 100 started before the measurement began/],
+    ] as const) {
+      const r = new Rig();
+      try {
+        r.spawn(100, 1); // start 1100
+        r.prime();
+        const m = new ProcessTreeMeter([], 0, r.nowMs, since);
+        r.burn(100, 50);
+        m.update(r.step(20, 2, 200, 200)); // scanned before the root is named (a late DAP event)
+        m.addRoot(100);
+        r.burn(100, 40);
+        m.update(r.step(20, 2, 200, 200));
+        assert.equal(m.countedTicks, counted);
+        // Named late: with since, its first 50 ticks are counted too (priced against the intervals' free busy ticks).
+        close(m.energyJoules, counted * 0.2, `since ${since}: joules (0.1 W a tick for 2 s)`);
+        if (note) assert.match(m.note ?? '', note);
+        else assert.equal(m.note, undefined);
+      } finally {
+        r.dispose();
+      }
+    }
+  });
+
+  it("a root reaped outside the tree: its last moments come from the reaper's cutime growth, less its other children's", () => {
+    rig.spawn(50, 1);
+    rig.spawn(100, 50);
+    rig.spawn(60, 50, 20); // another child of the reaper, not measured, that ends with the root
+    rig.prime();
+    const m = new ProcessTreeMeter([100], 0, rig.nowMs);
+    rig.burn(100, 40);
+    m.update(rig.step(20, 2, 200, 200));
+    assert.equal(m.countedTicks, 40);
+    rig.burn(100, 30); // after the last scan
+    rig.exit(100, 50);
+    rig.exit(60, 50);
+    m.update(rig.step(20, 2, 200, 200));
+    assert.equal(m.countedTicks, 70, '40 seen + 30 from the reaper (its growth 90, less 40 counted and 20 of the other child)');
+    close(m.energyJoules, 14, '70 ticks x 0.2 J');
+    assert.equal(m.note, undefined);
+  });
+
   it('setPaused accumulates pausedSeconds with the injected clock; finish closes an open pause', () => {
     let t = 1000;
     const m = new ProcessTreeMeter([1], 0, () => t);
