@@ -52,25 +52,34 @@ export class SignalWatch {
   }
 }
 
-/**
- * Whether a process of the group still runs. Linux: from /proc, not counting zombies (an orphan's zombie waits
- * for init to reap it, which can take seconds); elsewhere any member counts.
- */
-function groupRuns(pgid: number): boolean {
-  let pids: string[];
+/** The fields of /proc/<pid>/stat this file needs; undefined when the process is gone (or there is no /proc). */
+function procStat(pid: number | string): { running: boolean; ppid: number; pgrp: number } | undefined {
   try {
-    pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const [state, ppid, pgrp] = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    // A zombie runs no code: an orphan's waits for init to reap it, which can take seconds.
+    return { running: state !== 'Z' && state !== 'X', ppid: Number(ppid), pgrp: Number(pgrp) };
   } catch {
-    return signalGroup(pgid, 0);
+    return undefined;
   }
+}
+
+/** Every pid in /proc; undefined without /proc (not Linux). */
+function allPids(): string[] | undefined {
+  try {
+    return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process of the group still runs: from /proc, zombies not counted; elsewhere any member counts. */
+function groupRuns(pgid: number): boolean {
+  const pids = allPids();
+  if (!pids) return signalGroup(pgid, 0);
   return pids.some((pid) => {
-    try {
-      const f = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-      const [state, , pgrp] = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      return Number(pgrp) === pgid && state !== 'Z' && state !== 'X';
-    } catch {
-      return false; // gone meanwhile
-    }
+    const st = procStat(pid);
+    return st !== undefined && st.pgrp === pgid && st.running;
   });
 }
 
@@ -86,24 +95,16 @@ function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
 }
 
 /** The process and its descendants, from /proc's parent pids (Linux); just the process elsewhere. */
-export function processTree(root: number, procRoot = '/proc'): number[] {
+function processTree(root: number): number[] {
+  const pids = allPids();
+  if (!pids) return [root];
   const children = new Map<number, number[]>();
-  let names: string[];
-  try {
-    names = fs.readdirSync(procRoot).filter((n) => /^\d+$/.test(n));
-  } catch {
-    return [root];
-  }
-  for (const n of names) {
-    try {
-      const f = fs.readFileSync(`${procRoot}/${n}/stat`, 'latin1');
-      const ppid = Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(n));
-      children.set(ppid, list);
-    } catch {
-      /* gone meanwhile */
-    }
+  for (const n of pids) {
+    const st = procStat(n);
+    if (!st) continue; // gone meanwhile
+    const list = children.get(st.ppid) ?? [];
+    list.push(Number(n));
+    children.set(st.ppid, list);
   }
   const out: number[] = [];
   const todo = [root];
@@ -115,19 +116,15 @@ export function processTree(root: number, procRoot = '/proc'): number[] {
   return out;
 }
 
-/** Whether a process runs (not a zombie). */
+/** Whether a process runs (not a zombie); without /proc, whether it exists. */
 function alive(pid: number): boolean {
+  const st = procStat(pid);
+  if (st) return st.running;
   try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const state = f.slice(f.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
+    process.kill(pid, 0);
+    return true;
   } catch {
-    try {
-      process.kill(pid, 0);
-      return true; // no /proc: any process counts
-    } catch {
-      return false;
-    }
+    return false;
   }
 }
 
