@@ -13,6 +13,7 @@ import { containerLabels, containerLabelName, ExportedProcess, ScaphMetrics, val
 import { OptiVoltSettings, readSettings } from '../../src/core/settings';
 import type { PowerSample, SourceKind } from '../../src/shared/power';
 import { PowercapTree } from '../fixtures/powercapTree';
+import { until } from '../fixtures/until';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -134,18 +135,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `check` returns a value (not undefined) or the deadline passes; then fails with the last note. */
-async function until<T>(ms: number, check: () => Promise<T | undefined>, note: () => string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms: ${note()}`);
-    await sleep(150);
-  }
-}
 
 // ---------- 1. ScaphMetrics ----------
 
