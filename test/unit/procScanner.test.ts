@@ -36,8 +36,8 @@ describe('ProcScanner', () => {
       const s = scanner(t.root);
       const procs = s.scan().procs;
       const id = s.identity(procs.get(10)!);
-      assert.deepEqual(id, { exe: '/usr/bin/node', cmdline: 'nodeserver.js--port3000', cgroup: dockerCgroup(containerId('ab')) });
-      assert.deepEqual(s.identity(procs.get(2)!), { exe: '', cmdline: '', cgroup: '0::/user.slice/user-1000.slice/session-2.scope\n' });
+      assert.deepEqual(id, { exe: '/usr/bin/node', argv: ['node', 'server.js', '--port', '3000'], cmdline: 'nodeserver.js--port3000', cgroup: dockerCgroup(containerId('ab')) });
+      assert.deepEqual(s.identity(procs.get(2)!), { exe: '', argv: [], cmdline: '', cgroup: '0::/user.slice/user-1000.slice/session-2.scope\n' });
       t.setCmdline(10, ['changed']);
       assert.equal(s.identity(procs.get(10)!).cmdline, 'nodeserver.js--port3000', 'cached per pid and start time');
     });

@@ -107,6 +107,14 @@ interface Kept {
   readonly comm: CommCache;
 }
 
+/** How Scaphandre labels a process (see ProcScanner.identity). */
+export interface ProcessIdentity {
+  readonly exe: string;
+  readonly argv: readonly string[];
+  readonly cmdline: string;
+  readonly cgroup: string;
+}
+
 /**
  * Reads every process's CPU time from a /proc tree, cheaply: a descriptor per /proc/<pid>/stat is kept open and
  * re-read from offset 0 each scan (opening is the dominant cost, DOMAIN.md), up to half the fd limit; beyond
@@ -118,7 +126,7 @@ export class ProcScanner {
   private readonly maxKept: number;
   private readonly cgroups = new Map<string, ContainerRef | null>();
   private readonly cmdlines = new Map<string, string>();
-  private readonly scaph = new Map<string, { exe: string; cmdline: string; cgroup: string }>();
+  private readonly scaph = new Map<string, ProcessIdentity>();
 
   constructor(
     readonly procRoot = '/proc',
@@ -229,11 +237,12 @@ export class ProcScanner {
    * - exe: the target of /proc/<pid>/exe, a full path; '' when it cannot be read (kernel threads, another user's
    *   process without CAP_SYS_PTRACE), as sysinfo's realpath() gives an empty path then and Scaphandre exports
    *   that (src/sensors/utils.rs@v1.0.3:111, src/exporters/mod.rs@v1.0.3:929,957);
+   * - argv: /proc/<pid>/cmdline's elements ([] when unreadable or empty, as for kernel threads);
    * - cmdline: argv concatenated with NO separator (src/sensors/utils.rs@v1.0.3:643-658, `push_str`), so
    *   "node server.js" is "nodeserver.js"; untruncated;
    * - cgroup: the /proc/<pid>/cgroup text, for the container labels.
    */
-  identity(p: ProcInfo): { exe: string; cmdline: string; cgroup: string } {
+  identity(p: ProcInfo): ProcessIdentity {
     const key = `${p.pid}:${p.start}`;
     let id = this.scaph.get(key);
     if (id === undefined) {
@@ -245,9 +254,12 @@ export class ProcScanner {
           return '';
         }
       };
+      const raw = read(() => fs.readFileSync(path.join(dir, 'cmdline'), 'utf8'));
+      const argv = raw === '' ? [] : raw.replace(/\0$/, '').split('\0');
       id = {
         exe: read(() => fs.readlinkSync(path.join(dir, 'exe'))),
-        cmdline: read(() => fs.readFileSync(path.join(dir, 'cmdline'), 'utf8')).replace(/\0/g, ''),
+        argv,
+        cmdline: argv.join(''),
         cgroup: read(() => fs.readFileSync(path.join(dir, 'cgroup'), 'latin1')),
       };
       this.scaph.set(key, id);

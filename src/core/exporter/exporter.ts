@@ -155,7 +155,7 @@ export class Exporter {
     const s = opts.settings;
     this.metrics = new ScaphMetrics(opts.procRoot ?? '/proc');
     this.intervals = new IntervalSampler(opts.procRoot ?? '/proc');
-    this.cmdlines = opts.redactCmdline === false ? undefined : new RedactedCmdlines(opts.procRoot ?? '/proc');
+    this.cmdlines = opts.redactCmdline === false ? undefined : new RedactedCmdlines();
     this.limits = { ...defaultLimits(), ...opts.limits };
     const auto: SourceKind[] = ['rapl', 'estimate'];
     this.monitor = new PowerMonitor({
@@ -271,7 +271,7 @@ export class Exporter {
     return procs.map((p) => {
       const id = scanner.identity(p);
       const labels = containerLabels(id.cgroup, this.opts.describeContainer);
-      const cmdline = this.cmdlines ? this.cmdlines.get(p.pid, p.start) : id.cmdline;
+      const cmdline = this.cmdlines ? this.cmdlines.get(p.pid, p.start, id.argv) : id.cmdline;
       return { pid: p.pid, exe: id.exe, cmdline, capacity: capacity.get(p.pid) ?? 0, labels, modelWatts: modelWatts.get(p.pid) };
     });
   }

@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
 /**
  * Redaction of secrets in the cmdline label. Scaphandre publishes every process's full command line and so do we
  * (dashboards key on it), but on a shared host or in stack mode anyone who can scrape the exporter would read
@@ -88,32 +85,19 @@ export function redactArgv(argv: readonly string[]): string[] {
   return redactTokens(argv, true);
 }
 
-/** /proc/<pid>/cmdline as argv elements ([] when unreadable or empty, as for kernel threads). */
-export function readArgv(procRoot: string, pid: number): string[] {
-  let raw: string;
-  try {
-    raw = fs.readFileSync(path.join(procRoot, String(pid), 'cmdline'), 'utf8');
-  } catch {
-    return [];
-  }
-  if (raw === '') return [];
-  return raw.replace(/\0$/, '').split('\0');
-}
-
 /**
- * The cmdline label with secrets redacted, Scaphandre's form (argv joined with no separator), read and redacted
- * once per process (pid + start time) so a scrape-rate sampler does not redo the work.
+ * The cmdline label with secrets redacted, Scaphandre's form (argv joined with no separator), redacted once per
+ * process (pid + start time) so a scrape-rate sampler does not redo the work. The argv is the one ProcScanner
+ * already read for the process's identity.
  */
 export class RedactedCmdlines {
   private readonly cache = new Map<string, string>();
 
-  constructor(private readonly procRoot: string) {}
-
-  get(pid: number, start: number): string {
+  get(pid: number, start: number, argv: readonly string[]): string {
     const key = `${pid}:${start}`;
     let c = this.cache.get(key);
     if (c === undefined) {
-      c = redactArgv(readArgv(this.procRoot, pid)).join('');
+      c = redactArgv(argv).join('');
       this.cache.set(key, c);
     }
     return c;
