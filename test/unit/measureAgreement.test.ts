@@ -4,8 +4,9 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { TreeOutcome, TreeSampler } from '../../src/core/energy/treeMeasurement';
+import { bootTicks, TreeOutcome, TreeSampler } from '../../src/core/energy/treeMeasurement';
 import { PowerMonitor } from '../../src/core/power/monitor';
 import { createSource } from '../../src/core/power/sources';
 import { DEFAULT_SETTINGS, OptiVoltSettings } from '../../src/core/settings';
@@ -111,5 +112,24 @@ describe('one measurement core: the CLI and the editor agree on the same program
     const late = await asEditor(true);
     assert.match(late.note ?? '', /^Process \d+ started before the measurement began: its CPU time before then is not counted\.$/);
     assert.ok(late.result.energyJoules > 0);
+  });
+});
+
+describe('bootTicks: the measurement start on the clock of process start times', () => {
+  it('is a whole number of ticks for every uptime the kernel prints (no float error past the tick)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-uptime-'));
+    try {
+      // 83884.99 * 100 === 8388499.000000001 in floating point: a process started in that tick has start 8388499.
+      for (const [text, ticks] of [['83884.99 1.00\n', 8388499], ['0.07 0.00\n', 7], ['12.00 3.00\n', 1200]] as const) {
+        fs.writeFileSync(path.join(dir, 'uptime'), text);
+        assert.equal(bootTicks(dir), ticks, text);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is undefined without an uptime file (a fixture /proc)', () => {
+    assert.equal(bootTicks(path.join(os.tmpdir(), 'optivolt-no-such-proc')), undefined);
   });
 });

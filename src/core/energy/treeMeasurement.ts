@@ -39,7 +39,10 @@ export interface BeginOptions {
 export function bootTicks(procRoot = '/proc'): number | undefined {
   try {
     const uptime = Number(fs.readFileSync(path.join(procRoot, 'uptime'), 'latin1').split(' ')[0]);
-    return Number.isFinite(uptime) ? uptime * USER_HZ : undefined;
+    // The kernel prints uptime in hundredths and start times in whole ticks, both truncated: round away the float
+    // error of the product (83884.99 * 100 is 8388499.000000001, which would put a process started in that very tick
+    // "before" the measurement).
+    return Number.isFinite(uptime) ? Math.round(uptime * USER_HZ) : undefined;
   } catch {
     return undefined; // no uptime (a fixture /proc): late roots count from when they are first seen
   }
