@@ -14,6 +14,7 @@ import {
   type ToWebview,
   type ViewPrefs,
 } from '../src/shared/protocol';
+import { isObj } from '../src/shared/guards';
 import { PowerChart } from './chart';
 import { currencyFormatter } from './format';
 import { buildLayout } from './layout';
@@ -41,8 +42,6 @@ const HISTORY_MS = 60 * 60_000;
 
 type Part = 'status' | 'controls' | 'chart' | 'processes' | 'containers' | 'efficiency' | 'viewport';
 const ALL_PARTS: readonly Part[] = ['status', 'controls', 'chart', 'processes', 'containers', 'efficiency'];
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** Prefs from an untrusted place (saved state, a message): the protocol's own validation, over the defaults. */
 function sanitizePrefs(value: unknown, base: ViewPrefs): ViewPrefs {

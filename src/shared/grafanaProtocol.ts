@@ -1,5 +1,6 @@
 // The Grafana panel's message protocol, imported by both ends (src/client/grafanaView.ts and media/grafanaView.ts).
 // Types and tiny type guards only: no Node built-ins, no vscode.
+import { isObj } from './guards';
 
 /** Time ranges of the toolbar: `from=now-<range>&to=now`. */
 export const TIME_RANGES = ['5m', '15m', '1h', '6h', '24h'] as const;
@@ -59,7 +60,6 @@ export type GrafanaFromWebview =
   /** "Refresh now" while Grafana is down: check /api/health at once. */
   | { readonly type: 'grafana/checkNow' };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isRange = (v: unknown): v is TimeRange => (TIME_RANGES as readonly unknown[]).includes(v);
 const isRefresh = (v: unknown): v is RefreshInterval => (REFRESH_INTERVALS as readonly unknown[]).includes(v);
 

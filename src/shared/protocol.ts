@@ -1,5 +1,6 @@
 // The power view's message protocol, imported by both ends (src/client/powerView.ts and media/powerView.ts).
 // Types and tiny type guards only: no Node built-ins, no vscode.
+import { isObj } from './guards';
 import type { SourceKind } from './power';
 
 /**
@@ -128,8 +129,6 @@ export interface LastHour {
 export type FromWebview =
   | { readonly type: 'ready' }
   | { readonly type: 'view/setPrefs'; readonly prefs: Partial<ViewPrefs> };
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** Validates a message from the webview (it is untrusted input). Returns undefined for anything malformed. */
 export function parseFromWebview(msg: unknown): FromWebview | undefined {

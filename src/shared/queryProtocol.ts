@@ -1,6 +1,7 @@
 // The PromQL result view's message protocol, imported by both ends (src/client/queryView.ts and
 // media/queryView.ts), and the result shapes src/core/prometheus/queryRunner.ts produces.
 // Types and tiny type guards only: no Node built-ins, no vscode.
+import { isObj } from './guards';
 
 /** One series of an instant result: its labels (with __name__ when there is one) and its value. */
 export interface ResultRow {
@@ -80,8 +81,6 @@ export type FromWebview =
   | { readonly type: 'stack/start' }
   /** The parse error's position was clicked: the host reveals it in the query's document. */
   | { readonly type: 'query/revealError' };
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** Validates a message from the webview (it is untrusted input). Returns undefined for anything malformed. */
 export function parseFromWebview(msg: unknown): FromWebview | undefined {
