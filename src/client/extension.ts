@@ -16,7 +16,7 @@ import { SessionRecord, SessionStore } from '../core/energy/sessionStore';
 import { migrateHistories, oldHistoryFiles, workspaceHistoryFile, workspaceHistoryKey } from '../core/energy/workspaceHistory';
 import { measureTask, Measurements, trackDebugSessions } from './measurements';
 import { SessionsView } from './sessionsView';
-import type { MonitoringCommands } from './monitoringCommands';
+import type { MonitoringCommands } from './stackCommands';
 import type { PromqlLanguage } from './promqlClient';
 import { replayRestore } from './panelRestore';
 import { loadBundle } from './loadDockerode';
