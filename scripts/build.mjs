@@ -13,9 +13,9 @@ const entries = [
   { in: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
   { in: 'src/client/promqlClient.ts', out: 'dist/promqlClient.js' },
   { in: 'src/server/main.ts', out: 'dist/server.js' },
-  { in: 'media/powerView.ts', out: 'dist/media/powerView.js', platform: 'browser' },
-  { in: 'media/grafanaView.ts', out: 'dist/media/grafanaView.js', platform: 'browser' },
-  { in: 'media/queryView.ts', out: 'dist/media/queryView.js', platform: 'browser' },
+  { in: 'media/powerView/powerView.ts', out: 'dist/media/powerView.js', platform: 'browser' },
+  { in: 'media/grafanaView/grafanaView.ts', out: 'dist/media/grafanaView.js', platform: 'browser' },
+  { in: 'media/promqlResult/promqlResult.ts', out: 'dist/media/promqlResult.js', platform: 'browser' },
 ];
 
 const options = entries.map((e) => ({

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
-import type { AttributionModel } from '../shared/protocol';
+import type { AttributionModel } from '../shared/webviews/powerViewProtocol';
 import { normalizeGrafanaUrl } from './grafana/url';
 import { normalizePrometheusUrl, redactUrl } from './prometheus/client';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';

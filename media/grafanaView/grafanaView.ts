@@ -1,7 +1,7 @@
 // Entry of the Grafana panel's webview: a toolbar (time range, refresh interval, refresh now, open in browser), the
 // embedded Grafana frame, and a "not running" state with a Start Monitoring button. The host composes every URL
 // (theme, range, refresh, proxy); this side only shows it and saves the view for the serializer.
-import './controls.css';
+import '../common/controls.css';
 import './grafanaView.css';
 import {
   GrafanaFromWebview,
@@ -12,7 +12,7 @@ import {
   RefreshInterval,
   TIME_RANGES,
   TimeRange,
-} from '../src/shared/grafanaProtocol';
+} from '../../src/shared/webviews/grafanaViewProtocol';
 
 interface VsCodeApi {
   postMessage(message: GrafanaFromWebview): void;

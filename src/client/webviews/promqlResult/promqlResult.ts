@@ -1,13 +1,13 @@
 // "OptiVolt: Run PromQL Query": runs the query (src/core/prometheus/queryRunner.ts) and shows the result beside the
 // editor in one "PromQL Result" webview, re-used and re-titled by every run. Protocol: src/shared/queryProtocol.ts.
 import * as vscode from 'vscode';
-import { registerPanelSerializer } from './panelRestore';
-import { bundlePage } from './webviewHtml';
-import { PrometheusClient } from '../core/prometheus/client';
-import { describeError, QueryRunner } from '../core/prometheus/queryRunner';
-import { RecoveryWatch } from '../core/prometheus/recoveryWatch';
-import { FromWebview, parseFromWebview, QueryErrorInfo, QueryOutcome, ToWebview } from '../shared/queryProtocol';
-import { PromqlCodeLensProvider, QueryToRun, resolveQuery, RUN_QUERY_COMMAND } from './promqlCodeLens';
+import { registerPanelSerializer } from '../panelRestore';
+import { bundlePage } from '../webviewHtml';
+import { PrometheusClient } from '../../../core/prometheus/client';
+import { describeError, QueryRunner } from '../../../core/prometheus/queryRunner';
+import { RecoveryWatch } from '../../../core/prometheus/recoveryWatch';
+import { FromWebview, parseFromWebview, QueryErrorInfo, QueryOutcome, ToWebview } from '../../../shared/webviews/promqlResultProtocol';
+import { PromqlCodeLensProvider, QueryToRun, resolveQuery, RUN_QUERY_COMMAND } from '../../promqlCodeLens';
 
 export const QUERY_VIEW_TYPE = 'optivolt.queryView';
 
@@ -183,7 +183,7 @@ export class QueryViewController implements vscode.Disposable {
     this.ready = 0;
     panel.webview.options = webviewOptions(this.host.extensionUri);
     panel.iconPath = new vscode.ThemeIcon('graph-line');
-    panel.webview.html = bundlePage(panel.webview, this.host.extensionUri, 'queryView', 'PromQL Result');
+    panel.webview.html = bundlePage(panel.webview, this.host.extensionUri, 'promqlResult', 'PromQL Result');
     this.panelSubs = [
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       panel.onDidChangeViewState(() => {

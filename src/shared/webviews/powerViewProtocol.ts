@@ -1,7 +1,7 @@
 // The power view's message protocol, imported by both ends (src/client/powerView.ts and media/powerView.ts).
 // Types and tiny type guards only: no Node built-ins, no vscode.
-import { isObj } from './guards';
-import type { SourceKind } from './power';
+import { isObj } from '../guards';
+import type { SourceKind } from '../power';
 
 /**
  * How host power is shared among processes (src/core/attribution/attribute.ts):

@@ -1,16 +1,16 @@
 import * as vscode from 'vscode';
-import { registerPanelSerializer } from './panelRestore';
-import { bundlePage } from './webviewHtml';
-import type { PowerStatus } from '../shared/power';
-import { AttributionSnapshot, DEFAULT_PREFS, FromWebview, parseFromWebview, ToWebview, ViewPrefs } from '../shared/protocol';
-import type { HostHistory } from '../core/attribution/history';
-import { ProcessSampler } from '../core/attribution/processSampler';
-import { PrometheusRows } from '../core/attribution/prometheusRows';
-import { PrometheusClient } from '../core/prometheus/client';
-import { ContainerDirectory, DockerApi } from '../core/containers/containerDirectory';
-import type { PowerMonitor } from '../core/power/monitor';
-import type { OptiVoltSettings } from '../core/settings';
-import { loadDockerode } from './loadDockerode';
+import { registerPanelSerializer } from '../panelRestore';
+import { bundlePage } from '../webviewHtml';
+import type { PowerStatus } from '../../../shared/power';
+import { AttributionSnapshot, DEFAULT_PREFS, FromWebview, parseFromWebview, ToWebview, ViewPrefs } from '../../../shared/webviews/powerViewProtocol';
+import type { HostHistory } from '../../../core/attribution/history';
+import { ProcessSampler } from '../../../core/attribution/processSampler';
+import { PrometheusRows } from '../../../core/attribution/prometheusRows';
+import { PrometheusClient } from '../../../core/prometheus/client';
+import { ContainerDirectory, DockerApi } from '../../../core/containers/containerDirectory';
+import type { PowerMonitor } from '../../../core/power/monitor';
+import type { OptiVoltSettings } from '../../../core/settings';
+import { loadDockerode } from '../../loadDockerode';
 
 export const POWER_VIEW_TYPE = 'optivolt.powerView';
 

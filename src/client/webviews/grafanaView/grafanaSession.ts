@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { DashboardVariable, GrafanaClient } from '../core/grafana/api';
-import { frameSource } from '../core/grafana/csp';
-import { HealthPoller } from '../core/grafana/health';
-import { grafanaHtml } from '../core/grafana/html';
-import { makeNonce } from '../core/webviewPage';
-import { grafanaUrl, settingsVariables } from '../core/grafana/url';
-import type { OptiVoltSettings } from '../core/settings';
-import { GrafanaStatus, GrafanaToWebview, GrafanaViewState, parseGrafanaFromWebview } from '../shared/grafanaProtocol';
+import type { DashboardVariable, GrafanaClient } from '../../../core/grafana/api';
+import { frameSource } from '../../../core/grafana/csp';
+import { HealthPoller } from '../../../core/grafana/health';
+import { grafanaHtml } from '../../../core/grafana/html';
+import { makeNonce } from '../../../core/webviewPage';
+import { grafanaUrl, settingsVariables } from '../../../core/grafana/url';
+import type { OptiVoltSettings } from '../../../core/settings';
+import { GrafanaStatus, GrafanaToWebview, GrafanaViewState, parseGrafanaFromWebview } from '../../../shared/webviews/grafanaViewProtocol';
 
 /** What a panel needs from the controller (src/client/grafanaView.ts). */
 export interface GrafanaSessionHost {

@@ -1,7 +1,7 @@
 // The PromQL result view's message protocol, imported by both ends (src/client/queryView.ts and
 // media/queryView.ts), and the result shapes src/core/prometheus/queryRunner.ts produces.
 // Types and tiny type guards only: no Node built-ins, no vscode.
-import { isObj } from './guards';
+import { isObj } from '../guards';
 
 /** One series of an instant result: its labels (with __name__ when there is one) and its value. */
 export interface ResultRow {

@@ -1,12 +1,12 @@
 // Entry of the "PromQL Result" webview: shows the latest run the host sends over src/shared/queryProtocol.ts, as
 // a table of series (instant query) and a uPlot chart of the last 15 minutes (range query).
 import 'uplot/dist/uPlot.min.css';
-import './controls.css';
-import './queryView.css';
+import '../common/controls.css';
+import './promqlResult.css';
 import uPlot from 'uplot';
-import { parseToWebview, seriesName, type FromWebview, type QueryErrorInfo, type QueryOutcome, type RangeResult, type ToWebview } from '../src/shared/queryProtocol';
-import { readPalette, samePalette } from './chart';
-import { DASH } from './format';
+import { parseToWebview, seriesName, type FromWebview, type QueryErrorInfo, type QueryOutcome, type RangeResult, type ToWebview } from '../../src/shared/webviews/promqlResultProtocol';
+import { readPalette, samePalette } from '../powerView/powerChart';
+import { DASH } from '../powerView/format';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;

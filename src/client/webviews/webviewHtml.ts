@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { defaultCsp, makeNonce, webviewPage } from '../core/webviewPage';
+import { defaultCsp, makeNonce, webviewPage } from '../../core/webviewPage';
 
 /** The page of a webview whose front end is dist/media/<bundle>.js + .css, under the default strict CSP. */
 export function bundlePage(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: string, title: string): string {

@@ -1,6 +1,6 @@
 // The Grafana panel's message protocol, imported by both ends (src/client/grafanaView.ts and media/grafanaView.ts).
 // Types and tiny type guards only: no Node built-ins, no vscode.
-import { isObj } from './guards';
+import { isObj } from '../guards';
 
 /** Time ranges of the toolbar: `from=now-<range>&to=now`. */
 export const TIME_RANGES = ['5m', '15m', '1h', '6h', '24h'] as const;

@@ -2,7 +2,7 @@
 // over the protocol of src/shared/protocol.ts, and renders what changed in one animation frame per batch of
 // messages.
 import 'uplot/dist/uPlot.min.css';
-import './controls.css';
+import '../common/controls.css';
 import './powerView.css';
 import {
   DEFAULT_PREFS,
@@ -13,14 +13,14 @@ import {
   type LastHour,
   type ToWebview,
   type ViewPrefs,
-} from '../src/shared/protocol';
-import { isObj } from '../src/shared/guards';
-import { PowerChart } from './chart';
+} from '../../src/shared/webviews/powerViewProtocol';
+import { isObj } from '../../src/shared/guards';
+import { PowerChart } from './powerChart';
 import { currencyFormatter } from './format';
 import { buildLayout } from './layout';
 import { renderControls, renderEfficiency, renderStatus } from './panels';
-import type { SortState } from './table';
-import { ContainerTable, DEFAULT_SORT, ProcessTable } from './tables';
+import type { SortState } from './sortableTable';
+import { ContainerTable, DEFAULT_SORT, ProcessTable } from './attributionTables';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;

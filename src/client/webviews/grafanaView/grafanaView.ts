@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
-import { registerPanelSerializer } from './panelRestore';
-import { GrafanaClient } from '../core/grafana/api';
-import { GrafanaProxy } from '../core/grafana/proxy';
-import { grafanaBaseUrl } from '../core/grafana/url';
-import type { OptiVoltSettings } from '../core/settings';
-import { DEFAULT_VIEW_STATE, GrafanaViewState, parseViewState } from '../shared/grafanaProtocol';
+import { registerPanelSerializer } from '../panelRestore';
+import { GrafanaClient } from '../../../core/grafana/api';
+import { GrafanaProxy } from '../../../core/grafana/proxy';
+import { grafanaBaseUrl } from '../../../core/grafana/url';
+import type { OptiVoltSettings } from '../../../core/settings';
+import { DEFAULT_VIEW_STATE, GrafanaViewState, parseViewState } from '../../../shared/webviews/grafanaViewProtocol';
 import { GrafanaPanelInfo, GrafanaSession, GrafanaSessionHost, titleOf } from './grafanaSession';
 
 export const GRAFANA_VIEW_TYPE = 'optivolt.grafanaView';
