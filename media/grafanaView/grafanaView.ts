@@ -3,15 +3,11 @@
 // (theme, range, refresh, proxy); this side only shows it and saves the view for the serializer.
 import '../common/controls.css';
 import './grafanaView.css';
+import { GrafanaStatus, REFRESH_INTERVALS, RefreshInterval, TIME_RANGES, TimeRange } from '../../src/shared/grafana';
 import {
   GrafanaFromWebview,
-  GrafanaStatus,
   GrafanaViewState,
   parseGrafanaToWebview,
-  REFRESH_INTERVALS,
-  RefreshInterval,
-  TIME_RANGES,
-  TimeRange,
 } from '../../src/shared/webviews/grafanaViewProtocol';
 
 interface VsCodeApi {

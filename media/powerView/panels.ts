@@ -1,7 +1,8 @@
 // Renders the small panels of the power view: the header (headline Watts, source, model, CPU, notice), the
 // efficiency and cost figures of the last hour, and the state of the toolbar controls. Every write goes through
 // setText or a compare, so an update that changes nothing mutates nothing.
-import type { AttributionSnapshot, LastHour, ViewPrefs } from '../../src/shared/webviews/powerViewProtocol';
+import type { AttributionSnapshot, LastHour } from '../../src/shared/attribution';
+import type { ViewPrefs } from '../../src/shared/webviews/powerViewProtocol';
 import { DASH, energyText, headlineWatts, modelText, sourceText } from './format';
 import { setText, type Layout } from './layout';
 

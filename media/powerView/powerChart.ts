@@ -2,7 +2,8 @@
 // its series change (a zone appears) or the theme's colours change. It follows the container's width and the
 // VS Code theme.
 import uPlot from 'uplot';
-import type { HostPoint, WindowMinutes } from '../../src/shared/webviews/powerViewProtocol';
+import type { HostPoint } from '../../src/shared/attribution';
+import type { WindowMinutes } from '../../src/shared/webviews/powerViewProtocol';
 import type { Unit } from './format';
 
 const HEIGHT = 220;

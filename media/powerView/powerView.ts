@@ -4,13 +4,11 @@
 import 'uplot/dist/uPlot.min.css';
 import '../common/controls.css';
 import './powerView.css';
+import { type AttributionSnapshot, type HostPoint, type LastHour } from '../../src/shared/attribution';
 import {
   DEFAULT_PREFS,
   parseFromWebview,
-  type AttributionSnapshot,
   type FromWebview,
-  type HostPoint,
-  type LastHour,
   type ToWebview,
   type ViewPrefs,
 } from '../../src/shared/webviews/powerViewProtocol';

@@ -4,7 +4,8 @@ import 'uplot/dist/uPlot.min.css';
 import '../common/controls.css';
 import './promqlResult.css';
 import uPlot from 'uplot';
-import { parseToWebview, seriesName, type FromWebview, type QueryErrorInfo, type QueryOutcome, type RangeResult, type ToWebview } from '../../src/shared/webviews/promqlResultProtocol';
+import { seriesName, type QueryErrorInfo, type QueryOutcome, type RangeResult } from '../../src/shared/queryResult';
+import { parseToWebview, type FromWebview, type ToWebview } from '../../src/shared/webviews/promqlResultProtocol';
 import { readPalette, samePalette } from '../powerView/powerChart';
 import { DASH } from '../powerView/format';
 

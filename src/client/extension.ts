@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { PowerStatus } from '../shared/power';
-import type { AttributionSnapshot, ViewPrefs } from '../shared/webviews/powerViewProtocol';
+import type { AttributionSnapshot } from '../shared/attribution';
+import type { ViewPrefs } from '../shared/webviews/powerViewProtocol';
 import { HostHistory } from '../core/attribution/history';
 import { PowerMonitor } from '../core/power/monitor';
 import { createSource, SOURCE_SETTINGS } from '../core/power/sources';
@@ -8,7 +9,7 @@ import type { OptiVoltSettings } from '../core/settings';
 import { selectPowerSource, showPowerDetails } from './details';
 import { PowerViewController } from './webviews/powerView/powerView';
 import { GrafanaTestApi, GrafanaViewController } from './webviews/grafanaView/grafanaView';
-import { DEFAULT_DASHBOARD_UID } from '../shared/webviews/grafanaViewProtocol';
+import { DEFAULT_DASHBOARD_UID } from '../shared/grafana';
 import { QueryViewState, registerPromqlRun } from './webviews/promqlResult/promqlResult';
 import type { Comparison } from '../core/energy/compare';
 import { formatEnergy } from '../core/energy/cost';

@@ -7,7 +7,8 @@ import { grafanaHtml } from '../../../core/grafana/html';
 import { makeNonce } from '../../../core/webviewPage';
 import { grafanaUrl, settingsVariables } from '../../../core/grafana/url';
 import type { OptiVoltSettings } from '../../../core/settings';
-import { GrafanaStatus, GrafanaToWebview, GrafanaViewState, parseGrafanaFromWebview } from '../../../shared/webviews/grafanaViewProtocol';
+import { GrafanaStatus } from '../../../shared/grafana';
+import { GrafanaToWebview, GrafanaViewState, parseGrafanaFromWebview } from '../../../shared/webviews/grafanaViewProtocol';
 
 /** What a panel needs from the controller (src/client/grafanaView.ts). */
 export interface GrafanaSessionHost {

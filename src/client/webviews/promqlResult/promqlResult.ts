@@ -6,7 +6,8 @@ import { bundlePage } from '../webviewHtml';
 import { PrometheusClient } from '../../../core/prometheus/client';
 import { describeError, QueryRunner } from '../../../core/prometheus/queryRunner';
 import { RecoveryWatch } from '../../../core/prometheus/recoveryWatch';
-import { FromWebview, parseFromWebview, QueryErrorInfo, QueryOutcome, ToWebview } from '../../../shared/webviews/promqlResultProtocol';
+import { QueryErrorInfo, QueryOutcome } from '../../../shared/queryResult';
+import { FromWebview, parseFromWebview, ToWebview } from '../../../shared/webviews/promqlResultProtocol';
 import { PromqlCodeLensProvider, QueryToRun, resolveQuery, RUN_QUERY_COMMAND } from '../../promqlCodeLens';
 
 export const QUERY_VIEW_TYPE = 'optivolt.queryView';
