@@ -1,7 +1,7 @@
 // The process and container tables of the power view: their columns, the process filter, and the lines under
 // the process table that account for the Watts no row shows (idle, exited processes).
 import type { AttributionSnapshot, ContainerRow, ProcessRow } from '../../src/shared/attribution';
-import { joulesCell, percentCell, shareCell, wattsCell, wattsText, type Unit } from './format';
+import { joulesCell, percentCell, shareCell, wattsCell, wattsText, type Unit } from '../common/format';
 import { setText } from './layout';
 import { SortableTable, type Column, type SortState } from './sortableTable';
 

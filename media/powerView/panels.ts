@@ -3,7 +3,7 @@
 // setText or a compare, so an update that changes nothing mutates nothing.
 import type { AttributionSnapshot, LastHour } from '../../src/shared/attribution';
 import type { ViewPrefs } from '../../src/shared/webviews/powerViewProtocol';
-import { DASH, energyText, headlineWatts, modelText, sourceText } from './format';
+import { DASH, energyText, headlineWatts, modelText, sourceText } from '../common/format';
 import { setText, type Layout } from './layout';
 
 function show(element: HTMLElement, visible: boolean): void {

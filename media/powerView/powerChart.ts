@@ -4,7 +4,7 @@
 import uPlot from 'uplot';
 import type { HostPoint } from '../../src/shared/attribution';
 import type { WindowMinutes } from '../../src/shared/webviews/powerViewProtocol';
-import type { Unit } from './format';
+import type { Unit } from '../common/format';
 
 const HEIGHT = 220;
 

@@ -14,7 +14,7 @@ import {
 } from '../../src/shared/webviews/powerViewProtocol';
 import { isObj } from '../../src/shared/guards';
 import { PowerChart } from './powerChart';
-import { currencyFormatter } from './format';
+import { currencyFormatter } from '../common/format';
 import { buildLayout } from './layout';
 import { renderControls, renderEfficiency, renderStatus } from './panels';
 import type { SortState } from './sortableTable';

@@ -7,7 +7,7 @@ import uPlot from 'uplot';
 import { seriesName, type QueryErrorInfo, type QueryOutcome, type RangeResult } from '../../src/shared/queryResult';
 import { parseToWebview, type FromWebview, type ToWebview } from '../../src/shared/webviews/promqlResultProtocol';
 import { readPalette, samePalette } from '../powerView/powerChart';
-import { DASH } from '../powerView/format';
+import { DASH } from '../common/format';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
