@@ -6,7 +6,7 @@ import './promqlResult.css';
 import uPlot from 'uplot';
 import { seriesName, type QueryErrorInfo, type QueryOutcome, type RangeResult } from '../../src/shared/queryResult';
 import { parseToWebview, type FromWebview, type ToWebview } from '../../src/shared/webviews/promqlResultProtocol';
-import { readPalette, samePalette } from '../powerView/powerChart';
+import { readPalette, samePalette } from '../common/chartPalette';
 import { DASH } from '../common/format';
 
 interface VsCodeApi {
