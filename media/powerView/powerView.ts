@@ -1,6 +1,6 @@
 // Entry of the power view webview: keeps the view's model (prefs, history, latest snapshot), talks to the host
-// over the protocol of src/shared/protocol.ts, and renders what changed in one animation frame per batch of
-// messages.
+// over the protocol of src/shared/webviews/powerViewProtocol.ts, and renders what changed in one animation frame
+// per batch of messages.
 import 'uplot/dist/uPlot.min.css';
 import '../common/controls.css';
 import './powerView.css';

@@ -1,5 +1,6 @@
-// Entry of the "PromQL Result" webview: shows the latest run the host sends over src/shared/queryProtocol.ts, as
-// a table of series (instant query) and a uPlot chart of the last 15 minutes (range query).
+// Entry of the "PromQL Result" webview: shows the latest run the host sends over
+// src/shared/webviews/promqlResultProtocol.ts, as a table of series (instant query) and a uPlot chart of the last
+// 15 minutes (range query).
 import 'uplot/dist/uPlot.min.css';
 import '../common/controls.css';
 import './promqlResult.css';

@@ -10,7 +10,7 @@ import { selectPowerSource, showPowerDetails } from './details';
 import { PowerViewController } from './webviews/powerView/powerView';
 import { GrafanaTestApi, GrafanaViewController } from './webviews/grafanaView/grafanaView';
 import { DEFAULT_DASHBOARD_UID } from '../shared/grafana';
-import { QueryViewState, registerPromqlRun } from './webviews/promqlResult/promqlResult';
+import { PromqlResultState as QueryViewState, registerPromqlRun } from './webviews/promqlResult/promqlResult';
 import type { Comparison } from '../core/energy/compare';
 import { formatEnergy } from '../core/energy/cost';
 import { SessionRecord, SessionStore } from '../core/energy/sessionStore';

@@ -10,7 +10,7 @@ import type { OptiVoltSettings } from '../../../core/settings';
 import { GrafanaStatus } from '../../../shared/grafana';
 import { GrafanaToWebview, GrafanaViewState, parseGrafanaFromWebview } from '../../../shared/webviews/grafanaViewProtocol';
 
-/** What a panel needs from the controller (src/client/grafanaView.ts). */
+/** What a panel needs from the controller (./grafanaView.ts). */
 export interface GrafanaSessionHost {
   readonly extensionUri: vscode.Uri;
   theme(): 'light' | 'dark';
