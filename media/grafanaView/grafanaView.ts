@@ -4,20 +4,10 @@
 import '../common/controls.css';
 import './grafanaView.css';
 import { GrafanaStatus, REFRESH_INTERVALS, RefreshInterval, TIME_RANGES, TimeRange } from '../../src/shared/grafana';
-import {
-  GrafanaFromWebview,
-  GrafanaViewState,
-  parseGrafanaToWebview,
-} from '../../src/shared/webviews/grafanaViewProtocol';
+import { GrafanaFromWebview, GrafanaViewState, parseGrafanaToWebview } from '../../src/shared/webviews/grafanaViewProtocol';
+import { vsCodeApi } from '../common/vscodeApi';
 
-interface VsCodeApi {
-  postMessage(message: GrafanaFromWebview): void;
-  getState(): unknown;
-  setState<T>(state: T): T;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<GrafanaFromWebview>();
 
 const RANGE_LABELS: Record<TimeRange, string> = { '5m': 'Last 5 minutes', '15m': 'Last 15 minutes', '1h': 'Last hour', '6h': 'Last 6 hours', '24h': 'Last 24 hours' };
 

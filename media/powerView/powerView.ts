@@ -4,14 +4,8 @@
 import 'uplot/dist/uPlot.min.css';
 import '../common/controls.css';
 import './powerView.css';
-import { type AttributionSnapshot, type HostPoint, type LastHour } from '../../src/shared/attribution';
-import {
-  DEFAULT_PREFS,
-  parseFromWebview,
-  type FromWebview,
-  type ToWebview,
-  type ViewPrefs,
-} from '../../src/shared/webviews/powerViewProtocol';
+import type { AttributionSnapshot, HostPoint, LastHour } from '../../src/shared/attribution';
+import { DEFAULT_PREFS, parseFromWebview, type FromWebview, type ToWebview, type ViewPrefs } from '../../src/shared/webviews/powerViewProtocol';
 import { isObj } from '../../src/shared/guards';
 import { PowerChart } from './powerChart';
 import { currencyFormatter } from '../common/format';
@@ -19,13 +13,7 @@ import { buildLayout } from './layout';
 import { renderControls, renderEfficiency, renderStatus } from './panels';
 import type { SortState } from './sortableTable';
 import { ContainerTable, DEFAULT_SORT, ProcessTable } from './attributionTables';
-
-interface VsCodeApi {
-  postMessage(message: FromWebview): void;
-  getState(): unknown;
-  setState<T>(state: T): T;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { vsCodeApi } from '../common/vscodeApi';
 
 /** What survives a webview reload (VS Code keeps it with setState). */
 interface SavedState {
@@ -85,7 +73,7 @@ function parseToWebview(msg: unknown): ToWebview | undefined {
   }
 }
 
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<FromWebview>();
 const saved = restore(vscode.getState());
 let prefs = saved.prefs;
 let filter = saved.filter;

@@ -9,13 +9,7 @@ import { seriesName, type QueryErrorInfo, type QueryOutcome, type RangeResult } 
 import { parseToWebview, type FromWebview, type ToWebview } from '../../src/shared/webviews/promqlResultProtocol';
 import { readPalette, samePalette } from '../common/chartPalette';
 import { DASH } from '../common/format';
-
-interface VsCodeApi {
-  postMessage(message: FromWebview): void;
-  getState(): unknown;
-  setState<T>(state: T): T;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { vsCodeApi } from '../common/vscodeApi';
 
 const HEIGHT = 240;
 
@@ -116,7 +110,7 @@ const tableTitle = tableSection.appendChild(el('h2', {}));
 const table = tableSection.appendChild(el('table', { id: 'result' }));
 const tableNote = tableSection.appendChild(el('p', { id: 'table-note', class: 'note' }));
 
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<FromWebview>();
 const chart = new SeriesChart(chartBox);
 let shownRequest = 0;
 
