@@ -2,7 +2,7 @@
 // editor in one "PromQL Result" webview, re-used and re-titled by every run. Protocol: src/shared/webviews/promqlResultProtocol.ts.
 import * as vscode from 'vscode';
 import { registerPanelSerializer } from '../panelRestore';
-import { bundlePage } from '../webviewHtml';
+import { bundleOptions, bundlePage } from '../webviewHtml';
 import { PrometheusClient } from '../../../core/prometheus/client';
 import { describeError, QueryRunner } from '../../../core/prometheus/queryRunner';
 import { RecoveryWatch } from '../../../core/prometheus/recoveryWatch';
@@ -175,7 +175,7 @@ export class PromqlResultController implements vscode.Disposable {
       if (!this.panel.visible && !quiet) this.panel.reveal(undefined, true);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(PROMQL_RESULT_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.host.extensionUri));
+    const panel = vscode.window.createWebviewPanel(PROMQL_RESULT_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, bundleOptions(this.host.extensionUri));
     this.adopt(panel);
   }
 
@@ -183,7 +183,7 @@ export class PromqlResultController implements vscode.Disposable {
     this.panel?.dispose();
     this.panel = panel;
     this.ready = 0;
-    panel.webview.options = webviewOptions(this.host.extensionUri);
+    panel.webview.options = bundleOptions(this.host.extensionUri);
     panel.iconPath = new vscode.ThemeIcon('graph-line');
     panel.webview.html = bundlePage(panel.webview, this.host.extensionUri, 'promqlResult', 'PromQL Result');
     this.panelSubs = [
@@ -282,8 +282,4 @@ export function registerPromqlRun(context: vscode.ExtensionContext, host: Promql
 export function titleOf(query: string): string {
   const line = query.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#')) ?? query.trim();
   return line.length > 40 ? `${line.slice(0, 39)}…` : line;
-}
-
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'media')] };
 }
