@@ -13,7 +13,7 @@ import { Exporter } from '../src/core/exporter/exporter';
 import { ScaphMetrics } from '../src/core/exporter/scaphMetrics';
 import { readSettings } from '../src/core/settings';
 import type { PowerSample } from '../src/shared/power';
-import type { AttributionSnapshot, ProcessRow } from '../src/shared/protocol';
+import type { AttributionSnapshot, ProcessRow } from '../src/shared/attribution';
 
 const HOST: PowerSample = { time: 0, watts: 20, source: 'rapl', estimated: false, zones: { 'package-0': 15, 'package-0/dram': 2 }, detail: 'RAPL, sum of 1 package' };
 

@@ -9,13 +9,13 @@ const watch = process.argv.includes('--watch');
 const entries = [
   { in: 'src/client/extension.ts', out: 'dist/extension.js' },
   { in: 'src/client/dockerodeBundle.ts', out: 'dist/dockerode.js' },
-  { in: 'src/client/monitoringCommands.ts', out: 'dist/monitoring.js' },
+  { in: 'src/client/stackCommands.ts', out: 'dist/monitoring.js' },
   { in: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
   { in: 'src/client/promqlClient.ts', out: 'dist/promqlClient.js' },
   { in: 'src/server/main.ts', out: 'dist/server.js' },
-  { in: 'media/powerView.ts', out: 'dist/media/powerView.js', platform: 'browser' },
-  { in: 'media/grafanaView.ts', out: 'dist/media/grafanaView.js', platform: 'browser' },
-  { in: 'media/queryView.ts', out: 'dist/media/queryView.js', platform: 'browser' },
+  { in: 'media/powerView/powerView.ts', out: 'dist/media/powerView.js', platform: 'browser' },
+  { in: 'media/grafanaView/grafanaView.ts', out: 'dist/media/grafanaView.js', platform: 'browser' },
+  { in: 'media/promqlResult/promqlResult.ts', out: 'dist/media/promqlResult.js', platform: 'browser' },
 ];
 
 const options = entries.map((e) => ({

@@ -6,7 +6,7 @@ import * as readline from 'node:readline';
 import Docker from 'dockerode';
 import { readSettings } from '../core/settings';
 import { StackError } from '../core/stack/composePlan';
-import { MonitoringStack, sharedExporterText, stackOptionsFrom } from '../core/stack/monitoringStack';
+import { MonitoringStack, sharedExporterText, stackOptionsFrom } from '../core/stack/stackLifecycle';
 import { CLI_FLAGS } from '../core/stack/optionNames';
 import { dockerProblem } from '../core/stack/stackManager';
 import { numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
-import type { AttributionModel } from '../shared/protocol';
+import { ATTRIBUTION_MODELS, type AttributionModel } from '../shared/attribution';
 import { normalizeGrafanaUrl } from './grafana/url';
 import { normalizePrometheusUrl, redactUrl } from './prometheus/client';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
@@ -109,7 +109,7 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   currency: (v) => (typeof v === 'string' && /^[A-Z]{3}$/.test(v) ? undefined : 'must be a 3-letter ISO 4217 code such as EUR'),
   carbonIntensity: num(0, 2000),
   'statusBar.enabled': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
-  'attribution.model': oneOf(['share-all', 'active-only', 'capacity']),
+  'attribution.model': oneOf(ATTRIBUTION_MODELS),
   'debug.measure': oneOf(['always', 'ask', 'never']),
   'stack.powerExporter': oneOf(['auto', 'scaphandre', 'optivolt']),
   'stack.services': (v) =>

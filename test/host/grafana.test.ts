@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GrafanaPanelInfo } from '../../src/client/grafanaSession';
+import type { GrafanaPanelInfo } from '../../src/client/webviews/grafanaView/grafanaSession';
 import { frameSource } from '../../src/core/grafana/csp';
 import { GrafanaStandIn } from '../fixtures/grafanaStandIn';
 import { api, runnerChecks, setSetting, waitFor } from './util';

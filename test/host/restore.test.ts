@@ -28,7 +28,7 @@ describe('OptiVolt webview panels restored after a reload', function () {
 
   it('the power view comes back and streams samples again', async () => {
     const a = await api();
-    // The state media/powerView.ts saves with setState.
+    // The state media/powerView/powerView.ts saves with setState.
     const prefs = { windowMinutes: 60, paused: false, topN: 10, unit: 'mW', groupByName: true };
     await a.replayRestore('optivolt.powerView', { prefs, filter: '', processSort: { column: 'watts', dir: 'desc' }, containerSort: { column: 'watts', dir: 'desc' } });
     // posted >= 2: the full state (sent only when the restored webview says ready) and a sample.

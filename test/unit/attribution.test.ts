@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { attribute, Attribution, USER_HZ } from '../../src/core/attribution/attribute';
 import { ProcInfo, ProcScanner, Scan } from '../../src/core/attribution/procScanner';
-import type { AttributionModel } from '../../src/shared/protocol';
+import type { AttributionModel } from '../../src/shared/attribution';
 import { ProcTree } from '../fixtures/procTree';
 import { prng } from '../fixtures/prng';
 

@@ -5,7 +5,7 @@ import { ProcessSampler, SamplerOptions } from '../../src/core/attribution/proce
 import { ContainerDirectory, DockerApi } from '../../src/core/containers/containerDirectory';
 import type { MonoClock } from '../../src/core/power/source';
 import type { PowerSample } from '../../src/shared/power';
-import type { AttributionSnapshot, ProcessRow } from '../../src/shared/protocol';
+import type { AttributionSnapshot, ProcessRow } from '../../src/shared/attribution';
 import { burnCpu, containerId, dockerCgroup, ProcTree } from '../fixtures/procTree';
 
 const close = (actual: number, expected: number, eps = 1e-9): void =>

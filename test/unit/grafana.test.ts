@@ -7,7 +7,12 @@ import { grafanaHtml } from '../../src/core/grafana/html';
 import { makeNonce } from '../../src/core/webviewPage';
 import { grafanaBaseUrl, grafanaSlug, grafanaUrl, normalizeGrafanaUrl, settingsVariables } from '../../src/core/grafana/url';
 import { DEFAULT_SETTINGS, readSettings } from '../../src/core/settings';
-import { DEFAULT_VIEW_STATE, parseGrafanaFromWebview, parseGrafanaToWebview, parseViewState } from '../../src/shared/grafanaProtocol';
+import {
+  DEFAULT_VIEW_STATE,
+  parseGrafanaFromWebview,
+  parseGrafanaToWebview,
+  parseViewState,
+} from '../../src/shared/webviews/grafanaViewProtocol';
 import { stackDashboards } from '../fixtures/grafanaStandIn';
 
 const q = (url: string): URLSearchParams => new URL(url).searchParams;

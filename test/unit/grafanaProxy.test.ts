@@ -9,7 +9,7 @@ import { grafanaHtml } from '../../src/core/grafana/html';
 import { makeNonce } from '../../src/core/webviewPage';
 import { GrafanaProxy, withoutFrameAncestors } from '../../src/core/grafana/proxy';
 import { grafanaUrl } from '../../src/core/grafana/url';
-import { DEFAULT_VIEW_STATE, GrafanaToWebview } from '../../src/shared/grafanaProtocol';
+import { DEFAULT_VIEW_STATE, GrafanaToWebview } from '../../src/shared/webviews/grafanaViewProtocol';
 import { GrafanaStandIn } from '../fixtures/grafanaStandIn';
 
 const TOKEN = `glsa_${randomBytes(16).toString('hex')}_test`;

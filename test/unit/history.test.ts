@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { HostHistory } from '../../src/core/attribution/history';
 import { IDLE_WINDOW_MS, IdleLevel } from '../../src/core/attribution/idleLevel';
-import type { HostPoint } from '../../src/shared/protocol';
+import type { HostPoint } from '../../src/shared/attribution';
 
 const close = (actual: number, expected: number, eps = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= eps, `expected ${expected}, got ${actual}`);

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { currencyFormatter } from '../../media/format';
+import { currencyFormatter } from '../../media/common/format';
 import { formatCost } from '../../src/core/energy/cost';
 import { statusView } from '../../src/core/power/statusView';
 import { formatMoney } from '../../src/shared/money';

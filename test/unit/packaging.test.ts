@@ -30,7 +30,7 @@ describe('the packaged extension (.vsix contents)', () => {
     const bundles = fs.readFileSync(path.join(root, 'scripts/build.mjs'), 'utf8').match(/out: '([^']+)'/g)!.map((m) => m.slice(6, -1));
     assert.ok(bundles.includes('dist/server.js') && bundles.includes(rel(manifest.main)));
     for (const b of bundles) assert.ok(files.has(b), `${b} is not packaged`);
-    for (const view of ['powerView', 'queryView', 'grafanaView']) assert.ok(files.has(`dist/media/${view}.css`), `${view}.css is not packaged`);
+    for (const view of ['powerView', 'promqlResult', 'grafanaView']) assert.ok(files.has(`dist/media/${view}.css`), `${view}.css is not packaged`);
   });
 
   it('includes the language configuration, grammar, snippets and icons the manifest names', () => {

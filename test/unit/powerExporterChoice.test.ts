@@ -1,7 +1,7 @@
 // stack up's power exporter choice (choosePowerExporter) over fixture powercap trees that cannot give power (issue 20):
 // Scaphandre needs RAPL, so such a tree must get OptiVolt's exporter, with the reason.
 import { strict as assert } from 'node:assert';
-import { choosePowerExporter } from '../../src/core/stack/monitoringStack';
+import { choosePowerExporter } from '../../src/core/stack/stackLifecycle';
 import { PowercapTree } from '../fixtures/powercapTree';
 
 describe("stack up's power exporter choice over a RAPL tree that gives no value (issue 20)", () => {

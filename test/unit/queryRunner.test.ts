@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { PrometheusClient, PrometheusError } from '../../src/core/prometheus/client';
 import { parseSampleValue } from '../../src/core/prometheus/client';
 import { chooseStep, describeError, errorPosition, QueryRunner } from '../../src/core/prometheus/queryRunner';
-import { parseFromWebview, parseToWebview, seriesName } from '../../src/shared/queryProtocol';
+import { seriesName } from '../../src/shared/queryResult';
+import { parseFromWebview, parseToWebview } from '../../src/shared/webviews/promqlResultProtocol';
 
 type Answer = { status?: number; body: string };
 type Handler = (path: string, params: URLSearchParams) => Answer;

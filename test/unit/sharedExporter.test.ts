@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { readSettings } from '../../src/core/settings';
-import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/monitoringStack';
+import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
 import { optivoltExporterAt } from '../../src/core/stack/powerExporter';
 import { until } from '../fixtures/until';
 

@@ -11,7 +11,7 @@ import Docker from 'dockerode';
 import { table } from '../../src/cli/stack';
 import { readSettings } from '../../src/core/settings';
 import { StackError } from '../../src/core/stack/composePlan';
-import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/monitoringStack';
+import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
 import { CLI_FLAGS, SETTING_NAMES } from '../../src/core/stack/optionNames';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { readSettings } from '../../src/core/settings';
 import { StackError } from '../../src/core/stack/composePlan';
-import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/monitoringStack';
+import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
 import { StackManager } from '../../src/core/stack/stackManager';
 import { until } from '../fixtures/lspHarness';
 

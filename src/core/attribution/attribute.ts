@@ -1,4 +1,4 @@
-import type { AttributionModel } from '../../shared/protocol';
+import type { AttributionModel } from '../../shared/attribution';
 import type { ProcInfo, Scan } from './procScanner';
 
 /** Clock ticks per second of /proc CPU times (USER_HZ): 100 on every mainstream Linux build. */

@@ -1,4 +1,4 @@
-import type { HostPoint, LastHour } from '../../shared/protocol';
+import type { HostPoint, LastHour } from '../../shared/attribution';
 import { energyFigures } from '../energy/cost';
 
 const HOUR_MS = 60 * 60 * 1000;

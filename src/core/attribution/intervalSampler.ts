@@ -1,5 +1,5 @@
 import type { PowerSample } from '../../shared/power';
-import type { AttributionModel } from '../../shared/protocol';
+import type { AttributionModel } from '../../shared/attribution';
 import { hrClock, MonoClock, secondsBetween } from '../power/source';
 import { attribute, Attribution } from './attribute';
 import { IdleLevel } from './idleLevel';

@@ -1,5 +1,5 @@
 import type { PowerSample } from '../../shared/power';
-import type { AttributionModel, AttributionSnapshot, ContainerRow, ProcessRow } from '../../shared/protocol';
+import type { AttributionModel, AttributionSnapshot, ContainerRow, ProcessRow } from '../../shared/attribution';
 import { ContainerDirectory } from '../containers/containerDirectory';
 import { hrClock, MonoClock } from '../power/source';
 import type { AttributedProcess } from './attribute';

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import type { PowerSample } from '../../shared/power';
-import type { AttributionModel, AttributionSnapshot, ContainerRow, ProcessRow } from '../../shared/protocol';
+import type { AttributionModel, AttributionSnapshot, ContainerRow, ProcessRow } from '../../shared/attribution';
 import type { PrometheusClient, VectorSample } from '../prometheus/client';
 import { groupByName } from './processSampler';
 

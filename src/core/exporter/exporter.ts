@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PowerSample, PowerStatus, SourceKind } from '../../shared/power';
-import type { AttributionModel } from '../../shared/protocol';
+import type { AttributionModel } from '../../shared/attribution';
 import { attribute } from '../attribution/attribute';
 import { IntervalSampler } from '../attribution/intervalSampler';
 import { PowerMonitor } from '../power/monitor';

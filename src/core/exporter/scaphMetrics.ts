@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { PowerSample } from '../../shared/power';
-import type { AttributionModel, AttributionSnapshot } from '../../shared/protocol';
+import type { AttributionModel, AttributionSnapshot } from '../../shared/attribution';
 
 // Scaphandre's series as hubblo-org/scaphandre v1.0.3 writes them (src/exporters/mod.rs, src/sensors/mod.rs,
 // src/sensors/utils.rs, src/exporters/utils.rs), so dashboards and queries written against Scaphandre read the same

@@ -1,6 +1,6 @@
 // Polls Grafana's /api/health while a panel shows it: quickly at first, backing off while Grafana is down (the
 // stack may take a minute to start), slowly while it is up. Paused while the panel is hidden; stopped on dispose.
-import type { GrafanaStatus } from '../../shared/grafanaProtocol';
+import type { GrafanaStatus } from '../../shared/grafana';
 
 export interface HealthPollerOptions {
   /** Resolves when Grafana is up; rejects (with a message for the user) when it is not. */

@@ -1,4 +1,4 @@
-// The Grafana panel's HTML shell: toolbar and frame are built by media/grafanaView.ts; this page only carries the
+// The Grafana panel's HTML shell: toolbar and frame are built by media/grafanaView/grafanaView.ts; this page only carries the
 // CSP, the stylesheet and the nonce'd script. It never contains a token (the proxy holds it) nor the frame's URL.
 import { webviewPage } from '../webviewPage';
 import { grafanaCsp } from './csp';

@@ -1,7 +1,7 @@
 // Grafana URLs: the base URL from the settings, and dashboard / single-panel URLs with time range, refresh,
 // theme and kiosk mode. Plain functions over strings, so both the extension and the tests compose the same URLs.
 import type { OptiVoltSettings } from '../settings';
-import type { RefreshInterval, TimeRange } from '../../shared/grafanaProtocol';
+import type { RefreshInterval, TimeRange } from '../../shared/grafana';
 
 /** The stack's Grafana host port (stack/docker-compose.yml publishes 3000:3000) unless optivolt.stack.ports overrides it. */
 export const STACK_GRAFANA_PORT = 3000;

@@ -1,6 +1,6 @@
 // Runs a PromQL query the way the result view shows it: an instant query for the table and a range query over
 // the last minutes for the chart, both shaped for the webview (capped series, one aligned time axis).
-import type { ChartSeries, InstantResult, QueryErrorInfo, QueryOutcome, RangeResult, ResultRow } from '../../shared/queryProtocol';
+import type { ChartSeries, InstantResult, QueryErrorInfo, QueryOutcome, RangeResult, ResultRow } from '../../shared/queryResult';
 import { parseSampleValue, PrometheusError, redactUrl, type PrometheusClient } from './client';
 
 export interface QueryRunnerOptions {

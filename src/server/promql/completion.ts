@@ -2,7 +2,7 @@
 // what may come next; the items come from the function table, the metric catalogue merged with the live
 // server, and the live labels of the metric at the cursor. Nothing is offered where it cannot fit: no
 // metrics inside a duration, no operators where an operand is expected, nothing in a comment.
-import { parser, type SyntaxNode } from './parser';
+import { parser, type SyntaxNode } from './lezerPromql';
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem } from 'vscode-languageserver';
 import { queryAt, splitQueries } from '../../shared/promqlDocument';
 import { callNameBefore, scanTo, tokenBefore, wordBeforeBracket, wordStart } from './context';

@@ -1,6 +1,6 @@
 // Hover: a metric's card with its live current value, a function's or aggregation's signature and doc, a
 // keyword's meaning, a duration in seconds. Works on the parse tree of the query under the cursor.
-import { parser, type SyntaxNode } from './parser';
+import { parser, type SyntaxNode } from './lezerPromql';
 import { queryAt, splitQueries } from '../../shared/promqlDocument';
 import { AGGREGATIONS, FUNCTIONS } from './functions';
 import { KEYWORD_DOCS, describeDuration, functionSignature, metricMarkdown } from './docs';

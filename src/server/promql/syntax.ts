@@ -6,7 +6,7 @@
 import { SyntaxNode } from '@lezer/common';
 import { AstBuilder, Expr, Label } from './ast';
 import { describeToken, lex, Token } from './lexer';
-import { parseLenient, parseStrict } from './parse';
+import { parseLenient, parseStrict } from './promqlParsers';
 import { lezerText, messageContext, tooComplex, trailingComma } from './tokenStream';
 import { knownFunction, TypeChecker } from './typecheck';
 import { checkRegex, goNumberError, parseDuration, parseNumber, unquote } from './values';

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
-import { registerPanelSerializer } from './panelRestore';
-import { GrafanaClient } from '../core/grafana/api';
-import { GrafanaProxy } from '../core/grafana/proxy';
-import { grafanaBaseUrl } from '../core/grafana/url';
-import type { OptiVoltSettings } from '../core/settings';
-import { DEFAULT_VIEW_STATE, GrafanaViewState, parseViewState } from '../shared/grafanaProtocol';
+import { registerPanelSerializer } from '../panelRestore';
+import { bundleOptions } from '../webviewHtml';
+import { GrafanaClient } from '../../../core/grafana/api';
+import { GrafanaProxy } from '../../../core/grafana/proxy';
+import { grafanaBaseUrl } from '../../../core/grafana/url';
+import type { OptiVoltSettings } from '../../../core/settings';
+import { DEFAULT_VIEW_STATE, GrafanaViewState, parseViewState } from '../../../shared/webviews/grafanaViewProtocol';
 import { GrafanaPanelInfo, GrafanaSession, GrafanaSessionHost, titleOf } from './grafanaSession';
 
 export const GRAFANA_VIEW_TYPE = 'optivolt.grafanaView';
@@ -236,5 +237,5 @@ function viewFromArg(arg: unknown): GrafanaViewState | undefined {
 
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   // retainContextWhenHidden: Grafana is a heavy single-page app; reloading it at each tab switch costs seconds.
-  return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'media')] };
+  return bundleOptions(extensionUri, true);
 }

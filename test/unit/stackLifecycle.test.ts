@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { readSettings } from '../../src/core/settings';
-import { choosePowerExporter, MonitoringStack, stackOptionsFrom } from '../../src/core/stack/monitoringStack';
+import { choosePowerExporter, MonitoringStack, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
 import { PowercapTree } from '../fixtures/powercapTree';
 
 const STACK = path.resolve(__dirname, '../../../stack');

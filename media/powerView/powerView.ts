@@ -1,32 +1,19 @@
 // Entry of the power view webview: keeps the view's model (prefs, history, latest snapshot), talks to the host
-// over the protocol of src/shared/protocol.ts, and renders what changed in one animation frame per batch of
-// messages.
+// over the protocol of src/shared/webviews/powerViewProtocol.ts, and renders what changed in one animation frame
+// per batch of messages.
 import 'uplot/dist/uPlot.min.css';
-import './controls.css';
+import '../common/controls.css';
 import './powerView.css';
-import {
-  DEFAULT_PREFS,
-  parseFromWebview,
-  type AttributionSnapshot,
-  type FromWebview,
-  type HostPoint,
-  type LastHour,
-  type ToWebview,
-  type ViewPrefs,
-} from '../src/shared/protocol';
-import { PowerChart } from './chart';
-import { currencyFormatter } from './format';
+import type { AttributionSnapshot, HostPoint, LastHour } from '../../src/shared/attribution';
+import { DEFAULT_PREFS, parseFromWebview, type FromWebview, type ToWebview, type ViewPrefs } from '../../src/shared/webviews/powerViewProtocol';
+import { isObj } from '../../src/shared/guards';
+import { PowerChart } from './powerChart';
+import { currencyFormatter } from '../common/format';
 import { buildLayout } from './layout';
 import { renderControls, renderEfficiency, renderStatus } from './panels';
-import type { SortState } from './table';
-import { ContainerTable, DEFAULT_SORT, ProcessTable } from './tables';
-
-interface VsCodeApi {
-  postMessage(message: FromWebview): void;
-  getState(): unknown;
-  setState<T>(state: T): T;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import type { SortState } from './sortableTable';
+import { ContainerTable, DEFAULT_SORT, ProcessTable } from './attributionTables';
+import { vsCodeApi } from '../common/vscodeApi';
 
 /** What survives a webview reload (VS Code keeps it with setState). */
 interface SavedState {
@@ -41,8 +28,6 @@ const HISTORY_MS = 60 * 60_000;
 
 type Part = 'status' | 'controls' | 'chart' | 'processes' | 'containers' | 'efficiency' | 'viewport';
 const ALL_PARTS: readonly Part[] = ['status', 'controls', 'chart', 'processes', 'containers', 'efficiency'];
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** Prefs from an untrusted place (saved state, a message): the protocol's own validation, over the defaults. */
 function sanitizePrefs(value: unknown, base: ViewPrefs): ViewPrefs {
@@ -88,7 +73,7 @@ function parseToWebview(msg: unknown): ToWebview | undefined {
   }
 }
 
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<FromWebview>();
 const saved = restore(vscode.getState());
 let prefs = saved.prefs;
 let filter = saved.filter;

@@ -1,9 +1,9 @@
 // The process and container tables of the power view: their columns, the process filter, and the lines under
 // the process table that account for the Watts no row shows (idle, exited processes).
-import type { AttributionSnapshot, ContainerRow, ProcessRow } from '../src/shared/protocol';
-import { joulesCell, percentCell, shareCell, wattsCell, wattsText, type Unit } from './format';
+import type { AttributionSnapshot, ContainerRow, ProcessRow } from '../../src/shared/attribution';
+import { joulesCell, percentCell, shareCell, wattsCell, wattsText, type Unit } from '../common/format';
 import { setText } from './layout';
-import { SortableTable, type Column, type SortState } from './table';
+import { SortableTable, type Column, type SortState } from './sortableTable';
 
 export const DEFAULT_SORT: SortState = { column: 'watts', dir: 'descending' };
 

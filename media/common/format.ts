@@ -1,7 +1,8 @@
 // Number and label formatting for the power view. Plain functions, cheap enough to run on 1,000 rows per frame
 // (toFixed rather than a fresh Intl formatter per call).
-import { formatMoney } from '../src/shared/money';
-import type { AttributionModel, AttributionSnapshot, ViewPrefs } from '../src/shared/protocol';
+import { formatMoney } from '../../src/shared/money';
+import type { AttributionModel, AttributionSnapshot } from '../../src/shared/attribution';
+import type { ViewPrefs } from '../../src/shared/webviews/powerViewProtocol';
 
 export type Unit = ViewPrefs['unit'];
 

@@ -1,27 +1,13 @@
 // Entry of the Grafana panel's webview: a toolbar (time range, refresh interval, refresh now, open in browser), the
 // embedded Grafana frame, and a "not running" state with a Start Monitoring button. The host composes every URL
 // (theme, range, refresh, proxy); this side only shows it and saves the view for the serializer.
-import './controls.css';
+import '../common/controls.css';
 import './grafanaView.css';
-import {
-  GrafanaFromWebview,
-  GrafanaStatus,
-  GrafanaViewState,
-  parseGrafanaToWebview,
-  REFRESH_INTERVALS,
-  RefreshInterval,
-  TIME_RANGES,
-  TimeRange,
-} from '../src/shared/grafanaProtocol';
+import { GrafanaStatus, REFRESH_INTERVALS, RefreshInterval, TIME_RANGES, TimeRange } from '../../src/shared/grafana';
+import { GrafanaFromWebview, GrafanaViewState, parseGrafanaToWebview } from '../../src/shared/webviews/grafanaViewProtocol';
+import { vsCodeApi } from '../common/vscodeApi';
 
-interface VsCodeApi {
-  postMessage(message: GrafanaFromWebview): void;
-  getState(): unknown;
-  setState<T>(state: T): T;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<GrafanaFromWebview>();
 
 const RANGE_LABELS: Record<TimeRange, string> = { '5m': 'Last 5 minutes', '15m': 'Last 15 minutes', '1h': 'Last hour', '6h': 'Last 6 hours', '24h': 'Last 24 hours' };
 

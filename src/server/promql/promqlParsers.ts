@@ -4,7 +4,7 @@
 // exact offset where the input stops being a valid PromQL prefix.
 import { Tree } from '@lezer/common';
 import { LRParser, Stack } from '@lezer/lr';
-import { parser } from './parser';
+import { parser } from './lezerPromql';
 
 const basePromqlParser = parser as unknown as LRParser;
 

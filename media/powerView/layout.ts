@@ -1,6 +1,6 @@
 // Builds the power view's static DOM once and hands back the elements the renderers and handlers need.
 // Everything dynamic is filled later with textContent (process names and command lines are untrusted).
-import { WINDOW_MINUTES, type WindowMinutes } from '../src/shared/protocol';
+import { WINDOW_MINUTES, type WindowMinutes } from '../../src/shared/webviews/powerViewProtocol';
 
 /** The top-N choices of the issue; another value sent by the host gets its own option. */
 export const TOP_N_CHOICES: readonly number[] = [10, 25, 100, 0];

@@ -1,19 +1,15 @@
-// Entry of the "PromQL Result" webview: shows the latest run the host sends over src/shared/queryProtocol.ts, as
-// a table of series (instant query) and a uPlot chart of the last 15 minutes (range query).
+// Entry of the "PromQL Result" webview: shows the latest run the host sends over
+// src/shared/webviews/promqlResultProtocol.ts, as a table of series (instant query) and a uPlot chart of the last
+// 15 minutes (range query).
 import 'uplot/dist/uPlot.min.css';
-import './controls.css';
-import './queryView.css';
+import '../common/controls.css';
+import './promqlResult.css';
 import uPlot from 'uplot';
-import { parseToWebview, seriesName, type FromWebview, type QueryErrorInfo, type QueryOutcome, type RangeResult, type ToWebview } from '../src/shared/queryProtocol';
-import { readPalette, samePalette } from './chart';
-import { DASH } from './format';
-
-interface VsCodeApi {
-  postMessage(message: FromWebview): void;
-  getState(): unknown;
-  setState<T>(state: T): T;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { seriesName, type QueryErrorInfo, type QueryOutcome, type RangeResult } from '../../src/shared/queryResult';
+import { parseToWebview, type FromWebview, type ToWebview } from '../../src/shared/webviews/promqlResultProtocol';
+import { readPalette, samePalette } from '../common/chartPalette';
+import { DASH } from '../common/format';
+import { vsCodeApi } from '../common/vscodeApi';
 
 const HEIGHT = 240;
 
@@ -114,7 +110,7 @@ const tableTitle = tableSection.appendChild(el('h2', {}));
 const table = tableSection.appendChild(el('table', { id: 'result' }));
 const tableNote = tableSection.appendChild(el('p', { id: 'table-note', class: 'note' }));
 
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<FromWebview>();
 const chart = new SeriesChart(chartBox);
 let shownRequest = 0;
 

@@ -1,8 +1,9 @@
 // Renders the small panels of the power view: the header (headline Watts, source, model, CPU, notice), the
 // efficiency and cost figures of the last hour, and the state of the toolbar controls. Every write goes through
 // setText or a compare, so an update that changes nothing mutates nothing.
-import type { AttributionSnapshot, LastHour, ViewPrefs } from '../src/shared/protocol';
-import { DASH, energyText, headlineWatts, modelText, sourceText } from './format';
+import type { AttributionSnapshot, LastHour } from '../../src/shared/attribution';
+import type { ViewPrefs } from '../../src/shared/webviews/powerViewProtocol';
+import { DASH, energyText, headlineWatts, modelText, sourceText } from '../common/format';
 import { setText, type Layout } from './layout';
 
 function show(element: HTMLElement, visible: boolean): void {
@@ -18,7 +19,7 @@ export function renderStatus(ui: Layout, snapshot: AttributionSnapshot | undefin
     // ≈ and the badge: an estimate must never read like a measurement.
     setText(ui.power, `${snapshot.estimated ? '≈ ' : ''}${headlineWatts(snapshot.hostWatts, prefs.unit)}`);
     setText(ui.source, sourceText(snapshot));
-    // media/format.ts modelText knows only the two settings' values; rows from Scaphandre are its own model.
+    // media/common/format.ts modelText knows only the two settings' values; rows from Scaphandre are its own model.
     setText(ui.model, snapshot.model === 'capacity' ? "model: Scaphandre's (host power × each process's CPU capacity share; idle / unattributed kept apart)" : modelText(snapshot.model));
     setText(ui.hostCpu, `host CPU ${Number.isFinite(snapshot.hostCpu) ? (snapshot.hostCpu * 100).toFixed(0) : DASH} %`);
     setText(ui.notice, snapshot.notice ?? '');

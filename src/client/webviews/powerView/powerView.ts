@@ -1,16 +1,17 @@
 import * as vscode from 'vscode';
-import { registerPanelSerializer } from './panelRestore';
-import { bundlePage } from './webviewHtml';
-import type { PowerStatus } from '../shared/power';
-import { AttributionSnapshot, DEFAULT_PREFS, FromWebview, parseFromWebview, ToWebview, ViewPrefs } from '../shared/protocol';
-import type { HostHistory } from '../core/attribution/history';
-import { ProcessSampler } from '../core/attribution/processSampler';
-import { PrometheusRows } from '../core/attribution/prometheusRows';
-import { PrometheusClient } from '../core/prometheus/client';
-import { ContainerDirectory, DockerApi } from '../core/containers/containerDirectory';
-import type { PowerMonitor } from '../core/power/monitor';
-import type { OptiVoltSettings } from '../core/settings';
-import { loadDockerode } from './loadDockerode';
+import { registerPanelSerializer } from '../panelRestore';
+import { bundleOptions, bundlePage } from '../webviewHtml';
+import type { PowerStatus } from '../../../shared/power';
+import { AttributionSnapshot } from '../../../shared/attribution';
+import { DEFAULT_PREFS, FromWebview, parseFromWebview, ToWebview, ViewPrefs } from '../../../shared/webviews/powerViewProtocol';
+import type { HostHistory } from '../../../core/attribution/history';
+import { ProcessSampler } from '../../../core/attribution/processSampler';
+import { PrometheusRows } from '../../../core/attribution/prometheusRows';
+import { PrometheusClient } from '../../../core/prometheus/client';
+import { ContainerDirectory, DockerApi } from '../../../core/containers/containerDirectory';
+import type { PowerMonitor } from '../../../core/power/monitor';
+import type { OptiVoltSettings } from '../../../core/settings';
+import { loadDockerode } from '../../loadDockerode';
 
 export const POWER_VIEW_TYPE = 'optivolt.powerView';
 
@@ -45,13 +46,13 @@ export class PowerViewController implements vscode.Disposable {
       this.session.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(POWER_VIEW_TYPE, 'OptiVolt Power', vscode.ViewColumn.Active, webviewOptions(this.host.extensionUri));
+    const panel = vscode.window.createWebviewPanel(POWER_VIEW_TYPE, 'OptiVolt Power', vscode.ViewColumn.Active, bundleOptions(this.host.extensionUri));
     this.adopt(panel, DEFAULT_PREFS);
   }
 
   private adopt(panel: vscode.WebviewPanel, prefs: ViewPrefs): void {
     this.session?.panel.dispose();
-    panel.webview.options = webviewOptions(this.host.extensionUri);
+    panel.webview.options = bundleOptions(this.host.extensionUri);
     panel.iconPath = new vscode.ThemeIcon('pulse');
     this.session = new PowerViewSession(panel, this.host, prefs, () => (this.session = undefined));
   }
@@ -65,10 +66,6 @@ export class PowerViewController implements vscode.Disposable {
     this.session?.panel.dispose();
     this.serializer.dispose();
   }
-}
-
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'media')] };
 }
 
 function prefsFrom(state: unknown): ViewPrefs {

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { DashboardVariable, GrafanaClient } from '../core/grafana/api';
-import { frameSource } from '../core/grafana/csp';
-import { HealthPoller } from '../core/grafana/health';
-import { grafanaHtml } from '../core/grafana/html';
-import { makeNonce } from '../core/webviewPage';
-import { grafanaUrl, settingsVariables } from '../core/grafana/url';
-import type { OptiVoltSettings } from '../core/settings';
-import { GrafanaStatus, GrafanaToWebview, GrafanaViewState, parseGrafanaFromWebview } from '../shared/grafanaProtocol';
+import type { DashboardVariable, GrafanaClient } from '../../../core/grafana/api';
+import { frameSource } from '../../../core/grafana/csp';
+import { HealthPoller } from '../../../core/grafana/health';
+import { grafanaHtml } from '../../../core/grafana/html';
+import { makeNonce } from '../../../core/webviewPage';
+import { grafanaUrl, settingsVariables } from '../../../core/grafana/url';
+import type { OptiVoltSettings } from '../../../core/settings';
+import { GrafanaStatus } from '../../../shared/grafana';
+import { GrafanaToWebview, GrafanaViewState, parseGrafanaFromWebview } from '../../../shared/webviews/grafanaViewProtocol';
 
-/** What a panel needs from the controller (src/client/grafanaView.ts). */
+/** What a panel needs from the controller (./grafanaView.ts). */
 export interface GrafanaSessionHost {
   readonly extensionUri: vscode.Uri;
   theme(): 'light' | 'dark';

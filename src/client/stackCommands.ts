@@ -6,7 +6,7 @@ import { PrometheusSource } from '../core/power/prometheusSource';
 import { PrometheusClient } from '../core/prometheus/client';
 import type { OptiVoltSettings } from '../core/settings';
 import { StackError } from '../core/stack/composePlan';
-import { MonitoringStack, sharedExporterText, stackOptionsFrom, StartResult } from '../core/stack/monitoringStack';
+import { MonitoringStack, sharedExporterText, stackOptionsFrom, StartResult } from '../core/stack/stackLifecycle';
 import { dockerProblem, followLogs, ServiceStatus } from '../core/stack/stackManager';
 import { loadDockerode } from './loadDockerode';
 

@@ -1,17 +1,16 @@
-// The Grafana panel's message protocol, imported by both ends (src/client/grafanaView.ts and media/grafanaView.ts).
+// The Grafana view's message protocol and saved view state, imported by both ends (src/client/webviews/grafanaView/
+// and media/grafanaView/grafanaView.ts); Grafana's own terms are in ../grafana.ts.
 // Types and tiny type guards only: no Node built-ins, no vscode.
-
-/** Time ranges of the toolbar: `from=now-<range>&to=now`. */
-export const TIME_RANGES = ['5m', '15m', '1h', '6h', '24h'] as const;
-export type TimeRange = (typeof TIME_RANGES)[number];
-
-/** Grafana's `refresh` parameter; 'off' leaves it out. */
-export const REFRESH_INTERVALS = ['off', '5s', '10s', '30s', '1m', '5m'] as const;
-export type RefreshInterval = (typeof REFRESH_INTERVALS)[number];
-
-/** The stack's main dashboard (stack/grafana/dashboards/optivolt-power.json). */
-export const DEFAULT_DASHBOARD_UID = 'optivolt-power';
-export const DEFAULT_DASHBOARD_TITLE = 'OptiVolt - Power Consumption Monitoring';
+import {
+  DEFAULT_DASHBOARD_TITLE,
+  DEFAULT_DASHBOARD_UID,
+  REFRESH_INTERVALS,
+  TIME_RANGES,
+  type GrafanaStatus,
+  type RefreshInterval,
+  type TimeRange,
+} from '../grafana';
+import { isObj } from '../guards';
 
 /** What one panel shows; saved by the webview (setState) and handed back to the serializer after a reload. */
 export interface GrafanaViewState {
@@ -31,8 +30,6 @@ export const DEFAULT_VIEW_STATE: GrafanaViewState = {
   refresh: '10s',
   title: DEFAULT_DASHBOARD_TITLE,
 };
-
-export type GrafanaStatus = 'checking' | 'up' | 'down';
 
 /** Host -> webview. */
 export type GrafanaToWebview =
@@ -59,7 +56,6 @@ export type GrafanaFromWebview =
   /** "Refresh now" while Grafana is down: check /api/health at once. */
   | { readonly type: 'grafana/checkNow' };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isRange = (v: unknown): v is TimeRange => (TIME_RANGES as readonly unknown[]).includes(v);
 const isRefresh = (v: unknown): v is RefreshInterval => (REFRESH_INTERVALS as readonly unknown[]).includes(v);
 

@@ -1,24 +1,26 @@
 // "OptiVolt: Run PromQL Query": runs the query (src/core/prometheus/queryRunner.ts) and shows the result beside the
-// editor in one "PromQL Result" webview, re-used and re-titled by every run. Protocol: src/shared/queryProtocol.ts.
+// editor in one "PromQL Result" webview, re-used and re-titled by every run. Protocol: src/shared/webviews/promqlResultProtocol.ts.
 import * as vscode from 'vscode';
-import { registerPanelSerializer } from './panelRestore';
-import { bundlePage } from './webviewHtml';
-import { PrometheusClient } from '../core/prometheus/client';
-import { describeError, QueryRunner } from '../core/prometheus/queryRunner';
-import { RecoveryWatch } from '../core/prometheus/recoveryWatch';
-import { FromWebview, parseFromWebview, QueryErrorInfo, QueryOutcome, ToWebview } from '../shared/queryProtocol';
-import { PromqlCodeLensProvider, QueryToRun, resolveQuery, RUN_QUERY_COMMAND } from './promqlCodeLens';
+import { registerPanelSerializer } from '../panelRestore';
+import { bundleOptions, bundlePage } from '../webviewHtml';
+import { PrometheusClient } from '../../../core/prometheus/client';
+import { describeError, QueryRunner } from '../../../core/prometheus/queryRunner';
+import { RecoveryWatch } from '../../../core/prometheus/recoveryWatch';
+import { QueryErrorInfo, QueryOutcome } from '../../../shared/queryResult';
+import { FromWebview, parseFromWebview, ToWebview } from '../../../shared/webviews/promqlResultProtocol';
+import { PromqlCodeLensProvider, QueryToRun, resolveQuery, RUN_QUERY_COMMAND } from '../../promqlCodeLens';
 
-export const QUERY_VIEW_TYPE = 'optivolt.queryView';
+/** Kept from when the view was called the query view: VS Code restores panels by this id. */
+export const PROMQL_RESULT_VIEW_TYPE = 'optivolt.queryView';
 
-export interface QueryViewHost {
+export interface PromqlResultHost {
   readonly extensionUri: vscode.Uri;
   prometheusUrl(): string;
   readonly log: vscode.LogOutputChannel;
 }
 
 /** What the host tests read through the extension's API. */
-export interface QueryViewState {
+export interface PromqlResultState {
   readonly open: boolean;
   readonly title?: string;
   readonly query?: string;
@@ -41,7 +43,7 @@ interface RunOptions {
   readonly quiet?: boolean;
 }
 
-export class QueryViewController implements vscode.Disposable {
+export class PromqlResultController implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private panelSubs: vscode.Disposable[] = [];
   private readonly serializer: vscode.Disposable;
@@ -62,8 +64,8 @@ export class QueryViewController implements vscode.Disposable {
     },
   );
 
-  constructor(private readonly host: QueryViewHost) {
-    this.serializer = registerPanelSerializer(QUERY_VIEW_TYPE, {
+  constructor(private readonly host: PromqlResultHost) {
+    this.serializer = registerPanelSerializer(PROMQL_RESULT_VIEW_TYPE, {
       // After a reload the panel comes back with the query it showed, run again (quietly: nobody just asked).
       deserializeWebviewPanel: async (panel, state: unknown) => {
         this.adopt(panel);
@@ -73,7 +75,7 @@ export class QueryViewController implements vscode.Disposable {
     });
   }
 
-  state(): QueryViewState {
+  state(): PromqlResultState {
     return {
       open: this.panel !== undefined,
       title: this.panel?.title,
@@ -173,7 +175,7 @@ export class QueryViewController implements vscode.Disposable {
       if (!this.panel.visible && !quiet) this.panel.reveal(undefined, true);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(QUERY_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.host.extensionUri));
+    const panel = vscode.window.createWebviewPanel(PROMQL_RESULT_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, bundleOptions(this.host.extensionUri));
     this.adopt(panel);
   }
 
@@ -181,9 +183,9 @@ export class QueryViewController implements vscode.Disposable {
     this.panel?.dispose();
     this.panel = panel;
     this.ready = 0;
-    panel.webview.options = webviewOptions(this.host.extensionUri);
+    panel.webview.options = bundleOptions(this.host.extensionUri);
     panel.iconPath = new vscode.ThemeIcon('graph-line');
-    panel.webview.html = bundlePage(panel.webview, this.host.extensionUri, 'queryView', 'PromQL Result');
+    panel.webview.html = bundlePage(panel.webview, this.host.extensionUri, 'promqlResult', 'PromQL Result');
     this.panelSubs = [
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       panel.onDidChangeViewState(() => {
@@ -257,8 +259,8 @@ export class QueryViewController implements vscode.Disposable {
 }
 
 /** Registers the Run CodeLens, the command and the result view; all owned by the extension's context. */
-export function registerPromqlRun(context: vscode.ExtensionContext, host: QueryViewHost): QueryViewController {
-  const view = new QueryViewController(host);
+export function registerPromqlRun(context: vscode.ExtensionContext, host: PromqlResultHost): PromqlResultController {
+  const view = new PromqlResultController(host);
   const lenses = new PromqlCodeLensProvider();
   context.subscriptions.push(
     view,
@@ -280,8 +282,4 @@ export function registerPromqlRun(context: vscode.ExtensionContext, host: QueryV
 export function titleOf(query: string): string {
   const line = query.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#')) ?? query.trim();
   return line.length > 40 ? `${line.slice(0, 39)}…` : line;
-}
-
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'media')] };
 }
