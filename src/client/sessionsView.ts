@@ -5,7 +5,8 @@ import type { Comparison } from '../core/energy/compare';
 import { finishedNotice, trySave } from '../core/energy/sessionNotice';
 import { comparisonFor, comparisonMarkdown, isComparable, recordMarkdown, sessionSummary } from '../core/energy/sessionReport';
 import { toCsv, toJson } from '../core/energy/sessionExport';
-import { fileIdentity, SessionRecord, SessionStore } from '../core/energy/sessionStore';
+import type { SessionRecord } from '../core/energy/sessionRecord';
+import { fileIdentity, SessionStore } from '../core/energy/sessionStore';
 import { SessionDocuments } from './sessionDocuments';
 
 const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };

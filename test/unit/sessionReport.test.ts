@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { compare } from '../../src/core/energy/compare';
 import { comparisonFor, comparisonMarkdown, isComparable, MISSING_REPORT, recordMarkdown, ReportShelf, reportPath, sessionSummary } from '../../src/core/energy/sessionReport';
-import type { SessionRecord } from '../../src/core/energy/sessionStore';
+import type { SessionRecord } from '../../src/core/energy/sessionRecord';
 import { sessionRecord } from '../fixtures/sessionHistory';
 
 const started = (r: SessionRecord): string => new Date(r.startedAt).toLocaleString();

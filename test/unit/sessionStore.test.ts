@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { plainDecimal, toCsv, toJson } from '../../src/core/energy/sessionExport';
-import { isSessionRecord, SessionRecord, SessionStore } from '../../src/core/energy/sessionStore';
+import { isSessionRecord, SessionRecord } from '../../src/core/energy/sessionRecord';
+import { SessionStore } from '../../src/core/energy/sessionStore';
 import { sessionRecord, writeLargeHistory } from '../fixtures/sessionHistory';
 
 const record = sessionRecord;

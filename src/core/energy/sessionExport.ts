@@ -1,6 +1,6 @@
 // JSON and CSV exports of Energy Sessions: JSON in the store's own file format (so it can be read back or
 // merged), CSV that spreadsheets open safely.
-import { SESSION_FILE_VERSION, SessionRecord } from './sessionStore';
+import { SESSION_FILE_VERSION, SessionRecord } from './sessionRecord';
 
 /** The same shape as the store's file, pretty-printed, so an export can be read back or merged. */
 export function toJson(records: readonly SessionRecord[]): string {

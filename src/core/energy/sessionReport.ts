@@ -3,7 +3,7 @@
 // Plain Node, so every word the view shows is tested without an editor; the view only hands these to VS Code.
 import { compare, Comparison, runsOf } from './compare';
 import { formatCo2, formatCost, formatEnergy, formatWatts } from './cost';
-import type { SessionRecord } from './sessionStore';
+import type { SessionRecord } from './sessionRecord';
 
 /** The view's one-line description of a record: energy and duration. */
 export function sessionSummary(r: SessionRecord): string {

@@ -1,6 +1,6 @@
 // The per-workspace history of finished measurements (debug sessions, tasks, commands): a bounded JSON file of
 // the newest records in the extension's storage folder, and archive files beside it for the older ones
-// (exports: sessionExport.ts).
+// (the record and its file format: sessionRecord.ts; exports: sessionExport.ts; reports: sessionReport.ts).
 //
 // Retention: nothing is dropped. The main file holds the newest maxRecords (1,000) records, which is what the
 // view lists and compares; older ones are moved, before the main file is rewritten without them, to
@@ -16,67 +16,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LockError, LockOptions, pidAlive, withFileLock } from './fileLock';
 import { copyTail, Head, readHead } from './sessionLines';
-import type { MeterResult } from './meter';
+import { isSessionRecord, newestFirst, parseSessionFile, SessionRecord, serializeSessions } from './sessionRecord';
 
-/** One finished measurement: what the meter reported, plus what it was and what it cost. */
-export interface SessionRecord extends MeterResult {
-  /** Unique (e.g. time + random). */
-  readonly id: string;
-  readonly kind: 'debug' | 'task' | 'command';
-  /** E.g. the debug session name, the task name or the command line. */
-  readonly name: string;
-  /** What identifies "the same thing run again": launch config name, task name, command line. */
-  readonly config: string;
-  /** ms since the epoch. */
-  readonly startedAt: number;
-  readonly costPerKWh: number;
-  readonly currency: string;
-  readonly cost: number;
-  readonly co2Grams: number;
-  /** E.g. "debuggee pid unknown: measured the adapter's children". */
-  readonly note?: string;
-}
-
-export const SESSION_FILE_VERSION = 1;
 const DEFAULT_MAX_RECORDS = 1000;
-const KINDS: ReadonlySet<string> = new Set(['debug', 'task', 'command']);
-const SOURCES: ReadonlySet<string> = new Set(['prometheus', 'rapl', 'estimate']);
-
-const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isNonNegative = (v: unknown): v is number => isFiniteNumber(v) && v >= 0;
-
-/** Validates records read from disk (hand-edited, or written by another version) before anything trusts them. */
-export function isSessionRecord(v: unknown): v is SessionRecord {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const r = v as Record<string, unknown>;
-  return (
-    typeof r.id === 'string' && r.id.length > 0 &&
-    typeof r.kind === 'string' && KINDS.has(r.kind) &&
-    typeof r.name === 'string' &&
-    typeof r.config === 'string' &&
-    isFiniteNumber(r.startedAt) &&
-    isNonNegative(r.durationSeconds) &&
-    isNonNegative(r.pausedSeconds) &&
-    isNonNegative(r.energyJoules) &&
-    isNonNegative(r.hostEnergyJoules) &&
-    // Can dip below zero when the host idled under its baseline.
-    isFiniteNumber(r.hostEnergyAboveBaselineJoules) &&
-    isNonNegative(r.baselineWatts) &&
-    isNonNegative(r.averageWatts) &&
-    isNonNegative(r.peakWatts) &&
-    typeof r.source === 'string' && SOURCES.has(r.source) &&
-    typeof r.estimated === 'boolean' &&
-    Array.isArray(r.pids) && r.pids.every((p) => Number.isSafeInteger(p) && (p as number) >= 0) &&
-    isFiniteNumber(r.costPerKWh) &&
-    typeof r.currency === 'string' &&
-    isFiniteNumber(r.cost) &&
-    isFiniteNumber(r.co2Grams) &&
-    (r.note === undefined || typeof r.note === 'string')
-  );
-}
-
-const newestFirst = (a: SessionRecord, b: SessionRecord): number => b.startedAt - a.startedAt;
-
 // Process-wide, so two stores on the same file in one process never share a temp name.
 let tmpCounter = 0;
 /** An archive is appended to until it reaches this size, so archiving one record at a time stays cheap. */
@@ -155,7 +97,7 @@ export class SessionStore {
     const problems: string[] = [];
     // Newest archive first: after a crash between writing an archive and the main file, the newest copy wins.
     for (const archive of this.archives().reverse()) {
-      const parsed = parseFile(await fs.promises.readFile(archive, 'utf8'));
+      const parsed = parseSessionFile(await fs.promises.readFile(archive, 'utf8'));
       if (typeof parsed === 'string') {
         problems.push(`${path.basename(archive)}: ${parsed}`);
         continue;
@@ -214,7 +156,7 @@ export class SessionStore {
    * can simulate a crash between this and the rename; everything else should use the mutators.
    */
   writeTemp(records: readonly SessionRecord[]): string {
-    return this.writeTempText(serialize(records));
+    return this.writeTempText(serializeSessions(records));
   }
 
   private writeTempText(text: string | ((fd: number) => void)): string {
@@ -291,7 +233,7 @@ export class SessionStore {
       parsed = head.records;
     } else {
       // Not in the line format (hand-made, pasted from an export): small in practice, parsed whole.
-      const whole = parseFile(fs.readFileSync(this.file, 'utf8'));
+      const whole = parseSessionFile(fs.readFileSync(this.file, 'utf8'));
       if (typeof whole === 'string') {
         if (!repair) {
           problems.push(`The energy history could not be read (${whole}); it was left as it is (${this.file}).`);
@@ -343,7 +285,7 @@ export class SessionStore {
   private archive(records: readonly SessionRecord[]): string {
     const latest = this.archives().at(-1);
     if (latest !== undefined && fs.statSync(latest).size < ARCHIVE_BYTES) {
-      const existing = parseFile(fs.readFileSync(latest, 'utf8'));
+      const existing = parseSessionFile(fs.readFileSync(latest, 'utf8'));
       // An archive with anything we would not write back is left alone rather than rewritten without it.
       if (typeof existing !== 'string' && existing.every(isSessionRecord)) {
         const ids = new Set(records.map((r) => r.id));
@@ -352,7 +294,7 @@ export class SessionStore {
         return latest;
       }
     }
-    return this.newArchive(serialize(records));
+    return this.newArchive(serializeSessions(records));
   }
 
   private newArchive(content: string | ((fd: number) => void)): string {
@@ -413,27 +355,6 @@ export class SessionStore {
     move(to);
     return to;
   }
-}
-
-/** The records array, or why the text is not a session file. */
-function parseFile(text: string): unknown[] | string {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    return `invalid JSON: ${(err as Error).message}`;
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
-  const { version, records } = data as { version?: unknown; records?: unknown };
-  if (version !== SESSION_FILE_VERSION) return `unsupported version ${JSON.stringify(version) ?? 'undefined'}`;
-  if (!Array.isArray(records)) return 'no records array';
-  return records;
-}
-
-/** One record per line: still valid JSON, but greppable and small. */
-function serialize(records: readonly SessionRecord[]): string {
-  const lines = records.map((r) => JSON.stringify(r)).join(',\n');
-  return `{"version":${SESSION_FILE_VERSION},"records":[\n${lines}\n]}\n`;
 }
 
 /** Makes the rename itself durable on POSIX; Windows cannot open folders, and the data is safe without it. */
