@@ -6,7 +6,8 @@ import { finishedNotice, trySave } from '../core/energy/sessionNotice';
 import { comparisonFor, comparisonMarkdown, isComparable, recordMarkdown, sessionSummary } from '../core/energy/sessionReport';
 import { toCsv, toJson } from '../core/energy/sessionExport';
 import type { SessionRecord } from '../core/energy/sessionRecord';
-import { fileIdentity, SessionStore } from '../core/energy/sessionStore';
+import { fileIdentity } from '../core/energy/sessionFiles';
+import { SessionStore } from '../core/energy/sessionStore';
 import { SessionDocuments } from './sessionDocuments';
 
 const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };
