@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Comparison } from '../core/energy/compare';
 import { finishedNotice, trySave } from '../core/energy/sessionNotice';
 import { comparisonFor, comparisonMarkdown, isComparable, recordMarkdown, sessionSummary } from '../core/energy/sessionReport';
-import { toCsv, toJson } from '../core/energy/sessionExport';
+import { ExportFormat, exportContent, exportedNotice } from '../core/energy/sessionExport';
 import type { SessionRecord } from '../core/energy/sessionRecord';
 import { fileIdentity } from '../core/energy/sessionFiles';
 import { SessionStore } from '../core/energy/sessionStore';
@@ -198,7 +198,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     this.refresh();
   }
 
-  private async export(format: 'csv' | 'json'): Promise<ExportOutcome> {
+  private async export(format: ExportFormat): Promise<ExportOutcome> {
     this.records(); // another window may have added or cleared sessions
     // Archives included: the export is the whole history, not the newest page the view lists.
     const { records, problems } = await this.store.readAll();
@@ -212,10 +212,9 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
       defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), `optivolt-sessions.${format}`),
     });
     if (!uri) return 'cancelled';
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(format === 'csv' ? toCsv(records) : toJson(records), 'utf8'));
-    const skipped = problems.length > 0 ? ` Some archived sessions could not be read: ${problems.join('; ')}.` : '';
-    const text = `OptiVolt: ${records.length} sessions exported to ${uri.fsPath}.${skipped}`;
-    void (skipped ? vscode.window.showWarningMessage(text) : vscode.window.showInformationMessage(text));
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(exportContent(format, records), 'utf8'));
+    const notice = exportedNotice(records.length, uri.fsPath, problems);
+    void (notice.warning ? vscode.window.showWarningMessage(notice.text) : vscode.window.showInformationMessage(notice.text));
     return { exported: records.length, file: uri.fsPath };
   }
 
