@@ -128,10 +128,10 @@ describe('ContainerDirectory', () => {
     timers.advance(100);
     docker.stream.write('{"status":"start"}\n');
     await flush();
-    timers.advance(100);
+    timers.advance(199);
     await flush();
     assert.equal(docker.lists, 1, 'not before 200 ms after the last event');
-    timers.advance(100);
+    timers.advance(1);
     await flush();
     assert.equal(docker.lists, 2, 'one refresh for the burst');
     assert.equal(dir.get(NEW)?.name, 'new');
