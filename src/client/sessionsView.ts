@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Comparison } from '../core/energy/compare';
-import { finishedNotice, trySave } from '../core/energy/sessionNotice';
-import { comparisonFor, comparisonMarkdown, isComparable, recordMarkdown, sessionSummary } from '../core/energy/sessionReport';
 import { ExportFormat, exportContent, exportedNotice } from '../core/energy/sessionExport';
-import type { SessionRecord } from '../core/energy/sessionRecord';
 import { fileIdentity } from '../core/energy/sessionFiles';
+import { finishedNotice, trySave } from '../core/energy/sessionNotice';
+import type { SessionRecord } from '../core/energy/sessionRecord';
+import { comparisonFor, comparisonMarkdown, isComparable, recordMarkdown, sessionSummary } from '../core/energy/sessionReport';
 import { SessionStore } from '../core/energy/sessionStore';
 import { SessionDocuments } from './sessionDocuments';
 
