@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostHistory } from '../core/attribution/history';
 import { energyFigures, formatEnergy, formatWatts } from '../core/energy/cost';
-import type { SessionRecord } from '../core/energy/sessionStore';
+import type { SessionRecord } from '../core/energy/sessionRecord';
 import { TreeMeasurement, TreeSampler } from '../core/energy/treeMeasurement';
 import type { PowerMonitor } from '../core/power/monitor';
 import type { OptiVoltSettings } from '../core/settings';

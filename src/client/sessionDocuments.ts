@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
+import { ReportShelf, reportPath } from '../core/energy/sessionReport';
 
 export const SESSION_SCHEME = 'optivolt-session';
-/** Reports kept for reopening; older ones are dropped (their tabs, if still open, say so on reload). */
-const MAX_REPORTS = 50;
 
 /**
  * Session Details and comparisons as read-only documents of their own scheme, shown rendered: an untitled
@@ -10,7 +9,7 @@ const MAX_REPORTS = 50;
  * and the same report reopens the same document.
  */
 export class SessionDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly reports = new Map<string, string>();
+  private readonly reports = new ReportShelf();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private readonly registration: vscode.Disposable;
@@ -20,17 +19,13 @@ export class SessionDocuments implements vscode.TextDocumentContentProvider, vsc
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.reports.get(uri.path) ?? '# This report is no longer available\n\nOpen it again from the Energy Sessions view.';
+    return this.reports.get(uri.path);
   }
 
   /** Shows `markdown` as the report `key` (a record id, or two for a comparison), titled `title`. */
   async open(key: string, title: string, markdown: string): Promise<vscode.Uri> {
-    const uri = vscode.Uri.from({ scheme: SESSION_SCHEME, path: `/${encodeURIComponent(key)}/${title.replace(/[\\/:*?"<>|]/g, '_')}.md` });
-    const known = this.reports.has(uri.path);
-    this.reports.delete(uri.path);
-    this.reports.set(uri.path, markdown);
-    while (this.reports.size > MAX_REPORTS) this.reports.delete(this.reports.keys().next().value as string);
-    if (known) this.changed.fire(uri);
+    const uri = vscode.Uri.from({ scheme: SESSION_SCHEME, path: reportPath(key, title) });
+    if (this.reports.put(uri.path, markdown)) this.changed.fire(uri);
     try {
       await vscode.commands.executeCommand('markdown.showPreview', uri);
     } catch {

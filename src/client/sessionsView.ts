@@ -1,66 +1,27 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { compare, Comparison, runsOf } from '../core/energy/compare';
-import { formatCo2, formatCost, formatEnergy, formatWatts } from '../core/energy/cost';
+import type { Comparison } from '../core/energy/compare';
+import { ExportFormat, exportContent, exportedNotice } from '../core/energy/sessionExport';
+import { fileIdentity } from '../core/energy/sessionFiles';
 import { finishedNotice, trySave } from '../core/energy/sessionNotice';
-import { toCsv, toJson } from '../core/energy/sessionExport';
-import { fileIdentity, SessionRecord, SessionStore } from '../core/energy/sessionStore';
+import type { SessionRecord } from '../core/energy/sessionRecord';
+import { comparisonFor, comparisonMarkdown, isComparable, recordMarkdown, sessionSummary } from '../core/energy/sessionReport';
+import { SessionStore } from '../core/energy/sessionStore';
 import { SessionDocuments } from './sessionDocuments';
 
 const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };
-
-function describe(r: SessionRecord): string {
-  return `${formatEnergy(r.energyJoules)} · ${r.durationSeconds.toFixed(1)} s`;
-}
-
-/** A Markdown report of one measurement. */
-export function recordMarkdown(r: SessionRecord): string {
-  const rows: Array<[string, string]> = [
-    ['Kind', r.kind],
-    ['Configuration', r.config],
-    ['Started', new Date(r.startedAt).toLocaleString()],
-    ['Duration', `${r.durationSeconds.toFixed(2)} s${r.pausedSeconds > 0 ? ` (of which ${r.pausedSeconds.toFixed(1)} s paused at breakpoints, when the program draws ~0)` : ''}`],
-    ['Program energy', `${formatEnergy(r.energyJoules)} (${(r.energyJoules / 3600).toFixed(4)} Wh)`],
-    ['Program power', `average ${formatWatts(r.averageWatts)}, peak ${formatWatts(r.peakWatts)}`],
-    ['Host energy', `${formatEnergy(r.hostEnergyJoules)}; ${formatEnergy(r.hostEnergyAboveBaselineJoules)} above the ${formatWatts(r.baselineWatts)} baseline`],
-    ['Cost', `${formatCost(r.cost, r.currency)} at ${r.costPerKWh} ${r.currency}/kWh`],
-    ['CO2', formatCo2(r.co2Grams)],
-    ['Source', `${r.source}${r.estimated ? ' — an ESTIMATE from CPU load, not a measurement' : ''}`],
-    ['Processes', r.pids.join(', ') || '—'],
-  ];
-  return [`# ${r.name}`, '', '| | |', '|:--|:--|', ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`), '', r.note ? `> ${r.note}` : ''].join('\n');
-}
-
-/** A Markdown report comparing two measurements. */
-export function comparisonMarkdown(c: Comparison): string {
-  const line = (label: string, f: (r: SessionRecord) => string): string => `| ${label} | ${f(c.a)} | ${f(c.b)} |`;
-  return [
-    `# ${c.a.name} vs ${c.b.name}`,
-    '',
-    '| | Before | After |',
-    '|:--|--:|--:|',
-    line('Started', (r) => new Date(r.startedAt).toLocaleString()),
-    line('Duration', (r) => `${r.durationSeconds.toFixed(2)} s`),
-    line('Program energy', (r) => formatEnergy(r.energyJoules)),
-    line('Average power', (r) => formatWatts(r.averageWatts)),
-    line('Host above baseline', (r) => formatEnergy(r.hostEnergyAboveBaselineJoules)),
-    '',
-    `**${c.verdict}**`,
-    c.noise ? `\nRun-to-run noise: σ ${formatEnergy(c.noise.stdA)} over ${c.noise.runsA} runs, σ ${formatEnergy(c.noise.stdB)} over ${c.noise.runsB} runs.` : '',
-  ].join('\n');
-}
 
 class SessionItem extends vscode.TreeItem {
   constructor(readonly record: SessionRecord, comparable: boolean) {
     super(record.name, vscode.TreeItemCollapsibleState.None);
     this.id = record.id;
-    this.description = `${describe(record)} · ${new Date(record.startedAt).toLocaleString()}`;
+    this.description = `${sessionSummary(record)} · ${new Date(record.startedAt).toLocaleString()}`;
     this.iconPath = new vscode.ThemeIcon(KIND_ICON[record.kind]);
     this.contextValue = comparable ? 'optivolt.session.comparable' : 'optivolt.session';
     const tip = new vscode.MarkdownString(recordMarkdown(record));
     this.tooltip = tip;
-    this.accessibilityInformation = { label: `${record.name}, ${describe(record)}` };
+    this.accessibilityInformation = { label: `${record.name}, ${sessionSummary(record)}` };
     this.command = { command: 'optivolt.sessions.details', title: 'Details', arguments: [this] };
   }
 }
@@ -196,16 +157,12 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
   getChildren(): SessionItem[] {
     const all = this.records();
     this.shownIds = all.map((r) => r.id);
-    return all.map((r) => new SessionItem(r, runsOf(r.config, all, r.kind).length >= 2));
+    return all.map((r) => new SessionItem(r, isComparable(r, all)));
   }
 
   /** Compares a run with another: the two selected, or this one with the previous run of its configuration. */
   comparison(a: SessionRecord, b?: SessionRecord): Comparison | undefined {
-    const all = this.records();
-    const other = b ?? runsOf(a.config, all, a.kind).find((r) => r.startedAt < a.startedAt);
-    if (!other) return undefined;
-    const [older, newer] = other.startedAt <= a.startedAt ? [other, a] : [a, other];
-    return compare(older, newer, all);
+    return comparisonFor(a, this.records(), b);
   }
 
   private async compareItems(items: SessionItem[]): Promise<void> {
@@ -241,7 +198,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     this.refresh();
   }
 
-  private async export(format: 'csv' | 'json'): Promise<ExportOutcome> {
+  private async export(format: ExportFormat): Promise<ExportOutcome> {
     this.records(); // another window may have added or cleared sessions
     // Archives included: the export is the whole history, not the newest page the view lists.
     const { records, problems } = await this.store.readAll();
@@ -255,10 +212,9 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
       defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), `optivolt-sessions.${format}`),
     });
     if (!uri) return 'cancelled';
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(format === 'csv' ? toCsv(records) : toJson(records), 'utf8'));
-    const skipped = problems.length > 0 ? ` Some archived sessions could not be read: ${problems.join('; ')}.` : '';
-    const text = `OptiVolt: ${records.length} sessions exported to ${uri.fsPath}.${skipped}`;
-    void (skipped ? vscode.window.showWarningMessage(text) : vscode.window.showInformationMessage(text));
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(exportContent(format, records), 'utf8'));
+    const notice = exportedNotice(records.length, uri.fsPath, problems);
+    void (notice.warning ? vscode.window.showWarningMessage(notice.text) : vscode.window.showInformationMessage(notice.text));
     return { exported: records.length, file: uri.fsPath };
   }
 

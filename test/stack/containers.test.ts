@@ -2,12 +2,20 @@
 // compose service and a share of host power. The image is local/busybox:optivolt, imported from Debian's
 // busybox-static by test/harness/provision-docker.sh: nothing is ever pulled.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import Docker from 'dockerode';
 import type { PowerSample } from '../../src/shared/power';
 import { ProcessSampler } from '../../src/core/attribution/processSampler';
 import { ContainerDirectory } from '../../src/core/containers/containerDirectory';
+import { until } from '../fixtures/until';
 
 const IMAGE = 'local/busybox:optivolt';
+
+/** utime + stime of a process, in clock ticks (100 a second): fields 14 and 15 of /proc/<pid>/stat. */
+function cpuTicks(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
 
 function host(watts: number): PowerSample {
   return { time: Date.now(), watts, source: 'estimate', estimated: true, zones: {}, detail: 'test', idleWatts: 2 };
@@ -41,8 +49,12 @@ describe('containers on a real Docker engine', function () {
     await directory.start();
     const sampler = new ProcessSampler({ model: 'share-all', topN: 10, groupByName: false }, directory);
     try {
+      const pid = (await container!.inspect()).State.Pid;
+      const from = cpuTicks(pid);
       sampler.sample(host(20));
-      await new Promise((r) => setTimeout(r, 1500));
+      // The shares are measured between the two samples: wait until the burner has used 1.5 s of CPU since the
+      // first (one core's worth in 1.5 s when it runs freely), rather than a fixed 1.5 s a busy host may not give it.
+      await until(15000, () => (cpuTicks(pid) - from >= 150 ? true : undefined), () => `the burner (pid ${pid}) used ${cpuTicks(pid) - from} of 150 ticks`);
       const snap = sampler.sample(host(20));
       assert.ok(snap, 'second sample attributes');
       const row = snap.containers.find((c) => c.name === name);
@@ -72,10 +84,9 @@ describe('containers on a real Docker engine', function () {
     try {
       await late.start();
       const info = await late.inspect();
-      const t0 = Date.now();
       // Before the 5 s throttle of lookups could refresh the list: only the event stream can name it this fast.
-      while (!directory.get(info.Id) && Date.now() - t0 < 4000) await new Promise((r) => setTimeout(r, 100));
-      assert.equal(directory.get(info.Id)?.name, `${name}-late`, 'named from the container event within 4 s');
+      const known = await until(4000, () => directory.get(info.Id), () => `${name}-late not named within 4 s`);
+      assert.equal(known.name, `${name}-late`, 'named from the container event within 4 s');
     } finally {
       directory.dispose();
       await late.remove({ force: true });

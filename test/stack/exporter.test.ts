@@ -105,8 +105,10 @@ describe('OptiVolt exporter scraped by a real Prometheus', function () {
   });
 
   it('the energy counter agrees with average power over a minute within 5%, and prices it (kWh x 0.15)', async function () {
-    // increase() over [1m] needs a minute of scrapes.
-    await new Promise((r) => setTimeout(r, 62000));
+    // increase() over [1m] needs a minute of scrapes: wait until the counter's first sample is that old (a minute
+    // plus one 1 s scrape), read from Prometheus rather than assumed from a fixed sleep.
+    const age = 'time() - min_over_time(timestamp(scaph_host_energy_microjoules)[5m:1s])';
+    await eventually('a minute of scrapes of the energy counter', async () => (await client.query(age))[0]?.value >= 61, 90000);
     const joules = await value('increase(scaph_host_energy_microjoules[1m]) / 1000000');
     const avg = await value('avg_over_time(scaph_host_power_microwatts[1m]) / 1000000');
     const expected = avg * 60;

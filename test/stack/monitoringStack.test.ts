@@ -109,7 +109,8 @@ describe('the monitoring stack on a real Docker engine (powerExporter: optivolt)
     const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr ?? '' })));
     // Sockets need RAPL and containers need cAdvisor: neither exists here; everything else must have data.
     const wanted = exprs.filter((e) => e.expr && !/socket|container_/.test(e.expr));
-    await new Promise((r) => setTimeout(r, 25000)); // two 10 s scrapes for irate windows
+    // irate() and increase() need samples to compare: two more 10 s scrapes of each exporter after the first.
+    await eventually('three scrapes of node-exporter and the host exporter', async () => (await client.query('min(count_over_time(up{job=~"node|scaphandre"}[5m])) >= 3')).length === 1, 45000);
     const empty: string[] = [];
     for (const e of wanted) {
       const q = e.expr.replace(/\$__range_s/g, '900').replace(/\$__range/g, '15m').replace(/\$cost/g, '0.15');

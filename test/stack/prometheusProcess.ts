@@ -8,6 +8,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
+import { errorMessage } from '../../src/core/power/source';
+import { until } from '../fixtures/until';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -61,17 +63,19 @@ export class PrometheusProcess {
       { stdio: ['ignore', fs.openSync(logFile, 'w'), fs.openSync(logFile, 'a')] },
     );
     const p = new PrometheusProcess(`http://127.0.0.1:${port}`, child, ownsDir ? dir : undefined);
-    const deadline = Date.now() + 20000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`prometheus exited: ${fs.readFileSync(logFile, 'utf8').slice(-500)}`);
-      try {
-        if ((await fetch(`${p.url}/-/ready`)).ok) return p;
-      } catch {
-        /* not yet listening */
-      }
-      if (Date.now() > deadline) throw new Error('prometheus not ready after 20 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(
+      20000,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`prometheus exited: ${fs.readFileSync(logFile, 'utf8').slice(-500)}`);
+        try {
+          return (await fetch(`${p.url}/-/ready`)).ok ? p : undefined;
+        } catch {
+          return undefined; // not yet listening
+        }
+      },
+      () => `prometheus not ready: ${fs.readFileSync(logFile, 'utf8').slice(-500)}`,
+    );
+    return p;
   }
 
   async stop(): Promise<void> {
@@ -84,18 +88,16 @@ export class PrometheusProcess {
   }
 }
 
-/** Polls `probe` until it resolves truthy, or throws after `timeoutMs` naming `what`. */
+/** Polls `probe` (through the one polling helper) until it resolves truthy, or fails after `timeoutMs` naming `what`. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   let last: unknown;
-  for (;;) {
+  const check = async (): Promise<T | undefined> => {
     try {
-      const v = await probe();
-      if (v) return v;
+      return (await probe()) || undefined;
     } catch (err) {
-      last = err;
+      last = err; // Prometheus not answering yet: the last error is the failure's reason
+      return undefined;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  };
+  return until(timeoutMs, check, () => `waiting for ${what}${last ? `: ${errorMessage(last)}` : ''}`, 250);
 }

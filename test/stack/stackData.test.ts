@@ -170,7 +170,8 @@ describe('the monitoring stack as data (stack/)', function () {
 
     it('evaluates every dashboard query without error, and the main dashboard\'s return data', async () => {
       await eventually('all three targets up', async () => (await client.query('count(up == 1)'))[0]?.value === 3);
-      await new Promise((r) => setTimeout(r, 3000)); // a few scrapes for irate/rate windows
+      // A few 1 s scrapes of every target for the irate/rate windows, counted rather than slept for.
+      await eventually('four scrapes of every target', async () => (await client.query('min(count_over_time(up[5m])) >= 4')).length === 1);
       const empty: string[] = [];
       let checked = 0;
       for (const d of dashboards()) {

@@ -2,7 +2,7 @@
 // Every noise case uses numbers small enough to check by hand (written next to them).
 import { strict as assert } from 'node:assert';
 import { compare, mean, runsOf, sampleStd } from '../../src/core/energy/compare';
-import { SessionRecord } from '../../src/core/energy/sessionStore';
+import type { SessionRecord } from '../../src/core/energy/sessionRecord';
 
 const close = (actual: number, expected: number, eps = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= eps, `expected ${expected}, got ${actual}`);

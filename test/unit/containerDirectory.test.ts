@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
-import { ContainerDirectory, DockerApi } from '../../src/core/containers/containerDirectory';
+import { ContainerDirectory, DebounceTimers, DockerApi } from '../../src/core/containers/containerDirectory';
 
 const WEB = '0123456789ab'.repeat(6).slice(0, 64);
 const DB = 'fedcba987654'.repeat(6).slice(0, 64);
@@ -52,13 +52,35 @@ class FakeDocker implements DockerApi {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Timers on a clock the test advances: the debounce is asserted to the millisecond without waiting for it. */
+class ManualTimers implements DebounceTimers {
+  private nowMs = 0;
+  private lastId = 0;
+  private readonly pending = new Map<number, { at: number; fn: () => void }>();
+  readonly setTimer = (fn: () => void, ms: number): number => {
+    this.pending.set(++this.lastId, { at: this.nowMs + ms, fn });
+    return this.lastId;
+  };
+  readonly clearTimer = (handle: unknown): void => {
+    this.pending.delete(handle as number);
+  };
+  /** Moves the clock on by `ms`, running the timers that fall due. */
+  advance(ms: number): void {
+    this.nowMs += ms;
+    for (const [id, t] of [...this.pending]) {
+      if (t.at > this.nowMs) continue;
+      this.pending.delete(id);
+      t.fn();
+    }
+  }
+}
+
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('ContainerDirectory', () => {
   const dirs: ContainerDirectory[] = [];
-  const make = (docker: DockerApi | undefined, now?: () => number, log?: (m: string) => void): ContainerDirectory => {
-    const d = new ContainerDirectory(docker, log, now);
+  const make = (docker: DockerApi | undefined, now?: () => number, log?: (m: string) => void, timers?: DebounceTimers): ContainerDirectory => {
+    const d = new ContainerDirectory(docker, log, now, undefined, timers);
     dirs.push(d);
     return d;
   };
@@ -96,16 +118,21 @@ describe('ContainerDirectory', () => {
 
   it('a Docker event triggers a refresh, debounced (~200 ms after the last event)', async () => {
     const docker = new FakeDocker();
-    const dir = make(docker);
+    const timers = new ManualTimers();
+    const dir = make(docker, undefined, undefined, timers);
     await dir.start();
     assert.equal(dir.get(NEW), undefined);
     docker.containers = [...docker.containers, { Id: NEW, Names: ['/new'], Image: 'redis' }];
     docker.stream.write('{"status":"create"}\n');
-    await sleep(100);
+    await flush();
+    timers.advance(100);
     docker.stream.write('{"status":"start"}\n');
-    await sleep(100);
+    await flush();
+    timers.advance(199);
+    await flush();
     assert.equal(docker.lists, 1, 'not before 200 ms after the last event');
-    await sleep(200);
+    timers.advance(1);
+    await flush();
     assert.equal(docker.lists, 2, 'one refresh for the burst');
     assert.equal(dir.get(NEW)?.name, 'new');
   });
@@ -189,12 +216,15 @@ describe('ContainerDirectory', () => {
 
   it('dispose() destroys the event stream and stops pending refreshes', async () => {
     const docker = new FakeDocker();
-    const dir = make(docker);
+    const timers = new ManualTimers();
+    const dir = make(docker, undefined, undefined, timers);
     await dir.start();
     docker.stream.write('{"status":"die"}\n');
+    await flush();
     dir.dispose();
     assert.equal(docker.stream.destroyed, true);
-    await sleep(250);
+    timers.advance(250);
+    await flush();
     assert.equal(docker.lists, 1, 'the debounced refresh was cancelled');
   });
 

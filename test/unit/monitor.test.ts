@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { LogFn, MAX_EMPTY_READS, MonitorOptions, PowerMonitor } from '../../src/core/power/monitor';
 import { PowerReading, PowerSource, SourceError, SourceErrorCode } from '../../src/core/power/source';
 import type { SourceKind } from '../../src/shared/power';
+import { until } from '../fixtures/until';
 
 type Behaviour = () => PowerReading | undefined | Promise<PowerReading | undefined>;
 
@@ -67,11 +68,7 @@ class World {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail('condition not met in time');
-    await sleep(10);
-  }
+  await until(timeoutMs, () => (cond() ? true : undefined), () => 'condition not met in time', 10);
 }
 
 describe('PowerMonitor', () => {
@@ -428,6 +425,7 @@ describe('PowerMonitor', () => {
       m.stop();
       assert.equal(m.running, false);
       const reads = w.reads.estimate;
+      // An absence has no event to wait for: watch for longer than one 500 ms interval.
       await sleep(700);
       assert.equal(w.reads.estimate, reads, 'no read after stop()');
       assert.equal(m.running, false);

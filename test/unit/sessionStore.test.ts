@@ -4,8 +4,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { plainDecimal, toCsv, toJson } from '../../src/core/energy/sessionExport';
-import { isSessionRecord, SessionRecord, SessionStore } from '../../src/core/energy/sessionStore';
+import { exportContent, exportedNotice, plainDecimal, toCsv, toJson } from '../../src/core/energy/sessionExport';
+import { isSessionRecord, SessionRecord } from '../../src/core/energy/sessionRecord';
+import { SessionStore } from '../../src/core/energy/sessionStore';
 import { sessionRecord, writeLargeHistory } from '../fixtures/sessionHistory';
 
 const record = sessionRecord;
@@ -298,6 +299,17 @@ describe('SessionStore', () => {
     it('JSON export parses back to the same records in the file format', () => {
       const rs = [record({ id: 'a', note: 'x' }), record({ id: 'b' })];
       assert.deepEqual(JSON.parse(toJson(rs)), { version: 1, records: rs });
+    });
+
+    it('the chosen format decides the content, and the notice warns only when archives could not be read', () => {
+      const rs = [record({ id: 'a' })];
+      assert.equal(exportContent('json', rs), toJson(rs));
+      assert.equal(exportContent('csv', rs), toCsv(rs));
+      assert.deepEqual(exportedNotice(3, '/w/s.csv', []), { text: 'OptiVolt: 3 sessions exported to /w/s.csv.', warning: false });
+      assert.deepEqual(exportedNotice(3, '/w/s.csv', ['a.json: invalid JSON', 'b.json: 1 invalid record left out']), {
+        text: 'OptiVolt: 3 sessions exported to /w/s.csv. Some archived sessions could not be read: a.json: invalid JSON; b.json: 1 invalid record left out.',
+        warning: true,
+      });
     });
 
     it('CSV has a header and one row per record, ISO times, plain decimals and space-joined pids', () => {

@@ -14,7 +14,19 @@ export interface ContainerInfo {
   readonly service?: string;
 }
 
+/** The timer functions the event debounce runs on: injected so a test can fire them instead of waiting (as HealthPoller). */
+export interface DebounceTimers {
+  readonly setTimer: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer: (handle: unknown) => void;
+}
+
+const REAL_TIMERS: DebounceTimers = {
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 const REFRESH_THROTTLE_MS = 5000;
+/** One refresh for a burst of events (create, start, ... arrive together). */
+const EVENT_DEBOUNCE_MS = 200;
 /** An engine that accepts connections and never answers must not leave the listing pending (names wait on it). */
 const LIST_DEADLINE_MS = 10_000;
 
@@ -28,7 +40,7 @@ export class ContainerDirectory {
   private lastRefresh = -Infinity;
   private refreshing: Promise<void> | undefined;
   private events: NodeJS.ReadableStream | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  private debounce: unknown;
   private disposed = false;
   notice: string | undefined;
 
@@ -37,6 +49,7 @@ export class ContainerDirectory {
     private readonly log: (message: string) => void = () => undefined,
     private readonly now: () => number = Date.now,
     private readonly deadlineMs = LIST_DEADLINE_MS,
+    private readonly timers: DebounceTimers = REAL_TIMERS,
   ) {
     if (!docker) this.notice = 'Docker is not available: containers are shown by id.';
   }
@@ -99,13 +112,21 @@ export class ContainerDirectory {
   }
 
   private refreshSoon(): void {
-    clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => void this.refresh(), 200);
+    this.cancelDebounce();
+    this.debounce = this.timers.setTimer(() => {
+      this.debounce = undefined;
+      void this.refresh();
+    }, EVENT_DEBOUNCE_MS);
+  }
+
+  private cancelDebounce(): void {
+    if (this.debounce !== undefined) this.timers.clearTimer(this.debounce);
+    this.debounce = undefined;
   }
 
   dispose(): void {
     this.disposed = true;
-    clearTimeout(this.debounce);
+    this.cancelDebounce();
     if (this.events) destroy(this.events);
     this.events = undefined;
   }

@@ -2,7 +2,7 @@
 // little: energy varies between identical runs (caches, turbo, background load), so the verdict only calls a
 // difference real when the earlier runs of each side show it is larger than that spread.
 import { formatEnergy } from './cost';
-import { SessionRecord } from './sessionStore';
+import type { SessionRecord } from './sessionRecord';
 
 /** Runs needed on each side before a standard deviation means anything. */
 export const MIN_RUNS = 3;

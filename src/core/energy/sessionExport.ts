@@ -1,6 +1,19 @@
 // JSON and CSV exports of Energy Sessions: JSON in the store's own file format (so it can be read back or
 // merged), CSV that spreadsheets open safely.
-import { SESSION_FILE_VERSION, SessionRecord } from './sessionStore';
+import { SESSION_FILE_VERSION, SessionRecord } from './sessionRecord';
+
+export type ExportFormat = 'csv' | 'json';
+
+/** The export file's content in `format`. */
+export function exportContent(format: ExportFormat, records: readonly SessionRecord[]): string {
+  return format === 'csv' ? toCsv(records) : toJson(records);
+}
+
+/** What to tell the user after an export to `file`: a warning when some archives could not be read (`problems`). */
+export function exportedNotice(count: number, file: string, problems: readonly string[]): { readonly text: string; readonly warning: boolean } {
+  const skipped = problems.length > 0 ? ` Some archived sessions could not be read: ${problems.join('; ')}.` : '';
+  return { text: `OptiVolt: ${count} sessions exported to ${file}.${skipped}`, warning: problems.length > 0 };
+}
 
 /** The same shape as the store's file, pretty-printed, so an export can be read back or merged. */
 export function toJson(records: readonly SessionRecord[]): string {

@@ -1,7 +1,8 @@
 // What the user is told when a measurement finishes: the summary when it was saved, a warning saying it was not
 // saved and why otherwise. Plain text here so the wording is tested without an extension host.
 import { formatEnergy, formatWatts } from './cost';
-import type { SaveResult, SessionRecord } from './sessionStore';
+import type { SessionRecord } from './sessionRecord';
+import type { SaveResult } from './sessionStore';
 
 export type SaveOutcome = { readonly saved: true; readonly result: SaveResult } | { readonly saved: false; readonly reason: string };
 

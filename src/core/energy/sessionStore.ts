@@ -1,6 +1,7 @@
 // The per-workspace history of finished measurements (debug sessions, tasks, commands): a bounded JSON file of
 // the newest records in the extension's storage folder, and archive files beside it for the older ones
-// (exports: sessionExport.ts).
+// (the record and its file format: sessionRecord.ts; atomic writes: sessionFiles.ts; exports: sessionExport.ts;
+// reports: sessionReport.ts).
 //
 // Retention: nothing is dropped. The main file holds the newest maxRecords (1,000) records, which is what the
 // view lists and compares; older ones are moved, before the main file is rewritten without them, to
@@ -14,77 +15,16 @@
 // in which another mutation or deactivate() can interleave, so the file on disk is always one complete version.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LockError, LockOptions, pidAlive, withFileLock } from './fileLock';
+import { LockError, LockOptions, withFileLock } from './fileLock';
+import { fileIdentity, removeStaleTemps, replaceFile, uniqueSuffix, writeTempFile } from './sessionFiles';
 import { copyTail, Head, readHead } from './sessionLines';
-import type { MeterResult } from './meter';
+import { isSessionRecord, newestFirst, parseSessionFile, SessionRecord, serializeSessions } from './sessionRecord';
 
-/** One finished measurement: what the meter reported, plus what it was and what it cost. */
-export interface SessionRecord extends MeterResult {
-  /** Unique (e.g. time + random). */
-  readonly id: string;
-  readonly kind: 'debug' | 'task' | 'command';
-  /** E.g. the debug session name, the task name or the command line. */
-  readonly name: string;
-  /** What identifies "the same thing run again": launch config name, task name, command line. */
-  readonly config: string;
-  /** ms since the epoch. */
-  readonly startedAt: number;
-  readonly costPerKWh: number;
-  readonly currency: string;
-  readonly cost: number;
-  readonly co2Grams: number;
-  /** E.g. "debuggee pid unknown: measured the adapter's children". */
-  readonly note?: string;
-}
-
-export const SESSION_FILE_VERSION = 1;
 const DEFAULT_MAX_RECORDS = 1000;
-const KINDS: ReadonlySet<string> = new Set(['debug', 'task', 'command']);
-const SOURCES: ReadonlySet<string> = new Set(['prometheus', 'rapl', 'estimate']);
-
-const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isNonNegative = (v: unknown): v is number => isFiniteNumber(v) && v >= 0;
-
-/** Validates records read from disk (hand-edited, or written by another version) before anything trusts them. */
-export function isSessionRecord(v: unknown): v is SessionRecord {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const r = v as Record<string, unknown>;
-  return (
-    typeof r.id === 'string' && r.id.length > 0 &&
-    typeof r.kind === 'string' && KINDS.has(r.kind) &&
-    typeof r.name === 'string' &&
-    typeof r.config === 'string' &&
-    isFiniteNumber(r.startedAt) &&
-    isNonNegative(r.durationSeconds) &&
-    isNonNegative(r.pausedSeconds) &&
-    isNonNegative(r.energyJoules) &&
-    isNonNegative(r.hostEnergyJoules) &&
-    // Can dip below zero when the host idled under its baseline.
-    isFiniteNumber(r.hostEnergyAboveBaselineJoules) &&
-    isNonNegative(r.baselineWatts) &&
-    isNonNegative(r.averageWatts) &&
-    isNonNegative(r.peakWatts) &&
-    typeof r.source === 'string' && SOURCES.has(r.source) &&
-    typeof r.estimated === 'boolean' &&
-    Array.isArray(r.pids) && r.pids.every((p) => Number.isSafeInteger(p) && (p as number) >= 0) &&
-    isFiniteNumber(r.costPerKWh) &&
-    typeof r.currency === 'string' &&
-    isFiniteNumber(r.cost) &&
-    isFiniteNumber(r.co2Grams) &&
-    (r.note === undefined || typeof r.note === 'string')
-  );
-}
-
-const newestFirst = (a: SessionRecord, b: SessionRecord): number => b.startedAt - a.startedAt;
-
-// Process-wide, so two stores on the same file in one process never share a temp name.
-let tmpCounter = 0;
 /** An archive is appended to until it reaches this size, so archiving one record at a time stays cheap. */
 const ARCHIVE_BYTES = 1 << 20;
 /** How long load() waits for the lock before reading without it; saves hold it for milliseconds. */
 const LOAD_LOCK_MS = 500;
-/** A temp file this old is a leftover whoever wrote it (a writer on another host, whose pid means nothing here). */
-const STALE_TEMP_MS = 10 * 60_000;
 
 /** What a mutation did besides the change asked for, for the UI to tell the user. */
 export interface SaveResult {
@@ -155,7 +95,7 @@ export class SessionStore {
     const problems: string[] = [];
     // Newest archive first: after a crash between writing an archive and the main file, the newest copy wins.
     for (const archive of this.archives().reverse()) {
-      const parsed = parseFile(await fs.promises.readFile(archive, 'utf8'));
+      const parsed = parseSessionFile(await fs.promises.readFile(archive, 'utf8'));
       if (typeof parsed === 'string') {
         problems.push(`${path.basename(archive)}: ${parsed}`);
         continue;
@@ -214,34 +154,7 @@ export class SessionStore {
    * can simulate a crash between this and the rename; everything else should use the mutators.
    */
   writeTemp(records: readonly SessionRecord[]): string {
-    return this.writeTempText(serialize(records));
-  }
-
-  private writeTempText(text: string | ((fd: number) => void)): string {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp-${process.pid}-${++tmpCounter}`;
-    const fd = fs.openSync(tmp, 'wx');
-    try {
-      if (typeof text === 'string') fs.writeFileSync(fd, text);
-      else text(fd);
-      fs.fsyncSync(fd);
-    } catch (err) {
-      fs.closeSync(fd);
-      fs.rmSync(tmp, { force: true });
-      throw err;
-    }
-    fs.closeSync(fd);
-    return tmp;
-  }
-
-  private replace(tmp: string, target: string): void {
-    try {
-      fs.renameSync(tmp, target);
-    } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      throw err;
-    }
-    syncFolder(path.dirname(target));
+    return writeTempFile(this.file, serializeSessions(records));
   }
 
   /** Read, change, archive, write: all under the lock, so concurrent writers merge instead of overwriting. */
@@ -266,7 +179,7 @@ export class SessionStore {
 
   /** Memory changes only after the file did, so a failed write (disk full) leaves both as they were. */
   private persist(records: SessionRecord[]): void {
-    this.replace(this.writeTemp(records), this.file);
+    replaceFile(this.writeTemp(records), this.file);
     this.records = records;
     this.seen = this.identity();
   }
@@ -276,7 +189,7 @@ export class SessionStore {
    * what is beyond maxRecords. Reads only the head of a file in the store's line format, whatever its size.
    */
   private read(problems: string[], repair: boolean): SessionRecord[] {
-    if (repair) this.removeStaleTemps();
+    if (repair) removeStaleTemps(this.file);
     let head: Head | undefined;
     try {
       head = readHead(this.file, this.maxRecords);
@@ -291,7 +204,7 @@ export class SessionStore {
       parsed = head.records;
     } else {
       // Not in the line format (hand-made, pasted from an export): small in practice, parsed whole.
-      const whole = parseFile(fs.readFileSync(this.file, 'utf8'));
+      const whole = parseSessionFile(fs.readFileSync(this.file, 'utf8'));
       if (typeof whole === 'string') {
         if (!repair) {
           problems.push(`The energy history could not be read (${whole}); it was left as it is (${this.file}).`);
@@ -343,23 +256,23 @@ export class SessionStore {
   private archive(records: readonly SessionRecord[]): string {
     const latest = this.archives().at(-1);
     if (latest !== undefined && fs.statSync(latest).size < ARCHIVE_BYTES) {
-      const existing = parseFile(fs.readFileSync(latest, 'utf8'));
+      const existing = parseSessionFile(fs.readFileSync(latest, 'utf8'));
       // An archive with anything we would not write back is left alone rather than rewritten without it.
       if (typeof existing !== 'string' && existing.every(isSessionRecord)) {
         const ids = new Set(records.map((r) => r.id));
         const merged = [...records, ...existing.filter((r) => !ids.has(r.id))].sort(newestFirst);
-        this.replace(this.writeTemp(merged), latest);
+        replaceFile(this.writeTemp(merged), latest);
         return latest;
       }
     }
-    return this.newArchive(serialize(records));
+    return this.newArchive(serializeSessions(records));
   }
 
   private newArchive(content: string | ((fd: number) => void)): string {
     const { prefix, suffix } = this.archiveName();
     const stamp = new Date().toISOString().replace(/[-:.]/g, '');
-    const target = path.join(path.dirname(this.file), `${prefix}${stamp}-${process.pid}-${++tmpCounter}${suffix}`);
-    this.replace(this.writeTempText(content), target);
+    const target = path.join(path.dirname(this.file), `${prefix}${stamp}-${uniqueSuffix()}${suffix}`);
+    replaceFile(writeTempFile(this.file, content), target);
     return target;
   }
 
@@ -378,83 +291,11 @@ export class SessionStore {
     return this.records ?? [];
   }
 
-  /**
-   * Removes temps of writers that are gone: complete-but-unrenamed or partial, the target is authoritative. Runs
-   * under the lock, where no live writer of this store is mid-write; a temp whose pid lives is left alone anyway
-   * (another program, or a version without the lock) unless it is old. Our own pid's temps are ours: stale.
-   */
-  private removeStaleTemps(): void {
-    const dir = path.dirname(this.file);
-    const prefix = `${path.basename(this.file)}.tmp-`;
-    let names: string[];
-    try {
-      names = fs.readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (!name.startsWith(prefix)) continue;
-      const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
-      const full = path.join(dir, name);
-      let old: boolean;
-      try {
-        old = Date.now() - fs.statSync(full).mtimeMs > STALE_TEMP_MS;
-      } catch {
-        continue;
-      }
-      if (pid === process.pid || !pidAlive(pid) || old) fs.rmSync(full, { force: true });
-    }
-  }
-
   private setAside(move: (to: string) => void): string {
     const base = `${this.file}.corrupt-${Date.now()}`;
     let to = base;
     for (let i = 1; fs.existsSync(to); i++) to = `${base}-${i}`;
     move(to);
     return to;
-  }
-}
-
-/** The records array, or why the text is not a session file. */
-function parseFile(text: string): unknown[] | string {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    return `invalid JSON: ${(err as Error).message}`;
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
-  const { version, records } = data as { version?: unknown; records?: unknown };
-  if (version !== SESSION_FILE_VERSION) return `unsupported version ${JSON.stringify(version) ?? 'undefined'}`;
-  if (!Array.isArray(records)) return 'no records array';
-  return records;
-}
-
-/** One record per line: still valid JSON, but greppable and small. */
-function serialize(records: readonly SessionRecord[]): string {
-  const lines = records.map((r) => JSON.stringify(r)).join(',\n');
-  return `{"version":${SESSION_FILE_VERSION},"records":[\n${lines}\n]}\n`;
-}
-
-/** Makes the rename itself durable on POSIX; Windows cannot open folders, and the data is safe without it. */
-function syncFolder(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Best effort only.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-/** A file's identity (inode, size, mtime): unchanged means nobody wrote it since; undefined when it is missing. */
-export function fileIdentity(file: string): string | undefined {
-  try {
-    const st = fs.statSync(file);
-    return `${st.ino}:${st.size}:${st.mtimeMs}`;
-  } catch {
-    return undefined;
   }
 }
