@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { PassThrough } from 'node:stream';
 import { ProcessSampler, SamplerOptions } from '../../src/core/attribution/processSampler';
 import { ContainerDirectory, DockerApi } from '../../src/core/containers/containerDirectory';
-import type { MonoClock } from '../../src/core/power/source';
+import type { MonoClock } from '../../src/core/clock';
 import type { PowerSample } from '../../src/shared/power';
 import type { AttributionSnapshot, ProcessRow } from '../../src/shared/protocol';
 import { burnCpu, containerId, dockerCgroup, ProcTree } from '../fixtures/procTree';

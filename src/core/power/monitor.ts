@@ -1,5 +1,7 @@
 import type { PowerSample, PowerStatus, SourceKind, SourceMode } from '../../shared/power';
-import { errorMessage, hrClock, MonoClock, PowerReading, PowerSource, secondsBetween, SourceError, SourceErrorCode } from './source';
+import { hrClock, MonoClock, secondsBetween } from '../clock';
+import { errorMessage } from '../errors';
+import { PowerReading, PowerSource, SourceError, SourceErrorCode } from './source';
 
 /** auto's order of preference: measured by Scaphandre, measured locally, estimated. */
 export const AUTO_ORDER: readonly SourceKind[] = ['prometheus', 'rapl', 'estimate'];

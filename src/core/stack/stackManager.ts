@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import type Docker from 'dockerode';
 import { portHolder } from '../exporter/exporter';
-import { errorMessage } from '../power/source';
+import { errorMessage } from '../errors';
 import { PublishedPort, ServicePlan, StackError, StackPlan } from './composePlan';
 import { connectProblem, Engine, EngineDeadlines, seconds, stallWatch } from './engineCalls';
 import { OptionNames, SETTING_NAMES } from './optionNames';
