@@ -3,7 +3,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EstimateSource, parseProcStat, utilisation } from '../../src/core/power/estimate';
+import { EstimateSource, utilisation } from '../../src/core/power/estimate';
+import { parseProcStat } from '../../src/core/proc/stat';
 import { autoTdpWatts, describeModel, EstimateModel, idleWatts, interpolate, modelWatts, TEADS_CURVE } from '../../src/core/power/powerModel';
 import { SourceError } from '../../src/core/power/source';
 
