@@ -1,6 +1,7 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import type { OptiVoltSettings, SettingProblem } from '../core/settings';
 import { flagOfSetting } from '../core/stack/optionNames';
+import { errorMessage } from '../core/errors';
 
 /** A bad command line: `main` prints its message as one line and exits 2. */
 export class UsageError extends Error {}
@@ -69,6 +70,6 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args: joined, options, strict: true, allowPositionals });
   } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0] + hint);
+    throw new UsageError(errorMessage(err).split('\n')[0] + hint);
   }
 }

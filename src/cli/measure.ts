@@ -8,6 +8,7 @@ import { DEFAULT_KILL_GRACE_MS, EndingSignal, SignalWatch } from '../core/energy
 import { OptiVoltSettings, readSettings } from '../core/settings';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
 import { inFlags, numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';
+import { errorMessage } from '../core/errors';
 
 // stack.ts imports it from here.
 export { UsageError };
@@ -158,7 +159,7 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
       });
     } catch (err) {
       if (err instanceof InterruptedError) break;
-      process.stderr.write(`optivolt: cannot measure "${label}": ${inFlags((err as Error).message)}\n`);
+      process.stderr.write(`optivolt: cannot measure "${label}": ${inFlags(errorMessage(err))}\n`);
       return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 1;
     }
     runs.push(m.result);
@@ -234,7 +235,7 @@ function writeAtomically(file: string, text: string): boolean {
     return true;
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    process.stderr.write(`optivolt: cannot write --json-file ${file}: ${(err as Error).message}\n`);
+    process.stderr.write(`optivolt: cannot write --json-file ${file}: ${errorMessage(err)}\n`);
     return false;
   }
 }

@@ -4,6 +4,7 @@ import type { AttributionModel } from '../shared/protocol';
 import { normalizeGrafanaUrl } from './grafana/url';
 import { normalizePrometheusUrl, redactUrl } from './prometheus/client';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
+import { errorMessage } from './errors';
 
 /** The validated `optivolt.*` settings. package.json holds the same defaults and bounds (a unit test keeps them equal). */
 export interface OptiVoltSettings {
@@ -92,7 +93,7 @@ const url: Check = (v) => {
     normalizePrometheusUrl(v);
     return undefined;
   } catch (err) {
-    return (err as Error).message;
+    return errorMessage(err);
   }
 };
 
@@ -134,7 +135,7 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
       normalizeGrafanaUrl(v);
       return undefined;
     } catch (err) {
-      return (err as Error).message;
+      return errorMessage(err);
     }
   },
   'prometheus.retentionSize': (v) => (typeof v === 'string' && /^\d+(B|KB|MB|GB|TB|PB|EB)?$/.test(v) ? undefined : 'must be a size such as 50GB, or 0 for no limit'),

@@ -2,6 +2,7 @@
 // saved and why otherwise. Plain text here so the wording is tested without an extension host.
 import { formatEnergy, formatWatts } from './cost';
 import type { SaveResult, SessionRecord } from './sessionStore';
+import { errorMessage } from '../errors';
 
 export type SaveOutcome = { readonly saved: true; readonly result: SaveResult } | { readonly saved: false; readonly reason: string };
 
@@ -15,7 +16,7 @@ export function trySave(save: () => SaveResult): SaveOutcome {
   try {
     return { saved: true, result: save() };
   } catch (err) {
-    return { saved: false, reason: err instanceof Error ? err.message : String(err) };
+    return { saved: false, reason: errorMessage(err) };
   }
 }
 

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { LockError, LockOptions, pidAlive, withFileLock } from './fileLock';
 import { copyTail, Head, readHead } from './sessionLines';
 import type { MeterResult } from './meter';
+import { errorMessage } from '../errors';
 
 /** One finished measurement: what the meter reported, plus what it was and what it cost. */
 export interface SessionRecord extends MeterResult {
@@ -421,7 +422,7 @@ function parseFile(text: string): unknown[] | string {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    return `invalid JSON: ${(err as Error).message}`;
+    return `invalid JSON: ${errorMessage(err)}`;
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
   const { version, records } = data as { version?: unknown; records?: unknown };

@@ -13,6 +13,7 @@ import { portHolder } from '../net/ports';
 import { describeFdExhaustion, fdExhaustion, isFdExhaustion, openFileLimit } from './fdLimit';
 import { RedactedCmdlines } from './redactCmdline';
 import { ContainerDescription, containerLabels, ExportedProcess, ScaphMetrics, ZoneCounter } from './scaphMetrics';
+import { errorMessage } from '../errors';
 
 /** Bounds on what clients can hold: scrapers are few and fast, so anything slow or numerous is a fault or an attack. */
 export interface ExporterLimits {
@@ -209,7 +210,7 @@ export class Exporter {
       processes = this.processes(last);
       this.said.delete('attribution');
     } catch (err) {
-      this.say('attribution', `Process attribution failed: ${this.explain((err as Error).message)}`);
+      this.say('attribution', `Process attribution failed: ${this.explain(errorMessage(err))}`);
     }
     const model = this.opts.settings['attribution.model'] as AttributionModel;
     void this.zoneCounters(last).then((zones) =>

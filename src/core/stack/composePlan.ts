@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { parse } from 'yaml';
 import { StackError, command, interpolate, interpolateDeep, isObj, keyValues, parseDuration, parsePort, restartPolicy, str, strList, type PublishedPort } from './composeValues';
+import { errorMessage } from '../errors';
 
 export { StackError, interpolate, splitCommand, parseDuration, type PublishedPort } from './composeValues';
 
@@ -330,7 +331,7 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
   try {
     doc = parse(composeText, { merge: true });
   } catch (err) {
-    throw new StackError(`The compose file is not valid YAML: ${(err as Error).message}`);
+    throw new StackError(`The compose file is not valid YAML: ${errorMessage(err)}`);
   }
   if (!isObj(doc) || !isObj(doc.services)) throw new StackError('The compose file has no `services:` map.');
   for (const key of Object.keys(doc)) {
