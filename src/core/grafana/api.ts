@@ -2,6 +2,7 @@
 // dashboards the /apis/dashboard.grafana.app/... resource that Grafana 12+ names in its 406 answer. The token (a
 // service account's) goes in the Authorization header only; errors name the URL path, never the header.
 import { networkCause } from '../fetchError';
+import { isObj } from '../json';
 import { grafanaSlug } from './url';
 
 export interface DashboardHit {
@@ -62,8 +63,6 @@ export interface GrafanaClientOptions {
   readonly fetch?: typeof fetch;
   readonly timeoutMs?: number;
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class GrafanaClient {
   private readonly fetchFn: typeof fetch;

@@ -14,7 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { parse } from 'yaml';
-import { StackError, command, interpolate, interpolateDeep, isObj, keyValues, parseDuration, parsePort, restartPolicy, str, strList, type PublishedPort } from './composeValues';
+import { isObj, JsonObject } from '../json';
+import { StackError, command, interpolate, interpolateDeep, keyValues, parseDuration, parsePort, restartPolicy, str, strList, type PublishedPort } from './composeValues';
 import { errorMessage } from '../errors';
 
 export { StackError, interpolate, splitCommand, parseDuration, type PublishedPort } from './composeValues';
@@ -60,7 +61,6 @@ const SUPPORTED_SERVICE_KEYS = new Set([
 ]);
 const SUPPORTED_TOP_KEYS = new Set(['name', 'version', 'services', 'networks', 'volumes']);
 
-type Obj = Record<string, unknown>;
 const svcName = (s: string): string => `service "${s}"`;
 
 // ---- planning --------------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ function planVolumes(service: string, raw: unknown, ctx: Context, opts: StackOpt
   if (Object.keys(anonymous).length) create.Volumes = anonymous;
 }
 
-function planService(service: string, svc: Obj, ctx: Context, opts: StackOptions, enabled: ReadonlySet<string>, allNames: readonly string[]): ServicePlan {
+function planService(service: string, svc: JsonObject, ctx: Context, opts: StackOptions, enabled: ReadonlySet<string>, allNames: readonly string[]): ServicePlan {
   const where = svcName(service);
   for (const key of Object.keys(svc)) {
     if (key.startsWith('x-')) continue;
@@ -291,7 +291,7 @@ function healthcheck(raw: unknown, where: string): Docker.HealthConfig {
 }
 
 /** The service as written, or with its restricted variant's keys replacing its own (`privileged: false` included). */
-function variant(service: string, svc: Obj, opts: StackOptions): Obj {
+function variant(service: string, svc: JsonObject, opts: StackOptions): JsonObject {
   if (!opts.restricted?.includes(service)) return svc;
   const r = svc[RESTRICTED_KEY];
   if (!isObj(r)) throw new StackError(`${svcName(service)} has no \`${RESTRICTED_KEY}\` map, so it has no restricted variant.`);
@@ -355,7 +355,7 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
   const netKeys = Object.keys(networks);
   if (netKeys.length > 1) throw new StackError(`The compose file declares ${netKeys.length} networks (${netKeys.join(', ')}); OptiVolt's planner supports one.`);
   const networkKey = netKeys[0] ?? 'default';
-  const netCfg = (interpolateDeep(networks[networkKey] ?? {}, opts.env, `network "${networkKey}"`) ?? {}) as Obj;
+  const netCfg = (interpolateDeep(networks[networkKey] ?? {}, opts.env, `network "${networkKey}"`) ?? {}) as JsonObject;
   for (const k of Object.keys(netCfg)) {
     if (!['name', 'labels', 'driver'].includes(k) || (k === 'driver' && netCfg.driver !== 'bridge')) throw new StackError(`network "${networkKey}": \`${k}\` is not supported.`);
   }
@@ -364,7 +364,7 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
   const volumeNames = new Map<string, string>();
   const volumes: Array<{ name: string; labels: Record<string, string> }> = [];
   for (const [key, raw] of Object.entries(isObj(doc.volumes) ? doc.volumes : {})) {
-    const cfg = (interpolateDeep(raw ?? {}, opts.env, `volume "${key}"`) ?? {}) as Obj;
+    const cfg = (interpolateDeep(raw ?? {}, opts.env, `volume "${key}"`) ?? {}) as JsonObject;
     for (const k of Object.keys(cfg)) {
       if (!['name', 'labels', 'external', 'driver'].includes(k) || (k === 'driver' && cfg.driver !== 'local')) throw new StackError(`volume "${key}": \`${k}\` is not supported.`);
     }
@@ -379,7 +379,7 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
     if (!enabled.has(name)) continue;
     const raw = doc.services[name];
     if (!isObj(raw)) throw new StackError(`${svcName(name)} is not a map.`);
-    plans.push(planService(name, interpolateDeep(variant(name, raw, opts), opts.env, svcName(name)) as Obj, ctx, opts, enabled, allNames));
+    plans.push(planService(name, interpolateDeep(variant(name, raw, opts), opts.env, svcName(name)) as JsonObject, ctx, opts, enabled, allNames));
   }
 
   const seen = new Map<string, string>();

@@ -2,6 +2,7 @@
 // `$$`), command strings, Go durations, ports, restart policies and typed field readers. Every error names the
 // service and key it comes from (a StackError), so a bad compose file is reported where it is wrong.
 import type Docker from 'dockerode';
+import { isObj } from '../json';
 
 export class StackError extends Error {
   constructor(message: string) {
@@ -18,10 +19,6 @@ export interface PublishedPort {
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
-type Obj = Record<string, unknown>;
-
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 // ---- interpolation ---------------------------------------------------------------------------------
 
 const VAR = /\$(?:(\$)|\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
