@@ -11,8 +11,8 @@ import type { EngineDeadlines } from './engineCalls';
 import { OptionNames, SETTING_NAMES } from './optionNames';
 import { PullPolicy, ServiceStatus, StackManager } from './stackManager';
 import { errorMessage } from '../errors';
+import { STACK_SERVICES } from './services';
 
-export const STACK_SERVICES = ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'] as const;
 export type PowerExporterChoice = 'auto' | 'scaphandre' | 'optivolt';
 
 export interface MonitoringOptions {
