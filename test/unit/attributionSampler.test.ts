@@ -88,6 +88,17 @@ describe('ProcessSampler', () => {
     return { t, s };
   }
 
+  /** The second snapshot of a sampler naming containers through a started directory over `docker`. */
+  async function secondSnapshot(docker: FakeDocker): Promise<AttributionSnapshot> {
+    const dir = new ContainerDirectory(docker);
+    cleanups.push(() => dir.dispose());
+    await dir.start();
+    const { t, s } = setup({}, dir);
+    s.sample(hostSample(20));
+    tick(t);
+    return s.sample(hostSample(20))!;
+  }
+
   it('the first sample only primes (undefined); the next attributes the interval', () => {
     const { t, s } = setup();
     assert.equal(s.sample(hostSample(20)), undefined);
@@ -206,13 +217,7 @@ describe('ProcessSampler', () => {
 
   it('names containers through a ContainerDirectory over a (fake) Docker API', async () => {
     const docker = new FakeDocker();
-    const dir = new ContainerDirectory(docker);
-    cleanups.push(() => dir.dispose());
-    await dir.start();
-    const { t, s } = setup({}, dir);
-    s.sample(hostSample(20));
-    tick(t);
-    const snap = s.sample(hostSample(20))!;
+    const snap = await secondSnapshot(docker);
     const web = snap.containers.find((c) => c.id === WEB.slice(0, 12));
     assert.ok(web);
     assert.equal(web.name, 'web');
@@ -226,13 +231,7 @@ describe('ProcessSampler', () => {
   it('carries the directory\u2019s notice when Docker is not reachable', async () => {
     const docker = new FakeDocker();
     docker.fail = new Error('connect ENOENT /var/run/docker.sock');
-    const dir = new ContainerDirectory(docker);
-    cleanups.push(() => dir.dispose());
-    await dir.start();
-    const { t, s } = setup({}, dir);
-    s.sample(hostSample(20));
-    tick(t);
-    const snap = s.sample(hostSample(20))!;
+    const snap = await secondSnapshot(docker);
     assert.match(snap.notice ?? '', /Docker not reachable/);
     assert.equal(snap.containers.length, 2, 'containers still shown, by id');
   });
