@@ -4,6 +4,7 @@ import { formatWatts } from '../core/energy/cost';
 import { readSettings } from '../core/settings';
 import { inFlags, numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';
 import { onOutputClosed } from './output';
+import { errorMessage } from '../core/errors';
 
 export const EXPORTER_USAGE = `Usage: optivolt exporter [options]
 
@@ -88,7 +89,7 @@ export async function runExporter(argv: string[]): Promise<number> {
     url = await exporter.start();
   } catch (err) {
     // ExporterError is worded for users; anything else from listen() still gets one line, not a stack trace.
-    process.stderr.write(`optivolt: ${err instanceof ExporterError ? err.message : `cannot listen on ${v.bind} port ${port}: ${(err as Error).message}`}\n`);
+    process.stderr.write(`optivolt: ${err instanceof ExporterError ? err.message : `cannot listen on ${v.bind} port ${port}: ${errorMessage(err)}`}\n`);
     return 1;
   }
   process.stderr.write(`optivolt: exporter serving ${url}\n`);

@@ -1,6 +1,8 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import type { OptiVoltSettings, SettingProblem } from '../core/settings';
 import { flagOfSetting } from '../core/stack/optionNames';
+import { errorMessage } from '../core/errors';
+import { SOURCE_MODES, SourceMode } from '../shared/power';
 
 /** A bad command line: `main` prints its message as one line and exits 2. */
 export class UsageError extends Error {}
@@ -16,6 +18,34 @@ export const SETTING_FLAGS: Partial<Record<keyof OptiVoltSettings, string>> = {
   'prometheus.url': '--prometheus-url',
   refreshInterval: '--interval',
 };
+
+/** The flags that choose the power source, as `sample` and `measure` both take them. */
+export const SOURCE_FLAGS = {
+  source: { type: 'string' },
+  'powercap-root': { type: 'string' },
+  'proc-root': { type: 'string' },
+  'prometheus-url': { type: 'string' },
+  interval: { type: 'string' },
+} as const;
+
+type SourceFlagValues = { readonly [K in keyof typeof SOURCE_FLAGS]?: string };
+
+/** --source is checked before the settings are read: its message lists every mode, which the settings check does not. */
+export function checkSourceMode(source: string | undefined): void {
+  if (source !== undefined && !SOURCE_MODES.includes(source as SourceMode)) {
+    throw new UsageError(`--source must be one of ${SOURCE_MODES.join(', ')} (got "${source}")`);
+  }
+}
+
+/** The settings the source flags override (SETTING_FLAGS read backwards); `interval` falls back to the command's own default. */
+export function sourceOverrides(v: SourceFlagValues, defaultIntervalMs?: number): Partial<Record<keyof OptiVoltSettings, unknown>> {
+  return {
+    'power.source': v.source,
+    'power.powercapRoot': v['powercap-root'],
+    'prometheus.url': v['prometheus-url'],
+    refreshInterval: numberOrText(v.interval) ?? defaultIntervalMs,
+  };
+}
 
 /** The CLI flag of a setting, if the CLI has one. */
 export function flagOf(key: string): string | undefined {
@@ -69,6 +99,6 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args: joined, options, strict: true, allowPositionals });
   } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0] + hint);
+    throw new UsageError(errorMessage(err).split('\n')[0] + hint);
   }
 }

@@ -1,13 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { PowerSample, PowerStatus, SourceMode } from '../shared/power';
-import { SOURCE_MODES } from '../shared/power';
+import type { PowerSample, PowerStatus } from '../shared/power';
 import { formatWatts } from '../core/energy/cost';
 import { PowerMonitor } from '../core/power/monitor';
 import { createSource } from '../core/power/sources';
 import { OptiVoltSettings, readSettings } from '../core/settings';
 import { runExporter } from './exporter';
-import { inFlags, numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';
+import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
 import { runMeasure } from './measure';
 import { guardOutput, onOutputClosed } from './output';
 import { runStack } from './stack';
@@ -47,25 +46,14 @@ function positiveInt(name: string, raw: string | undefined, min: number): number
 
 export function parseSampleArgs(argv: string[]): SampleArgs | 'help' {
   const v = parseFlags(argv, {
-    source: { type: 'string' },
-    'powercap-root': { type: 'string' },
-    'proc-root': { type: 'string' },
-    'prometheus-url': { type: 'string' },
-    interval: { type: 'string' },
+    ...SOURCE_FLAGS,
     count: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   }).values;
   if (v.help) return 'help';
-  if (v.source !== undefined && !SOURCE_MODES.includes(v.source as SourceMode)) {
-    throw new UsageError(`--source must be one of ${SOURCE_MODES.join(', ')} (got "${v.source}")`);
-  }
-  const overrides: Partial<Record<keyof OptiVoltSettings, unknown>> = {
-    'power.source': v.source,
-    'power.powercapRoot': v['powercap-root'],
-    'prometheus.url': v['prometheus-url'],
-    refreshInterval: numberOrText(v.interval),
-  };
+  checkSourceMode(v.source);
+  const overrides = sourceOverrides(v);
   const { settings, invalid } = readSettings((k) => overrides[k]);
   refuseInvalid(invalid);
   return { settings, procRoot: v['proc-root'], count: positiveInt('count', v.count, 1), json: v.json ?? false };

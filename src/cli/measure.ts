@@ -6,8 +6,8 @@ import { InterruptedError, measureCommand } from '../core/energy/measureCommand'
 import type { MeterResult } from '../core/energy/meter';
 import { DEFAULT_KILL_GRACE_MS, EndingSignal, SignalWatch } from '../core/energy/processGroup';
 import { OptiVoltSettings, readSettings } from '../core/settings';
-import { SOURCE_MODES, SourceMode } from '../shared/power';
-import { inFlags, numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';
+import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
+import { errorMessage } from '../core/errors';
 
 // stack.ts imports it from here.
 export { UsageError };
@@ -77,11 +77,7 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
       'budget-joules': { type: 'string' },
       repeat: { type: 'string' },
       'kill-after': { type: 'string' },
-      source: { type: 'string' },
-      'powercap-root': { type: 'string' },
-      'proc-root': { type: 'string' },
-      'prometheus-url': { type: 'string' },
-      interval: { type: 'string' },
+      ...SOURCE_FLAGS,
       help: { type: 'boolean', short: 'h', default: false },
     },
     false,
@@ -89,9 +85,7 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
   ).values;
   if (v.help) return 'help';
   if (cmd.length === 0) throw new UsageError('no command to measure: optivolt measure [options] -- COMMAND [ARGS...]');
-  if (v.source !== undefined && !SOURCE_MODES.includes(v.source as SourceMode)) {
-    throw new UsageError(`--source must be one of ${SOURCE_MODES.join(', ')} (got "${v.source}")`);
-  }
+  checkSourceMode(v.source);
   const jsonFile = v['json-file'];
   if (jsonFile !== undefined) {
     // Said before the command runs, not after a long run whose report then has nowhere to go.
@@ -110,12 +104,7 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
     repeat: num('repeat', v.repeat, 1, true) ?? 1,
     killGraceMs: (num('kill-after', v['kill-after'], 0, false) ?? DEFAULT_KILL_GRACE_MS / 1000) * 1000,
     procRoot: v['proc-root'],
-    overrides: {
-      'power.source': v.source,
-      'power.powercapRoot': v['powercap-root'],
-      'prometheus.url': v['prometheus-url'],
-      refreshInterval: numberOrText(v.interval) ?? 500,
-    },
+    overrides: sourceOverrides(v, 500),
   };
 }
 
@@ -158,7 +147,7 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
       });
     } catch (err) {
       if (err instanceof InterruptedError) break;
-      process.stderr.write(`optivolt: cannot measure "${label}": ${inFlags((err as Error).message)}\n`);
+      process.stderr.write(`optivolt: cannot measure "${label}": ${inFlags(errorMessage(err))}\n`);
       return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 1;
     }
     runs.push(m.result);
@@ -234,7 +223,7 @@ function writeAtomically(file: string, text: string): boolean {
     return true;
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    process.stderr.write(`optivolt: cannot write --json-file ${file}: ${(err as Error).message}\n`);
+    process.stderr.write(`optivolt: cannot write --json-file ${file}: ${errorMessage(err)}\n`);
     return false;
   }
 }

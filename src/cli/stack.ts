@@ -10,6 +10,7 @@ import { MonitoringStack, sharedExporterText, stackOptionsFrom } from '../core/s
 import { CLI_FLAGS } from '../core/stack/optionNames';
 import { dockerProblem } from '../core/stack/stackManager';
 import { numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';
+import { errorMessage } from '../core/errors';
 
 export const STACK_USAGE = `Usage: optivolt stack up|down|status|logs SERVICE|restart SERVICE|delete-data [options]
 
@@ -193,7 +194,7 @@ async function stackCommand(argv: string[]): Promise<number> {
       names: CLI_FLAGS,
     });
   } catch (err) {
-    say((err as Error).message);
+    say(errorMessage(err));
     return 1;
   }
   try {

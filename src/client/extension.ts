@@ -25,6 +25,7 @@ import { loadBundle } from './loadDockerode';
 import { StackView } from './stackView';
 import { changedKeys, loadSettings } from './settings';
 import { PowerStatusBar } from './statusBar';
+import { errorMessage } from '../core/errors';
 
 /** What activate() returns: read-only views for other extensions and the host tests. */
 export interface OptiVoltApi {
@@ -126,7 +127,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi {
       warnUser(store.lastLoadProblem);
     }
   } catch (err) {
-    log.error(`Cannot read the energy history: ${(err as Error).message}`);
+    log.error(`Cannot read the energy history: ${errorMessage(err)}`);
   }
   const sessionsView = new SessionsView(store, historyFile, log);
   const oldHistories = context.storageUri && workspaceHistoryKey(workspace) ? oldHistoryFiles(context.storageUri.fsPath, workspace) : [];

@@ -9,6 +9,7 @@ import type { SessionRecord } from '../core/energy/sessionRecord';
 import { comparisonFor, comparisonMarkdown, isComparable, recordMarkdown, sessionSummary } from '../core/energy/sessionReport';
 import { SessionStore } from '../core/energy/sessionStore';
 import { SessionDocuments } from './sessionDocuments';
+import { errorMessage } from '../core/errors';
 
 const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };
 
@@ -108,7 +109,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
       this.seen = now;
       return this.store.all();
     } catch (err) {
-      this.log.error(`Cannot read the energy history: ${(err as Error).message}`);
+      this.log.error(`Cannot read the energy history: ${errorMessage(err)}`);
       return [];
     }
   }
@@ -135,7 +136,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
       watcher.on('error', (err) => this.log.warn(`Stopped watching ${dir} for other windows' sessions: ${err.message}`));
     } catch (err) {
       // Out of inotify watches, say: the view still re-reads on reveal and on its own changes.
-      this.log.warn(`Cannot watch ${dir} for other windows' sessions: ${(err as Error).message}`);
+      this.log.warn(`Cannot watch ${dir} for other windows' sessions: ${errorMessage(err)}`);
     }
     return {
       dispose: () => {
@@ -182,7 +183,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     try {
       this.store.delete(items.map((i) => i.record.id));
     } catch (err) {
-      void vscode.window.showWarningMessage(`OptiVolt: the sessions were not deleted: ${(err as Error).message}`);
+      void vscode.window.showWarningMessage(`OptiVolt: the sessions were not deleted: ${errorMessage(err)}`);
     }
     this.refresh();
   }
@@ -193,7 +194,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     try {
       this.store.clear();
     } catch (err) {
-      void vscode.window.showWarningMessage(`OptiVolt: the sessions were not deleted: ${(err as Error).message}`);
+      void vscode.window.showWarningMessage(`OptiVolt: the sessions were not deleted: ${errorMessage(err)}`);
     }
     this.refresh();
   }

@@ -9,6 +9,7 @@ import { StackError } from '../core/stack/composePlan';
 import { MonitoringStack, sharedExporterText, stackOptionsFrom, StartResult } from '../core/stack/stackLifecycle';
 import { dockerProblem, followLogs, ServiceStatus } from '../core/stack/stackManager';
 import { loadDockerode } from './loadDockerode';
+import { errorMessage } from '../core/errors';
 
 const PASSWORD_KEY = 'optivolt.grafanaAdminPassword';
 /** How often a started stack checks its host exporter against its containers (MonitoringStack.checkExporter). */
@@ -163,7 +164,7 @@ export class MonitoringCommands implements vscode.Disposable {
     try {
       st = await this.statuses();
     } catch (err) {
-      const message = `OptiVolt: ${(err as Error).message}`;
+      const message = `OptiVolt: ${errorMessage(err)}`;
       void vscode.window.showErrorMessage(message);
       return message;
     }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ServiceStatus } from '../core/stack/stackManager';
+import { errorMessage } from '../core/errors';
 
 type Node = { status?: ServiceStatus; message?: string };
 
@@ -22,7 +23,7 @@ export class StackView implements vscode.TreeDataProvider<Node>, vscode.Disposab
     try {
       return (await this.statuses()).map((status) => ({ status }));
     } catch (err) {
-      return [{ message: (err as Error).message }];
+      return [{ message: errorMessage(err) }];
     }
   }
 

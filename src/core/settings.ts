@@ -4,6 +4,9 @@ import { ATTRIBUTION_MODELS, type AttributionModel } from '../shared/attribution
 import { normalizeGrafanaUrl } from './grafana/url';
 import { normalizePrometheusUrl, redactUrl } from './prometheus/client';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
+import { errorMessage } from './errors';
+import { isRecord } from '../shared/guards';
+import { isStackService, STACK_SERVICES } from './stack/services';
 
 /** The validated `optivolt.*` settings. package.json holds the same defaults and bounds (a unit test keeps them equal). */
 export interface OptiVoltSettings {
@@ -51,7 +54,7 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'attribution.model': 'share-all',
   'debug.measure': 'always',
   'stack.powerExporter': 'auto',
-  'stack.services': ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'],
+  'stack.services': [...STACK_SERVICES],
   'stack.images': {},
   'stack.ports': {},
   'stack.pull': 'missing',
@@ -63,8 +66,6 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'grafana.url': '',
 };
 
-const SERVICES = ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'];
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** undefined = valid, else why not; `allowed` says what a valid value is, for surfaces that word problems themselves. */
 type Check = ((v: unknown) => string | undefined) & { allowed?: string };
@@ -92,7 +93,7 @@ const url: Check = (v) => {
     normalizePrometheusUrl(v);
     return undefined;
   } catch (err) {
-    return (err as Error).message;
+    return errorMessage(err);
   }
 };
 
@@ -113,13 +114,13 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   'debug.measure': oneOf(['always', 'ask', 'never']),
   'stack.powerExporter': oneOf(['auto', 'scaphandre', 'optivolt']),
   'stack.services': (v) =>
-    Array.isArray(v) && v.every((x) => typeof x === 'string' && SERVICES.includes(x)) ? undefined : `must be a list of ${SERVICES.join(', ')}`,
+    Array.isArray(v) && v.every((x) => typeof x === 'string' && isStackService(x)) ? undefined : `must be a list of ${STACK_SERVICES.join(', ')}`,
   'stack.images': (v) =>
-    isObj(v) && Object.entries(v).every(([k, x]) => SERVICES.includes(k) && typeof x === 'string' && x.trim() !== '')
+    isRecord(v) && Object.entries(v).every(([k, x]) => isStackService(k) && typeof x === 'string' && x.trim() !== '')
       ? undefined
-      : `must map services (${SERVICES.join(', ')}) to image names`,
+      : `must map services (${STACK_SERVICES.join(', ')}) to image names`,
   'stack.ports': (v) =>
-    isObj(v) && Object.entries(v).every(([k, x]) => SERVICES.includes(k) && typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 65535)
+    isRecord(v) && Object.entries(v).every(([k, x]) => isStackService(k) && typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 65535)
       ? undefined
       : 'must map services to host ports (1-65535)',
   'stack.pull': oneOf(['missing', 'always', 'never']),
@@ -134,7 +135,7 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
       normalizeGrafanaUrl(v);
       return undefined;
     } catch (err) {
-      return (err as Error).message;
+      return errorMessage(err);
     }
   },
   'prometheus.retentionSize': (v) => (typeof v === 'string' && /^\d+(B|KB|MB|GB|TB|PB|EB)?$/.test(v) ? undefined : 'must be a size such as 50GB, or 0 for no limit'),

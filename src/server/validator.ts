@@ -5,7 +5,8 @@
 import { DiagnosticSeverity, type Diagnostic, type PublishDiagnosticsParams } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { splitQueries } from '../shared/promqlDocument';
-import { analyzeQuery, type Problem } from './promql/diagnostics';
+import { analyzeQuery } from './promql/diagnostics';
+import type { Problem } from './promql/types';
 import type { MetricLookup } from './promql/types';
 
 export interface ValidatorOptions {

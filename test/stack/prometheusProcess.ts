@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { errorMessage } from '../../src/core/power/source';
+import { errorMessage } from '../../src/core/errors';
 import { until } from '../fixtures/until';
 
 export async function freePort(): Promise<number> {

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { PassThrough } from 'node:stream';
 import { ProcessSampler, SamplerOptions } from '../../src/core/attribution/processSampler';
 import { ContainerDirectory, DockerApi } from '../../src/core/containers/containerDirectory';
-import type { MonoClock } from '../../src/core/power/source';
+import type { MonoClock } from '../../src/core/clock';
 import type { PowerSample } from '../../src/shared/power';
 import type { AttributionSnapshot, ProcessRow } from '../../src/shared/attribution';
 import { burnCpu, containerId, dockerCgroup, ProcTree } from '../fixtures/procTree';
@@ -86,6 +86,17 @@ describe('ProcessSampler', () => {
     const s = new ProcessSampler({ ...OPTS, ...opts }, directory, t.root, steppingClock(2));
     cleanups.push(() => t.dispose(), () => s.dispose());
     return { t, s };
+  }
+
+  /** The second snapshot of a sampler naming containers through a started directory over `docker`. */
+  async function secondSnapshot(docker: FakeDocker): Promise<AttributionSnapshot> {
+    const dir = new ContainerDirectory(docker);
+    cleanups.push(() => dir.dispose());
+    await dir.start();
+    const { t, s } = setup({}, dir);
+    s.sample(hostSample(20));
+    tick(t);
+    return s.sample(hostSample(20))!;
   }
 
   it('the first sample only primes (undefined); the next attributes the interval', () => {
@@ -206,13 +217,7 @@ describe('ProcessSampler', () => {
 
   it('names containers through a ContainerDirectory over a (fake) Docker API', async () => {
     const docker = new FakeDocker();
-    const dir = new ContainerDirectory(docker);
-    cleanups.push(() => dir.dispose());
-    await dir.start();
-    const { t, s } = setup({}, dir);
-    s.sample(hostSample(20));
-    tick(t);
-    const snap = s.sample(hostSample(20))!;
+    const snap = await secondSnapshot(docker);
     const web = snap.containers.find((c) => c.id === WEB.slice(0, 12));
     assert.ok(web);
     assert.equal(web.name, 'web');
@@ -226,13 +231,7 @@ describe('ProcessSampler', () => {
   it('carries the directory\u2019s notice when Docker is not reachable', async () => {
     const docker = new FakeDocker();
     docker.fail = new Error('connect ENOENT /var/run/docker.sock');
-    const dir = new ContainerDirectory(docker);
-    cleanups.push(() => dir.dispose());
-    await dir.start();
-    const { t, s } = setup({}, dir);
-    s.sample(hostSample(20));
-    tick(t);
-    const snap = s.sample(hostSample(20))!;
+    const snap = await secondSnapshot(docker);
     assert.match(snap.notice ?? '', /Docker not reachable/);
     assert.equal(snap.containers.length, 2, 'containers still shown, by id');
   });

@@ -3,34 +3,24 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EstimateSource, parseProcStat, utilisation } from '../../src/core/power/estimate';
+import { EstimateSource, utilisation } from '../../src/core/power/estimate';
+import { parseProcStat } from '../../src/core/proc/stat';
 import { autoTdpWatts, describeModel, EstimateModel, idleWatts, interpolate, modelWatts, TEADS_CURVE } from '../../src/core/power/powerModel';
 import { SourceError } from '../../src/core/power/source';
+import { procStatText } from '../fixtures/procTree';
 
 const close = (actual: number, expected: number, eps = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= eps, `expected ${expected}, got ${actual}`);
 
 /** A /proc/stat as a 4-CPU Linux 6.x host writes it (user nice system idle iowait irq softirq steal guest guest_nice). */
 function procStat(cpu: string, perCpu = true): string {
-  return [
-    `cpu  ${cpu}`,
-    ...(perCpu
-      ? [
-          'cpu0 1393280 32966 572056 13343292 6130 0 17875 0 23933 0',
-          'cpu1 1335401 17290 565930 13391340 3414 0 2422 0 20000 0',
-          'cpu2 1394718 133283 593224 13364920 3850 0 1430 0 30001 0',
-          'cpu3 1422115 107157 563421 13331234 3289 0 3468 0 101694 0',
-        ]
-      : []),
-    'intr 199292 9 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0 27 0 0',
-    'ctxt 89034829',
-    'btime 1700000000',
-    'processes 117001',
-    'procs_running 2',
-    'procs_blocked 0',
-    'softirq 4223108 1 1066493 3 301254 23569 0 1209 1426030 0 1404549',
-    '',
-  ].join('\n');
+  const cpus = [
+    'cpu0 1393280 32966 572056 13343292 6130 0 17875 0 23933 0',
+    'cpu1 1335401 17290 565930 13391340 3414 0 2422 0 20000 0',
+    'cpu2 1394718 133283 593224 13364920 3850 0 1430 0 30001 0',
+    'cpu3 1422115 107157 563421 13331234 3289 0 3468 0 101694 0',
+  ];
+  return procStatText([`cpu  ${cpu}`, ...(perCpu ? cpus : [])]);
 }
 
 const TEADS_100: EstimateModel = { kind: 'teads', tdpWatts: 100 };

@@ -8,7 +8,8 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Exporter, ExporterError, portHolder } from '../../src/core/exporter/exporter';
+import { Exporter, ExporterError } from '../../src/core/exporter/exporter';
+import { portHolder } from '../../src/core/net/ports';
 import { containerLabels, containerLabelName, ExportedProcess, ScaphMetrics, valueSource } from '../../src/core/exporter/scaphMetrics';
 import { OptiVoltSettings, readSettings } from '../../src/core/settings';
 import type { PowerSample, SourceKind } from '../../src/shared/power';
@@ -100,6 +101,23 @@ function request(port: number, method: string, urlPath: string): Promise<Reply> 
     req.setTimeout(3000, () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
     req.end();
   });
+}
+
+/** Scrapes /metrics, as Prometheus would, until `ready` holds of the series; each answer must be a 200 exposition. */
+async function scrapeUntil(port: number, ms: number, ready: (s: Series[]) => boolean): Promise<Series[]> {
+  let last = '';
+  return until(
+    ms,
+    async () => {
+      const r = await request(port, 'GET', '/metrics');
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['content-type'], CONTENT_TYPE);
+      last = r.body;
+      const s = parseExposition(r.body);
+      return ready(s) ? s : undefined;
+    },
+    () => last,
+  );
 }
 
 /** The raw bytes a server sends back on one connection, until it closes it. */
@@ -407,19 +425,10 @@ describe('exporter: Exporter over HTTP', function () {
   });
 
   it('serves RAPL power (~10 W, no value_source as upstream on a pkg-only host) and at most 3 process series', async () => {
-    let last = '';
-    const all = await until(
+    const all = await scrapeUntil(
+      port,
       8000,
-      async () => {
-        const r = await request(port, 'GET', '/metrics');
-        assert.equal(r.status, 200);
-        assert.equal(r.headers['content-type'], CONTENT_TYPE);
-        last = r.body;
-        const s = parseExposition(r.body);
-        const ready = named(s, 'scaph_host_power_microwatts').length > 0 && named(s, 'scaph_process_power_consumption_microwatts').length > 0;
-        return ready ? s : undefined;
-      },
-      () => last,
+      (s) => named(s, 'scaph_host_power_microwatts').length > 0 && named(s, 'scaph_process_power_consumption_microwatts').length > 0,
     );
     const host = one(all, 'scaph_host_power_microwatts');
     assert.ok(host.value >= 5e6 && host.value <= 20e6, `about 10 W in µW, got ${host.value}`);
@@ -469,27 +478,11 @@ describe('exporter: Exporter over HTTP', function () {
   });
 
   it('a source that stops giving values withdraws host, socket and domain power instead of serving them frozen', async () => {
-    let last = '';
-    await until(
-      8000,
-      async () => {
-        last = (await request(port, 'GET', '/metrics')).body;
-        return named(parseExposition(last), 'scaph_host_power_microwatts').length > 0 ? true : undefined;
-      },
-      () => last,
-    );
+    await scrapeUntil(port, 8000, (s) => named(s, 'scaph_host_power_microwatts').length > 0);
     if (timer) clearInterval(timer);
     timer = undefined;
     tree.setEnergy('intel-rapl:0', 'garbage');
-    await until(
-      10000,
-      async () => {
-        last = (await request(port, 'GET', '/metrics')).body;
-        const s = parseExposition(last);
-        return named(s, 'scaph_host_power_microwatts').length === 0 && named(s, 'scaph_socket_power_microwatts').length === 0 ? s : undefined;
-      },
-      () => last,
-    );
+    await scrapeUntil(port, 10000, (s) => named(s, 'scaph_host_power_microwatts').length === 0 && named(s, 'scaph_socket_power_microwatts').length === 0);
     assert.notEqual(exporter?.status.state, 'live');
   });
 
@@ -575,19 +568,7 @@ describe('CLI: optivolt exporter (dist/cli.js)', function () {
       );
       const port = Number(new URL(url).port);
       assert.ok(port > 0, url);
-      let last = '';
-      const all = await until(
-        6000,
-        async () => {
-          const r = await request(port, 'GET', '/metrics');
-          assert.equal(r.status, 200);
-          assert.equal(r.headers['content-type'], CONTENT_TYPE);
-          last = r.body;
-          const s = parseExposition(r.body);
-          return named(s, 'scaph_host_power_microwatts').length ? s : undefined;
-        },
-        () => last,
-      );
+      const all = await scrapeUntil(port, 6000, (s) => named(s, 'scaph_host_power_microwatts').length > 0);
       assert.ok(one(all, 'scaph_host_power_microwatts', { value_source: 'estimate' }).value > 0);
       child.kill('SIGTERM');
       assert.equal(await exited, 0, stderr);

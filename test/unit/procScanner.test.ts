@@ -1,7 +1,8 @@
 // parsePidStat and ProcScanner: over fake /proc trees (test/fixtures/procTree.ts) and against the real /proc.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import { parsePidStat, ProcScanner } from '../../src/core/attribution/procScanner';
+import { ProcScanner } from '../../src/core/attribution/procScanner';
+import { parsePidStat } from '../../src/core/proc/stat';
 import { burnCpu, containerId, dockerCgroup, openFds, pidStatLine, ProcTree } from '../fixtures/procTree';
 
 const parse = (text: string): ReturnType<typeof parsePidStat> => {

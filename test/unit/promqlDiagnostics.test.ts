@@ -2,7 +2,8 @@
 // the Prometheus-style positions the agreement test compares (test/stack/promqlAgreement.test.ts checks
 // positions against the real Prometheus; these pin the messages and ranges).
 import { strict as assert } from 'node:assert';
-import { analyzeDocument, analyzeQuery, Problem, prometheusPosition } from '../../src/server/promql/diagnostics';
+import { analyzeDocument, analyzeQuery, prometheusPosition } from '../../src/server/promql/diagnostics';
+import type { Problem } from '../../src/server/promql/types';
 import { AGGREGATIONS, FUNCTIONS } from '../../src/server/promql/functions';
 import type { MetricInfo, MetricLookup } from '../../src/server/promql/types';
 

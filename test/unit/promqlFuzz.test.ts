@@ -4,7 +4,8 @@
 // 200 ms for inputs up to 10,000 characters, 3 s beyond (up to 1 MB).
 import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
-import { analyzeDocument, analyzeQuery, Problem } from '../../src/server/promql/diagnostics';
+import { analyzeDocument, analyzeQuery } from '../../src/server/promql/diagnostics';
+import type { Problem } from '../../src/server/promql/types';
 import { AGGREGATIONS, FUNCTIONS } from '../../src/server/promql/functions';
 import type { MetricInfo, MetricLookup } from '../../src/server/promql/types';
 import { readCorpus } from '../stack/promqlCorpus';

@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_MAX_ZONE_WATTS, discoverZones, MAX_READS_WITHOUT_VALUE, parseCounter, probeRapl, RaplSource } from '../../src/core/power/rapl';
-import { MonoClock, SourceError } from '../../src/core/power/source';
+import { MonoClock } from '../../src/core/clock';
+import { SourceError } from '../../src/core/power/source';
 import { PowercapTree, twoPackageTree } from '../fixtures/powercapTree';
 
 const SECOND = 1_000_000_000n;

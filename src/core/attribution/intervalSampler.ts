@@ -1,6 +1,6 @@
 import type { PowerSample } from '../../shared/power';
 import type { AttributionModel } from '../../shared/attribution';
-import { hrClock, MonoClock, secondsBetween } from '../power/source';
+import { hrClock, MonoClock, secondsBetween } from '../clock';
 import { attribute, Attribution } from './attribute';
 import { IdleLevel } from './idleLevel';
 import { ProcScanner, Scan } from './procScanner';

@@ -1,7 +1,7 @@
 import type { PowerSample } from '../../shared/power';
 import type { AttributionModel, AttributionSnapshot, ContainerRow, ProcessRow } from '../../shared/attribution';
 import { ContainerDirectory } from '../containers/containerDirectory';
-import { hrClock, MonoClock } from '../power/source';
+import { hrClock, MonoClock } from '../clock';
 import type { AttributedProcess } from './attribute';
 import { IntervalSampler } from './intervalSampler';
 import type { ProcScanner, Scan } from './procScanner';

@@ -1,4 +1,4 @@
-import { errorMessage } from '../power/source';
+import { errorMessage } from '../errors';
 
 /** The part of dockerode the directory uses (injected: a real Docker instance, or a test's). */
 export interface DockerApi {

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import type { PowerSample, PowerStatus } from '../../shared/power';
 import { PowerMonitor } from '../power/monitor';
 import { createSource } from '../power/sources';
+import { pidStatFields } from '../proc/stat';
 import type { OptiVoltSettings } from '../settings';
 import type { MeterResult } from './meter';
 import { DEFAULT_KILL_GRACE_MS, EndingSignal, GroupGuard, SignalWatch } from './processGroup';
@@ -45,8 +46,7 @@ export interface CommandMeasurement {
 
 /** CPU time of this process's waited-for children (cutime + cstime), in ticks. */
 function childTicksOfSelf(): number {
-  const text = fs.readFileSync('/proc/self/stat', 'latin1');
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const f = pidStatFields(fs.readFileSync('/proc/self/stat', 'latin1'));
   return Number(f[13]) + Number(f[14]);
 }
 

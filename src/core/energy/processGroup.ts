@@ -6,6 +6,7 @@
 //   terminal itself, as in a shell; SIGTERM and SIGHUP are passed on to its process tree, read from /proc.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { pidStatFields } from '../proc/stat';
 
 /** What ends a measurement early: Ctrl-C, kill's default, and a closed terminal. */
 export const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -56,7 +57,7 @@ export class SignalWatch {
 function procStat(pid: number | string): { running: boolean; ppid: number; pgrp: number } | undefined {
   try {
     const f = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const [state, ppid, pgrp] = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    const [state, ppid, pgrp] = pidStatFields(f);
     // A zombie runs no code: an orphan's waits for init to reap it, which can take seconds.
     return { running: state !== 'Z' && state !== 'X', ppid: Number(ppid), pgrp: Number(pgrp) };
   } catch {

@@ -3,6 +3,7 @@
 import { formatEnergy, formatWatts } from './cost';
 import type { SessionRecord } from './sessionRecord';
 import type { SaveResult } from './sessionStore';
+import { errorMessage } from '../errors';
 
 export type SaveOutcome = { readonly saved: true; readonly result: SaveResult } | { readonly saved: false; readonly reason: string };
 
@@ -16,7 +17,7 @@ export function trySave(save: () => SaveResult): SaveOutcome {
   try {
     return { saved: true, result: save() };
   } catch (err) {
-    return { saved: false, reason: err instanceof Error ? err.message : String(err) };
+    return { saved: false, reason: errorMessage(err) };
   }
 }
 

@@ -1,7 +1,7 @@
 // One finished measurement as the Energy Sessions history keeps it: the record, the check every record read from
 // disk passes before anything trusts it, and the file format (version 1, one record per line) that the store, its
 // archives and JSON exports share.
-import { errorMessage } from '../power/source';
+import { errorMessage } from '../errors';
 import type { MeterResult } from './meter';
 
 /** One finished measurement: what the meter reported, plus what it was and what it cost. */

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { PowerSample, PowerStatus } from '../../shared/power';
 import { USER_HZ } from '../attribution/attribute';
 import { Interval, IntervalSampler } from '../attribution/intervalSampler';
-import { errorMessage } from '../power/source';
+import { errorMessage } from '../errors';
 import type { PowerMonitor } from '../power/monitor';
 import { MeterResult, ProcessTreeMeter } from './meter';
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SessionStore } from './sessionStore';
+import { errorMessage } from '../errors';
 
 export const HISTORY_FILE = 'energy-sessions.json';
 
@@ -159,7 +160,7 @@ export async function migrateHistories(sources: readonly string[], target: strin
       fs.renameSync(source, `${source}.migrated`);
       migrated.push(source);
     } catch (err) {
-      problems.push(`${source}: ${(err as Error).message}`);
+      problems.push(`${source}: ${errorMessage(err)}`);
     }
   }
   return { added, migrated, problems };

@@ -9,9 +9,11 @@ import { PowerMonitor } from '../power/monitor';
 import { discoverZones, parseCounter, RaplZone } from '../power/rapl';
 import { createSource } from '../power/sources';
 import type { OptiVoltSettings } from '../settings';
+import { portHolder } from '../net/ports';
 import { describeFdExhaustion, fdExhaustion, isFdExhaustion, openFileLimit } from './fdLimit';
 import { RedactedCmdlines } from './redactCmdline';
 import { ContainerDescription, containerLabels, ExportedProcess, ScaphMetrics, ZoneCounter } from './scaphMetrics';
+import { errorMessage } from '../errors';
 
 /** Bounds on what clients can hold: scrapers are few and fast, so anything slow or numerous is a fault or an attack. */
 export interface ExporterLimits {
@@ -94,40 +96,6 @@ export const EXPORTER_ID_HEADER = 'X-OptiVolt-Exporter-Pid';
 
 /** An exporter that cannot start, with the reason in words a user can act on. */
 export class ExporterError extends Error {}
-
-/** Who listens on a TCP port, from /proc/net/tcp{,6} and the fds of /proc/<pid> (Linux; best effort). */
-export function portHolder(port: number): string | undefined {
-  try {
-    const hex = port.toString(16).toUpperCase().padStart(4, '0');
-    const inodes = new Set<string>();
-    for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
-      for (const line of fs.readFileSync(f, 'latin1').split('\n').slice(1)) {
-        const cols = line.trim().split(/\s+/);
-        if (cols[1]?.endsWith(`:${hex}`) && cols[3] === '0A') inodes.add(cols[9]);
-      }
-    }
-    if (inodes.size === 0) return undefined;
-    for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-      let fds: string[];
-      try {
-        fds = fs.readdirSync(`/proc/${pid}/fd`);
-      } catch {
-        continue;
-      }
-      for (const fd of fds) {
-        try {
-          const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-          if (m && inodes.has(m[1])) return `pid ${pid} (${fs.readFileSync(`/proc/${pid}/comm`, 'latin1').trim()})`;
-        } catch {
-          /* raced */
-        }
-      }
-    }
-  } catch {
-    /* not Linux */
-  }
-  return undefined;
-}
 
 const INDEX = (url: string): string => `<!DOCTYPE html><html><head><meta charset="utf-8"><title>OptiVolt exporter</title></head>
 <body><h1>OptiVolt exporter</h1><p>Scaphandre-compatible power metrics: <a href="/metrics">/metrics</a> (${url}).</p></body></html>`;
@@ -242,7 +210,7 @@ export class Exporter {
       processes = this.processes(last);
       this.said.delete('attribution');
     } catch (err) {
-      this.say('attribution', `Process attribution failed: ${this.explain((err as Error).message)}`);
+      this.say('attribution', `Process attribution failed: ${this.explain(errorMessage(err))}`);
     }
     const model = this.opts.settings['attribution.model'] as AttributionModel;
     void this.zoneCounters(last).then((zones) =>

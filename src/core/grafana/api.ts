@@ -2,6 +2,7 @@
 // dashboards the /apis/dashboard.grafana.app/... resource that Grafana 12+ names in its 406 answer. The token (a
 // service account's) goes in the Authorization header only; errors name the URL path, never the header.
 import { networkCause } from '../fetchError';
+import { isRecord } from '../../shared/guards';
 import { grafanaSlug } from './url';
 
 export interface DashboardHit {
@@ -63,8 +64,6 @@ export interface GrafanaClientOptions {
   readonly timeoutMs?: number;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export class GrafanaClient {
   private readonly fetchFn: typeof fetch;
 
@@ -87,7 +86,7 @@ export class GrafanaClient {
     if (!res.ok) {
       // Grafana's error answers are {"message": ...} (a Kubernetes Status object under /apis); only the message is kept.
       const detail = await res.json().then(
-        (b: unknown) => (isObj(b) && typeof b.message === 'string' ? b.message.slice(0, 500) : undefined),
+        (b: unknown) => (isRecord(b) && typeof b.message === 'string' ? b.message.slice(0, 500) : undefined),
         () => undefined,
       );
       const hint = res.status === 401 || res.status === 403 ? ' Check the token ("OptiVolt: Set Grafana Token") and its role.' : '';
@@ -103,7 +102,7 @@ export class GrafanaClient {
   /** /api/health: 200 with database "ok" when Grafana is up (it needs no authentication). */
   async health(): Promise<GrafanaHealth> {
     const body = await this.get('/api/health');
-    if (!isObj(body)) throw new GrafanaError(`${this.base}/api/health did not answer like Grafana.`);
+    if (!isRecord(body)) throw new GrafanaError(`${this.base}/api/health did not answer like Grafana.`);
     return {
       ok: body.database === 'ok',
       ...(typeof body.version === 'string' ? { version: body.version } : {}),
@@ -118,7 +117,7 @@ export class GrafanaClient {
     const body = await this.get(`/api/search?${q.toString()}`);
     if (!Array.isArray(body)) throw new GrafanaError('Grafana\'s /api/search answer is not a list.');
     return body
-      .filter((h): h is Record<string, unknown> => isObj(h) && typeof h.uid === 'string' && typeof h.title === 'string' && (h.type === undefined || h.type === 'dash-db'))
+      .filter((h): h is Record<string, unknown> => isRecord(h) && typeof h.uid === 'string' && typeof h.title === 'string' && (h.type === undefined || h.type === 'dash-db'))
       .map((h) => ({
         uid: h.uid as string,
         title: h.title as string,
@@ -145,13 +144,13 @@ export class GrafanaClient {
       if (!resource) throw new GrafanaError(`Grafana answered 406 for dashboard ${uid} without naming where to read it (${err.detail ?? 'no message'}).`, 406, err.detail);
       return dashboardFromResource(uid, await this.get(resource));
     }
-    if (!isObj(body) || !isObj(body.dashboard)) throw new GrafanaError(`Grafana's answer for dashboard ${uid} has no dashboard.`);
+    if (!isRecord(body) || !isRecord(body.dashboard)) throw new GrafanaError(`Grafana's answer for dashboard ${uid} has no dashboard.`);
     const d = body.dashboard;
-    const meta = isObj(body.meta) ? body.meta : {};
+    const meta = isRecord(body.meta) ? body.meta : {};
     const title = typeof d.title === 'string' ? d.title : uid;
-    const templating = isObj(d.templating) ? d.templating.list : undefined;
+    const templating = isRecord(d.templating) ? d.templating.list : undefined;
     const variables = (Array.isArray(templating) ? templating : [])
-      .filter((v): v is Record<string, unknown> => isObj(v) && typeof v.name === 'string' && v.name !== '')
+      .filter((v): v is Record<string, unknown> => isRecord(v) && typeof v.name === 'string' && v.name !== '')
       .map((v) => ({ name: v.name as string, type: typeof v.type === 'string' ? v.type : '' }));
     return { uid, title, slug: typeof meta.slug === 'string' ? meta.slug : grafanaSlug(title), panels: panelsOf(d.panels), variables, schema: 'v1' };
   }
@@ -173,7 +172,7 @@ export function panelsOf(list: unknown, section?: string): PanelInfo[] {
   const out: PanelInfo[] = [];
   let current = section;
   for (const p of list) {
-    if (!isObj(p)) continue;
+    if (!isRecord(p)) continue;
     if (p.type === 'row') {
       current = typeof p.title === 'string' && p.title ? p.title : undefined;
       out.push(...panelsOf(p.panels, current));
@@ -207,29 +206,29 @@ const V2_VARIABLE_TYPES: Readonly<Record<string, string>> = {
  * the title: the envelope carries none, and Grafana redirects a stale one.
  */
 export function dashboardFromResource(uid: string, body: unknown): DashboardInfo {
-  if (!isObj(body) || !isObj(body.spec)) throw new GrafanaError(`Grafana's /apis answer for dashboard ${uid} has no spec.`);
+  if (!isRecord(body) || !isRecord(body.spec)) throw new GrafanaError(`Grafana's /apis answer for dashboard ${uid} has no spec.`);
   const spec = body.spec;
-  const meta = isObj(body.metadata) ? body.metadata : {};
+  const meta = isRecord(body.metadata) ? body.metadata : {};
   const title = typeof spec.title === 'string' ? spec.title : uid;
-  const elements = isObj(spec.elements) ? spec.elements : {};
+  const elements = isRecord(spec.elements) ? spec.elements : {};
   const placed = layoutOrder(spec.layout);
   // Without a layout Grafana shows nothing; a layout of an unknown kind (a newer schema) still lists every element.
-  const order = placed.length > 0 || isObj(spec.layout) ? placed : Object.keys(elements).map((name): { name: string; section?: string } => ({ name }));
+  const order = placed.length > 0 || isRecord(spec.layout) ? placed : Object.keys(elements).map((name): { name: string; section?: string } => ({ name }));
   const seen = new Set<string>();
   const panels: PanelInfo[] = [];
   for (const { name, section } of order) {
     const el = elements[name];
-    if (seen.has(name) || !isObj(el) || !isObj(el.spec) || typeof el.spec.id !== 'number') continue;
+    if (seen.has(name) || !isRecord(el) || !isRecord(el.spec) || typeof el.spec.id !== 'number') continue;
     seen.add(name);
     const id = el.spec.id;
-    const viz = isObj(el.spec.vizConfig) ? el.spec.vizConfig : {};
+    const viz = isRecord(el.spec.vizConfig) ? el.spec.vizConfig : {};
     // v2beta1/v2: {kind: "VizConfig", group: "<plugin id>"}; v2alpha1: {kind: "<plugin id>"}.
     const type = el.kind === 'LibraryPanel' ? 'library panel' : typeof viz.group === 'string' ? viz.group : typeof viz.kind === 'string' && viz.kind !== 'VizConfig' ? viz.kind : '';
     const t = typeof el.spec.title === 'string' && el.spec.title ? el.spec.title : `Panel ${id}`;
     panels.push({ id, title: t, type, ...(section ? { section } : {}) });
   }
   const variables = (Array.isArray(spec.variables) ? spec.variables : [])
-    .filter((v): v is Record<string, unknown> => isObj(v) && isObj(v.spec) && typeof v.spec.name === 'string' && v.spec.name !== '')
+    .filter((v): v is Record<string, unknown> => isRecord(v) && isRecord(v.spec) && typeof v.spec.name === 'string' && v.spec.name !== '')
     .map((v) => ({ name: (v.spec as Record<string, unknown>).name as string, type: V2_VARIABLE_TYPES[String(v.kind)] ?? String(v.kind ?? '') }));
   return { uid: typeof meta.name === 'string' && meta.name ? meta.name : uid, title, slug: grafanaSlug(title), panels, variables, schema: 'v2' };
 }
@@ -240,17 +239,17 @@ export function dashboardFromResource(uid: string, body: unknown): DashboardInfo
  * (a collapsed row's panels included, as in v1).
  */
 function layoutOrder(layout: unknown, section?: string): Array<{ name: string; section?: string }> {
-  if (!isObj(layout) || !isObj(layout.spec)) return [];
+  if (!isRecord(layout) || !isRecord(layout.spec)) return [];
   const spec = layout.spec;
   const ref = (item: unknown): string | undefined => {
-    const el = isObj(item) && isObj(item.spec) && isObj(item.spec.element) ? item.spec.element : undefined;
+    const el = isRecord(item) && isRecord(item.spec) && isRecord(item.spec.element) ? item.spec.element : undefined;
     return el && typeof el.name === 'string' ? el.name : undefined;
   };
   const at = (name: string): { name: string; section?: string } => ({ name, ...(section ? { section } : {}) });
   switch (layout.kind) {
     case 'GridLayout': {
-      const items = (Array.isArray(spec.items) ? spec.items : []).filter(isObj);
-      const pos = (i: Record<string, unknown>, k: 'x' | 'y'): number => (isObj(i.spec) && typeof i.spec[k] === 'number' ? i.spec[k] : 0);
+      const items = (Array.isArray(spec.items) ? spec.items : []).filter(isRecord);
+      const pos = (i: Record<string, unknown>, k: 'x' | 'y'): number => (isRecord(i.spec) && typeof i.spec[k] === 'number' ? i.spec[k] : 0);
       return items
         .map((item, index) => ({ item, index }))
         .sort((a, b) => pos(a.item, 'y') - pos(b.item, 'y') || pos(a.item, 'x') - pos(b.item, 'x') || a.index - b.index)
@@ -262,7 +261,7 @@ function layoutOrder(layout: unknown, section?: string): Array<{ name: string; s
     case 'TabsLayout': {
       const parts = Array.isArray(spec.rows) ? spec.rows : Array.isArray(spec.tabs) ? spec.tabs : [];
       return parts.flatMap((part) => {
-        if (!isObj(part) || !isObj(part.spec)) return [];
+        if (!isRecord(part) || !isRecord(part.spec)) return [];
         const title = typeof part.spec.title === 'string' && part.spec.title ? part.spec.title : section;
         return layoutOrder(part.spec.layout, title);
       });

@@ -1,6 +1,7 @@
 // Polls Grafana's /api/health while a panel shows it: quickly at first, backing off while Grafana is down (the
 // stack may take a minute to start), slowly while it is up. Paused while the panel is hidden; stopped on dispose.
 import type { GrafanaStatus } from '../../shared/grafana';
+import { errorMessage } from '../errors';
 
 export interface HealthPollerOptions {
   /** Resolves when Grafana is up; rejects (with a message for the user) when it is not. */
@@ -82,7 +83,7 @@ export class HealthPoller {
       this.failures = 0;
     } catch (err) {
       status = 'down';
-      message = (err as Error).message;
+      message = errorMessage(err);
       this.failures++;
     } finally {
       this.inFlight = false;

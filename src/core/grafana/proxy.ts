@@ -98,27 +98,30 @@ export class GrafanaProxy {
       res.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request');
       return;
     }
-    const client = this.target.protocol === 'https:' ? https : http;
-    const upstream = client.request(
-      {
-        protocol: this.target.protocol,
-        hostname: this.target.hostname.replace(/^\[|\]$/g, ''),
-        port: this.target.port || undefined,
-        method: req.method,
-        path: this.targetPath(req.url),
-        headers: this.upstreamHeaders(req, false),
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.statusMessage, this.downstreamHeaders(up));
-        up.pipe(res);
-      },
-    );
+    const upstream = this.upstreamRequest(req, false);
+    upstream.once('response', (up) => {
+      res.writeHead(up.statusCode ?? 502, up.statusMessage, this.downstreamHeaders(up));
+      up.pipe(res);
+    });
     upstream.on('error', (err) => {
       this.opts.log?.(`Grafana proxy: ${req.method} ${(req.url ?? '').split('?')[0]} failed: ${err.message}`);
       if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' }).end(`Grafana at ${this.target.origin} does not answer.`);
       else res.destroy();
     });
     req.pipe(upstream);
+  }
+
+  /** The webview's request as Grafana gets it: same method, the target's path, headers rewritten (upgrade: a WebSocket). */
+  private upstreamRequest(req: http.IncomingMessage, upgrade: boolean): http.ClientRequest {
+    const client = this.target.protocol === 'https:' ? https : http;
+    return client.request({
+      protocol: this.target.protocol,
+      hostname: this.target.hostname.replace(/^\[|\]$/g, ''),
+      port: this.target.port || undefined,
+      method: req.method,
+      path: this.targetPath(req.url),
+      headers: this.upstreamHeaders(req, upgrade),
+    });
   }
 
   /** Grafana's response headers for the webview's frame. */
@@ -164,15 +167,7 @@ export class GrafanaProxy {
       socket.end('HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\n\r\n');
       return;
     }
-    const client = this.target.protocol === 'https:' ? https : http;
-    const upstream = client.request({
-      protocol: this.target.protocol,
-      hostname: this.target.hostname.replace(/^\[|\]$/g, ''),
-      port: this.target.port || undefined,
-      method: req.method,
-      path: this.targetPath(req.url),
-      headers: this.upstreamHeaders(req, true),
-    });
+    const upstream = this.upstreamRequest(req, true);
     upstream.on('upgrade', (up, upSocket, upHead) => {
       const lines = [`HTTP/1.1 ${up.statusCode ?? 101} ${up.statusMessage ?? 'Switching Protocols'}`];
       for (let i = 0; i < up.rawHeaders.length; i += 2) lines.push(`${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}`);

@@ -1,7 +1,19 @@
 // Grafana URLs: the base URL from the settings, and dashboard / single-panel URLs with time range, refresh,
 // theme and kiosk mode. Plain functions over strings, so both the extension and the tests compose the same URLs.
-import type { OptiVoltSettings } from '../settings';
 import type { RefreshInterval, TimeRange } from '../../shared/grafana';
+
+/**
+ * The settings (as in OptiVoltSettings) this module reads, declared here: settings.ts validates optivolt.grafana.url
+ * with normalizeGrafanaUrl, and importing its types back would make an import cycle.
+ */
+export interface GrafanaSettings {
+  readonly 'grafana.url': string;
+  readonly 'stack.bind': string;
+  readonly 'stack.ports': Readonly<Record<string, number>>;
+  readonly costPerKWh: number;
+  readonly currency: string;
+  readonly carbonIntensity: number;
+}
 
 /** The stack's Grafana host port (stack/docker-compose.yml publishes 3000:3000) unless optivolt.stack.ports overrides it. */
 export const STACK_GRAFANA_PORT = 3000;
@@ -10,7 +22,7 @@ export const STACK_GRAFANA_PORT = 3000;
  * Where Grafana is: optivolt.grafana.url, else the stack's Grafana on the stack's bind address and port. A wildcard
  * bind (0.0.0.0 / ::) is reached through loopback.
  */
-export function grafanaBaseUrl(s: Pick<OptiVoltSettings, 'grafana.url' | 'stack.bind' | 'stack.ports'>): string {
+export function grafanaBaseUrl(s: Pick<GrafanaSettings, 'grafana.url' | 'stack.bind' | 'stack.ports'>): string {
   const custom = s['grafana.url'].trim();
   if (custom) return normalizeGrafanaUrl(custom);
   const bind = s['stack.bind'];
@@ -78,7 +90,7 @@ export const SETTINGS_VARIABLES = ['cost', 'currency', 'carbon'] as const;
  * could not be read) give no parameters: the dashboard then shows its own defaults, as it did before.
  */
 export function settingsVariables(
-  s: Pick<OptiVoltSettings, 'costPerKWh' | 'currency' | 'carbonIntensity'>,
+  s: Pick<GrafanaSettings, 'costPerKWh' | 'currency' | 'carbonIntensity'>,
   declared: ReadonlyArray<{ readonly name: string; readonly type: string }> | undefined,
 ): Record<string, string> {
   const values: Record<(typeof SETTINGS_VARIABLES)[number], string> = { cost: String(s.costPerKWh), currency: s.currency, carbon: String(s.carbonIntensity) };

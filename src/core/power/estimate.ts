@@ -2,27 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeModel, EstimateModel, idleWatts, modelWatts } from './powerModel';
+import { CpuTimes, parseProcStat } from '../proc/stat';
 import { PowerReading, PowerSource, SourceError } from './source';
-
-/** Cumulative CPU time, busy and idle, in any unit (jiffies from /proc/stat, ms from os.cpus()). */
-export interface CpuTimes {
-  readonly busy: number;
-  readonly idle: number;
-}
-
-/**
- * Parses the aggregate `cpu` line of /proc/stat:
- * user nice system idle iowait irq softirq steal [guest guest_nice].
- * guest time is already inside user/nice, so it is not added again; iowait counts as idle.
- */
-export function parseProcStat(text: string): CpuTimes | undefined {
-  const line = text.split('\n').find((l) => l.startsWith('cpu '));
-  if (!line) return undefined;
-  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  if (f.length < 4 || f.some((x) => !Number.isFinite(x) || x < 0)) return undefined;
-  const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
-  return { busy: user + nice + system + irq + softirq + steal, idle: idle + iowait };
-}
 
 /** CPU times from os.cpus(), for platforms without /proc (macOS, Windows). */
 export function osCpuTimes(): CpuTimes {

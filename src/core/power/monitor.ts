@@ -1,5 +1,7 @@
 import type { PowerSample, PowerStatus, SourceKind, SourceMode } from '../../shared/power';
-import { errorMessage, hrClock, MonoClock, PowerReading, PowerSource, secondsBetween, SourceError, SourceErrorCode } from './source';
+import { hrClock, MonoClock, secondsBetween } from '../clock';
+import { errorMessage } from '../errors';
+import { PowerReading, PowerSource, SourceError, SourceErrorCode } from './source';
 
 /** auto's order of preference: measured by Scaphandre, measured locally, estimated. */
 export const AUTO_ORDER: readonly SourceKind[] = ['prometheus', 'rapl', 'estimate'];
@@ -135,12 +137,14 @@ export class PowerMonitor {
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
     const gen = ++this.generation;
-    this.timer = setTimeout(async () => {
-      await this.tick();
-      if (gen !== this.generation) return;
-      // A counter source that only primed gets a quick second read so the first figure shows soon.
-      const primed = this.status.state === 'starting' && this.current !== undefined;
-      this.schedule(primed ? Math.min(this.intervalMs, 1000) : this.intervalMs);
+    // tick() never rejects (it logs what failed), so the timer keeps no promise it would have to handle.
+    this.timer = setTimeout(() => {
+      void this.tick().then(() => {
+        if (gen !== this.generation) return;
+        // A counter source that only primed gets a quick second read so the first figure shows soon.
+        const primed = this.status.state === 'starting' && this.current !== undefined;
+        this.schedule(primed ? Math.min(this.intervalMs, 1000) : this.intervalMs);
+      });
     }, delayMs);
   }
 

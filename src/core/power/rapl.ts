@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errorMessage, hrClock, MonoClock, PowerReading, PowerSource, secondsBetween, SourceError } from './source';
+import { hrClock, MonoClock, secondsBetween } from '../clock';
+import { errorMessage } from '../errors';
+import { PowerReading, PowerSource, SourceError } from './source';
 
 /**
  * What one zone can draw when its powercap folder does not say (no constraint_*_max_power_uw): the largest CPU

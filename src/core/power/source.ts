@@ -35,17 +35,3 @@ export class SourceError extends Error {
     this.name = 'SourceError';
   }
 }
-
-/** Any thrown value as a one-line message. */
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Monotonic clock in nanoseconds; injected so tests control elapsed time exactly. */
-export type MonoClock = () => bigint;
-export const hrClock: MonoClock = () => process.hrtime.bigint();
-
-/** Seconds between two monotonic readings. */
-export function secondsBetween(from: bigint, to: bigint): number {
-  return Number(to - from) / 1e9;
-}

@@ -5,7 +5,8 @@ import { estimateModel, OptiVoltSettings } from '../settings';
 import { EstimateSource } from './estimate';
 import { PrometheusSource } from './prometheusSource';
 import { RaplSource } from './rapl';
-import { hrClock, MonoClock, PowerSource } from './source';
+import { hrClock, MonoClock } from '../clock';
+import { PowerSource } from './source';
 
 /** Platform pieces injected at the entry point (extension, CLI, tests). */
 export interface Platform {

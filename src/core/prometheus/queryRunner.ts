@@ -2,6 +2,7 @@
 // the last minutes for the chart, both shaped for the webview (capped series, one aligned time axis).
 import type { ChartSeries, InstantResult, QueryErrorInfo, QueryOutcome, RangeResult, ResultRow } from '../../shared/queryResult';
 import { parseSampleValue, PrometheusError, redactUrl, type PrometheusClient } from './client';
+import { errorMessage } from '../errors';
 
 export interface QueryRunnerOptions {
   /** Chart window, seconds (15 minutes). */
@@ -48,7 +49,7 @@ export function describeError(err: unknown, configuredUrl: string): QueryErrorIn
       ...(position ? { position } : {}),
     };
   }
-  return { kind: 'other', url, message: (err as Error)?.message ?? String(err) };
+  return { kind: 'other', url, message: errorMessage(err) };
 }
 
 type Sample = [number, string];
@@ -142,6 +143,6 @@ export class QueryRunner {
 function rangeNote(err: unknown, resultType: InstantResult['resultType']): string {
   if (resultType === 'matrix') return 'No chart: the query returns a range vector (remove the [range] to graph it).';
   if (resultType === 'string') return 'No chart: the query returns a string.';
-  const text = err instanceof PrometheusError ? (err.prometheusText ?? err.message) : (err as Error)?.message;
-  return `No chart: the range query failed (${text ?? 'unknown error'}).`;
+  const text = err instanceof PrometheusError ? (err.prometheusText ?? err.message) : errorMessage(err);
+  return `No chart: the range query failed (${text}).`;
 }

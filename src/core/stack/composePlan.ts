@@ -14,7 +14,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { parse } from 'yaml';
-import { StackError, command, interpolate, interpolateDeep, isObj, keyValues, parseDuration, parsePort, restartPolicy, str, strList, type PublishedPort } from './composeValues';
+import { isRecord } from '../../shared/guards';
+import { StackError, command, interpolate, interpolateDeep, keyValues, parseDuration, parsePort, restartPolicy, str, strList, type PublishedPort } from './composeValues';
+import { errorMessage } from '../errors';
 
 export { StackError, interpolate, splitCommand, parseDuration, type PublishedPort } from './composeValues';
 
@@ -59,7 +61,6 @@ const SUPPORTED_SERVICE_KEYS = new Set([
 ]);
 const SUPPORTED_TOP_KEYS = new Set(['name', 'version', 'services', 'networks', 'volumes']);
 
-type Obj = Record<string, unknown>;
 const svcName = (s: string): string => `service "${s}"`;
 
 // ---- planning --------------------------------------------------------------------------------------
@@ -95,12 +96,12 @@ function planVolumes(service: string, raw: unknown, ctx: Context, opts: StackOpt
     return name;
   };
   for (const entry of (Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]) as unknown[]) {
-    if (isObj(entry)) {
+    if (isRecord(entry)) {
       const type = str(entry.type ?? 'volume', where);
       const target = str(entry.target, `${where}.target`);
       const readOnly = entry.read_only === true;
       if (type === 'bind') {
-        const propagation = isObj(entry.bind) && entry.bind.propagation !== undefined ? str(entry.bind.propagation, where) : undefined;
+        const propagation = isRecord(entry.bind) && entry.bind.propagation !== undefined ? str(entry.bind.propagation, where) : undefined;
         binds.push({ source: hostPath(str(entry.source, `${where}.source`), ctx), target, mode: [readOnly ? 'ro' : '', propagation ?? ''].filter(Boolean).join(',') });
       } else if (type === 'volume') {
         if (entry.source === undefined || entry.source === null) anonymous[target] = {};
@@ -145,7 +146,7 @@ function planVolumes(service: string, raw: unknown, ctx: Context, opts: StackOpt
   if (Object.keys(anonymous).length) create.Volumes = anonymous;
 }
 
-function planService(service: string, svc: Obj, ctx: Context, opts: StackOptions, enabled: ReadonlySet<string>, allNames: readonly string[]): ServicePlan {
+function planService(service: string, svc: Record<string, unknown>, ctx: Context, opts: StackOptions, enabled: ReadonlySet<string>, allNames: readonly string[]): ServicePlan {
   const where = svcName(service);
   for (const key of Object.keys(svc)) {
     if (key.startsWith('x-')) continue;
@@ -159,7 +160,7 @@ function planService(service: string, svc: Obj, ctx: Context, opts: StackOptions
   const containerName = svc.container_name !== undefined ? str(svc.container_name, `${where} container_name`) : `${ctx.project}-${service}`;
 
   // depends_on: list or long form; dependencies on disabled services are dropped.
-  const deps = Array.isArray(svc.depends_on) ? strList(svc.depends_on, `${where} depends_on`) : isObj(svc.depends_on) ? Object.keys(svc.depends_on) : [];
+  const deps = Array.isArray(svc.depends_on) ? strList(svc.depends_on, `${where} depends_on`) : isRecord(svc.depends_on) ? Object.keys(svc.depends_on) : [];
   for (const d of deps) {
     if (!allNames.includes(d)) throw new StackError(`${where} depends on unknown service "${d}"; the stack has: ${allNames.join(', ')}.`);
   }
@@ -246,7 +247,7 @@ function planService(service: string, svc: Obj, ctx: Context, opts: StackOptions
     const list = typeof svc.tmpfs === 'string' ? [svc.tmpfs] : strList(svc.tmpfs, `${where} tmpfs`);
     host.Tmpfs = Object.fromEntries(list.map((t) => [t.split(':')[0], t.split(':').slice(1).join(':')]));
   }
-  if (isObj(svc.logging)) {
+  if (isRecord(svc.logging)) {
     const config: Record<string, string> = {};
     for (const [k, v] of keyValues(svc.logging.options, `${where} logging.options`)) config[k] = v ?? '';
     host.LogConfig = { Type: str(svc.logging.driver ?? 'json-file', `${where} logging.driver`), Config: config };
@@ -256,10 +257,10 @@ function planService(service: string, svc: Obj, ctx: Context, opts: StackOptions
   // Networks: only the stack network; the service name is always an alias (as compose does).
   const aliases = [service];
   if (svc.networks !== undefined && svc.networks !== null) {
-    const nets = Array.isArray(svc.networks) ? strList(svc.networks, `${where} networks`).map((n) => [n, null] as const) : isObj(svc.networks) ? Object.entries(svc.networks) : [];
+    const nets = Array.isArray(svc.networks) ? strList(svc.networks, `${where} networks`).map((n) => [n, null] as const) : isRecord(svc.networks) ? Object.entries(svc.networks) : [];
     for (const [n, cfg] of nets) {
       if (n !== ctx.networkKey) throw new StackError(`${where} joins network "${n}"; only the stack network "${ctx.networkKey}" is supported.`);
-      if (isObj(cfg) && cfg.aliases !== undefined) aliases.push(...strList(cfg.aliases, `${where} networks.${n}.aliases`));
+      if (isRecord(cfg) && cfg.aliases !== undefined) aliases.push(...strList(cfg.aliases, `${where} networks.${n}.aliases`));
     }
   }
   create.HostConfig = host;
@@ -268,7 +269,7 @@ function planService(service: string, svc: Obj, ctx: Context, opts: StackOptions
 }
 
 function healthcheck(raw: unknown, where: string): Docker.HealthConfig {
-  if (!isObj(raw)) throw new StackError(`Expected a map in ${where}.`);
+  if (!isRecord(raw)) throw new StackError(`Expected a map in ${where}.`);
   if (raw.disable === true) return { Test: ['NONE'] };
   const hc: Docker.HealthConfig = {};
   if (raw.test !== undefined) hc.Test = typeof raw.test === 'string' ? ['CMD-SHELL', raw.test] : strList(raw.test, `${where}.test`);
@@ -290,10 +291,10 @@ function healthcheck(raw: unknown, where: string): Docker.HealthConfig {
 }
 
 /** The service as written, or with its restricted variant's keys replacing its own (`privileged: false` included). */
-function variant(service: string, svc: Obj, opts: StackOptions): Obj {
+function variant(service: string, svc: Record<string, unknown>, opts: StackOptions): Record<string, unknown> {
   if (!opts.restricted?.includes(service)) return svc;
   const r = svc[RESTRICTED_KEY];
-  if (!isObj(r)) throw new StackError(`${svcName(service)} has no \`${RESTRICTED_KEY}\` map, so it has no restricted variant.`);
+  if (!isRecord(r)) throw new StackError(`${svcName(service)} has no \`${RESTRICTED_KEY}\` map, so it has no restricted variant.`);
   for (const key of Object.keys(r)) {
     if (key.startsWith('x-')) throw new StackError(`${svcName(service)} ${RESTRICTED_KEY}: \`${key}\` cannot be nested.`);
   }
@@ -330,9 +331,9 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
   try {
     doc = parse(composeText, { merge: true });
   } catch (err) {
-    throw new StackError(`The compose file is not valid YAML: ${(err as Error).message}`);
+    throw new StackError(`The compose file is not valid YAML: ${errorMessage(err)}`);
   }
-  if (!isObj(doc) || !isObj(doc.services)) throw new StackError('The compose file has no `services:` map.');
+  if (!isRecord(doc) || !isRecord(doc.services)) throw new StackError('The compose file has no `services:` map.');
   for (const key of Object.keys(doc)) {
     if (!key.startsWith('x-') && !SUPPORTED_TOP_KEYS.has(key)) throw new StackError(`Top-level \`${key}\` in the compose file is not supported by OptiVolt's stack planner.`);
   }
@@ -350,11 +351,11 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
   const enabled = new Set(opts.services ?? allNames);
 
   // One network: the compose file's single declared network, or compose's `<project>_default`.
-  const networks = isObj(doc.networks) ? doc.networks : {};
+  const networks = isRecord(doc.networks) ? doc.networks : {};
   const netKeys = Object.keys(networks);
   if (netKeys.length > 1) throw new StackError(`The compose file declares ${netKeys.length} networks (${netKeys.join(', ')}); OptiVolt's planner supports one.`);
   const networkKey = netKeys[0] ?? 'default';
-  const netCfg = (interpolateDeep(networks[networkKey] ?? {}, opts.env, `network "${networkKey}"`) ?? {}) as Obj;
+  const netCfg = (interpolateDeep(networks[networkKey] ?? {}, opts.env, `network "${networkKey}"`) ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(netCfg)) {
     if (!['name', 'labels', 'driver'].includes(k) || (k === 'driver' && netCfg.driver !== 'bridge')) throw new StackError(`network "${networkKey}": \`${k}\` is not supported.`);
   }
@@ -362,8 +363,8 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
 
   const volumeNames = new Map<string, string>();
   const volumes: Array<{ name: string; labels: Record<string, string> }> = [];
-  for (const [key, raw] of Object.entries(isObj(doc.volumes) ? doc.volumes : {})) {
-    const cfg = (interpolateDeep(raw ?? {}, opts.env, `volume "${key}"`) ?? {}) as Obj;
+  for (const [key, raw] of Object.entries(isRecord(doc.volumes) ? doc.volumes : {})) {
+    const cfg = (interpolateDeep(raw ?? {}, opts.env, `volume "${key}"`) ?? {}) as Record<string, unknown>;
     for (const k of Object.keys(cfg)) {
       if (!['name', 'labels', 'external', 'driver'].includes(k) || (k === 'driver' && cfg.driver !== 'local')) throw new StackError(`volume "${key}": \`${k}\` is not supported.`);
     }
@@ -377,8 +378,8 @@ export function planStack(composeText: string, opts: StackOptions): StackPlan {
   for (const name of allNames) {
     if (!enabled.has(name)) continue;
     const raw = doc.services[name];
-    if (!isObj(raw)) throw new StackError(`${svcName(name)} is not a map.`);
-    plans.push(planService(name, interpolateDeep(variant(name, raw, opts), opts.env, svcName(name)) as Obj, ctx, opts, enabled, allNames));
+    if (!isRecord(raw)) throw new StackError(`${svcName(name)} is not a map.`);
+    plans.push(planService(name, interpolateDeep(variant(name, raw, opts), opts.env, svcName(name)) as Record<string, unknown>, ctx, opts, enabled, allNames));
   }
 
   const seen = new Map<string, string>();

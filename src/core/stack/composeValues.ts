@@ -2,6 +2,7 @@
 // `$$`), command strings, Go durations, ports, restart policies and typed field readers. Every error names the
 // service and key it comes from (a StackError), so a bad compose file is reported where it is wrong.
 import type Docker from 'dockerode';
+import { isRecord } from '../../shared/guards';
 
 export class StackError extends Error {
   constructor(message: string) {
@@ -18,10 +19,6 @@ export interface PublishedPort {
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
-type Obj = Record<string, unknown>;
-
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 // ---- interpolation ---------------------------------------------------------------------------------
 
 const VAR = /\$(?:(\$)|\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
@@ -62,7 +59,7 @@ export function interpolate(text: string, env: Env, where: string): string {
 export function interpolateDeep(value: unknown, env: Env, where: string): unknown {
   if (typeof value === 'string') return interpolate(value, env, where);
   if (Array.isArray(value)) return value.map((v) => interpolateDeep(v, env, where));
-  if (isObj(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateDeep(v, env, where)]));
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateDeep(v, env, where)]));
   return value;
 }
 
@@ -135,7 +132,7 @@ export function strList(v: unknown, where: string): string[] {
 /** A map, or a list of "k=v" (`sep` also accepted for extra_hosts "host:ip"); value null = "no value". */
 export function keyValues(v: unknown, where: string, seps: readonly string[] = ['=']): Array<[string, string | null]> {
   if (v === undefined || v === null) return [];
-  if (isObj(v)) return Object.entries(v).map(([k, x]) => [k, x === null ? null : str(x, `${where}.${k}`)]);
+  if (isRecord(v)) return Object.entries(v).map(([k, x]) => [k, x === null ? null : str(x, `${where}.${k}`)]);
   return strList(v, where).map((item) => {
     const i = Math.min(...seps.map((s) => item.indexOf(s)).filter((x) => x >= 0));
     return Number.isFinite(i) ? [item.slice(0, i), item.slice(i + 1)] : [item, null];
@@ -162,7 +159,7 @@ function protocol(text: string | undefined, where: string): 'tcp' | 'udp' {
 
 /** Short ("[ip:][host:]container[/proto]") or long port syntax; the address is always `hostIp`. */
 export function parsePort(entry: unknown, hostIp: string, where: string): PublishedPort {
-  if (isObj(entry)) {
+  if (isRecord(entry)) {
     const containerPort = portNumber(str(entry.target, `${where}.target`), where);
     const published = entry.published === undefined || entry.published === null ? '' : str(entry.published, `${where}.published`);
     return { hostIp, hostPort: published === '' ? 0 : portNumber(published, where), containerPort, protocol: protocol(entry.protocol as string | undefined, where) };

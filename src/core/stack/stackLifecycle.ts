@@ -10,8 +10,9 @@ import { dockerHostGateway, optivoltExporterAt, prometheusConfigForHostExporter 
 import type { EngineDeadlines } from './engineCalls';
 import { OptionNames, SETTING_NAMES } from './optionNames';
 import { PullPolicy, ServiceStatus, StackManager } from './stackManager';
+import { errorMessage } from '../errors';
+import { STACK_SERVICES } from './services';
 
-export const STACK_SERVICES = ['scaphandre', 'prometheus', 'grafana', 'node-exporter', 'cadvisor'] as const;
 export type PowerExporterChoice = 'auto' | 'scaphandre' | 'optivolt';
 
 export interface MonitoringOptions {
@@ -88,7 +89,7 @@ export async function choosePowerExporter(
     await probeRapl(powercapRoot);
     return { kind: 'scaphandre', why: `RAPL is readable at ${powercapRoot}` };
   } catch (err) {
-    return { kind: 'optivolt', why: `${(err as Error).message} Scaphandre needs RAPL: OptiVolt's exporter runs on the host instead.` };
+    return { kind: 'optivolt', why: `${errorMessage(err)} Scaphandre needs RAPL: OptiVolt's exporter runs on the host instead.` };
   }
 }
 
@@ -215,7 +216,7 @@ export class MonitoringStack {
         return;
       }
       throw new StackError(
-        `OptiVolt's exporter cannot start on ${gateway}:${o.exporterPort}: ${(err as Error).message} (its port: ${(o.names ?? SETTING_NAMES).option('exporterPort')}).`,
+        `OptiVolt's exporter cannot start on ${gateway}:${o.exporterPort}: ${errorMessage(err)} (its port: ${(o.names ?? SETTING_NAMES).option('exporterPort')}).`,
       );
     }
     this.exporter = exporter;
@@ -282,7 +283,7 @@ export class MonitoringStack {
     try {
       await this.ensureExporter();
     } catch (err) {
-      return say((err as Error).message);
+      return say(errorMessage(err));
     }
     return say(
       this.exporter

@@ -1,7 +1,6 @@
-import * as net from 'node:net';
 import type Docker from 'dockerode';
-import { portHolder } from '../exporter/exporter';
-import { errorMessage } from '../power/source';
+import { portFree, portHolder } from '../net/ports';
+import { errorMessage } from '../errors';
 import { PublishedPort, ServicePlan, StackError, StackPlan } from './composePlan';
 import { connectProblem, Engine, EngineDeadlines, seconds, stallWatch } from './engineCalls';
 import { OptionNames, SETTING_NAMES } from './optionNames';
@@ -82,14 +81,6 @@ export function withoutPropagation(binds: readonly string[]): string[] {
   });
 }
 
-function portFree(p: PublishedPort): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(p.hostPort, p.hostIp, () => srv.close(() => resolve(true)));
-  });
-}
-
 /**
  * Starts and stops the monitoring stack through the Docker Engine API, from a StackPlan (the compose file,
  * planned): preflight checks with clear errors, a labelled network and volumes, containers created and started in
@@ -133,7 +124,7 @@ export class StackManager {
     for (const s of plan.services) {
       if (running.has(s.service)) continue;
       for (const p of s.ports) {
-        if (!(await portFree(p))) {
+        if (!(await portFree(p.hostPort, p.hostIp))) {
           const who = portHolder(p.hostPort);
           throw new StackError(`Port ${p.hostPort} on ${p.hostIp} (${s.service}) is already in use${who ? ` by ${who}` : ''}: stop it, or choose another port (${this.names.option('ports')}).`);
         }

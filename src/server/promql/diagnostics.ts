@@ -3,16 +3,7 @@
 import { splitQueries } from '../../shared/promqlDocument';
 import { semanticProblems } from './semantics';
 import { analyzeSyntax } from './syntax';
-import { MetricLookup } from './types';
-
-export interface Problem {
-  from: number;
-  to: number;
-  severity: 'error' | 'warning' | 'hint';
-  message: string;
-  /** 'syntax', 'type', 'unknown-function', 'rate-on-gauge', 'raw-counter', 'unknown-metric', 'micro-units', ... */
-  code: string;
-}
+import { MetricLookup, Problem } from './types';
 
 /** Problems of one query; offsets relative to `text`. Metric-based warnings need `metrics`. */
 export function analyzeQuery(text: string, metrics?: MetricLookup): Problem[] {

@@ -6,6 +6,7 @@
 import { PrometheusClient, type FetchFn } from '../../core/prometheus/client';
 import { CATALOGUE, CURATED_PREFIXES } from './catalogue';
 import type { MetricInfo, MetricLookup, MetricType } from './types';
+import { errorMessage } from '../../core/errors';
 
 export interface MetricStoreOptions {
   readonly fetch?: FetchFn;
@@ -63,7 +64,7 @@ export class MetricStore implements MetricLookup {
     try {
       this.client = new PrometheusClient(url, this.options.fetch ?? fetch, this.options.timeoutMs ?? 1500);
     } catch (err) {
-      this.report((err as Error).message);
+      this.report(errorMessage(err));
     }
   }
 
@@ -166,7 +167,7 @@ export class MetricStore implements MetricLookup {
       this.report(undefined);
       return data;
     } catch (err) {
-      this.report((err as Error).message);
+      this.report(errorMessage(err));
       return undefined;
     }
   }

@@ -5,6 +5,7 @@
 import { Tree } from '@lezer/common';
 import { LRParser, Stack } from '@lezer/lr';
 import { parser } from './lezerPromql';
+import { errorMessage } from '../../core/errors';
 
 const basePromqlParser = parser as unknown as LRParser;
 
@@ -62,7 +63,7 @@ export function parseStrict(text: string): { tree?: Tree; failAt: number } {
   try {
     return { tree: strict.parse(text), failAt: -1 };
   } catch (err) {
-    const m = /No parse at (\d+)/.exec((err as Error).message);
+    const m = /No parse at (\d+)/.exec(errorMessage(err));
     if (!m) throw err;
     return { failAt: Number(m[1]) };
   }

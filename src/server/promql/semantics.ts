@@ -2,8 +2,7 @@
 // counter read raw), metrics nobody knows, and micro-unit metrics shown without conversion. One walk, top-down,
 // carrying what the enclosing expression does with the value.
 import { Expr } from './ast';
-import type { Problem } from './diagnostics';
-import { MetricLookup } from './types';
+import { MetricLookup, Problem } from './types';
 import { parseNumber } from './values';
 
 const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase']);

@@ -1,5 +1,6 @@
 // The PromQL knowledge shared by the server's features: value types, functions and aggregations (for the type
-// checker, completion, hover and signature help) and what the server knows of metrics (catalogue + live).
+// checker, completion, hover and signature help), what the server knows of metrics (catalogue + live), and the
+// shape of a diagnostic the checks produce.
 
 /** PromQL value types, named as Prometheus names them in its messages. */
 export type ValueType = 'scalar' | 'vector' | 'matrix' | 'string';
@@ -48,4 +49,14 @@ export interface MetricLookup {
    * catalogue knows it; offline, only names in a catalogued family (scaph_, node_, ...) the catalogue lacks.
    */
   isUnknown(name: string): boolean;
+}
+
+/** One diagnostic of a query: produced by the syntax check and the semantic checks alike. */
+export interface Problem {
+  from: number;
+  to: number;
+  severity: 'error' | 'warning' | 'hint';
+  message: string;
+  /** 'syntax', 'type', 'unknown-function', 'rate-on-gauge', 'raw-counter', 'unknown-metric', 'micro-units', ... */
+  code: string;
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../../core/errors';
 // Literal values as Prometheus 2.42 reads them: Go string unquoting, Go number parsing, Prometheus durations,
 // and RE2 regular expressions (approximated with JavaScript's engine, rejecting what RE2 does not support).
 
@@ -93,7 +94,7 @@ export function checkRegex(re: string): RegexCheck {
     return { ok: true, matchesEmpty: compiled.test('') };
   } catch (err) {
     const certain = /Unterminated group|Unmatched '\)'|Nothing to repeat|Unterminated character class|Range out of order in character class|Invalid capture group name|\\ at end of pattern/.exec(
-      (err as Error).message,
+      errorMessage(err),
     );
     if (!certain) return { ok: true };
     const what: Record<string, string> = {

@@ -9,6 +9,7 @@ import { grafanaUrl, settingsVariables } from '../../../core/grafana/url';
 import type { OptiVoltSettings } from '../../../core/settings';
 import { GrafanaStatus } from '../../../shared/grafana';
 import { GrafanaToWebview, GrafanaViewState, parseGrafanaFromWebview } from '../../../shared/webviews/grafanaViewProtocol';
+import { errorMessage } from '../../../core/errors';
 
 /** What a panel needs from the controller (./grafanaView.ts). */
 export interface GrafanaSessionHost {
@@ -109,8 +110,8 @@ export class GrafanaSession {
       const url = grafanaUrl({ base: embed.base, uid: this.view.uid, slug: this.view.slug, panelId: this.view.panelId, range: this.view.range, refresh: this.view.refresh, theme: this.ctl.theme(), vars });
       src = await this.ctl.external(url);
     } catch (err) {
-      this.ctl.info(`Grafana panel "${this.view.uid}": ${(err as Error).message}`);
-      this.post({ type: 'grafana/status', status: 'down', message: (err as Error).message });
+      this.ctl.info(`Grafana panel "${this.view.uid}": ${errorMessage(err)}`);
+      this.post({ type: 'grafana/status', status: 'down', message: errorMessage(err) });
       return;
     }
     if (n !== this.renders || this.disposed) return;
@@ -143,7 +144,7 @@ export class GrafanaSession {
     try {
       this.variables = (await (await this.ctl.client()).dashboard(this.view.uid)).variables;
     } catch (err) {
-      this.ctl.info(`Grafana panel "${this.view.uid}": its variables are not known yet (${(err as Error).message}); the dashboard's own defaults apply.`);
+      this.ctl.info(`Grafana panel "${this.view.uid}": its variables are not known yet (${errorMessage(err)}); the dashboard's own defaults apply.`);
     }
     return this.variables;
   }

@@ -8,6 +8,7 @@ import { grafanaBaseUrl } from '../../../core/grafana/url';
 import type { OptiVoltSettings } from '../../../core/settings';
 import { DEFAULT_VIEW_STATE, GrafanaViewState, parseViewState } from '../../../shared/webviews/grafanaViewProtocol';
 import { GrafanaPanelInfo, GrafanaSession, GrafanaSessionHost, titleOf } from './grafanaSession';
+import { errorMessage } from '../../../core/errors';
 
 export const GRAFANA_VIEW_TYPE = 'optivolt.grafanaView';
 /** SecretStorage key of the service-account token (never in settings, logs or the webview). */
@@ -138,7 +139,7 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
     try {
       info = await (await this.client()).dashboard(dash.uid);
     } catch (err) {
-      void vscode.window.showWarningMessage(`OptiVolt: ${(err as Error).message}`, 'Start Monitoring').then((a) => a && vscode.commands.executeCommand('optivolt.startMonitoring'));
+      void vscode.window.showWarningMessage(`OptiVolt: ${errorMessage(err)}`, 'Start Monitoring').then((a) => a && vscode.commands.executeCommand('optivolt.startMonitoring'));
       return;
     }
     const pick = await vscode.window.showQuickPick(
@@ -158,7 +159,7 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
         .map((h) => ({ label: h.title, description: [h.folderTitle, ...h.tags].filter(Boolean).join(' · '), uid: h.uid, slug: /^\/d\/[^/]+\/([a-z0-9-]+)$/.exec(h.url)?.[1] }));
     } catch (err) {
       // Grafana not up (yet): the default dashboard still opens, showing "not running" until Grafana answers.
-      items = [{ label: DEFAULT_VIEW_STATE.title ?? DEFAULT_VIEW_STATE.uid, description: (err as Error).message, uid: DEFAULT_VIEW_STATE.uid }];
+      items = [{ label: DEFAULT_VIEW_STATE.title ?? DEFAULT_VIEW_STATE.uid, description: errorMessage(err), uid: DEFAULT_VIEW_STATE.uid }];
     }
     const pick = await vscode.window.showQuickPick(items, { title, matchOnDescription: true });
     if (!pick) return undefined;

@@ -12,6 +12,7 @@ import { ContainerDirectory, DockerApi } from '../../../core/containers/containe
 import type { PowerMonitor } from '../../../core/power/monitor';
 import type { OptiVoltSettings } from '../../../core/settings';
 import { loadDockerode } from '../../loadDockerode';
+import { errorMessage } from '../../../core/errors';
 
 export const POWER_VIEW_TYPE = 'optivolt.powerView';
 
@@ -129,7 +130,7 @@ export class PowerViewSession {
       const Docker = loadDockerode(); // its own bundle, loaded only when the view opens
       docker = new Docker();
     } catch (err) {
-      this.host.log.warn(`dockerode unavailable: ${(err as Error).message}`);
+      this.host.log.warn(`dockerode unavailable: ${errorMessage(err)}`);
     }
     this.directory = new ContainerDirectory(docker, (m) => this.host.log.info(m));
     this.sampler.setDirectory(this.directory);
@@ -175,7 +176,7 @@ export class PowerViewSession {
     this.lastSampleTime = last.time;
     this.busy = true;
     void this.attribute(last)
-      .catch((err: unknown) => this.host.log.error(`Process attribution failed: ${(err as Error).message}`))
+      .catch((err: unknown) => this.host.log.error(`Process attribution failed: ${errorMessage(err)}`))
       .finally(() => (this.busy = false));
   }
 
