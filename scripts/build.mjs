@@ -9,7 +9,7 @@ const watch = process.argv.includes('--watch');
 const entries = [
   { in: 'src/client/extension.ts', out: 'dist/extension.js' },
   { in: 'src/client/dockerodeBundle.ts', out: 'dist/dockerode.js' },
-  { in: 'src/client/stackCommands.ts', out: 'dist/monitoring.js' },
+  { in: 'src/client/stack/stackActions.ts', out: 'dist/stack.js' },
   { in: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
   { in: 'src/client/promqlClient.ts', out: 'dist/promqlClient.js' },
   { in: 'src/server/main.ts', out: 'dist/server.js' },

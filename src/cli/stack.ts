@@ -6,7 +6,7 @@ import * as readline from 'node:readline';
 import Docker from 'dockerode';
 import { readSettings } from '../core/settings';
 import { StackError } from '../core/stack/composePlan';
-import { MonitoringStack, sharedExporterText, stackOptionsFrom } from '../core/stack/stackLifecycle';
+import { StackLifecycle, sharedExporterText, stackOptionsFrom } from '../core/stack/stackLifecycle';
 import { CLI_FLAGS } from '../core/stack/optionNames';
 import { dockerProblem } from '../core/stack/stackManager';
 import { numberOrText, parseFlags, refuseInvalid, UsageError } from './flags';
@@ -179,11 +179,11 @@ async function stackCommand(argv: string[]): Promise<number> {
   }
   const docker = new Docker();
   const say = (m: string): boolean => process.stderr.write(`optivolt: ${m}\n`);
-  let stack: MonitoringStack;
+  let stack: StackLifecycle;
   try {
     // Only a start with Grafana needs (and creates) its password: `--services prometheus` leaves no trace of Grafana.
     const withGrafana = action === 'up' && (s['stack.services'] ?? ['grafana']).includes('grafana');
-    stack = new MonitoringStack({
+    stack = new StackLifecycle({
       docker,
       stackDir: v['stack-dir'] ?? path.resolve(__dirname, '..', 'stack'),
       stateDir: path.join(process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'optivolt', 'stack'),

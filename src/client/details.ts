@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import type { PowerStatus } from '../shared/power';
 import { energyFigures, formatCo2, formatCost, formatEnergy, formatWatts } from '../core/energy/cost';
-import { SOURCE_LABEL } from '../core/power/monitor';
+import { PowerMonitor, SOURCE_LABEL } from '../core/power/monitor';
+import type { MonitorDemand } from '../core/power/monitorDemand';
 import type { CostSettings } from '../core/power/statusView';
+import type { SettingsSource } from './config';
 
 type Item = vscode.QuickPickItem & { run?: () => unknown };
 
@@ -91,4 +93,19 @@ export async function selectPowerSource(currentMode: string): Promise<void> {
         ? vscode.ConfigurationTarget.Workspace
         : vscode.ConfigurationTarget.Global;
   await cfg.update('power.source', pick.mode, target);
+}
+
+/** "Show Power Details" (the monitor runs while it is open, whatever the status bar setting) and "Select Power Source". */
+export function registerPowerDetails(monitor: PowerMonitor, demand: MonitorDemand, config: SettingsSource): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('optivolt.showPowerDetails', async () => {
+      const holding = demand.acquire('details');
+      try {
+        await showPowerDetails(() => monitor.snapshot, (fn) => monitor.onStatus(fn), () => config.settings);
+      } finally {
+        holding.dispose();
+      }
+    }),
+    vscode.commands.registerCommand('optivolt.selectPowerSource', () => selectPowerSource(config.settings['power.source'])),
+  ];
 }

@@ -4,6 +4,7 @@ import { energyFigures, formatEnergy, formatWatts } from '../core/energy/cost';
 import type { SessionRecord } from '../core/energy/sessionRecord';
 import { TreeMeasurement, TreeSampler } from '../core/energy/treeMeasurement';
 import type { PowerMonitor } from '../core/power/monitor';
+import type { DemandHandle, MonitorDemand } from '../core/power/monitorDemand';
 import type { OptiVoltSettings } from '../core/settings';
 
 /** Seconds of host power before a measurement that form its baseline (kept by the running sampler: no wait). */
@@ -21,7 +22,8 @@ export interface MeasurementsHost {
   readonly history: HostHistory;
   settings(): OptiVoltSettings;
   log: vscode.LogOutputChannel;
-  demandMonitor(who: string, on: boolean): void;
+  /** Keeps the monitor running while a measurement is active, whatever the status bar setting. */
+  readonly demand: MonitorDemand;
   /** A finished measurement, to be stored and announced. */
   onFinished(record: SessionRecord): void;
 }
@@ -42,6 +44,7 @@ interface Active {
 export class Measurements implements vscode.Disposable {
   private readonly active = new Map<string, Active>();
   private trees: TreeSampler | undefined;
+  private holding: DemandHandle | undefined;
   private readonly item: vscode.StatusBarItem;
 
   constructor(private readonly host: MeasurementsHost) {
@@ -58,7 +61,7 @@ export class Measurements implements vscode.Disposable {
     if (this.active.has(key)) return;
     const baseline = this.baselineWatts();
     if (!this.trees) {
-      this.host.demandMonitor('measurements', true);
+      this.holding = this.host.demand.acquire('measurements');
       this.host.monitor.setFastInterval(MEASURE_INTERVAL_MS);
       this.trees = new TreeSampler(this.host.monitor, {
         onError: (msg) => this.host.log.error(msg),
@@ -147,7 +150,8 @@ export class Measurements implements vscode.Disposable {
     this.trees?.dispose();
     this.trees = undefined;
     this.host.monitor.setFastInterval(undefined);
-    this.host.demandMonitor('measurements', false);
+    this.holding?.dispose();
+    this.holding = undefined;
   }
 
   dispose(): void {

@@ -39,11 +39,16 @@ export class PromqlLanguage implements vscode.Disposable {
     return this.client.isRunning();
   }
 
-  async dispose(): Promise<void> {
-    try {
-      await this.client.stop(2000);
-    } finally {
-      this.output.dispose();
-    }
+  private stopping: Promise<void> | undefined;
+
+  /** Stops the server (waiting at most 2 s for it) and closes the output; once, whoever asks first (deactivate, dispose). */
+  stop(): Promise<void> {
+    // A client still starting cannot be stopped yet (vscode-languageclient throws): stop it once it runs.
+    this.stopping ??= this.started.then(() => this.client.stop(2000), () => undefined).finally(() => this.output.dispose());
+    return this.stopping;
+  }
+
+  dispose(): Promise<void> {
+    return this.stop();
   }
 }

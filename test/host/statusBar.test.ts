@@ -110,9 +110,12 @@ describe('OptiVolt in a real extension host', () => {
 
   it('rejects an out-of-bounds interval and keeps the default', async () => {
     const a = await api();
+    // A valid value first: the default coming back afterwards can only be the extension rejecting the bad one.
+    await setSetting('refreshInterval', 1000);
+    await waitFor('the valid interval to reach the extension', () => a.settings().refreshInterval === 1000);
     await setSetting('refreshInterval', 50);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(a.settings().refreshInterval, 2000);
+    assert.equal(vscode.workspace.getConfiguration('optivolt').get('refreshInterval'), 50, 'the bad value is in the settings');
+    await waitFor('the extension to use the default instead of 50 ms', () => a.settings().refreshInterval === 2000, 10000);
   });
 
   it('hides the status bar and stops sampling when disabled, and comes back when enabled', async () => {
@@ -124,10 +127,21 @@ describe('OptiVolt in a real extension host', () => {
     await waitFor('shown', () => a.statusBarVisible() && a.samplerRunning());
   });
 
-  it('opens and closes the power details', async () => {
-    const shown = vscode.commands.executeCommand('optivolt.showPowerDetails');
-    await new Promise((r) => setTimeout(r, 500));
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+  it('keeps the monitor running while the power details are open, with the status bar off, and closes them', async () => {
+    const a = await api();
+    await setSetting('statusBar.enabled', false);
+    await waitFor('the sampler to stop with the status bar off', () => !a.samplerRunning());
+    let closed = false;
+    const shown = Promise.resolve(vscode.commands.executeCommand('optivolt.showPowerDetails')).then(() => (closed = true));
+    await waitFor('the details to run the monitor', () => a.samplerRunning() && a.monitorDemand().includes('details'));
+    assert.deepEqual(a.monitorDemand(), ['details'], 'only the details hold the monitor');
+    // Escape until the quick pick has closed (the command settles when it hides): not a fixed wait for it to appear.
+    await waitFor('the details to close', async () => {
+      if (!closed) await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      return closed;
+    }, 10000, 200);
     await shown;
+    assert.equal(a.monitorDemand().includes('details'), false, 'the details released the monitor');
+    assert.equal(a.samplerRunning(), false, 'nothing samples once the details are closed and the status bar is off');
   });
 });

@@ -3,25 +3,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OptiVoltApi } from '../../src/client/extension';
+import { until } from '../fixtures/until';
 import { PrometheusProcess } from '../stack/prometheusProcess';
 
 export const EXTENSION_ID = 'optivolt.optivolt';
 
+/** The extension's test API: activate() returns it in ExtensionMode.Test only (this harness runs the host in it). */
 export async function api(): Promise<OptiVoltApi> {
-  const ext = vscode.extensions.getExtension<OptiVoltApi>(EXTENSION_ID);
+  const ext = vscode.extensions.getExtension<OptiVoltApi | undefined>(EXTENSION_ID);
   if (!ext) throw new Error(`${EXTENSION_ID} is not installed in this extension host`);
-  return ext.isActive ? ext.exports : await ext.activate();
+  const returned = ext.isActive ? ext.exports : await ext.activate();
+  if (!returned) throw new Error(`${EXTENSION_ID} returned no test API: the extension host does not run it in ExtensionMode.Test`);
+  return returned;
 }
 
-/** Polls `probe` until it returns a truthy value or the deadline passes (then throws with `what`). */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** Polls `probe` until it returns a truthy value or the deadline passes (then fails naming `what`): test/fixtures/until.ts. */
+export function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20000, everyMs = 100): Promise<T> {
+  return until(timeoutMs, async () => (await probe()) || undefined, () => `waiting for ${what}`, everyMs);
 }
 
 /** Sets optivolt.<key> in user settings (undefined removes it). */

@@ -4,7 +4,7 @@
 // removes the shared containers, and the first window's exporter stops itself on its next check. When the first
 // window closes while the stack runs, the second one starts its own exporter on its next check.
 //
-// Two MonitoringStack instances stand for the two extension hosts (each has its own exporter or none), against a
+// Two StackLifecycle instances stand for the two extension hosts (each has its own exporter or none), against a
 // fake Docker Engine: the few Engine API routes the stack code calls, answered in moby's shapes
 // (api/server/router/system/system_routes.go: /_ping; container/container_routes.go: GET /containers/json,
 // GET /containers/{name}/json, POST /containers/create, POST /containers/{id}/start, DELETE /containers/{id};
@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { readSettings } from '../../src/core/settings';
-import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
+import { StackLifecycle, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
 import { optivoltExporterAt } from '../../src/core/stack/powerExporter';
 import { until } from '../fixtures/until';
 
@@ -149,14 +149,14 @@ describe('two windows, one stack: the second uses the first window\'s exporter',
   let prometheusPort: number;
   let exporterPort: number;
   let dir: string;
-  const stacks: MonitoringStack[] = [];
+  const stacks: StackLifecycle[] = [];
   const others: net.Server[] = [];
 
-  /** One window's MonitoringStack (its own state folder, its own Engine client). */
-  function window(said: string[], exporterWatchMs?: number): MonitoringStack {
+  /** One window's StackLifecycle (its own state folder, its own Engine client). */
+  function window(said: string[], exporterWatchMs?: number): StackLifecycle {
     const overrides: Record<string, unknown> = { 'power.source': 'estimate', 'stack.powerExporter': 'optivolt' };
     const s = readSettings((k) => overrides[k]).settings;
-    const stack = new MonitoringStack({
+    const stack = new StackLifecycle({
       docker: new Docker({ host: '127.0.0.1', port: enginePort, protocol: 'http' }),
       stackDir: STACK,
       stateDir: fs.mkdtempSync(path.join(dir, 'window-')),

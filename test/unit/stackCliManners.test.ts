@@ -11,7 +11,7 @@ import Docker from 'dockerode';
 import { table } from '../../src/cli/stack';
 import { readSettings } from '../../src/core/settings';
 import { StackError } from '../../src/core/stack/composePlan';
-import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
+import { StackLifecycle, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
 import { CLI_FLAGS, SETTING_NAMES } from '../../src/core/stack/optionNames';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
@@ -51,7 +51,7 @@ describe('stack: no Docker, and the CLI\'s manners', function () {
   it('no Docker (a socket path that does not exist): the core says "Docker is not reachable" with the fix, before any exporter starts', async () => {
     for (const powerExporter of ['optivolt', 'auto', 'scaphandre']) {
       const s = readSettings((k) => (k === 'stack.powerExporter' ? powerExporter : k === 'power.powercapRoot' ? path.join(dir, 'no-powercap') : undefined)).settings;
-      const stack = new MonitoringStack({ docker: new Docker({ socketPath: nowhere }), stackDir: STACK, stateDir: path.join(dir, 'state'), ...stackOptionsFrom(s), grafanaPassword: 'pw' });
+      const stack = new StackLifecycle({ docker: new Docker({ socketPath: nowhere }), stackDir: STACK, stateDir: path.join(dir, 'state'), ...stackOptionsFrom(s), grafanaPassword: 'pw' });
       await assert.rejects(stack.start(), (e: unknown) => {
         assert.ok(e instanceof StackError, String(e));
         assert.match(e.message, new RegExp(`^Docker is not reachable: no Docker Engine answers at unix://${nowhere} \\(ENOENT\\)\\. Start Docker`));

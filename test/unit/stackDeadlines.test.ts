@@ -1,5 +1,5 @@
 // Every Docker Engine request of the stack code has a deadline (issue 20): an address that accepts connections and
-// never answers makes `stack up|status|down` (the CLI and MonitoringStack, which Start/Stop Monitoring use) fail
+// never answers makes `stack up|status|down` (the CLI and StackLifecycle, which Start/Stop Monitoring use) fail
 // within a bounded time, naming the address, with no socket left open. A missing stack folder or compose file, with
 // the engine up, is named as such (not "Docker is not reachable"). A world-readable Grafana password file is made
 // private with a warning.
@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { readSettings } from '../../src/core/settings';
 import { StackError } from '../../src/core/stack/composePlan';
-import { MonitoringStack, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
+import { StackLifecycle, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
 import { StackManager } from '../../src/core/stack/stackManager';
 import { until } from '../fixtures/lspHarness';
 
@@ -71,9 +71,9 @@ function closeNow(server: http.Server): Promise<void> {
   });
 }
 
-function monitoring(docker: Docker, stateDir: string, stackDir = STACK): MonitoringStack {
+function monitoring(docker: Docker, stateDir: string, stackDir = STACK): StackLifecycle {
   const s = readSettings((k) => (k === 'stack.powerExporter' ? 'scaphandre' : undefined)).settings;
-  return new MonitoringStack({
+  return new StackLifecycle({
     docker,
     stackDir,
     stateDir,

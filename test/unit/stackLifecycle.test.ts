@@ -1,18 +1,18 @@
-// MonitoringStack.plan: the user's stack settings applied to stack/docker-compose.yml (no Docker needed to plan).
+// StackLifecycle.plan: the user's stack settings applied to stack/docker-compose.yml (no Docker needed to plan).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { readSettings } from '../../src/core/settings';
-import { choosePowerExporter, MonitoringStack, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
+import { choosePowerExporter, StackLifecycle, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
 import { PowercapTree } from '../fixtures/powercapTree';
 
 const STACK = path.resolve(__dirname, '../../../stack');
 
-function stack(overrides: Record<string, unknown>, stateDir: string): MonitoringStack {
+function stack(overrides: Record<string, unknown>, stateDir: string): StackLifecycle {
   const s = readSettings((k) => overrides[k]).settings;
-  return new MonitoringStack({
+  return new StackLifecycle({
     docker: new Docker({ socketPath: '/nonexistent/docker.sock' }),
     stackDir: STACK,
     stateDir,
@@ -21,7 +21,7 @@ function stack(overrides: Record<string, unknown>, stateDir: string): Monitoring
   });
 }
 
-describe('MonitoringStack.plan', () => {
+describe('StackLifecycle.plan', () => {
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-ms-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));

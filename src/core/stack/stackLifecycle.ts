@@ -15,7 +15,7 @@ import { STACK_SERVICES } from './services';
 
 export type PowerExporterChoice = 'auto' | 'scaphandre' | 'optivolt';
 
-export interface MonitoringOptions {
+export interface StackLifecycleOptions {
   readonly docker: Docker;
   /** Folder of docker-compose.yml (the extension's or the repository's stack/). */
   readonly stackDir: string;
@@ -47,7 +47,7 @@ export interface MonitoringOptions {
 }
 
 /** The options that come from the `optivolt.*` settings (extension and CLI read them the same way). */
-export function stackOptionsFrom(s: OptiVoltSettings): Omit<MonitoringOptions, 'docker' | 'stackDir' | 'stateDir' | 'grafanaPassword' | 'progress'> {
+export function stackOptionsFrom(s: OptiVoltSettings): Omit<StackLifecycleOptions, 'docker' | 'stackDir' | 'stateDir' | 'grafanaPassword' | 'progress'> {
   return {
     settings: s,
     powerExporter: s['stack.powerExporter'],
@@ -97,7 +97,7 @@ export async function choosePowerExporter(
  * "Start Monitoring" and "Stop Monitoring": the stack planned from the compose file with the user's settings, the
  * power exporter chosen, and (for OptiVolt's exporter) the exporter run on the host for as long as the stack runs.
  */
-export class MonitoringStack {
+export class StackLifecycle {
   private exporter: Exporter | undefined;
   /** Another OptiVolt process's exporter on our port, used instead of ours (a second window on the same engine). */
   private shared: { pid: number } | undefined;
@@ -105,7 +105,7 @@ export class MonitoringStack {
   readonly manager: StackManager;
   private lastPlan: StackPlan | undefined;
 
-  constructor(readonly opts: MonitoringOptions) {
+  constructor(readonly opts: StackLifecycleOptions) {
     this.manager = new StackManager({ docker: opts.docker, progress: opts.progress, engineDeadlines: opts.engineDeadlines, names: opts.names });
   }
 

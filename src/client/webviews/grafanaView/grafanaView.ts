@@ -7,8 +7,13 @@ import { GrafanaProxy } from '../../../core/grafana/proxy';
 import { grafanaBaseUrl } from '../../../core/grafana/url';
 import type { OptiVoltSettings } from '../../../core/settings';
 import { DEFAULT_VIEW_STATE, GrafanaViewState, parseViewState } from '../../../shared/webviews/grafanaViewProtocol';
+import type { SettingsSource } from '../../config';
 import { GrafanaPanelInfo, GrafanaSession, GrafanaSessionHost, titleOf } from './grafanaSession';
 import { errorMessage } from '../../../core/errors';
+
+/** Settings that move Grafana, and the settings its dashboards show (var-*). */
+const MOVED = ['grafana.url', 'stack.ports', 'stack.bind'] as const;
+const SHOWN = ['costPerKWh', 'currency', 'carbonIntensity'] as const;
 
 export const GRAFANA_VIEW_TYPE = 'optivolt.grafanaView';
 /** SecretStorage key of the service-account token (never in settings, logs or the webview). */
@@ -17,7 +22,7 @@ export const GRAFANA_TOKEN_KEY = 'optivolt.grafanaToken';
 export interface GrafanaViewHost {
   readonly extensionUri: vscode.Uri;
   readonly secrets: vscode.SecretStorage;
-  settings(): OptiVoltSettings;
+  readonly config: SettingsSource;
   readonly log: vscode.LogOutputChannel;
 }
 
@@ -38,7 +43,8 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
   private readonly subs: vscode.Disposable[];
   private proxy: { key: string; proxy: GrafanaProxy; started: Promise<string> } | undefined;
   private token: Promise<string | undefined> | undefined;
-  private readonly logLines: string[] = [];
+  /** What the panels logged, kept only once the host tests' hook is installed (testApi). */
+  private logLines: string[] | undefined;
 
   constructor(private readonly host: GrafanaViewHost) {
     this.subs = [
@@ -54,13 +60,16 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
         this.token = undefined;
         this.renderAll(true);
       }),
+      host.config.onDidChange([...MOVED, ...SHOWN], (e) => this.settingsChanged(e.changed)),
     ];
   }
 
-  /** Log through here: the lines are kept for the host test that checks the token never appears. */
+  /** Log through here: with the test hook installed, the lines are kept for the host test that checks the token never appears. */
   info(message: string): void {
-    this.logLines.push(message);
-    if (this.logLines.length > 200) this.logLines.shift();
+    if (this.logLines) {
+      this.logLines.push(message);
+      if (this.logLines.length > 200) this.logLines.shift();
+    }
     this.host.log.info(message);
   }
 
@@ -74,12 +83,12 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
   }
 
   prices(): Pick<OptiVoltSettings, 'costPerKWh' | 'currency' | 'carbonIntensity'> {
-    return this.host.settings();
+    return this.host.config.settings;
   }
 
   /** Grafana itself (optivolt.grafana.url, else the stack's). */
   base(): string {
-    return grafanaBaseUrl(this.host.settings());
+    return grafanaBaseUrl(this.host.config.settings);
   }
 
   private getToken(): Promise<string | undefined> {
@@ -190,9 +199,9 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
   }
 
   /** optivolt.grafana.url, stack.ports or stack.bind changed (Grafana moved), or a setting the dashboards show (var-*). */
-  settingsChanged(changed: ReadonlySet<string>): void {
-    if (['grafana.url', 'stack.ports', 'stack.bind'].some((k) => changed.has(k))) this.renderAll(true);
-    else if (['costPerKWh', 'currency', 'carbonIntensity'].some((k) => changed.has(k))) this.renderAll();
+  private settingsChanged(changed: ReadonlySet<string>): void {
+    if (MOVED.some((k) => changed.has(k))) this.renderAll(true);
+    else this.renderAll();
   }
 
   /** "OptiVolt: Set Grafana Token": a service account token for optivolt.grafana.url, kept in SecretStorage. */
@@ -214,11 +223,18 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
     this.renderAll(true);
   }
 
-  get testApi(): GrafanaTestApi {
+  /** Whether the panels keep what they post (for the host tests, see testApi). */
+  get recording(): boolean {
+    return this.logLines !== undefined;
+  }
+
+  /** The host tests' view; installing it starts recording the log lines and the messages posted (ExtensionMode.Test only). */
+  testApi(): GrafanaTestApi {
+    this.logLines ??= [];
     return {
       panels: () => [...this.sessions].map((s) => s.info()),
       proxyUrl: () => (this.proxy ? this.proxy.proxy.url : undefined),
-      logged: () => [...this.logLines],
+      logged: () => [...(this.logLines ?? [])],
     };
   }
 

@@ -13,6 +13,8 @@ import type { PowerMonitor } from '../../../core/power/monitor';
 import type { OptiVoltSettings } from '../../../core/settings';
 import { loadDockerode } from '../../loadDockerode';
 import { errorMessage } from '../../../core/errors';
+import type { MonitorDemand } from '../../../core/power/monitorDemand';
+import type { SettingsSource } from '../../config';
 
 export const POWER_VIEW_TYPE = 'optivolt.powerView';
 
@@ -21,21 +23,28 @@ export interface PowerViewHost {
   readonly extensionUri: vscode.Uri;
   readonly monitor: PowerMonitor;
   readonly history: HostHistory;
-  settings(): OptiVoltSettings;
+  readonly config: SettingsSource;
   log: vscode.LogOutputChannel;
   /** Keeps the monitor running while the view is open, whatever the status bar setting. */
-  demandMonitor(who: string, on: boolean): void;
+  readonly demand: MonitorDemand;
+  /** The host tests' observer (ExtensionMode.Test only): each message a session posts to its webview. */
+  readonly onPosted?: (session: PowerViewSession) => void;
 }
 
 /** "OptiVolt: Show Power": one panel at a time, restored after a reload by the serializer. */
 export class PowerViewController implements vscode.Disposable {
   private session: PowerViewSession | undefined;
-  private readonly serializer: vscode.Disposable;
+  private readonly subs: vscode.Disposable[];
 
   constructor(private readonly host: PowerViewHost) {
-    this.serializer = registerPanelSerializer(POWER_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state: unknown) => this.adopt(panel, prefsFrom(state)),
-    });
+    this.subs = [
+      registerPanelSerializer(POWER_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: unknown) => this.adopt(panel, prefsFrom(state)),
+      }),
+      host.config.onDidChange(['attribution.model'], (e) => this.session?.setModel(e.settings['attribution.model'])),
+      // The currency or prices changed: samples do not carry them, so the view gets the whole state again.
+      host.config.onDidChange(['currency', 'costPerKWh', 'carbonIntensity'], () => this.session?.refresh()),
+    ];
   }
 
   get isOpen(): boolean {
@@ -65,7 +74,7 @@ export class PowerViewController implements vscode.Disposable {
 
   dispose(): void {
     this.session?.panel.dispose();
-    this.serializer.dispose();
+    for (const d of this.subs) d.dispose();
   }
 }
 
@@ -83,8 +92,6 @@ export class PowerViewSession {
   private busy = false;
   private promRows: { url: string; rows: PrometheusRows } | undefined;
   private lastSnapshot: AttributionSnapshot | undefined;
-  /** Messages posted, for the host tests. */
-  posted = 0;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -92,10 +99,10 @@ export class PowerViewSession {
     private prefsNow: ViewPrefs,
     onDisposed: () => void,
   ) {
-    const settings = host.settings();
+    const settings = host.config.settings;
     this.sampler = new ProcessSampler({ model: settings['attribution.model'], topN: prefsNow.topN, groupByName: prefsNow.groupByName });
     panel.webview.html = bundlePage(panel.webview, host.extensionUri, 'powerView', 'OptiVolt Power');
-    host.demandMonitor('powerView', true);
+    const holding = host.demand.acquire('powerView');
     void this.startDocker();
     this.subs.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
@@ -108,7 +115,7 @@ export class PowerViewSession {
         for (const d of this.subs) d.dispose();
         this.sampler.dispose();
         this.directory?.dispose();
-        host.demandMonitor('powerView', false);
+        holding.dispose();
         onDisposed();
       }),
     );
@@ -159,7 +166,7 @@ export class PowerViewSession {
   }
 
   private fullState(): ToWebview {
-    const s = this.host.settings();
+    const s = this.host.config.settings;
     return {
       type: 'state/full',
       history: this.host.history.all(),
@@ -182,7 +189,7 @@ export class PowerViewSession {
 
   /** Rows from Prometheus when the power comes from there (the stack runs), else from our /proc sampler. */
   private async attribute(last: NonNullable<PowerStatus['last']>): Promise<void> {
-    const s = this.host.settings();
+    const s = this.host.config.settings;
     let snapshot: AttributionSnapshot | undefined;
     if (last.source === 'prometheus') {
       const url = s['prometheus.url'];
@@ -213,7 +220,7 @@ export class PowerViewSession {
   }
 
   private post(msg: ToWebview): void {
-    this.posted++;
+    this.host.onPosted?.(this);
     void this.panel.webview.postMessage(msg);
   }
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { ServiceStatus } from '../core/stack/stackManager';
-import { errorMessage } from '../core/errors';
+import type { ServiceStatus } from '../../core/stack/stackManager';
+import { errorMessage } from '../../core/errors';
 
 type Node = { status?: ServiceStatus; message?: string };
 

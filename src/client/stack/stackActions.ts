@@ -1,21 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PowerMonitor } from '../core/power/monitor';
-import { PrometheusSource } from '../core/power/prometheusSource';
-import { PrometheusClient } from '../core/prometheus/client';
-import type { OptiVoltSettings } from '../core/settings';
-import { StackError } from '../core/stack/composePlan';
-import { MonitoringStack, sharedExporterText, stackOptionsFrom, StartResult } from '../core/stack/stackLifecycle';
-import { dockerProblem, followLogs, ServiceStatus } from '../core/stack/stackManager';
-import { loadDockerode } from './loadDockerode';
-import { errorMessage } from '../core/errors';
+import type { PowerMonitor } from '../../core/power/monitor';
+import { PrometheusSource } from '../../core/power/prometheusSource';
+import { PrometheusClient } from '../../core/prometheus/client';
+import type { OptiVoltSettings } from '../../core/settings';
+import { StackError } from '../../core/stack/composePlan';
+import { StackLifecycle, sharedExporterText, stackOptionsFrom, StartResult } from '../../core/stack/stackLifecycle';
+import { dockerProblem, followLogs, ServiceStatus } from '../../core/stack/stackManager';
+import { loadDockerode } from '../loadDockerode';
+import { errorMessage } from '../../core/errors';
 
 const PASSWORD_KEY = 'optivolt.grafanaAdminPassword';
-/** How often a started stack checks its host exporter against its containers (MonitoringStack.checkExporter). */
+/** How often a started stack checks its host exporter against its containers (StackLifecycle.checkExporter). */
 const EXPORTER_WATCH_MS = 15000;
 
-export interface MonitoringHost {
+export interface StackActionsHost {
   readonly context: vscode.ExtensionContext;
   readonly monitor: PowerMonitor;
   settings(): OptiVoltSettings;
@@ -23,11 +23,11 @@ export interface MonitoringHost {
 }
 
 /** "Start/Stop Monitoring" and friends: the stack through dockerode, with progress and actionable errors. */
-export class MonitoringCommands implements vscode.Disposable {
-  private stack: MonitoringStack | undefined;
+export class StackActions implements vscode.Disposable {
+  private stack: StackLifecycle | undefined;
   private busy = false;
 
-  constructor(private readonly host: MonitoringHost) {}
+  constructor(private readonly host: StackActionsHost) {}
 
   /** The Grafana admin password: generated on first start, kept in SecretStorage, never in settings or logs. */
   private async password(): Promise<string> {
@@ -41,10 +41,10 @@ export class MonitoringCommands implements vscode.Disposable {
   }
 
   /** A stack from the current settings; only a start needs (and creates) the Grafana password. */
-  private async build(progress?: (m: string) => void, forStart = false): Promise<MonitoringStack> {
+  private async build(progress?: (m: string) => void, forStart = false): Promise<StackLifecycle> {
     const s = this.host.settings();
     const Docker = loadDockerode();
-    const stack = new MonitoringStack({
+    const stack = new StackLifecycle({
       docker: new Docker(),
       stackDir: vscode.Uri.joinPath(this.host.context.extensionUri, 'stack').fsPath,
       stateDir: path.join(this.host.context.globalStorageUri.fsPath, 'stack'),
