@@ -39,6 +39,9 @@ interface FakeContainer {
 /** The Engine routes above, over TCP on loopback; containers are records, "running" once started. */
 class FakeEngine {
   readonly containers = new Map<string, FakeContainer>();
+  /** The default bridge's gateway, and what GET /info says (moby system_routes.go getInfo: OperatingSystem, SecurityOptions). */
+  gateway = '127.0.0.1';
+  info: Record<string, unknown> = { OperatingSystem: 'Debian GNU/Linux 12 (bookworm)', SecurityOptions: ['name=seccomp,profile=builtin'] };
   private next = 1;
   readonly server = http.createServer((req, res) => {
     let body = '';
@@ -120,7 +123,9 @@ class FakeEngine {
       const name = f.name?.[0] ?? 'optivolt';
       json(200, [{ Name: name, Id: 'n1', Labels: { 'com.optivolt.stack': 'true' } }]);
     } else if (p === '/networks/bridge') {
-      json(200, { Name: 'bridge', Id: 'b1', IPAM: { Driver: 'default', Config: [{ Subnet: '127.0.0.0/8', Gateway: '127.0.0.1' }] } });
+      json(200, { Name: 'bridge', Id: 'b1', IPAM: { Driver: 'default', Config: [{ Subnet: '127.0.0.0/8', Gateway: this.gateway }] } });
+    } else if (req.method === 'GET' && p === '/info') {
+      json(200, this.info);
     } else if (m(/^\/networks\/[^/]+$/) && req.method === 'DELETE') {
       res.writeHead(204).end();
     } else if ((r = m(/^\/volumes\/([^/]+)$/))) {
@@ -210,6 +215,25 @@ describe('two windows, one stack: the second uses the first window\'s exporter',
     others.push(stranger);
     await new Promise<void>((resolve) => stranger.listen(exporterPort, '127.0.0.1', resolve));
     await assert.rejects(window([]).start(), /OptiVolt's exporter cannot start on 127\.0\.0\.1:\d+: Port \d+ on 127\.0\.0\.1 is already in use/);
+  });
+
+  it('a bridge gateway that is not a local address says why (Docker Desktop, rootless, other) and leaves nothing made (issue 19)', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine, so binding it fails with EADDRNOTAVAIL.
+    engine.gateway = '192.0.2.1';
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ OperatingSystem: 'Docker Desktop', SecurityOptions: [] }, /Docker Desktop runs the engine in its own virtual machine/],
+      [{ OperatingSystem: 'Ubuntu 24.04 LTS', SecurityOptions: ['name=seccomp,profile=builtin', 'name=rootless', 'name=cgroupns'] }, /rootless Docker keeps its bridge inside RootlessKit/],
+      [{ OperatingSystem: 'Ubuntu 24.04 LTS', SecurityOptions: [] }, /do not share this host's network/],
+    ];
+    for (const [info, why] of cases) {
+      engine.info = info;
+      const err = await window([]).start().then(() => undefined, (e: unknown) => e as Error);
+      assert.ok(err, 'the start fails');
+      assert.match(err.message, /^OptiVolt's exporter cannot start on 192\.0\.2\.1:\d+\. Docker's bridge gateway 192\.0\.2\.1 is not an address of this machine: /);
+      assert.match(err.message, why);
+      assert.doesNotMatch(err.message, /no such local address/, 'the raw bind error is explained, not repeated');
+      assert.equal(engine.containers.size, 0, 'no container left behind');
+    }
   });
 
   it('`optivolt stack up` (the CLI) borrows a window\'s exporter too: it says so and returns instead of holding the foreground', async () => {

@@ -7,6 +7,7 @@ import Docker from 'dockerode';
 import { readSettings } from '../../src/core/settings';
 import { choosePowerExporter, StackLifecycle, stackOptionsFrom } from '../../src/core/stack/stackLifecycle';
 import { PowercapTree } from '../fixtures/powercapTree';
+import { foreignGatewayHelp } from '../../src/core/stack/powerExporter';
 
 const STACK = path.resolve(__dirname, '../../../stack');
 
@@ -76,5 +77,22 @@ describe('StackLifecycle.plan', () => {
     } finally {
       tree.dispose();
     }
+  });
+});
+
+describe('foreignGatewayHelp: why the bridge gateway is not local (issue 19)', () => {
+  it('names a remote DOCKER_HOST and where to run the stack instead; loopback DOCKER_HOST is not remote', () => {
+    const remote = foreignGatewayHelp('172.17.0.1', { dockerHost: 'ssh://me@build-box', operatingSystem: 'Debian' });
+    assert.match(remote, /DOCKER_HOST \(ssh:\/\/me@build-box\) points at the engine on build-box/);
+    assert.match(remote, /unset DOCKER_HOST/);
+    assert.match(foreignGatewayHelp('172.17.0.1', { dockerHost: 'tcp://10.0.0.5:2376' }), /engine on 10\.0\.0\.5/);
+    assert.doesNotMatch(foreignGatewayHelp('172.17.0.1', { dockerHost: 'tcp://127.0.0.1:2375' }), /points at the engine on/);
+    assert.doesNotMatch(foreignGatewayHelp('172.17.0.1', { dockerHost: 'unix:///run/user/1000/docker.sock' }), /points at the engine on/);
+  });
+
+  it('rootless is read from SecurityOptions, Docker Desktop from OperatingSystem', () => {
+    assert.match(foreignGatewayHelp('10.0.2.2', { securityOptions: ['name=rootless'] }), /rootless Docker/);
+    assert.match(foreignGatewayHelp('192.168.65.1', { operatingSystem: 'Docker Desktop' }), /Docker Desktop/);
+    assert.doesNotMatch(foreignGatewayHelp('172.17.0.1', { securityOptions: ['name=seccomp,profile=rootlessish'] }), /rootless Docker/);
   });
 });

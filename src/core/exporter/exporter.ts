@@ -95,7 +95,15 @@ function zoneIds(zones: readonly RaplZone[]): Array<{ zone: RaplZone; socketId: 
 export const EXPORTER_ID_HEADER = 'X-OptiVolt-Exporter-Pid';
 
 /** An exporter that cannot start, with the reason in words a user can act on. */
-export class ExporterError extends Error {}
+export class ExporterError extends Error {
+  /** The system error behind it (EADDRNOTAVAIL, EADDRINUSE ...), for callers that explain it further. */
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 const INDEX = (url: string): string => `<!DOCTYPE html><html><head><meta charset="utf-8"><title>OptiVolt exporter</title></head>
 <body><h1>OptiVolt exporter</h1><p>Scaphandre-compatible power metrics: <a href="/metrics">/metrics</a> (${url}).</p></body></html>`;
@@ -170,7 +178,7 @@ export class Exporter {
         if (err.code === 'EADDRINUSE') {
           const who = portHolder(this.opts.port);
           reject(new ExporterError(`Port ${this.opts.port} on ${this.opts.bind} is already in use${who ? ` by ${who}` : ''}: pick another with --port.`));
-        } else if (err.code === 'EADDRNOTAVAIL') reject(new ExporterError(`Cannot bind ${this.opts.bind}: no such local address.`));
+        } else if (err.code === 'EADDRNOTAVAIL') reject(new ExporterError(`Cannot bind ${this.opts.bind}: no such local address.`, err.code));
         else if (err.code === 'EACCES') reject(new ExporterError(`Port ${this.opts.port} needs privileges: pick one above 1023.`));
         else reject(err);
       });

@@ -39,6 +39,63 @@ export async function dockerHostGateway(docker: Docker, engine = new Engine(dock
 }
 
 
+/** What the Engine says about itself (GET /info) that explains where its containers run. */
+export interface EngineFacts {
+  /** `OperatingSystem`: "Docker Desktop" when the engine runs in Docker Desktop's VM. */
+  readonly operatingSystem?: string;
+  /** `SecurityOptions`: "name=rootless" for rootless Docker. */
+  readonly securityOptions?: readonly string[];
+  /** The DOCKER_HOST the engine was reached through, if any. */
+  readonly dockerHost?: string;
+}
+
+/** GET /info, best effort: an engine that answered the pings but not this leaves the explanation generic. */
+export async function engineFacts(engine: Engine, dockerHost = process.env.DOCKER_HOST): Promise<EngineFacts> {
+  const info = await engine.get<{ OperatingSystem?: unknown; SecurityOptions?: unknown }>('GET /info', '/info', { 200: true, 500: 'server error' }).catch(() => undefined);
+  const os = typeof info?.OperatingSystem === 'string' ? info.OperatingSystem : undefined;
+  const sec = Array.isArray(info?.SecurityOptions) ? info.SecurityOptions.filter((o): o is string => typeof o === 'string') : undefined;
+  return { ...(os ? { operatingSystem: os } : {}), ...(sec ? { securityOptions: sec } : {}), ...(dockerHost ? { dockerHost } : {}) };
+}
+
+/** A DOCKER_HOST that names another machine (tcp:// or ssh:// to anything but this host's loopback). */
+function remoteHost(dockerHost: string | undefined): string | undefined {
+  const m = /^(?:tcp|ssh|https?):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(dockerHost ?? '');
+  if (!m) return undefined;
+  return ['localhost', '127.0.0.1', '[::1]'].includes(m[1].toLowerCase()) ? undefined : m[1];
+}
+
+/**
+ * Why the bridge gateway is not an address of this machine, and what to do: the host exporter measures this
+ * machine and must listen where the stack's Prometheus reaches it, which only works when the engine's bridge
+ * is on this host's network (Docker Engine running natively here, rootful).
+ */
+export function foreignGatewayHelp(gateway: string, facts: EngineFacts): string {
+  const head = `Docker's bridge gateway ${gateway} is not an address of this machine`;
+  const remote = remoteHost(facts.dockerHost);
+  if (remote) {
+    return (
+      `${head}: DOCKER_HOST (${facts.dockerHost}) points at the engine on ${remote}, so the stack would run there while the exporter measures this machine. ` +
+      `Start the stack on ${remote} itself (its Scaphandre or exporter measures that machine), or unset DOCKER_HOST to use this machine's engine.`
+    );
+  }
+  if (/docker desktop/i.test(facts.operatingSystem ?? '')) {
+    return (
+      `${head}: Docker Desktop runs the engine in its own virtual machine, whose bridge this machine cannot bind, and whose Scaphandre could not read this machine's RAPL either. ` +
+      'Use the status bar and `optivolt measure` without the stack (RAPL or the estimate), or run the stack on a Linux host with Docker Engine installed natively.'
+    );
+  }
+  if ((facts.securityOptions ?? []).some((o) => /(^|,)name=rootless(,|$)/.test(o))) {
+    return (
+      `${head}: rootless Docker keeps its bridge inside RootlessKit's own network namespace, out of reach of processes on the host. ` +
+      'Run the stack with rootful Docker (sudo systemctl start docker, with DOCKER_HOST unset), or use the status bar and `optivolt measure` without the stack.'
+    );
+  }
+  return (
+    `${head}: the engine's containers do not share this host's network (a remote engine, a virtual machine, or a rootless engine). ` +
+    'Run the stack where Docker Engine runs natively and rootful, or use the status bar and `optivolt measure` without it.'
+  );
+}
+
 /**
  * The pid of the OptiVolt exporter answering /metrics at host:port, or undefined when nothing answers or what answers
  * is not OptiVolt's (no identifying header): only OptiVolt's own exporter may be shared by another window.

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { Exporter } from '../exporter/exporter';
+import { Exporter, ExporterError } from '../exporter/exporter';
 import { probeRapl } from '../power/rapl';
 import type { OptiVoltSettings } from '../settings';
 import { planStack, StackError, StackPlan } from './composePlan';
-import { dockerHostGateway, optivoltExporterAt, prometheusConfigForHostExporter } from './powerExporter';
+import { dockerHostGateway, engineFacts, foreignGatewayHelp, optivoltExporterAt, prometheusConfigForHostExporter } from './powerExporter';
 import type { EngineDeadlines } from './engineCalls';
 import { OptionNames, SETTING_NAMES } from './optionNames';
 import { PullPolicy, ServiceStatus, StackManager } from './stackManager';
@@ -214,6 +214,9 @@ export class StackLifecycle {
         this.shared = { pid };
         o.progress?.(`Power exporter: ${sharedExporterText(pid)} at ${gateway}:${o.exporterPort}.`);
         return;
+      }
+      if (err instanceof ExporterError && err.code === 'EADDRNOTAVAIL') {
+        throw new StackError(`OptiVolt's exporter cannot start on ${gateway}:${o.exporterPort}. ${foreignGatewayHelp(gateway, await engineFacts(this.manager.engine))}`);
       }
       throw new StackError(
         `OptiVolt's exporter cannot start on ${gateway}:${o.exporterPort}: ${errorMessage(err)} (its port: ${(o.names ?? SETTING_NAMES).option('exporterPort')}).`,
