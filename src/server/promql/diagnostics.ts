@@ -3,10 +3,14 @@
 import { splitQueries } from '../../shared/promqlDocument';
 import { semanticProblems } from './semantics';
 import { analyzeSyntax } from './syntax';
+import { DEFAULT_TARGET, type PromqlTarget } from './target';
 import { MetricLookup, Problem } from './types';
 
-/** Problems of one query; offsets relative to `text`. Metric-based warnings need `metrics`. */
-export function analyzeQuery(text: string, metrics?: MetricLookup): Problem[] {
+/**
+ * Problems of one query; offsets relative to `text`. Metric-based warnings need `metrics`. `_target`: the language
+ * to check against (threaded through the checks by issue 14's work; today the checks follow Prometheus 2.42).
+ */
+export function analyzeQuery(text: string, metrics?: MetricLookup, _target: PromqlTarget = DEFAULT_TARGET): Problem[] {
   const { error, ast, tooComplex } = analyzeSyntax(text);
   const out: Problem[] = [];
   if (error) out.push({ from: error.from, to: error.to, severity: 'error', message: error.message, code: error.code });

@@ -2,10 +2,12 @@
 // checker, completion, hover and signature help), what the server knows of metrics (catalogue + live), and the
 // shape of a diagnostic the checks produce.
 
+import type { Gate } from './gates';
+
 /** PromQL value types, named as Prometheus names them in its messages. */
 export type ValueType = 'scalar' | 'vector' | 'matrix' | 'string';
 
-export interface FunctionSpec {
+export interface FunctionSpec extends Gate {
   readonly name: string;
   /** Argument types, in order. */
   readonly args: readonly ValueType[];
@@ -16,7 +18,7 @@ export interface FunctionSpec {
   readonly returns: ValueType;
   /** One or two sentences of Markdown, correct per the Prometheus documentation. */
   readonly doc: string;
-  /** Only in newer Prometheus, or behind --enable-feature=promql-experimental-functions. */
+  /** Only in newer Prometheus, or behind --enable-feature=promql-experimental-functions (to be replaced by the Gate fields). */
   readonly experimental?: boolean;
 }
 
