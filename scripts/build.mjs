@@ -11,7 +11,7 @@ const entries = [
   { in: 'src/client/dockerodeBundle.ts', out: 'dist/dockerode.js' },
   { in: 'src/client/stack/stackActions.ts', out: 'dist/stack.js' },
   { in: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
-  { in: 'src/client/promqlClient.ts', out: 'dist/promqlClient.js' },
+  { in: 'src/client/promql/promqlClient.ts', out: 'dist/promqlClient.js' },
   { in: 'src/server/main.ts', out: 'dist/server.js' },
   { in: 'media/powerView/powerView.ts', out: 'dist/media/powerView.js', platform: 'browser' },
   { in: 'media/grafanaView/grafanaView.ts', out: 'dist/media/grafanaView.js', platform: 'browser' },

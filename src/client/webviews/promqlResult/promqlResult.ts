@@ -8,7 +8,7 @@ import { describeError, QueryRunner } from '../../../core/prometheus/queryRunner
 import { RecoveryWatch } from '../../../core/prometheus/recoveryWatch';
 import { QueryErrorInfo, QueryOutcome } from '../../../shared/queryResult';
 import { FromWebview, parseFromWebview, ToWebview } from '../../../shared/webviews/promqlResultProtocol';
-import { PromqlCodeLensProvider, QueryToRun, resolveQuery, RUN_QUERY_COMMAND } from '../../promqlCodeLens';
+import { PromqlCodeLensProvider, QueryToRun, resolveQuery, RUN_QUERY_COMMAND } from '../../promql/promqlCodeLens';
 
 /** Kept from when the view was called the query view: VS Code restores panels by this id. */
 export const PROMQL_RESULT_VIEW_TYPE = 'optivolt.queryView';

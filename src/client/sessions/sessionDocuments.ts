@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ReportShelf, reportPath } from '../core/energy/sessionReport';
+import { ReportShelf, reportPath } from '../../core/energy/sessionReport';
 
 export const SESSION_SCHEME = 'optivolt-session';
 

@@ -3,7 +3,7 @@
 // and hands it optivolt.prometheus.url (initializationOptions, then configuration changes).
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { PROMETHEUS_STATUS, type PrometheusStatusParams, type ServerInitOptions } from '../shared/lspProtocol';
+import { PROMETHEUS_STATUS, type PrometheusStatusParams, type ServerInitOptions } from '../../shared/lspProtocol';
 
 export class PromqlLanguage implements vscode.Disposable {
   private readonly client: LanguageClient;

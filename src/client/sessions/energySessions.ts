@@ -1,8 +1,8 @@
 // The workspace's energy sessions: their history file, the one-time move of older per-window histories, the view.
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import { SessionStore } from '../core/energy/sessionStore';
-import { migrateHistories, oldHistoryFiles, workspaceHistoryFile, workspaceHistoryKey } from '../core/energy/workspaceHistory';
+import { errorMessage } from '../../core/errors';
+import { SessionStore } from '../../core/energy/sessionStore';
+import { migrateHistories, oldHistoryFiles, workspaceHistoryFile, workspaceHistoryKey } from '../../core/energy/workspaceHistory';
 import { SessionsView } from './sessionsView';
 
 export interface EnergySessions {

@@ -2,7 +2,7 @@
 // query, else the selection, else the query under the cursor. Queries are the paragraphs of splitQueries, the
 // same the language server sees.
 import * as vscode from 'vscode';
-import { queryAt, splitQueries } from '../shared/promqlDocument';
+import { queryAt, splitQueries } from '../../shared/promqlDocument';
 
 export const RUN_QUERY_COMMAND = 'optivolt.runPromqlQuery';
 

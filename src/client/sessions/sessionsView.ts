@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Comparison } from '../core/energy/compare';
-import { ExportFormat, exportContent, exportedNotice } from '../core/energy/sessionExport';
-import { fileIdentity } from '../core/energy/sessionFiles';
-import { finishedNotice, trySave } from '../core/energy/sessionNotice';
-import type { SessionRecord } from '../core/energy/sessionRecord';
-import { comparisonFor, comparisonMarkdown, isComparable, recordMarkdown, sessionSummary } from '../core/energy/sessionReport';
-import { SessionStore } from '../core/energy/sessionStore';
+import type { Comparison } from '../../core/energy/compare';
+import { ExportFormat, exportContent, exportedNotice } from '../../core/energy/sessionExport';
+import { fileIdentity } from '../../core/energy/sessionFiles';
+import { finishedNotice, trySave } from '../../core/energy/sessionNotice';
+import type { SessionRecord } from '../../core/energy/sessionRecord';
+import { comparisonFor, comparisonMarkdown, isComparable, recordMarkdown, sessionSummary } from '../../core/energy/sessionReport';
+import { SessionStore } from '../../core/energy/sessionStore';
 import { SessionDocuments } from './sessionDocuments';
-import { errorMessage } from '../core/errors';
+import { errorMessage } from '../../core/errors';
 
 const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };
 
