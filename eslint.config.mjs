@@ -6,9 +6,20 @@ import tseslint from 'typescript-eslint';
 
 const VSCODE_MESSAGE = 'Only src/client (and test/host) may import vscode: keep core, server, cli and media testable in plain Node.';
 const vscodeOnlyInClient = { name: 'vscode', message: VSCODE_MESSAGE };
-const languageClient = { group: ['vscode-languageclient', 'vscode-languageclient/*'], message: 'The language client belongs in src/client.' };
+const languageClient = {
+  group: ['vscode-languageclient', 'vscode-languageclient/*'],
+  message: 'The language client belongs in src/client.',
+};
 const serverLibs = {
-  group: ['vscode-languageserver', 'vscode-languageserver/*', 'vscode-languageserver-*', 'vscode-jsonrpc', 'vscode-jsonrpc/*', '@prometheus-io/*', '@lezer/*'],
+  group: [
+    'vscode-languageserver',
+    'vscode-languageserver/*',
+    'vscode-languageserver-*',
+    'vscode-jsonrpc',
+    'vscode-jsonrpc/*',
+    '@prometheus-io/*',
+    '@lezer/*',
+  ],
   message: 'The language server and its PromQL parser belong in src/server.',
 };
 const browserSafe = {
@@ -48,7 +59,12 @@ function layerPatterns(layer, k) {
 }
 
 function mediaPatterns(k) {
-  return [{ regex: `^${'(\\.\\./)'.repeat(k + 1)}(?!src/shared/)`, message: 'media imports only media and src/shared (ARCHITECTURE.md, "Layers").' }];
+  return [
+    {
+      regex: `^${'(\\.\\./)'.repeat(k + 1)}(?!src/shared/)`,
+      message: 'media imports only media and src/shared (ARCHITECTURE.md, "Layers").',
+    },
+  ];
 }
 
 const rule = (paths, patterns) => ({ 'no-restricted-imports': ['error', { paths, patterns }] });
@@ -57,7 +73,17 @@ const rule = (paths, patterns) => ({ 'no-restricted-imports': ['error', { paths,
 function layerRules(layer, k) {
   switch (layer) {
     case 'shared':
-      return rule([], [{ regex: '^(?![./])', message: 'src/shared holds browser-safe types and protocols: it imports only src/shared (no Node built-ins, no vscode, no packages).' }, ...layerPatterns(layer, k)]);
+      return rule(
+        [],
+        [
+          {
+            regex: '^(?![./])',
+            message:
+              'src/shared holds browser-safe types and protocols: it imports only src/shared (no Node built-ins, no vscode, no packages).',
+          },
+          ...layerPatterns(layer, k),
+        ],
+      );
     case 'client':
       return rule([], [serverLibs, ...layerPatterns(layer, k)]);
     case 'server':
@@ -75,7 +101,23 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly', URL: 'readonly', fetch: 'readonly', AbortSignal: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'smart'],

@@ -27,7 +27,9 @@ async function perCall(iterations: number, fn: () => unknown): Promise<number> {
 }
 
 function line(name: string, ms: number, extra = ''): void {
-  console.log(`${name.padEnd(52)} ${ms.toFixed(2).padStart(9)} ms CPU/sample  ${(ms / 10).toFixed(2).padStart(6)}% of a core at 1 Hz${extra}`);
+  console.log(
+    `${name.padEnd(52)} ${ms.toFixed(2).padStart(9)} ms CPU/sample  ${(ms / 10).toFixed(2).padStart(6)}% of a core at 1 Hz${extra}`,
+  );
 }
 
 /** A /proc-like tree with n processes whose CPU times change between samples. */
@@ -38,7 +40,32 @@ function syntheticTree(n: number): { root: string; tick(): void } {
   const ticks = new Array<number>(n).fill(0);
   const writePid = (i: number): void => {
     const pid = 1000 + i;
-    const f = [pid, `(worker-${i % 50})`, 'S', 1, pid, pid, 0, -1, 4194304, 100, 0, 0, 0, ticks[i], 1, 0, 0, 20, 0, 1, 0, 5000 + i, 1e7, 500];
+    const f = [
+      pid,
+      `(worker-${i % 50})`,
+      'S',
+      1,
+      pid,
+      pid,
+      0,
+      -1,
+      4194304,
+      100,
+      0,
+      0,
+      0,
+      ticks[i],
+      1,
+      0,
+      0,
+      20,
+      0,
+      1,
+      0,
+      5000 + i,
+      1e7,
+      500,
+    ];
     while (f.length < 52) f.push(0);
     fs.writeFileSync(path.join(root, String(pid), 'stat'), `${f.join(' ')}\n`);
   };
@@ -104,7 +131,11 @@ async function main(): Promise<void> {
     line('OptiVolt sampler (scan + attribute + top 25 rows)', ours);
     sampler.dispose();
 
-    const pids = (): number[] => fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+    const pids = (): number[] =>
+      fs
+        .readdirSync('/proc')
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number);
     const pidusage = (await import('pidusage')).default;
     const pu = await perCall(30, () => pidusage(pids()).catch(() => undefined));
     line('pidusage(all pids)', pu, `   ×${(pu / ours).toFixed(1)} OptiVolt`);

@@ -15,7 +15,14 @@ import { readSettings } from '../src/core/settings';
 import type { PowerSample } from '../src/shared/power';
 import type { AttributionSnapshot, ProcessRow } from '../src/shared/attribution';
 
-const HOST: PowerSample = { time: 0, watts: 20, source: 'rapl', estimated: false, zones: { 'package-0': 15, 'package-0/dram': 2 }, detail: 'RAPL, sum of 1 package' };
+const HOST: PowerSample = {
+  time: 0,
+  watts: 20,
+  source: 'rapl',
+  estimated: false,
+  zones: { 'package-0': 15, 'package-0/dram': 2 },
+  detail: 'RAPL, sum of 1 package',
+};
 
 function rows(n: number): ProcessRow[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -48,11 +55,18 @@ async function main(): Promise<void> {
     m.update(HOST, snapshot, 100, 0.001);
     const ours = await median(300, () => m.exposition());
     const reg = new Registry();
-    const g = new Gauge({ name: 'scaph_process_power_consumption_microwatts', help: 'h', labelNames: ['pid', 'exe', 'cmdline'], registers: [reg] });
+    const g = new Gauge({
+      name: 'scaph_process_power_consumption_microwatts',
+      help: 'h',
+      labelNames: ['pid', 'exe', 'cmdline'],
+      registers: [reg],
+    });
     new Gauge({ name: 'scaph_host_power_microwatts', help: 'h', registers: [reg] }).set(HOST.watts * 1e6);
     for (const r of rows(n)) g.set({ pid: String(r.pid), exe: r.name, cmdline: r.cmdline }, r.watts * 1e6);
     const floor = await median(300, () => reg.metrics());
-    console.log(`scrape with ${String(n).padStart(3)} process series: ${ours.toFixed(3)} ms (median)   minimal prom-client registry: ${floor.toFixed(3)} ms   ratio ×${(ours / floor).toFixed(2)}`);
+    console.log(
+      `scrape with ${String(n).padStart(3)} process series: ${ours.toFixed(3)} ms (median)   minimal prom-client registry: ${floor.toFixed(3)} ms   ratio ×${(ours / floor).toFixed(2)}`,
+    );
   }
 
   const overrides: Record<string, unknown> = { 'power.source': 'estimate', refreshInterval: 1000 };
@@ -65,7 +79,9 @@ async function main(): Promise<void> {
   const c = process.cpuUsage(c0);
   await exporter.stop();
   const perSecond = (c.user + c.system) / 1000 / seconds;
-  console.log(`exporter at 1 Hz, real /proc: ${perSecond.toFixed(2)} ms CPU per second = ${(perSecond / 10).toFixed(3)}% of one core (${seconds} s)`);
+  console.log(
+    `exporter at 1 Hz, real /proc: ${perSecond.toFixed(2)} ms CPU per second = ${(perSecond / 10).toFixed(3)}% of one core (${seconds} s)`,
+  );
   await underLoad();
 }
 
@@ -108,7 +124,11 @@ async function load(port: number, connections: number, seconds: number): Promise
   const elapsed = (Date.now() - t0) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / elapsed, p99: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? NaN, errors };
+  return {
+    rps: latencies.length / elapsed,
+    p99: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? NaN,
+    errors,
+  };
 }
 
 /** RSS (MB) and open descriptors of a process, from /proc (Linux). */
@@ -160,24 +180,31 @@ async function underLoad(): Promise<void> {
     return;
   }
   const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 4);
-  const exporter = await serve([cli, 'exporter', '--port', '0', '--source', 'estimate', '--interval', '1000'], /exporter serving http:\/\/127\.0\.0\.1:(\d+)\//);
+  const exporter = await serve(
+    [cli, 'exporter', '--port', '0', '--source', 'estimate', '--interval', '1000'],
+    /exporter serving http:\/\/127\.0\.0\.1:(\d+)\//,
+  );
   try {
     // A served body (all live processes, as by default) sizes the floor's static body.
     let body = '';
-    for (const deadline = Date.now() + 5000; !/scaph_process_/.test(body) && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 5000; !/scaph_process_/.test(body) && Date.now() < deadline;) {
       body = await new Promise<string>((resolve, reject) =>
-        http.get({ host: '127.0.0.1', port: exporter.port, path: '/metrics' }, (res) => {
-          let b = '';
-          res.setEncoding('utf8').on('data', (d: string) => (b += d));
-          res.on('end', () => resolve(b));
-        }).on('error', reject),
+        http
+          .get({ host: '127.0.0.1', port: exporter.port, path: '/metrics' }, (res) => {
+            let b = '';
+            res.setEncoding('utf8').on('data', (d: string) => (b += d));
+            res.on('end', () => resolve(b));
+          })
+          .on('error', reject),
       );
     }
     const bytes = Buffer.byteLength(body);
     const floorCode = `const b=Buffer.alloc(${bytes},97);require('http').createServer((q,s)=>s.writeHead(200,{'Content-Type':'text/plain; version=0.0.4; charset=utf-8'}).end(b)).listen(0,'127.0.0.1',function(){process.stderr.write('port '+this.address().port+'\\n')})`;
     const floor = await serve(['-e', floorCode], /port (\d+)/);
     try {
-      console.log(`\nunder load (dist/cli.js exporter, estimate, every live process; /metrics ${(bytes / 1024).toFixed(1)} KiB; ${seconds} s per run; floor: bare Node http server, static body of the same size)`);
+      console.log(
+        `\nunder load (dist/cli.js exporter, estimate, every live process; /metrics ${(bytes / 1024).toFixed(1)} KiB; ${seconds} s per run; floor: bare Node http server, static body of the same size)`,
+      );
       const pid = exporter.child.pid ?? 0;
       const before = footprint(pid);
       await load(floor.port, 20, 1); // warm-up: JIT both ends
@@ -190,7 +217,9 @@ async function underLoad(): Promise<void> {
         );
       }
       const after = await settled(pid, before.fds);
-      console.log(`exporter RSS ${before.rssMb.toFixed(1)} MB -> ${after.rssMb.toFixed(1)} MB, open fds ${before.fds} -> ${after.fds} (before and after the loads)`);
+      console.log(
+        `exporter RSS ${before.rssMb.toFixed(1)} MB -> ${after.rssMb.toFixed(1)} MB, open fds ${before.fds} -> ${after.fds} (before and after the loads)`,
+      );
     } finally {
       await stop(floor.child);
     }

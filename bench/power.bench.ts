@@ -25,7 +25,9 @@ async function bench(name: string, src: PowerSource, between?: () => void): Prom
   }
   times.sort((a, b) => a - b);
   const q = (p: number): number => times[Math.min(times.length - 1, Math.floor(p * times.length))];
-  console.log(`${name.padEnd(44)} median ${q(0.5).toFixed(0).padStart(5)} µs CPU/sample   p90 ${q(0.9).toFixed(0).padStart(5)} µs   (${SAMPLES} samples)`);
+  console.log(
+    `${name.padEnd(44)} median ${q(0.5).toFixed(0).padStart(5)} µs CPU/sample   p90 ${q(0.9).toFixed(0).padStart(5)} µs   (${SAMPLES} samples)`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -16,7 +16,10 @@ import { analyzeDocument, analyzeQuery } from '../src/server/promql/diagnostics'
 import { MetricStore } from '../src/server/promql/metrics';
 import { splitQueries } from '../src/shared/promqlDocument';
 
-const NAMES = Array.from({ length: 10000 }, (_, i) => `app_${['http', 'db', 'queue', 'cache'][i % 4]}_metric_${i}_${i % 3 ? 'total' : 'bytes'}`);
+const NAMES = Array.from(
+  { length: 10000 },
+  (_, i) => `app_${['http', 'db', 'queue', 'cache'][i % 4]}_metric_${i}_${i % 3 ? 'total' : 'bytes'}`,
+);
 
 /** ~2,100 lines: 460 commented queries of 3–4 lines each plus blank lines, built from the guide's shapes. */
 function buildDocument(): string {
@@ -54,13 +57,18 @@ const row = (label: string, ours: number[], theirs: number[]): string => {
 async function main(): Promise<void> {
   const doc = buildDocument();
   const lines = doc.split('\n').length;
-  console.log(`\nPromQL benchmark — Node ${process.version}: ${NAMES.length} metric names, ${lines}-line document of ${splitQueries(doc).length} queries`);
+  console.log(
+    `\nPromQL benchmark — Node ${process.version}: ${NAMES.length} metric names, ${lines}-line document of ${splitQueries(doc).length} queries`,
+  );
 
   // OptiVolt: the server's own modules, names from an in-memory "Prometheus".
   const fakeFetch: FetchFn = async (url) => ({
     ok: true,
     status: 200,
-    json: async () => ({ status: 'success', data: url.includes('/metadata') ? {} : url.includes('__name__') ? NAMES : ['job', 'instance'] }),
+    json: async () => ({
+      status: 'success',
+      data: url.includes('/metadata') ? {} : url.includes('__name__') ? NAMES : ['job', 'instance'],
+    }),
   });
   const store = new MetricStore({ fetch: fakeFetch, ttlMs: 3_600_000 });
   store.setUrl('http://127.0.0.1:1');
@@ -103,8 +111,13 @@ async function main(): Promise<void> {
   let ourItems = 0;
   let theirItems = 0;
   const oursDoc = await timeEach(positions, async (p) => (ourItems += (await completer.complete(doc, p)).items.length));
-  const theirsDoc = await timeEach(positions, async (p) => (theirItems += (await cmComplete.promQL(new CompletionContext(bigState, p, true)))?.options.length ?? 0));
-  console.log(`  items per position: OptiVolt ${(ourItems / positions.length).toFixed(0)}, codemirror-promql ${(theirItems / positions.length).toFixed(0)}`);
+  const theirsDoc = await timeEach(
+    positions,
+    async (p) => (theirItems += (await cmComplete.promQL(new CompletionContext(bigState, p, true)))?.options.length ?? 0),
+  );
+  console.log(
+    `  items per position: OptiVolt ${(ourItems / positions.length).toFixed(0)}, codemirror-promql ${(theirItems / positions.length).toFixed(0)}`,
+  );
   console.log(row(`completion, ${positions.length} positions in the document`, oursDoc, theirsDoc));
 
   const queries = splitQueries(doc).slice(0, 200);

@@ -24,7 +24,7 @@ check install bash scripts/bootstrap.sh
 # Provisioning runs through provision.js: a clean environment, without this npm's npm_config_* (see that file).
 DOCKERD=$(node test/harness/provision.js docker) && export OPTIVOLT_DOCKER=1 || echo "!! no Docker engine: the container tests will fail"
 trap 'rm -f "$RESULTS"; case "$DOCKERD" in started*) node test/harness/provision.js docker stop "${DOCKERD#started }";; esac' EXIT
-check lint node_modules/.bin/eslint --max-warnings 0 .
+check lint npm run --silent lint
 check typecheck node_modules/.bin/tsc -p tsconfig.json
 check typecheck-webview node_modules/.bin/tsc -p media/tsconfig.json
 echo "== unit"

@@ -9,9 +9,19 @@ import { vsCodeApi } from '../common/vscodeApi';
 
 const vscode = vsCodeApi<GrafanaFromWebview>();
 
-const RANGE_LABELS: Record<TimeRange, string> = { '5m': 'Last 5 minutes', '15m': 'Last 15 minutes', '1h': 'Last hour', '6h': 'Last 6 hours', '24h': 'Last 24 hours' };
+const RANGE_LABELS: Record<TimeRange, string> = {
+  '5m': 'Last 5 minutes',
+  '15m': 'Last 15 minutes',
+  '1h': 'Last hour',
+  '6h': 'Last 6 hours',
+  '24h': 'Last 24 hours',
+};
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...children);
   return e;
@@ -25,9 +35,23 @@ function select<T extends string>(id: string, label: string, values: readonly T[
 }
 
 const range = select<TimeRange>('range', 'Time range', TIME_RANGES, (v) => RANGE_LABELS[v]);
-const refresh = select<RefreshInterval>('refresh', 'Auto refresh', REFRESH_INTERVALS, (v) => (v === 'off' ? 'Auto refresh off' : `Every ${v}`));
-const refreshNow = el('button', { id: 'refresh-now', type: 'button', className: 'secondary', textContent: 'Refresh', title: 'Reload the dashboard now' });
-const openExternal = el('button', { id: 'open-external', type: 'button', className: 'secondary', textContent: 'Open in Browser', title: 'Open this view in your browser' });
+const refresh = select<RefreshInterval>('refresh', 'Auto refresh', REFRESH_INTERVALS, (v) =>
+  v === 'off' ? 'Auto refresh off' : `Every ${v}`,
+);
+const refreshNow = el('button', {
+  id: 'refresh-now',
+  type: 'button',
+  className: 'secondary',
+  textContent: 'Refresh',
+  title: 'Reload the dashboard now',
+});
+const openExternal = el('button', {
+  id: 'open-external',
+  type: 'button',
+  className: 'secondary',
+  textContent: 'Open in Browser',
+  title: 'Open this view in your browser',
+});
 const title = el('span', { id: 'title', className: 'title' });
 const toolbar = el('div', { className: 'toolbar', role: 'toolbar' }, title, range, refresh, refreshNow, openExternal);
 toolbar.setAttribute('aria-label', 'Grafana');
@@ -35,10 +59,16 @@ toolbar.setAttribute('aria-label', 'Grafana');
 const statusText = el('p', { id: 'status-text', className: 'status-text' });
 const startButton = el('button', { id: 'start-monitoring', type: 'button', textContent: 'Start Monitoring' });
 const retryButton = el('button', { id: 'retry', type: 'button', className: 'secondary', textContent: 'Retry now' });
-const down = el('div', { id: 'down', className: 'down', role: 'status', hidden: true },
+const down = el(
+  'div',
+  { id: 'down', className: 'down', role: 'status', hidden: true },
   el('h2', { textContent: 'Grafana is not running' }),
   statusText,
-  el('p', { className: 'hint', textContent: 'Start the monitoring stack, or set optivolt.grafana.url to your Grafana. This panel reconnects by itself when Grafana answers.' }),
+  el('p', {
+    className: 'hint',
+    textContent:
+      'Start the monitoring stack, or set optivolt.grafana.url to your Grafana. This panel reconnects by itself when Grafana answers.',
+  }),
   el('div', { className: 'actions' }, startButton, retryButton),
 );
 const checking = el('div', { id: 'checking', className: 'checking', role: 'status', textContent: 'Connecting to Grafana…' });

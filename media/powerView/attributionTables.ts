@@ -48,10 +48,24 @@ export class ProcessTable {
         title: (r) => (r.count !== undefined ? `${r.count} processes, first PID ${r.pid}` : ''),
       },
       { id: 'name', label: 'Name', text: (r) => r.name, sortValue: (r) => r.name, title: (r) => r.cmdline },
-      { id: 'watts', label: wattsLabel(this.unit), width: '13ch', numeric: true, text: (r) => wattsCell(r.watts, this.unit), sortValue: (r) => r.watts },
+      {
+        id: 'watts',
+        label: wattsLabel(this.unit),
+        width: '13ch',
+        numeric: true,
+        text: (r) => wattsCell(r.watts, this.unit),
+        sortValue: (r) => r.watts,
+      },
       { id: 'share', label: 'Share %', width: '11ch', numeric: true, text: (r) => shareCell(r.share), sortValue: (r) => r.share },
       { id: 'cpu', label: 'CPU %', width: '10ch', numeric: true, text: (r) => percentCell(r.cpuPercent), sortValue: (r) => r.cpuPercent },
-      { id: 'energy', label: 'Energy (J)', width: '13ch', numeric: true, text: (r) => joulesCell(r.energyJoules), sortValue: (r) => r.energyJoules },
+      {
+        id: 'energy',
+        label: 'Energy (J)',
+        width: '13ch',
+        numeric: true,
+        text: (r) => joulesCell(r.energyJoules),
+        sortValue: (r) => r.energyJoules,
+      },
       {
         id: 'container',
         label: 'Container',
@@ -84,7 +98,8 @@ export class ProcessTable {
     const extra: string[] = [];
     // Not "other processes": with Scaphandre's model (rows from Prometheus) and active-only this is idle power and
     // whatever no process is charged for.
-    if (snapshot && snapshot.idleWatts > 0) extra.push(`idle / unattributed ${wattsText(snapshot.idleWatts, unit)} (${shareCell(snapshot.idleWatts / snapshot.hostWatts)} %)`);
+    if (snapshot && snapshot.idleWatts > 0)
+      extra.push(`idle / unattributed ${wattsText(snapshot.idleWatts, unit)} (${shareCell(snapshot.idleWatts / snapshot.hostWatts)} %)`);
     if (snapshot && snapshot.exitedWatts > 0) {
       extra.push(`exited processes ${wattsText(snapshot.exitedWatts, unit)} (${shareCell(snapshot.exitedWatts / snapshot.hostWatts)} %)`);
     }
@@ -97,9 +112,10 @@ export class ProcessTable {
 /** Why part of host power is in no row, for the line's tooltip. */
 export function unattributedTitle(s: AttributionSnapshot): string {
   if (s.model === 'capacity') {
-    return 'Idle / unattributed: each process is charged host power × its share of the CPU capacity (Scaphandre\'s model), so the processes together get host power × CPU utilisation; the rest is idle power nobody is charged for.';
+    return "Idle / unattributed: each process is charged host power × its share of the CPU capacity (Scaphandre's model), so the processes together get host power × CPU utilisation; the rest is idle power nobody is charged for.";
   }
-  if (s.model === 'active-only') return 'Idle / unattributed: host power up to the idle level is kept apart; only power above it is shared by CPU time.';
+  if (s.model === 'active-only')
+    return 'Idle / unattributed: host power up to the idle level is kept apart; only power above it is shared by CPU time.';
   return 'Exited processes: CPU time of processes that ended between two samples.';
 }
 
@@ -114,10 +130,24 @@ export class ContainerTable {
       { id: 'image', label: 'Image', text: (r) => r.image, sortValue: (r) => r.image, title: (r) => r.image },
       { id: 'service', label: 'Service', width: '14ch', text: (r) => r.service ?? '', sortValue: (r) => r.service ?? '' },
       { id: 'runtime', label: 'Runtime', width: '13ch', text: (r) => r.runtime, sortValue: (r) => r.runtime },
-      { id: 'watts', label: wattsLabel(this.unit), width: '13ch', numeric: true, text: (r) => wattsCell(r.watts, this.unit), sortValue: (r) => r.watts },
+      {
+        id: 'watts',
+        label: wattsLabel(this.unit),
+        width: '13ch',
+        numeric: true,
+        text: (r) => wattsCell(r.watts, this.unit),
+        sortValue: (r) => r.watts,
+      },
       { id: 'share', label: 'Share %', width: '11ch', numeric: true, text: (r) => shareCell(r.share), sortValue: (r) => r.share },
       { id: 'cpu', label: 'CPU %', width: '10ch', numeric: true, text: (r) => percentCell(r.cpuPercent), sortValue: (r) => r.cpuPercent },
-      { id: 'energy', label: 'Energy (J)', width: '13ch', numeric: true, text: (r) => joulesCell(r.energyJoules), sortValue: (r) => r.energyJoules },
+      {
+        id: 'energy',
+        label: 'Energy (J)',
+        width: '13ch',
+        numeric: true,
+        text: (r) => joulesCell(r.energyJoules),
+        sortValue: (r) => r.energyJoules,
+      },
     ];
     this.table = new SortableTable(element, columns, (r) => r.id, sort, onSort);
     // The empty state sits in a <tfoot> so `tbody tr` always counts containers only.

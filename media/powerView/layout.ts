@@ -38,7 +38,11 @@ export function setText(element: HTMLElement, text: string): void {
   if (element.textContent !== text) element.textContent = text;
 }
 
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...children);
   return e;
@@ -91,7 +95,11 @@ export function buildLayout(root: HTMLElement): Layout {
   const [energyDiv, energy] = figure('Energy', 'energy-hour');
   const [costDiv, cost] = figure('Cost', 'cost-hour');
   const [co2Div, co2] = figure('CO₂', 'co2-hour');
-  const efficiency = section('Efficiency and cost, last hour', 'efficiency', h('dl', { className: 'figures' }, wpcDiv, energyDiv, costDiv, co2Div));
+  const efficiency = section(
+    'Efficiency and cost, last hour',
+    'efficiency',
+    h('dl', { className: 'figures' }, wpcDiv, energyDiv, costDiv, co2Div),
+  );
   efficiency.id = 'efficiency';
 
   const filter = h('input', { type: 'search', id: 'filter', placeholder: 'Filter by name, command line or PID', spellcheck: false });
@@ -111,7 +119,14 @@ export function buildLayout(root: HTMLElement): Layout {
   processes.setAttribute('aria-labelledby', 'processes-heading');
   const processSummary = h('p', { id: 'process-summary', className: 'summary' });
   const unattributed = h('p', { id: 'unattributed', className: 'summary', hidden: true });
-  const processPanel = section('Processes', 'processes', controls, h('div', { className: 'table-wrap' }, processes), processSummary, unattributed);
+  const processPanel = section(
+    'Processes',
+    'processes',
+    controls,
+    h('div', { className: 'table-wrap' }, processes),
+    processSummary,
+    unattributed,
+  );
 
   const containers = h('table', { id: 'containers', className: 'rows' });
   containers.setAttribute('aria-labelledby', 'containers-heading');
@@ -119,7 +134,28 @@ export function buildLayout(root: HTMLElement): Layout {
 
   root.replaceChildren(header, toolbar, section('Host power', 'chart', chart), efficiency, processPanel, containerPanel);
   return {
-    status, power, estimateBadge, pausedBadge, source, model, hostCpu, notice, windowButtons, pause, unit, chart,
-    wattsPerCpu, energy, cost, co2, filter, groupByName, topN, processes, processSummary, unattributed, containers,
+    status,
+    power,
+    estimateBadge,
+    pausedBadge,
+    source,
+    model,
+    hostCpu,
+    notice,
+    windowButtons,
+    pause,
+    unit,
+    chart,
+    wattsPerCpu,
+    energy,
+    cost,
+    co2,
+    filter,
+    groupByName,
+    topN,
+    processes,
+    processSummary,
+    unattributed,
+    containers,
   };
 }

@@ -20,7 +20,12 @@ export function renderStatus(ui: Layout, snapshot: AttributionSnapshot | undefin
     setText(ui.power, `${snapshot.estimated ? '≈ ' : ''}${headlineWatts(snapshot.hostWatts, prefs.unit)}`);
     setText(ui.source, sourceText(snapshot));
     // media/common/format.ts modelText knows only the two settings' values; rows from Scaphandre are its own model.
-    setText(ui.model, snapshot.model === 'capacity' ? "model: Scaphandre's (host power × each process's CPU capacity share; idle / unattributed kept apart)" : modelText(snapshot.model));
+    setText(
+      ui.model,
+      snapshot.model === 'capacity'
+        ? "model: Scaphandre's (host power × each process's CPU capacity share; idle / unattributed kept apart)"
+        : modelText(snapshot.model),
+    );
     setText(ui.hostCpu, `host CPU ${Number.isFinite(snapshot.hostCpu) ? (snapshot.hostCpu * 100).toFixed(0) : DASH} %`);
     setText(ui.notice, snapshot.notice ?? '');
   } else {

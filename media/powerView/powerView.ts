@@ -5,7 +5,13 @@ import 'uplot/dist/uPlot.min.css';
 import '../common/controls.css';
 import './powerView.css';
 import type { AttributionSnapshot, HostPoint, LastHour } from '../../src/shared/attribution';
-import { DEFAULT_PREFS, parseFromWebview, type FromWebview, type ToWebview, type ViewPrefs } from '../../src/shared/webviews/powerViewProtocol';
+import {
+  DEFAULT_PREFS,
+  parseFromWebview,
+  type FromWebview,
+  type ToWebview,
+  type ViewPrefs,
+} from '../../src/shared/webviews/powerViewProtocol';
 import { isObj } from '../../src/shared/guards';
 import { PowerChart } from './powerChart';
 import { currencyFormatter } from '../common/format';
@@ -62,8 +68,13 @@ function parseToWebview(msg: unknown): ToWebview | undefined {
   if (!isObj(msg)) return undefined;
   switch (msg.type) {
     case 'state/full':
-      return Array.isArray(msg.history) && msg.history.every(isPoint) && isObj(msg.prefs) && isLastHour(msg.lastHour) &&
-        (msg.snapshot === undefined || isSnapshot(msg.snapshot)) ? (msg as unknown as ToWebview) : undefined;
+      return Array.isArray(msg.history) &&
+        msg.history.every(isPoint) &&
+        isObj(msg.prefs) &&
+        isLastHour(msg.lastHour) &&
+        (msg.snapshot === undefined || isSnapshot(msg.snapshot))
+        ? (msg as unknown as ToWebview)
+        : undefined;
     case 'power/sample':
       return isPoint(msg.point) && isSnapshot(msg.snapshot) && isLastHour(msg.lastHour) ? (msg as unknown as ToWebview) : undefined;
     case 'view/prefs':

@@ -221,8 +221,12 @@ export class SortableTable<R> {
   private toggleSort(column: Column<R>): void {
     const same = this.sortState.column === column.id;
     const dir: SortDir = same
-      ? this.sortState.dir === 'ascending' ? 'descending' : 'ascending'
-      : column.numeric ? 'descending' : 'ascending';
+      ? this.sortState.dir === 'ascending'
+        ? 'descending'
+        : 'ascending'
+      : column.numeric
+        ? 'descending'
+        : 'ascending';
     this.sortState = { column: column.id, dir };
     this.showSort();
     this.onSort(this.sortState);

@@ -48,7 +48,13 @@ class SeriesChart {
     this.range = range;
     this.plot?.destroy();
     const p = this.palette;
-    const axis: uPlot.Axis = { stroke: p.foreground, font: p.font, labelFont: p.font, grid: { stroke: p.grid, width: 1 }, ticks: { stroke: p.grid, width: 1 } };
+    const axis: uPlot.Axis = {
+      stroke: p.foreground,
+      font: p.font,
+      labelFont: p.font,
+      grid: { stroke: p.grid, width: 1 },
+      ticks: { stroke: p.grid, width: 1 },
+    };
     const opts: uPlot.Options = {
       width: Math.max(200, Math.floor(this.container.clientWidth)),
       height: HEIGHT,
@@ -65,7 +71,10 @@ class SeriesChart {
           value: (_u, v) => (v == null ? DASH : formatValue(v)),
         })),
       ],
-      axes: [{ ...axis, space: 90 }, { ...axis, size: 70, values: (_u, splits) => splits.map(formatValue) }],
+      axes: [
+        { ...axis, space: 90 },
+        { ...axis, size: 70, values: (_u, splits) => splits.map(formatValue) },
+      ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
     };
@@ -125,7 +134,8 @@ function renderTable(o: QueryOutcome): void {
   table.replaceChildren();
   const head = table.createTHead().insertRow();
   const withSamples = i.resultType === 'matrix';
-  for (const h of ['Series', withSamples ? 'Last value' : 'Value', ...(withSamples ? ['Samples'] : [])]) head.appendChild(el('th', { scope: 'col' }, h));
+  for (const h of ['Series', withSamples ? 'Last value' : 'Value', ...(withSamples ? ['Samples'] : [])])
+    head.appendChild(el('th', { scope: 'col' }, h));
   const body = table.createTBody();
   for (const row of i.rows) {
     const tr = body.insertRow();
@@ -137,7 +147,8 @@ function renderTable(o: QueryOutcome): void {
       const chip = name.appendChild(el('span', { class: 'label' }));
       chip.append(el('span', { class: 'label-name' }, k), '=', el('span', { class: 'label-value' }, JSON.stringify(labels[k])));
     }
-    if (!metric && !Object.keys(labels).length) name.appendChild(el('span', { class: 'dim' }, i.resultType === 'vector' ? '{}' : i.resultType));
+    if (!metric && !Object.keys(labels).length)
+      name.appendChild(el('span', { class: 'dim' }, i.resultType === 'vector' ? '{}' : i.resultType));
     tr.appendChild(el('td', { class: 'num' }, row.value));
     if (withSamples) tr.appendChild(el('td', { class: 'num' }, String(row.samples ?? 0)));
   }
@@ -169,18 +180,32 @@ function renderError(query: string, e: QueryErrorInfo): void {
   chartSection.hidden = true;
   tableSection.hidden = true;
   errorBox.hidden = false;
-  errorBox.replaceChildren(el('h2', {}, e.kind === 'bad_data' ? 'Prometheus rejected the query' : e.kind === 'unreachable' ? 'Prometheus is not reachable' : 'The query failed'));
+  errorBox.replaceChildren(
+    el(
+      'h2',
+      {},
+      e.kind === 'bad_data'
+        ? 'Prometheus rejected the query'
+        : e.kind === 'unreachable'
+          ? 'Prometheus is not reachable'
+          : 'The query failed',
+    ),
+  );
   errorBox.appendChild(el('pre', { class: 'prom-error' }, e.prometheusText ?? e.message));
   if (e.position) {
     // The query again, with a caret under the error's column.
     const lines = query.split('\n');
     const caret = `${lines.slice(0, e.position.line).join('\n')}\n${' '.repeat(Math.max(0, e.position.column - 1))}^`;
     errorBox.appendChild(el('pre', { class: 'caret' }, caret));
-    const go = errorBox.appendChild(el('button', { type: 'button', id: 'reveal-error' }, `Go to line ${e.position.line}, column ${e.position.column}`));
+    const go = errorBox.appendChild(
+      el('button', { type: 'button', id: 'reveal-error' }, `Go to line ${e.position.line}, column ${e.position.column}`),
+    );
     go.addEventListener('click', () => vscode.postMessage({ type: 'query/revealError' }));
   }
   if (e.kind === 'unreachable') {
-    errorBox.appendChild(el('p', {}, `Set optivolt.prometheus.url (now ${e.url}) to your Prometheus, or start OptiVolt's monitoring stack.`));
+    errorBox.appendChild(
+      el('p', {}, `Set optivolt.prometheus.url (now ${e.url}) to your Prometheus, or start OptiVolt's monitoring stack.`),
+    );
     const start = errorBox.appendChild(el('button', { type: 'button', id: 'start-monitoring' }, 'Start Monitoring'));
     start.addEventListener('click', () => vscode.postMessage({ type: 'stack/start' }));
   }

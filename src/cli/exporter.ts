@@ -48,10 +48,13 @@ export async function runExporter(argv: string[]): Promise<number> {
   }
   if ((v.bind ?? '').trim() === '') {
     // Node takes an empty host as "every interface": refuse rather than expose the exporter by accident.
-    throw new UsageError('--bind needs an address (an empty one would listen on every interface): 127.0.0.1, or 0.0.0.0 / :: to mean every interface');
+    throw new UsageError(
+      '--bind needs an address (an empty one would listen on every interface): 127.0.0.1, or 0.0.0.0 / :: to mean every interface',
+    );
   }
   // A host name would be looked up (and fail with a resolver's stack trace, or bind wherever it resolves to).
-  if (net.isIP(v.bind ?? '') === 0) throw new UsageError(`--bind must be an IP address such as 127.0.0.1, or 0.0.0.0 / :: for every interface (got "${v.bind}")`);
+  if (net.isIP(v.bind ?? '') === 0)
+    throw new UsageError(`--bind must be an IP address such as 127.0.0.1, or 0.0.0.0 / :: for every interface (got "${v.bind}")`);
   const maxConnections = v['max-connections'] === undefined ? undefined : Number(v['max-connections']);
   if (maxConnections !== undefined && (!/^\d+$/.test(v['max-connections'] ?? '') || maxConnections < 1 || maxConnections > 100000)) {
     throw new UsageError(`--max-connections must be 1-100000 (got "${v['max-connections']}")`);
@@ -59,7 +62,8 @@ export async function runExporter(argv: string[]): Promise<number> {
   const port = Number(v.port);
   if (!/^\d+$/.test(v.port ?? '') || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535 (got "${v.port}")`);
   const top = v.top === 'all' ? 0 : Number(v.top);
-  if (v.top !== 'all' && (!/^\d+$/.test(v.top ?? '') || top < 1 || top > 100000)) throw new UsageError(`--top must be all or 1-100000 (got "${v.top}")`);
+  if (v.top !== 'all' && (!/^\d+$/.test(v.top ?? '') || top < 1 || top > 100000))
+    throw new UsageError(`--top must be all or 1-100000 (got "${v.top}")`);
   if (v.source !== undefined && !['auto', 'rapl', 'estimate'].includes(v.source)) {
     throw new UsageError(`--source must be auto, rapl or estimate (got "${v.source}")`);
   }
@@ -89,7 +93,9 @@ export async function runExporter(argv: string[]): Promise<number> {
     url = await exporter.start();
   } catch (err) {
     // ExporterError is worded for users; anything else from listen() still gets one line, not a stack trace.
-    process.stderr.write(`optivolt: ${err instanceof ExporterError ? err.message : `cannot listen on ${v.bind} port ${port}: ${errorMessage(err)}`}\n`);
+    process.stderr.write(
+      `optivolt: ${err instanceof ExporterError ? err.message : `cannot listen on ${v.bind} port ${port}: ${errorMessage(err)}`}\n`,
+    );
     return 1;
   }
   process.stderr.write(`optivolt: exporter serving ${url}\n`);
@@ -107,14 +113,18 @@ export async function runExporter(argv: string[]): Promise<number> {
     if (why && chosen) {
       // The exporter's own log may have said it already, in the same words.
       if (!logged.some((m) => m.includes(why))) process.stderr.write(`optivolt: no power source: ${why}\n`);
-      process.stderr.write(`optivolt: no power source: --source ${settings['power.source']} gives none here, so the exporter stops (--source auto falls back to the estimate)\n`);
+      process.stderr.write(
+        `optivolt: no power source: --source ${settings['power.source']} gives none here, so the exporter stops (--source auto falls back to the estimate)\n`,
+      );
       return ended(1);
     }
     if (why && why !== failure) process.stderr.write(`optivolt: no power source: ${why}\n`);
     failure = why;
     if (st.state === 'live' && st.last && st.reason !== announced) {
       announced = st.reason;
-      process.stderr.write(`optivolt: ${inFlags(st.reason)} Host ${st.last.estimated ? '≈' : ''}${formatWatts(st.last.watts)}${st.last.estimated ? ' (ESTIMATE, value_source="estimate")' : ''}\n`);
+      process.stderr.write(
+        `optivolt: ${inFlags(st.reason)} Host ${st.last.estimated ? '≈' : ''}${formatWatts(st.last.watts)}${st.last.estimated ? ' (ESTIMATE, value_source="estimate")' : ''}\n`,
+      );
     }
   };
   // Often while starting (a failing source is known within one interval), then once a second.

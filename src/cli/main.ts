@@ -30,7 +30,6 @@ Options:
   -h, --help                               this help
   --version                                the version of optivolt`;
 
-
 interface SampleArgs {
   readonly settings: OptiVoltSettings;
   readonly procRoot?: string;
@@ -141,7 +140,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'measure') return await runMeasure(rest);
     if (command === 'exporter') return await runExporter(rest);
     if (command === 'stack') return await runStack(rest);
-    if (command !== 'sample') throw new UsageError(`unknown command "${command}" (try: optivolt sample --help, optivolt measure --help, optivolt exporter --help)`);
+    if (command !== 'sample')
+      throw new UsageError(`unknown command "${command}" (try: optivolt sample --help, optivolt measure --help, optivolt exporter --help)`);
     const args = parseSampleArgs(rest);
     if (args === 'help') {
       process.stdout.write(`${USAGE}\n`);

@@ -157,7 +157,10 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
     exitCode = m.exitCode;
     partial ??= m.partial;
     if (m.note) process.stderr.write(`optivolt: ${inFlags(m.note)}\n`);
-    if (a.repeat > 1) process.stderr.write(`optivolt: run ${i + 1}/${a.repeat}: ${formatEnergy(m.result.energyJoules)} in ${m.result.durationSeconds.toFixed(2)} s\n`);
+    if (a.repeat > 1)
+      process.stderr.write(
+        `optivolt: run ${i + 1}/${a.repeat}: ${formatEnergy(m.result.energyJoules)} in ${m.result.durationSeconds.toFixed(2)} s\n`,
+      );
     if (exitCode !== 0) break;
   }
   const signal = watch.received;
@@ -186,7 +189,13 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
     co2Grams: money.co2Grams,
     exitCode,
     pids: [...pids].sort((x, y) => x - y),
-    ...(runs.length > 1 ? { runs: runs.length, energyJoulesStd: std(runs.map((r) => r.energyJoules)), durationSecondsStd: std(runs.map((r) => r.durationSeconds)) } : {}),
+    ...(runs.length > 1
+      ? {
+          runs: runs.length,
+          energyJoulesStd: std(runs.map((r) => r.energyJoules)),
+          durationSecondsStd: std(runs.map((r) => r.durationSeconds)),
+        }
+      : {}),
     ...(a.budget !== undefined ? { budget: { limitJoules: a.budget, verdict } } : {}),
     ...(signal ? { interrupted: signal } : {}),
     ...(partial !== undefined ? { partial } : {}),
@@ -207,7 +216,10 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
   if (signal) return dieBy(signal);
   // The verdict is said whatever the exit code, so a failing command's code does not hide it (nor it the code).
   const failed = exitCode !== 0 ? ` (measure exits ${exitCode}, the command's own code)` : '';
-  if (verdict === 'unknown') process.stderr.write(`optivolt: cannot check the budget: the power source failed during the run, so ${formatEnergy(energy)} covers only part of it (${partial})${failed}\n`);
+  if (verdict === 'unknown')
+    process.stderr.write(
+      `optivolt: cannot check the budget: the power source failed during the run, so ${formatEnergy(energy)} covers only part of it (${partial})${failed}\n`,
+    );
   if (verdict === 'over') process.stderr.write(`optivolt: over budget: ${formatEnergy(energy)} > ${a.budget} J${failed}\n`);
   if (exitCode !== 0) return exitCode;
   if (verdict === 'unknown' || !written) return 1;

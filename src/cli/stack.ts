@@ -40,7 +40,8 @@ function pairs(list: string[] | undefined, what: string, number: boolean): Recor
   const out: Record<string, string | number> = {};
   for (const item of list ?? []) {
     const m = /^([\w-]+)=(.+)$/.exec(item);
-    if (!m || (number && !/^\d+$/.test(m[2]))) throw new UsageError(`--${what} must look like SERVICE=${number ? 'PORT' : 'IMAGE'} (got "${item}")`);
+    if (!m || (number && !/^\d+$/.test(m[2])))
+      throw new UsageError(`--${what} must look like SERVICE=${number ? 'PORT' : 'IMAGE'} (got "${item}")`);
     out[m[1]] = number ? Number(m[2]) : m[2];
   }
   return out;
@@ -93,7 +94,15 @@ function grafanaPassword(warn: (message: string) => void): string {
 export function table(rows: ReadonlyArray<readonly string[]>): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => `${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`).join('');
+  return rows
+    .map(
+      (r) =>
+        `${r
+          .map((c, i) => c.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
 }
 
 /** y/N on the terminal (the prompt on stderr, so stdout stays the command's output). */
@@ -148,10 +157,14 @@ async function stackCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${STACK_USAGE}\n`);
     return v.help ? 0 : 2;
   }
-  if (!['up', 'down', 'status', 'logs', 'restart', 'delete-data'].includes(action)) throw new UsageError(`unknown stack action "${action}" (up, down, status, logs, restart, delete-data)`);
+  if (!['up', 'down', 'status', 'logs', 'restart', 'delete-data'].includes(action))
+    throw new UsageError(`unknown stack action "${action}" (up, down, status, logs, restart, delete-data)`);
   if ((action === 'logs' || action === 'restart') && !service) throw new UsageError(`optivolt stack ${action} needs a SERVICE`);
   const overrides: Record<string, unknown> = {
-    'stack.services': v.services?.split(',').map((x) => x.trim()).filter(Boolean),
+    'stack.services': v.services
+      ?.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
     'stack.images': v.image ? pairs(v.image, 'image', false) : undefined,
     'stack.ports': v.port ? pairs(v.port, 'port', true) : undefined,
     'stack.bind': v.bind,
@@ -162,7 +175,8 @@ async function stackCommand(argv: string[]): Promise<number> {
   let engineDeadlines: { pingMs: number; callMs: number } | undefined;
   if (v['engine-timeout'] !== undefined) {
     const sec = Number(v['engine-timeout']);
-    if (!(sec > 0) || !Number.isFinite(sec)) throw new UsageError(`--engine-timeout must be a number of seconds above 0 (got "${v['engine-timeout']}")`);
+    if (!(sec > 0) || !Number.isFinite(sec))
+      throw new UsageError(`--engine-timeout must be a number of seconds above 0 (got "${v['engine-timeout']}")`);
     engineDeadlines = { pingMs: sec * 1000, callMs: sec * 1000 };
   }
   const { settings: s, invalid } = readSettings((k) => overrides[k]);
@@ -217,7 +231,9 @@ async function stackCommand(argv: string[]): Promise<number> {
           // Ctrl-C on a foreground command expects nothing of it left running. The volumes (measurements) stay.
           say(`${signal}: stopping OptiVolt's exporter and the stack's containers…`);
           const removed = await stack.stop();
-          say(`stopped OptiVolt's exporter; ${removed} containers removed; volumes kept (\`optivolt stack up\` starts again, \`optivolt stack delete-data\` removes them).`);
+          say(
+            `stopped OptiVolt's exporter; ${removed} containers removed; volumes kept (\`optivolt stack up\` starts again, \`optivolt stack delete-data\` removes them).`,
+          );
         }
         return 0;
       }
@@ -225,7 +241,12 @@ async function stackCommand(argv: string[]): Promise<number> {
         process.stdout.write(`${await stack.stop()} containers removed; volumes kept (optivolt stack delete-data removes them).\n`);
         return 0;
       case 'status': {
-        const rows = (await stack.status()).map((st) => [st.service, st.state, st.health ?? '', st.ports[0] ? `${st.ports[0].hostIp}:${st.ports[0].hostPort}` : '']);
+        const rows = (await stack.status()).map((st) => [
+          st.service,
+          st.state,
+          st.health ?? '',
+          st.ports[0] ? `${st.ports[0].hostIp}:${st.ports[0].hostPort}` : '',
+        ]);
         const host = await stack.hostExporterStatus();
         if (host) rows.push([`${host.service} (host)`, host.state, '', host.address]);
         process.stdout.write(table([['SERVICE', 'STATE', 'HEALTH', 'ADDRESS'], ...rows]));

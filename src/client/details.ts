@@ -77,7 +77,11 @@ export function showPowerDetails(
 /** "OptiVolt: Select Power Source": writes optivolt.power.source where it is currently set. */
 export async function selectPowerSource(currentMode: string): Promise<void> {
   const picks: Array<vscode.QuickPickItem & { mode: string }> = [
-    { mode: 'auto', label: 'auto', detail: 'Prometheus with Scaphandre data, else RAPL, else the estimate; follows sources as they come and go' },
+    {
+      mode: 'auto',
+      label: 'auto',
+      detail: 'Prometheus with Scaphandre data, else RAPL, else the estimate; follows sources as they come and go',
+    },
     { mode: 'prometheus', label: 'prometheus', detail: 'Only the Prometheus server of optivolt.prometheus.url' },
     { mode: 'rapl', label: 'rapl', detail: 'Only the RAPL counters of the Linux powercap tree' },
     { mode: 'estimate', label: 'estimate', detail: 'Only the CPU-load estimate (always labelled ≈)' },
@@ -101,7 +105,11 @@ export function registerPowerDetails(monitor: PowerMonitor, demand: MonitorDeman
     vscode.commands.registerCommand('optivolt.showPowerDetails', async () => {
       const holding = demand.acquire('details');
       try {
-        await showPowerDetails(() => monitor.snapshot, (fn) => monitor.onStatus(fn), () => config.settings);
+        await showPowerDetails(
+          () => monitor.snapshot,
+          (fn) => monitor.onStatus(fn),
+          () => config.settings,
+        );
       } finally {
         holding.dispose();
       }

@@ -35,9 +35,21 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
   });
   const { monitor, demand, history } = power;
   const bar = new PowerStatusBar(monitor, demand, config);
-  const powerView = new PowerViewController({ extensionUri: context.extensionUri, monitor, history, config, log, demand, onPosted: probes?.powerViewPosted });
+  const powerView = new PowerViewController({
+    extensionUri: context.extensionUri,
+    monitor,
+    history,
+    config,
+    log,
+    demand,
+    onPosted: probes?.powerViewPosted,
+  });
   const grafana = new GrafanaViewController({ extensionUri: context.extensionUri, secrets: context.secrets, config, log });
-  const queryView = registerPromqlRun(context, { extensionUri: context.extensionUri, prometheusUrl: () => config.settings['prometheus.url'], log });
+  const queryView = registerPromqlRun(context, {
+    extensionUri: context.extensionUri,
+    prometheusUrl: () => config.settings['prometheus.url'],
+    log,
+  });
   const sessions = openEnergySessions(context, log, problems);
   const stack = new StackCommands({ context, monitor, config, log, grafana });
   const measurements = new Measurements({
@@ -103,7 +115,10 @@ function outputChannel(): { log: vscode.LogOutputChannel; problems: (messages: s
 function startPromqlOnFirstDocument(context: vscode.ExtensionContext, config: Config, log: vscode.LogOutputChannel): vscode.Disposable {
   const start = (doc: vscode.TextDocument): void => {
     if (doc.languageId !== 'promql' || promql) return;
-    const client = new (loadBundle<{ PromqlLanguage: typeof PromqlLanguage }>('promqlClient.js').PromqlLanguage)(context, config.settings['prometheus.url']);
+    const client = new (loadBundle<{ PromqlLanguage: typeof PromqlLanguage }>('promqlClient.js').PromqlLanguage)(
+      context,
+      config.settings['prometheus.url'],
+    );
     promql = client;
     client.started.catch((err: unknown) => log.error(`The PromQL language server did not start: ${errorMessage(err)}`));
   };

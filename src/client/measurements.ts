@@ -71,7 +71,9 @@ export class Measurements implements vscode.Disposable {
     const debug = opts.adoptChildrenOf !== undefined;
     const tree = this.trees.begin({
       baselineWatts: baseline,
-      ...(debug ? { earlierSeconds: ADAPTER_HEAD_START_SECONDS, adopt: { parent: opts.adoptChildrenOf as number, note: ADOPTED_NOTE } } : {}),
+      ...(debug
+        ? { earlierSeconds: ADAPTER_HEAD_START_SECONDS, adopt: { parent: opts.adoptChildrenOf as number, note: ADOPTED_NOTE } }
+        : {}),
     });
     this.active.set(key, { tree, kind, name, config, startedAt: Date.now() });
     this.host.log.info(`Measuring ${kind} "${name}" (baseline ${formatWatts(baseline)}).`);

@@ -9,5 +9,7 @@ export function loadSettings(): SettingsResult {
 
 /** Which settings differ between two snapshots. */
 export function changedKeys(a: OptiVoltSettings, b: OptiVoltSettings): Set<keyof OptiVoltSettings> {
-  return new Set((Object.keys(DEFAULT_SETTINGS) as Array<keyof OptiVoltSettings>).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])));
+  return new Set(
+    (Object.keys(DEFAULT_SETTINGS) as Array<keyof OptiVoltSettings>).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])),
+  );
 }

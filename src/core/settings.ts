@@ -66,7 +66,6 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'grafana.url': '',
 };
 
-
 /** undefined = valid, else why not; `allowed` says what a valid value is, for surfaces that word problems themselves. */
 type Check = ((v: unknown) => string | undefined) & { allowed?: string };
 
@@ -114,19 +113,23 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   'debug.measure': oneOf(['always', 'ask', 'never']),
   'stack.powerExporter': oneOf(['auto', 'scaphandre', 'optivolt']),
   'stack.services': (v) =>
-    Array.isArray(v) && v.every((x) => typeof x === 'string' && isStackService(x)) ? undefined : `must be a list of ${STACK_SERVICES.join(', ')}`,
+    Array.isArray(v) && v.every((x) => typeof x === 'string' && isStackService(x))
+      ? undefined
+      : `must be a list of ${STACK_SERVICES.join(', ')}`,
   'stack.images': (v) =>
     isRecord(v) && Object.entries(v).every(([k, x]) => isStackService(k) && typeof x === 'string' && x.trim() !== '')
       ? undefined
       : `must map services (${STACK_SERVICES.join(', ')}) to image names`,
   'stack.ports': (v) =>
-    isRecord(v) && Object.entries(v).every(([k, x]) => isStackService(k) && typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 65535)
+    isRecord(v) &&
+    Object.entries(v).every(([k, x]) => isStackService(k) && typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 65535)
       ? undefined
       : 'must map services to host ports (1-65535)',
   'stack.pull': oneOf(['missing', 'always', 'never']),
   'stack.bind': (v) => (typeof v === 'string' && net.isIP(v) !== 0 ? undefined : 'must be an IP address such as 127.0.0.1'),
   'stack.exporterPort': num(1024, 65535, true),
-  'prometheus.retentionTime': (v) => (typeof v === 'string' && /^(\d+(ms|s|m|h|d|w|y))+$/.test(v) ? undefined : 'must be a duration such as 30d'),
+  'prometheus.retentionTime': (v) =>
+    typeof v === 'string' && /^(\d+(ms|s|m|h|d|w|y))+$/.test(v) ? undefined : 'must be a duration such as 30d',
   'stack.scaphandrePrivileged': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   'grafana.url': (v) => {
     if (typeof v !== 'string') return 'must be a URL or empty';
@@ -138,7 +141,8 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
       return errorMessage(err);
     }
   },
-  'prometheus.retentionSize': (v) => (typeof v === 'string' && /^\d+(B|KB|MB|GB|TB|PB|EB)?$/.test(v) ? undefined : 'must be a size such as 50GB, or 0 for no limit'),
+  'prometheus.retentionSize': (v) =>
+    typeof v === 'string' && /^\d+(B|KB|MB|GB|TB|PB|EB)?$/.test(v) ? undefined : 'must be a size such as 50GB, or 0 for no limit',
 };
 
 /** One invalid value, for a surface to word in its own vocabulary (the CLI names flags, not settings). */
@@ -171,7 +175,12 @@ export function readSettings(get: (key: keyof OptiVoltSettings) => unknown): Set
     // Problems are shown and logged: a URL's password never is.
     if (why) {
       problems.push(redactUrl(`optivolt.${key} ${why} (got ${JSON.stringify(value)}); using ${JSON.stringify(DEFAULT_SETTINGS[key])}.`));
-      invalid.push({ key, shown: redactUrl(JSON.stringify(value)), reason: redactUrl(why), ...(CHECKS[key].allowed ? { allowed: CHECKS[key].allowed } : {}) });
+      invalid.push({
+        key,
+        shown: redactUrl(JSON.stringify(value)),
+        reason: redactUrl(why),
+        ...(CHECKS[key].allowed ? { allowed: CHECKS[key].allowed } : {}),
+      });
     }
     out[key] = value === undefined || why ? DEFAULT_SETTINGS[key] : value;
   }

@@ -102,7 +102,10 @@ export class FrameGuard extends Transform {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.remaining < 0 && this.header.length === 0) return;
-    this.timer = setTimeout(() => this.fail(`a message was not completed within ${this.frameTimeoutMs} ms (truncated body?)`), this.frameTimeoutMs);
+    this.timer = setTimeout(
+      () => this.fail(`a message was not completed within ${this.frameTimeoutMs} ms (truncated body?)`),
+      this.frameTimeoutMs,
+    );
     this.timer.unref();
   }
 

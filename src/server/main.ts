@@ -33,14 +33,19 @@ function stdioConnection(): Connection {
   const guard = new FrameGuard({
     frameTimeoutMs,
     onFault: (reason) => {
-      process.stderr.write(`optivolt PromQL language server: unreadable message on stdin: ${reason}. Exiting so that the client can restart the server.\n`);
+      process.stderr.write(
+        `optivolt PromQL language server: unreadable message on stdin: ${reason}. Exiting so that the client can restart the server.\n`,
+      );
       process.exit(1);
     },
   });
   process.stdin.pipe(guard);
   // Given a stream, the library exits when it ends (code 0 after `shutdown`, as with its own --stdio).
   const conn = createConnection(ProposedFeatures.all, guard, process.stdout);
-  const log = (level: 'log' | 'info' | 'warn' | 'error') => (...parts: unknown[]) => conn.console[level](format(...parts));
+  const log =
+    (level: 'log' | 'info' | 'warn' | 'error') =>
+    (...parts: unknown[]) =>
+      conn.console[level](format(...parts));
   console.log = console.debug = log('log');
   console.info = log('info');
   console.warn = log('warn');

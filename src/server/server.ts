@@ -34,7 +34,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let canPullConfig = false;
   /** The client applies one edit range to every item (LSP 3.17): no per-item copies of 10,000 metrics. */
   let editRangeDefault = false;
-  const validator = new DocumentValidator((params) => void connection.sendDiagnostics(params), metrics, (uri) => documents.get(uri), options);
+  const validator = new DocumentValidator(
+    (params) => void connection.sendDiagnostics(params),
+    metrics,
+    (uri) => documents.get(uri),
+    options,
+  );
   const schedule = (doc: TextDocument): void => validator.schedule(doc);
   /** Points at a Prometheus, loads its names in the background, then re-checks open documents (unknown metrics). */
   const useUrl = (url: string | undefined): void => {
@@ -90,14 +95,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!doc) return null;
     const h = await hover(doc.getText(), doc.offsetAt(position), metrics);
     if (!h) return null;
-    return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: { start: doc.positionAt(h.from), end: doc.positionAt(h.to) } };
+    return {
+      contents: { kind: MarkupKind.Markdown, value: h.markdown },
+      range: { start: doc.positionAt(h.from), end: doc.positionAt(h.to) },
+    };
   });
   connection.onSignatureHelp(({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);
     const sig = doc && signatureHelp(doc.getText(), doc.offsetAt(position));
     if (!sig) return null;
     return {
-      signatures: [{ label: sig.label, documentation: { kind: MarkupKind.Markdown, value: sig.documentation }, parameters: sig.parameters.map((p) => ({ label: p.label })) }],
+      signatures: [
+        {
+          label: sig.label,
+          documentation: { kind: MarkupKind.Markdown, value: sig.documentation },
+          parameters: sig.parameters.map((p) => ({ label: p.label })),
+        },
+      ],
       activeSignature: 0,
       activeParameter: sig.activeParameter,
     };

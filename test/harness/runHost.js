@@ -78,7 +78,15 @@ async function domChecks(page, commands, checks) {
     const hb = await hover.boundingBox();
     if (box && hb) {
       const y = Math.max(0, hb.y - 10);
-      await page.screenshot({ path: path.join(outDir, 'statusbar-crop.png'), clip: { x: Math.max(0, hb.x - 40), y, width: Math.min(1280 - Math.max(0, hb.x - 40), Math.max(hb.width + 80, 640)), height: box.y + box.height - y } });
+      await page.screenshot({
+        path: path.join(outDir, 'statusbar-crop.png'),
+        clip: {
+          x: Math.max(0, hb.x - 40),
+          y,
+          width: Math.min(1280 - Math.max(0, hb.x - 40), Math.max(hb.width + 80, 640)),
+          height: box.y + box.height - y,
+        },
+      });
     }
     await page.mouse.move(400, 300);
   });
@@ -91,8 +99,17 @@ async function domChecks(page, commands, checks) {
     const missing = [];
     for (const c of commands) {
       await input.fill(`>OptiVolt: ${c.title}`);
-      const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: `OptiVolt: ${c.title}` }).first();
-      if (!(await row.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false))) missing.push(c.title);
+      const row = page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ hasText: `OptiVolt: ${c.title}` })
+        .first();
+      if (
+        !(await row.waitFor({ state: 'visible', timeout: 3000 }).then(
+          () => true,
+          () => false,
+        ))
+      )
+        missing.push(c.title);
     }
     await page.keyboard.press('Escape');
     if (missing.length) throw new Error(`missing from the palette: ${missing.join(', ')}`);
@@ -135,7 +152,12 @@ async function stackChecks(page, checks) {
 /** The Energy Sessions view in the OptiVolt activity bar container. */
 async function sessionsChecks(page, checks) {
   await checks.check('the Energy Sessions view lists the measured debug session', async () => {
-    const row = page.locator('.pane').filter({ hasText: 'Energy Sessions' }).locator('.monaco-list-row').filter({ hasText: 'OptiVolt burn' }).first();
+    const row = page
+      .locator('.pane')
+      .filter({ hasText: 'Energy Sessions' })
+      .locator('.monaco-list-row')
+      .filter({ hasText: 'OptiVolt burn' })
+      .first();
     await row.waitFor({ state: 'visible', timeout: 20000 });
     const text = await row.innerText();
     if (!/\d+(\.\d+)? (J|Wh)/.test(text)) throw new Error(`row without energy: ${text}`);
@@ -171,7 +193,10 @@ async function powerViewChecks(page, checks) {
     await frame.locator('#processes thead th[aria-sort]').first().waitFor({ timeout: 5000 });
   });
   await page.screenshot({ path: path.join(outDir, 'power-view.png') });
-  await frame.locator('#containers').scrollIntoViewIfNeeded().catch(() => undefined);
+  await frame
+    .locator('#containers')
+    .scrollIntoViewIfNeeded()
+    .catch(() => undefined);
   await page.screenshot({ path: path.join(outDir, 'power-view-tables.png') });
 }
 
@@ -193,7 +218,12 @@ async function main() {
   // A task for "OptiVolt: Measure Task Energy": the same CPU burner as the debug test.
   fs.writeFileSync(
     path.join(work, 'workspace', '.vscode', 'tasks.json'),
-    JSON.stringify({ version: '2.0.0', tasks: [{ label: 'OptiVolt burn task', type: 'shell', command: `node ${path.join(root, 'test/fixtures/burn.js')}`, problemMatcher: [] }] }),
+    JSON.stringify({
+      version: '2.0.0',
+      tasks: [
+        { label: 'OptiVolt burn task', type: 'shell', command: `node ${path.join(root, 'test/fixtures/burn.js')}`, problemMatcher: [] },
+      ],
+    }),
   );
   const port = await freePort();
   fs.writeFileSync(path.join(work, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
@@ -216,11 +246,32 @@ async function main() {
   const log = fs.openSync(path.join(outDir, 'code-server.log'), 'w');
   const server = spawn(
     path.join(node24, 'node'),
-    [entry, '--config', path.join(work, 'config.yaml'), '--user-data-dir', path.join(work, 'udd'), '--extensions-dir', path.join(work, 'ext'),
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-      '--vscode-option', 'enable-smoke-test-driver'],
-    { detached: true, stdio: ['ignore', log, log], // The gallery points at a closed loopback port: no DNS lookup of open-vsx.org from the tests.
-      env: { ...process.env, EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }), PATH: `${node24}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(work, 'xdg'), TMPDIR: path.join(work, 'tmp') } },
+    [
+      entry,
+      '--config',
+      path.join(work, 'config.yaml'),
+      '--user-data-dir',
+      path.join(work, 'udd'),
+      '--extensions-dir',
+      path.join(work, 'ext'),
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--vscode-option',
+      'enable-smoke-test-driver',
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', log, log], // The gallery points at a closed loopback port: no DNS lookup of open-vsx.org from the tests.
+      env: {
+        ...process.env,
+        EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }),
+        PATH: `${node24}:${process.env.PATH}`,
+        XDG_CONFIG_HOME: path.join(work, 'xdg'),
+        TMPDIR: path.join(work, 'tmp'),
+      },
+    },
   );
   const stopServer = () => {
     try {
@@ -249,13 +300,30 @@ async function main() {
       ['extensionTestsPath', `vscode-remote://${host}${path.join(root, 'out/test/host/index.js')}`],
       ['skipWelcome', 'true'],
       ['skipReleaseNotes', 'true'],
-      ['extensionEnvironment', JSON.stringify({ OPTIVOLT_HOST_RESULTS: resultsFile, OPTIVOLT_HOST_TMP: path.join(work, 'tmp'), OPTIVOLT_HOST_DOM_DIR: work, OPTIVOLT_DOCKER: process.env.OPTIVOLT_DOCKER ?? '', HOST_ONLY: process.env.HOST_ONLY ?? '' })],
+      [
+        'extensionEnvironment',
+        JSON.stringify({
+          OPTIVOLT_HOST_RESULTS: resultsFile,
+          OPTIVOLT_HOST_TMP: path.join(work, 'tmp'),
+          OPTIVOLT_HOST_DOM_DIR: work,
+          OPTIVOLT_DOCKER: process.env.OPTIVOLT_DOCKER ?? '',
+          HOST_ONLY: process.env.HOST_ONLY ?? '',
+        }),
+      ],
     ];
     const url = `http://${host}/?folder=${encodeURIComponent(path.join(work, 'workspace'))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     ctx = await chromium.launchPersistentContext(path.join(work, 'chrome'), {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1280, height: 800 },
     });
     const page = ctx.pages()[0] || (await ctx.newPage());
@@ -278,7 +346,9 @@ async function main() {
       stack: () => stackChecks(page, checks),
     };
     // More sets live one per file in test/harness/dom/<name>.js: module.exports = async (page, checks, ctx) => {}.
-    for (const f of (fs.existsSync(path.join(__dirname, 'dom')) ? fs.readdirSync(path.join(__dirname, 'dom')) : []).filter((n) => n.endsWith('.js')).sort()) {
+    for (const f of (fs.existsSync(path.join(__dirname, 'dom')) ? fs.readdirSync(path.join(__dirname, 'dom')) : [])
+      .filter((n) => n.endsWith('.js'))
+      .sort()) {
       const set = require(path.join(__dirname, 'dom', f));
       sets[path.basename(f, '.js')] = () => set(page, checks, { outDir, work, root });
     }
@@ -301,7 +371,8 @@ async function main() {
     if (!process.env.OPTIVOLT_DOCKER) pending.delete('stack');
     // HOST_ONLY runs a subset of the host suites (a developer's loop): the sets they did not ask for are not failures.
     if (process.env.HOST_ONLY) pending.clear();
-    for (const name of pending) checks.results.push({ name: `host suite requested the ${name} DOM checks`, ok: false, err: `no dom-request-${name}` });
+    for (const name of pending)
+      checks.results.push({ name: `host suite requested the ${name} DOM checks`, ok: false, err: `no dom-request-${name}` });
     if (res.code === 'TIMEOUT') console.log(`host: extension tests did not finish within ${timeoutMs} ms`);
     if (fs.existsSync(resultsFile)) mocha = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
     else mocha = { passed: 0, failed: 1, pending: 0 };

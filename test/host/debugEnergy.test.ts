@@ -60,7 +60,10 @@ describe('energy of a debug session (js-debug)', function () {
     assert.ok(run.pid, 'the test learned the debuggee pid');
     assert.ok(r.pids.includes(run.pid!), `the debuggee ${run.pid} is in the measured tree ${r.pids}`);
     assert.ok(r.pids.length >= 2, 'the child it spawned was followed');
-    assert.ok(r.durationSeconds > 1.5 && r.durationSeconds <= run.seconds + 1, `duration ${r.durationSeconds} s for a ${run.seconds} s run`);
+    assert.ok(
+      r.durationSeconds > 1.5 && r.durationSeconds <= run.seconds + 1,
+      `duration ${r.durationSeconds} s for a ${run.seconds} s run`,
+    );
     assert.ok(r.energyJoules > 0, `energy ${r.energyJoules} J`);
     assert.ok(r.hostEnergyJoules >= r.energyJoules * 0.99, 'the program never draws more than the host');
     assert.equal(r.estimated, true, 'no RAPL here: labelled an estimate');

@@ -13,7 +13,8 @@ import { GrafanaStandIn } from '../fixtures/grafanaStandIn';
 import { api, runnerChecks, setSetting, waitFor } from './util';
 
 const dir = process.env.OPTIVOLT_HOST_DOM_DIR;
-const setTheme = (name: string | undefined): Thenable<void> => vscode.workspace.getConfiguration('workbench').update('colorTheme', name, vscode.ConfigurationTarget.Global);
+const setTheme = (name: string | undefined): Thenable<void> =>
+  vscode.workspace.getConfiguration('workbench').update('colorTheme', name, vscode.ConfigurationTarget.Global);
 const showMessages = (p: GrafanaPanelInfo): Array<{ src: string; theme: string }> =>
   p.posted.map((m) => JSON.parse(m) as { type: string; src: string; theme: string }).filter((m) => m.type === 'grafana/show');
 
@@ -42,21 +43,30 @@ describe('OptiVolt Grafana panel', () => {
     await locked.stop();
   });
 
-  it('opens the default dashboard from the command\'s quick pick, embedded through asExternalUri with a matching CSP', async function () {
+  it("opens the default dashboard from the command's quick pick, embedded through asExternalUri with a matching CSP", async function () {
     this.timeout(60000);
     const a = await api();
     const opening = vscode.commands.executeCommand('optivolt.openGrafanaDashboard');
     // The quick pick lists the stand-in's dashboards (the stack's JSON files) with OptiVolt's first: accept it.
-    await waitFor('the Grafana panel', () => {
-      if (a.grafana.panels().length) return true;
-      void vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-      return false;
-    }, 20000, 500);
+    await waitFor(
+      'the Grafana panel',
+      () => {
+        if (a.grafana.panels().length) return true;
+        void vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        return false;
+      },
+      20000,
+      500,
+    );
     await opening;
-    const p = await waitFor('the panel to show Grafana up', () => {
-      const x = a.grafana.panels()[0];
-      return x?.status === 'up' && showMessages(x).length ? x : undefined;
-    }, 20000);
+    const p = await waitFor(
+      'the panel to show Grafana up',
+      () => {
+        const x = a.grafana.panels()[0];
+        return x?.status === 'up' && showMessages(x).length ? x : undefined;
+      },
+      20000,
+    );
     assert.equal(p.view.uid, 'optivolt-power');
     assert.equal(p.view.title, 'OptiVolt - Power Consumption Monitoring');
     const src = new URL(p.src);
@@ -84,10 +94,16 @@ describe('OptiVolt Grafana panel', () => {
     this.timeout(180000);
     const a = await api();
     await setTheme('Default Light Modern');
-    const light = await waitFor('a show message with theme=light', () => {
-      const info = a.grafana.panels()[0];
-      return info && showMessages(info).some((m) => m.theme === 'light' && new URL(m.src).searchParams.get('theme') === 'light') ? info : undefined;
-    }, 20000);
+    const light = await waitFor(
+      'a show message with theme=light',
+      () => {
+        const info = a.grafana.panels()[0];
+        return info && showMessages(info).some((m) => m.theme === 'light' && new URL(m.src).searchParams.get('theme') === 'light')
+          ? info
+          : undefined;
+      },
+      20000,
+    );
     assert.equal(new URL(light.src).searchParams.get('theme'), 'light');
     if (dir) await runnerChecks(dir, 'grafana-theme');
     await setTheme('Default Dark Modern');
@@ -112,24 +128,45 @@ describe('OptiVolt Grafana panel', () => {
     const a = await api();
     const opening = vscode.commands.executeCommand('optivolt.openGrafanaPanel', 'optivolt-cost');
     // The quick pick lists the v2 dashboard's panels (read from /apis after the 406): accept the first.
-    await waitFor('the v2 panel', () => {
-      if (a.grafana.panels().some((x) => x.view.uid === 'optivolt-cost')) return true;
-      void vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-      return false;
-    }, 20000, 500);
+    await waitFor(
+      'the v2 panel',
+      () => {
+        if (a.grafana.panels().some((x) => x.view.uid === 'optivolt-cost')) return true;
+        void vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        return false;
+      },
+      20000,
+      500,
+    );
     await opening;
-    const solo = await waitFor('the v2 panel shown', () => a.grafana.panels().find((x) => x.view.uid === 'optivolt-cost' && x.src.includes('var-carbon')), 20000);
+    const solo = await waitFor(
+      'the v2 panel shown',
+      () => a.grafana.panels().find((x) => x.view.uid === 'optivolt-cost' && x.src.includes('var-carbon')),
+      20000,
+    );
     const u = new URL(solo.src);
     assert.match(u.pathname, /\/d-solo\/optivolt-cost\/optivolt-energy-cost$/);
     assert.equal(u.searchParams.get('panelId'), String(solo.view.panelId));
-    assert.deepEqual(['var-cost', 'var-currency', 'var-carbon'].map((k) => u.searchParams.get(k)), ['0.15', 'EUR', '475']);
+    assert.deepEqual(
+      ['var-cost', 'var-currency', 'var-carbon'].map((k) => u.searchParams.get(k)),
+      ['0.15', 'EUR', '475'],
+    );
     try {
       await setSetting('costPerKWh', 0.3125);
       await setSetting('currency', 'CHF');
-      const live = await waitFor('the new price in the frame', () => {
-        const x = a.grafana.panels().find((p) => p.view.uid === 'optivolt-cost');
-        return x && showMessages(x).some((m) => new URL(m.src).searchParams.get('var-cost') === '0.3125' && new URL(m.src).searchParams.get('var-currency') === 'CHF') ? x : undefined;
-      }, 20000);
+      const live = await waitFor(
+        'the new price in the frame',
+        () => {
+          const x = a.grafana.panels().find((p) => p.view.uid === 'optivolt-cost');
+          return x &&
+            showMessages(x).some(
+              (m) => new URL(m.src).searchParams.get('var-cost') === '0.3125' && new URL(m.src).searchParams.get('var-currency') === 'CHF',
+            )
+            ? x
+            : undefined;
+        },
+        20000,
+      );
       assert.equal(new URL(live.src).searchParams.get('var-carbon'), '475');
     } finally {
       await setSetting('costPerKWh', undefined);
@@ -145,26 +182,47 @@ describe('OptiVolt Grafana panel', () => {
     await locked.start(0);
     await setSetting('grafana.url', locked.url);
     await vscode.commands.executeCommand('optivolt.setGrafanaToken', lockedToken);
-    const p = await waitFor('the panel on the proxy, up', () => {
-      const proxy = a.grafana.proxyUrl();
-      const x = a.grafana.panels()[0];
-      return proxy && x?.status === 'up' && x.src.includes(`${new URL(proxy).port}`) && showMessages(x).some((m) => m.src === x.src) ? { x, proxy } : undefined;
-    }, 30000);
+    const p = await waitFor(
+      'the panel on the proxy, up',
+      () => {
+        const proxy = a.grafana.proxyUrl();
+        const x = a.grafana.panels()[0];
+        return proxy && x?.status === 'up' && x.src.includes(`${new URL(proxy).port}`) && showMessages(x).some((m) => m.src === x.src)
+          ? { x, proxy }
+          : undefined;
+      },
+      30000,
+    );
     const seen = locked.requests.filter((r) => r.headers.authorization === `Bearer ${lockedToken}`);
-    assert.ok(seen.some((r) => r.url === '/api/health'), 'health polled with the token');
-    for (const [what, text] of [['html', p.x.html], ['messages', p.x.posted.join('\n')], ['log', a.grafana.logged().join('\n')], ['src', p.x.src]] as const) {
+    assert.ok(
+      seen.some((r) => r.url === '/api/health'),
+      'health polled with the token',
+    );
+    for (const [what, text] of [
+      ['html', p.x.html],
+      ['messages', p.x.posted.join('\n')],
+      ['log', a.grafana.logged().join('\n')],
+      ['src', p.x.src],
+    ] as const) {
       assert.ok(!text.includes(lockedToken), `the token is in the ${what}`);
     }
     assert.ok(p.x.html.includes(`frame-src ${frameSource(p.x.src)};`));
     if (dir) {
-      fs.writeFileSync(path.join(dir, 'grafana-token.json'), JSON.stringify({ token: lockedToken, proxyPort: Number(new URL(p.proxy).port) }));
+      fs.writeFileSync(
+        path.join(dir, 'grafana-token.json'),
+        JSON.stringify({ token: lockedToken, proxyPort: Number(new URL(p.proxy).port) }),
+      );
       await runnerChecks(dir, 'grafana-token');
       // The frame's page requests went through the proxy with the header.
       assert.ok(locked.requests.some((r) => r.url.startsWith('/d/optivolt-power') && r.headers.authorization === `Bearer ${lockedToken}`));
     }
     await vscode.commands.executeCommand('optivolt.setGrafanaToken', '');
     await setSetting('grafana.url', standIn.url);
-    await waitFor('the proxy to stop and the panel to use the stand-in again', () => !a.grafana.proxyUrl() && a.grafana.panels()[0]?.status === 'up' && new URL(a.grafana.panels()[0].src).pathname.includes('/d/'), 30000);
+    await waitFor(
+      'the proxy to stop and the panel to use the stand-in again',
+      () => !a.grafana.proxyUrl() && a.grafana.panels()[0]?.status === 'up' && new URL(a.grafana.panels()[0].src).pathname.includes('/d/'),
+      30000,
+    );
     await locked.stop();
   });
 
@@ -179,17 +237,21 @@ describe('OptiVolt Grafana panel', () => {
     if (dir) await runnerChecks(dir, 'grafana-recover');
   });
 
-  it('opens the embedded dashboard from the Stack view\'s Grafana action, several panels at once', async function () {
+  it("opens the embedded dashboard from the Stack view's Grafana action, several panels at once", async function () {
     this.timeout(30000);
     const a = await api();
     // The Stack view's tree node for the running grafana service, as VS Code passes it to the inline actions.
     const node = { status: { service: 'grafana', state: 'running' } };
     await vscode.commands.executeCommand('optivolt.openServiceInBrowser', node);
     await vscode.commands.executeCommand('optivolt.openGrafanaDashboard', node);
-    const panels = await waitFor('three panels up', () => {
-      const ps = a.grafana.panels();
-      return ps.length === 3 && ps.every((p) => p.status === 'up' && p.src) ? ps : undefined;
-    }, 20000);
+    const panels = await waitFor(
+      'three panels up',
+      () => {
+        const ps = a.grafana.panels();
+        return ps.length === 3 && ps.every((p) => p.status === 'up' && p.src) ? ps : undefined;
+      },
+      20000,
+    );
     for (const p of panels) assert.equal(p.view.uid, 'optivolt-power');
   });
 

@@ -21,6 +21,8 @@ export async function run(): Promise<void> {
   const counts = await harness.runMocha(files, { timeout: 60000, color: false });
   const out = process.env.OPTIVOLT_HOST_RESULTS;
   if (out) fs.writeFileSync(out, JSON.stringify(counts));
-  console.log(`host (extension host): ${counts.passed} passed, ${counts.failed} failed in ${files.map((f) => path.basename(f)).join(', ')}`);
+  console.log(
+    `host (extension host): ${counts.passed} passed, ${counts.failed} failed in ${files.map((f) => path.basename(f)).join(', ')}`,
+  );
   if (counts.failed > 0) throw new Error(`${counts.failed} host test(s) failed`);
 }

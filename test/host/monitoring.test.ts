@@ -29,26 +29,44 @@ describe('Start and Stop Monitoring (real Docker engine)', function () {
     await vscode.commands.executeCommand('optivolt.stopMonitoring');
     const docker = new Docker();
     const vols = await docker.listVolumes({ filters: JSON.stringify({ label: ['com.optivolt.project=optivolt'] }) });
-    for (const v of vols.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    for (const v of vols.Volumes ?? [])
+      await docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined);
     for (const k of KEYS) await setSetting(k, undefined);
   });
 
   it('Restart Service and Show Service Logs with nothing running say so (was: an empty picker, waiting forever)', async () => {
     // A deadline only to turn a hang (the old empty picker) into a failure with a reason.
     const within = <T>(p: Thenable<T>, what: string): Promise<T> =>
-      Promise.race([Promise.resolve(p), new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} still waiting after 20 s (a picker open?)`)), 20000).unref())]);
+      Promise.race([
+        Promise.resolve(p),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`${what} still waiting after 20 s (a picker open?)`)), 20000).unref(),
+        ),
+      ]);
     const said = await within(vscode.commands.executeCommand<string | undefined>('optivolt.showServiceLogs'), 'Show Service Logs');
     assert.match(said ?? '', /the monitoring stack is not running/);
     await within(vscode.commands.executeCommand('optivolt.restartService'), 'Restart Service');
   });
 
-  it('starts the stack, and the status bar switches to Prometheus fed by OptiVolt\'s exporter', async () => {
+  it("starts the stack, and the status bar switches to Prometheus fed by OptiVolt's exporter", async () => {
     const a = await api();
-    const result = (await vscode.commands.executeCommand('optivolt.startMonitoring')) as { statuses: Array<{ service: string; state: string }>; powerExporter: string } | undefined;
+    const result = (await vscode.commands.executeCommand('optivolt.startMonitoring')) as
+      { statuses: Array<{ service: string; state: string }>; powerExporter: string } | undefined;
     assert.ok(result, 'Start Monitoring succeeded (see the OptiVolt log otherwise)');
     assert.equal(result.powerExporter, 'optivolt');
-    assert.deepEqual(result.statuses.map((s) => [s.service, s.state]), [['prometheus', 'running']]);
-    const s = await waitFor('the Prometheus source', () => (a.status().source === 'prometheus' && a.status().state === 'live' ? a.status() : undefined), 90000, 500);
+    assert.deepEqual(
+      result.statuses.map((s) => [s.service, s.state]),
+      [['prometheus', 'running']],
+    );
+    const s = await waitFor(
+      'the Prometheus source',
+      () => (a.status().source === 'prometheus' && a.status().state === 'live' ? a.status() : undefined),
+      90000,
+      500,
+    );
     assert.equal(s.last?.estimated, true, 'no RAPL here: the exporter\'s value_source="estimate" keeps the ≈ label through Prometheus');
     assert.match(a.statusBarText(), /≈/);
   });

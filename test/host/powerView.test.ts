@@ -12,7 +12,10 @@ describe('OptiVolt power view', () => {
     this.timeout(30000);
     if (!process.env.OPTIVOLT_DOCKER) return;
     const docker = new Docker();
-    await docker.getContainer('optivolt-host-burner').remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer('optivolt-host-burner')
+      .remove({ force: true })
+      .catch(() => undefined);
     burner = await docker.createContainer({
       Image: 'local/busybox:optivolt',
       name: 'optivolt-host-burner',
@@ -32,11 +35,15 @@ describe('OptiVolt power view', () => {
     this.timeout(60000);
     const a = await api();
     await vscode.commands.executeCommand('optivolt.showPower');
-    const v = await waitFor('an attributed sample posted to the webview', () => {
-      const pv = a.powerView();
-      // posted >= 2: the full state (only sent in answer to the webview's `ready`) and at least one sample.
-      return pv.open && pv.snapshot && pv.posted >= 2 ? pv : undefined;
-    }, 30000);
+    const v = await waitFor(
+      'an attributed sample posted to the webview',
+      () => {
+        const pv = a.powerView();
+        // posted >= 2: the full state (only sent in answer to the webview's `ready`) and at least one sample.
+        return pv.open && pv.snapshot && pv.posted >= 2 ? pv : undefined;
+      },
+      30000,
+    );
     const snap = v.snapshot!;
     assert.equal(snap.rowsFrom, 'procfs');
     assert.ok(snap.processCount > 5, `saw ${snap.processCount} processes`);
@@ -44,7 +51,9 @@ describe('OptiVolt power view', () => {
     const sum = snap.processes.reduce((s, p) => s + p.watts, 0) + snap.idleWatts + snap.exitedWatts;
     assert.ok(sum <= snap.hostWatts * 1.01 + 1e-9, `rows never exceed host power: ${sum} > ${snap.hostWatts}`);
     if (burner) {
-      const c = await waitFor('the burner in the container rows', () => a.powerView().snapshot?.containers.find((r) => r.name === 'optivolt-host-burner'));
+      const c = await waitFor('the burner in the container rows', () =>
+        a.powerView().snapshot?.containers.find((r) => r.name === 'optivolt-host-burner'),
+      );
       assert.equal(c.service, 'burner');
       assert.ok(c.share > 0.1, `a busy loop takes a visible share, got ${c.share}`);
     }

@@ -19,7 +19,10 @@ describe('PromQL language (language server in the extension host)', function () 
     await setSetting('prometheus.url', 'http://127.0.0.1:9');
     const dir = fs.mkdtempSync(path.join(process.env.OPTIVOLT_HOST_TMP ?? '/tmp', 'promql-'));
     const file = path.join(dir, 'power.promql');
-    fs.writeFileSync(file, '# Host power in Watts\nscaph_host_power_microwatts / 1e6\n\nsum(rate(scaph_host_energy_microjoules[5m])\n\nscaph_\n');
+    fs.writeFileSync(
+      file,
+      '# Host power in Watts\nscaph_host_power_microwatts / 1e6\n\nsum(rate(scaph_host_energy_microjoules[5m])\n\nscaph_\n',
+    );
     doc = await vscode.workspace.openTextDocument(file);
     await vscode.window.showTextDocument(doc);
   });
@@ -51,7 +54,10 @@ describe('PromQL language (language server in the extension host)', function () 
       return d.length ? d : undefined;
     });
     const errors = diags.filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
-    assert.ok(errors.some((d) => d.range.start.line === 3), `an error on line 4: ${JSON.stringify(diags.map((d) => [d.range.start.line, d.message]))}`);
+    assert.ok(
+      errors.some((d) => d.range.start.line === 3),
+      `an error on line 4: ${JSON.stringify(diags.map((d) => [d.range.start.line, d.message]))}`,
+    );
     assert.ok(!diags.some((d) => d.range.start.line === 1), 'no diagnostic on the good query');
   });
 
@@ -62,14 +68,21 @@ describe('PromQL language (language server in the extension host)', function () 
   });
 
   it('signature help names the active argument', async () => {
-    const help = await vscode.commands.executeCommand<vscode.SignatureHelp>('vscode.executeSignatureHelpProvider', doc.uri, new vscode.Position(3, 9));
+    const help = await vscode.commands.executeCommand<vscode.SignatureHelp>(
+      'vscode.executeSignatureHelpProvider',
+      doc.uri,
+      new vscode.Position(3, 9),
+    );
     assert.match(help.signatures[0].label, /^rate\(v matrix\)/);
   });
 
   it('puts a Run CodeLens above each query', async () => {
     const all = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
     const runs = all.filter((l) => l.command?.command === 'optivolt.runPromqlQuery');
-    assert.deepEqual(runs.map((l) => l.range.start.line).sort((a, b) => a - b), [1, 3, 5]);
+    assert.deepEqual(
+      runs.map((l) => l.range.start.line).sort((a, b) => a - b),
+      [1, 3, 5],
+    );
   });
 
   it('shows the completion list and the diagnostic in the workbench', async () => {
@@ -79,7 +92,7 @@ describe('PromQL language (language server in the extension host)', function () 
     await runnerChecks(process.env.OPTIVOLT_HOST_DOM_DIR!, 'promql-editor');
   });
 
-  it('follows optivolt.prometheus.url live: a real Prometheus\'s names, metadata and values, without a restart', async function () {
+  it("follows optivolt.prometheus.url live: a real Prometheus's names, metadata and values, without a restart", async function () {
     this.timeout(90000);
     const prom = await startHostPrometheus();
     try {
@@ -91,11 +104,19 @@ describe('PromQL language (language server in the extension host)', function () 
       const live = await vscode.workspace.openTextDocument({ language: 'promql', content: 'up\n\nprometheus_http_requests_' });
       await vscode.window.showTextDocument(live);
       const item = await eventually('a live metric in completion', async () => {
-        const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', live.uri, new vscode.Position(2, 25));
+        const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+          'vscode.executeCompletionItemProvider',
+          live.uri,
+          new vscode.Position(2, 25),
+        );
         return list.items.find((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'prometheus_http_requests_total');
       });
       assert.equal(item.detail, 'counter', 'type from the live /api/v1/metadata');
-      const hover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', live.uri, new vscode.Position(0, 1));
+      const hover = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        live.uri,
+        new vscode.Position(0, 1),
+      );
       const text = hover.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
       assert.match(text, new RegExp(`Now \\(${prom.url.replace(/\./g, '\\.')}\\)`));
       assert.match(text, /\*\*1\*\*/, 'up is 1');
@@ -105,4 +126,3 @@ describe('PromQL language (language server in the extension host)', function () 
     }
   });
 });
-

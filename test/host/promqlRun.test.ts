@@ -11,7 +11,9 @@ import { api, setSetting, startHostPrometheus, waitFor } from './util';
 const RUN = 'optivolt.runPromqlQuery';
 
 const promqlTabs = (): vscode.Tab[] =>
-  vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('optivolt.queryView'));
+  vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('optivolt.queryView'));
 
 /** Runs the command over a selection of a plain-text (not PromQL) document. */
 async function runSelection(content: string, from: number, to: number): Promise<void> {
@@ -63,7 +65,11 @@ describe('OptiVolt PromQL Run', () => {
       return runs.length === 2 ? runs : undefined;
     });
     lenses.sort((a, b) => a.range.start.line - b.range.start.line);
-    assert.deepEqual(lenses.map((l) => l.range.start.line), [1, 3], 'on the first non-comment line of each paragraph');
+    assert.deepEqual(
+      lenses.map((l) => l.range.start.line),
+      [1, 3],
+      'on the first non-comment line of each paragraph',
+    );
     assert.ok(lenses.every((l) => /Run/.test(l.command?.title ?? '')));
     assert.deepEqual(lenses[1].command?.arguments, [docUri.toString(), 3]);
   });
@@ -72,10 +78,14 @@ describe('OptiVolt PromQL Run', () => {
     this.timeout(60000);
     const a = await api();
     await vscode.commands.executeCommand(RUN, docUri.toString(), 1);
-    const state = await waitFor('a result for up', () => {
-      const s = a.queryView();
-      return s.outcome?.query === queries[0] && s.ready > 0 ? s : undefined;
-    }, 30000);
+    const state = await waitFor(
+      'a result for up',
+      () => {
+        const s = a.queryView();
+        return s.outcome?.query === queries[0] && s.ready > 0 ? s : undefined;
+      },
+      30000,
+    );
     assert.equal(state.title, 'PromQL: up');
     const rows = state.outcome!.instant.rows;
     assert.equal(rows.length, 1);
@@ -95,10 +105,14 @@ describe('OptiVolt PromQL Run', () => {
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(docUri), vscode.ViewColumn.One);
     editor.selection = new vscode.Selection(3, 5, 3, 5);
     await vscode.commands.executeCommand(RUN);
-    const state = await waitFor('a result for the second query', () => {
-      const s = a.queryView();
-      return s.outcome?.query === queries[1] ? s : undefined;
-    }, 30000);
+    const state = await waitFor(
+      'a result for the second query',
+      () => {
+        const s = a.queryView();
+        return s.outcome?.query === queries[1] ? s : undefined;
+      },
+      30000,
+    );
     assert.match(state.title ?? '', /^PromQL: sum by \(handler\)/);
     assert.ok(state.outcome!.instant.rows.length >= 2, `${state.outcome!.instant.rows.length} handlers`);
     // Prometheus 3 registers the counter of every handler at 0 from the start: some rows are 0, none lacks its handler.
@@ -115,7 +129,11 @@ describe('OptiVolt PromQL Run', () => {
     // What the DOM must show, from the same run.
     fs.writeFileSync(
       path.join(domDir, 'promql-expected.json'),
-      JSON.stringify({ rows: outcome.instant.rows.length, handlers: outcome.instant.rows.map((r) => r.labels.handler), series: outcome.range?.series.length ?? 0 }),
+      JSON.stringify({
+        rows: outcome.instant.rows.length,
+        handlers: outcome.instant.rows.map((r) => r.labels.handler),
+        series: outcome.range?.series.length ?? 0,
+      }),
     );
     fs.writeFileSync(path.join(domDir, 'dom-request-promql'), String(Date.now()));
     await waitFor('the runner to check the result table', () => fs.existsSync(path.join(domDir, 'promql-table-checked')), 150000, 250);
@@ -131,10 +149,14 @@ describe('OptiVolt PromQL Run', () => {
     this.timeout(60000);
     const a = await api();
     await runSelection('look: sum(rate(up[5m]) here', 6, 22);
-    const state = await waitFor('a parse error', () => {
-      const s = a.queryView();
-      return s.error && s.query === 'sum(rate(up[5m])' ? s : undefined;
-    }, 30000);
+    const state = await waitFor(
+      'a parse error',
+      () => {
+        const s = a.queryView();
+        return s.error && s.query === 'sum(rate(up[5m])' ? s : undefined;
+      },
+      30000,
+    );
     assert.equal(state.error!.kind, 'bad_data');
     assert.match(state.error!.prometheusText ?? '', /1:17: parse error/);
     assert.deepEqual(state.error!.position, { line: 1, column: 17 });
@@ -148,10 +170,14 @@ describe('OptiVolt PromQL Run', () => {
     await setSetting('prometheus.url', dead);
     await waitFor('the new URL', () => a.settings()['prometheus.url'] === dead);
     await vscode.commands.executeCommand(RUN, docUri.toString(), 1);
-    const state = await waitFor('an unreachable error', () => {
-      const s = a.queryView();
-      return s.error?.kind === 'unreachable' ? s : undefined;
-    }, 30000);
+    const state = await waitFor(
+      'an unreachable error',
+      () => {
+        const s = a.queryView();
+        return s.error?.kind === 'unreachable' ? s : undefined;
+      },
+      30000,
+    );
     assert.match(state.error!.message, /optivolt\.prometheus\.url/);
     assert.equal(state.error!.url, dead);
   });

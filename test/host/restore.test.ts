@@ -30,7 +30,12 @@ describe('OptiVolt webview panels restored after a reload', function () {
     const a = await api();
     // The state media/powerView/powerView.ts saves with setState.
     const prefs = { windowMinutes: 60, paused: false, topN: 10, unit: 'mW', groupByName: true };
-    await a.replayRestore('optivolt.powerView', { prefs, filter: '', processSort: { column: 'watts', dir: 'desc' }, containerSort: { column: 'watts', dir: 'desc' } });
+    await a.replayRestore('optivolt.powerView', {
+      prefs,
+      filter: '',
+      processSort: { column: 'watts', dir: 'desc' },
+      containerSort: { column: 'watts', dir: 'desc' },
+    });
     // posted >= 2: the full state (sent only when the restored webview says ready) and a sample.
     await waitFor('the restored power view to stream', () => a.powerView().open && a.powerView().posted >= 2, 30000);
     assert.deepEqual(a.powerView().prefs, prefs);
@@ -42,10 +47,14 @@ describe('OptiVolt webview panels restored after a reload', function () {
     await setSetting('prometheus.url', dead);
     await waitFor('the new URL', () => a.settings()['prometheus.url'] === dead);
     await a.replayRestore('optivolt.queryView', { query: 'sum(scaph_host_power_microwatts) / 1e6' });
-    const state = await waitFor('the restored query to run', () => {
-      const s = a.queryView();
-      return s.open && s.ready >= 1 && s.error ? s : undefined;
-    }, 30000);
+    const state = await waitFor(
+      'the restored query to run',
+      () => {
+        const s = a.queryView();
+        return s.open && s.ready >= 1 && s.error ? s : undefined;
+      },
+      30000,
+    );
     assert.equal(state.query, 'sum(scaph_host_power_microwatts) / 1e6');
     assert.equal(state.error?.kind, 'unreachable');
   });
@@ -56,15 +65,24 @@ describe('OptiVolt webview panels restored after a reload', function () {
     /** A Prometheus on the URL the view was told about (the same port each time), with nothing to scrape. */
     const startOnUrl = async (): Promise<void> => {
       const dir = fs.mkdtempSync(path.join(process.env.OPTIVOLT_HOST_TMP ?? os.tmpdir(), 'optivolt-prom-'));
-      prom = await PrometheusProcess.startWithConfig({ global: { scrape_interval: '1s' }, scrape_configs: [] }, dir, true, Number(new URL(url).port));
+      prom = await PrometheusProcess.startWithConfig(
+        { global: { scrape_interval: '1s' }, scrape_configs: [] },
+        dir,
+        true,
+        Number(new URL(url).port),
+      );
     };
     const restoreWhileDown = async (): Promise<void> => {
       const a = await api();
       await a.replayRestore('optivolt.queryView', { query });
-      await waitFor('the restored query to fail, the view waiting for Prometheus', () => {
-        const s = a.queryView();
-        return s.open && s.query === query && s.error?.kind === 'unreachable' && s.recovering;
-      }, 30000);
+      await waitFor(
+        'the restored query to fail, the view waiting for Prometheus',
+        () => {
+          const s = a.queryView();
+          return s.open && s.query === query && s.error?.kind === 'unreachable' && s.recovering;
+        },
+        30000,
+      );
     };
 
     before(async function () {
@@ -88,10 +106,14 @@ describe('OptiVolt webview panels restored after a reload', function () {
       await restoreWhileDown();
       await startOnUrl();
       // The probe's delay doubles from 1 s (at most 30 s): within a minute of Prometheus answering.
-      const state = await waitFor('the result once Prometheus answers', () => {
-        const s = a.queryView();
-        return s.outcome?.query === query ? s : undefined;
-      }, 60000);
+      const state = await waitFor(
+        'the result once Prometheus answers',
+        () => {
+          const s = a.queryView();
+          return s.outcome?.query === query ? s : undefined;
+        },
+        60000,
+      );
       assert.equal(state.error, undefined);
       assert.equal(state.outcome!.instant.rows[0]?.value, '42');
       assert.equal(state.recovering, false);
@@ -108,10 +130,14 @@ describe('OptiVolt webview panels restored after a reload', function () {
       await startOnUrl();
       assert.equal(a.queryView().error?.kind, 'unreachable', 'nothing ran while hidden');
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-      const state = await waitFor('the result once the panel is shown again', () => {
-        const s = a.queryView();
-        return s.outcome?.query === query ? s : undefined;
-      }, 30000);
+      const state = await waitFor(
+        'the result once the panel is shown again',
+        () => {
+          const s = a.queryView();
+          return s.outcome?.query === query ? s : undefined;
+        },
+        30000,
+      );
       assert.equal(state.outcome!.instant.rows[0]?.value, '42');
     });
   });
@@ -121,7 +147,11 @@ describe('OptiVolt webview panels restored after a reload', function () {
     await standIn.start(0);
     await setSetting('grafana.url', standIn.url);
     await a.replayRestore('optivolt.grafanaView', { view: { uid: 'optivolt-power', panelId: 3, range: '1h', refresh: '30s' } });
-    const panel = await waitFor('the restored Grafana panel to show', () => a.grafana.panels().find((p) => p.view.panelId === 3 && p.status === 'up' && p.src), 30000);
+    const panel = await waitFor(
+      'the restored Grafana panel to show',
+      () => a.grafana.panels().find((p) => p.view.panelId === 3 && p.status === 'up' && p.src),
+      30000,
+    );
     const src = new URL(panel.src, 'http://base.invalid');
     assert.match(src.pathname, /\/d-solo\/optivolt-power(\/|$)/, panel.src);
     assert.equal(src.searchParams.get('panelId'), '3');

@@ -27,7 +27,7 @@ describe('Energy Sessions view', function () {
     await vscode.commands.executeCommand('workbench.view.explorer');
     new SessionStore(a.sessionsFile()).add(sessionRecord({ id, name: 'From another window', config: 'other', startedAt: Date.now() }));
     await vscode.commands.executeCommand('optivolt.energySessions.focus');
-    await waitFor('the view to list the other window\'s session', () => a.sessionsShown().includes(id));
+    await waitFor("the view to list the other window's session", () => a.sessionsShown().includes(id));
     assert.ok(a.sessions().some((r) => r.id === id));
   });
 
@@ -37,9 +37,15 @@ describe('Energy Sessions view', function () {
     assert.ok(record);
     // A double-click runs the item's command twice at once.
     await Promise.all([1, 2].map(() => vscode.commands.executeCommand('optivolt.sessions.details', { record })));
-    const doc = await waitFor('the details document', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'optivolt-session' && d.getText().includes(record.name)));
+    const doc = await waitFor('the details document', () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'optivolt-session' && d.getText().includes(record.name)),
+    );
     assert.equal(doc.isDirty, false);
-    assert.deepEqual(vscode.workspace.textDocuments.filter((d) => d.isUntitled).map((d) => d.uri.toString()), [], 'no Untitled buffer that asks to be saved');
+    assert.deepEqual(
+      vscode.workspace.textDocuments.filter((d) => d.isUntitled).map((d) => d.uri.toString()),
+      [],
+      'no Untitled buffer that asks to be saved',
+    );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 

@@ -22,7 +22,9 @@ describe('OptiVolt in a real extension host', () => {
   });
 
   it('registers a handler for every command it declares', async () => {
-    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: Array<{ command: string; category: string }> } };
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+      contributes: { commands: Array<{ command: string; category: string }> };
+    };
     const all = new Set(await vscode.commands.getCommands(true));
     for (const c of manifest.contributes.commands) {
       assert.equal(c.category, 'OptiVolt');
@@ -55,11 +57,16 @@ describe('OptiVolt in a real extension host', () => {
     await setSetting('refreshInterval', 500);
     await waitFor('the setting to reach the extension', () => a.settings().refreshInterval === 500);
     const times: number[] = [];
-    await waitFor('4 samples', () => {
-      const t = a.status().last?.time;
-      if (t && t !== times[times.length - 1]) times.push(t);
-      return times.length >= 4;
-    }, 10000, 50);
+    await waitFor(
+      '4 samples',
+      () => {
+        const t = a.status().last?.time;
+        if (t && t !== times[times.length - 1]) times.push(t);
+        return times.length >= 4;
+      },
+      10000,
+      50,
+    );
     const gaps = times.slice(1).map((t, i) => t - times[i]);
     assert.ok(Math.max(...gaps.slice(1)) < 1200, `samples every ~500 ms, gaps were ${gaps.join(', ')} ms`);
   });
@@ -136,10 +143,15 @@ describe('OptiVolt in a real extension host', () => {
     await waitFor('the details to run the monitor', () => a.samplerRunning() && a.monitorDemand().includes('details'));
     assert.deepEqual(a.monitorDemand(), ['details'], 'only the details hold the monitor');
     // Escape until the quick pick has closed (the command settles when it hides): not a fixed wait for it to appear.
-    await waitFor('the details to close', async () => {
-      if (!closed) await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
-      return closed;
-    }, 10000, 200);
+    await waitFor(
+      'the details to close',
+      async () => {
+        if (!closed) await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+        return closed;
+      },
+      10000,
+      200,
+    );
     await shown;
     assert.equal(a.monitorDemand().includes('details'), false, 'the details released the monitor');
     assert.equal(a.samplerRunning(), false, 'nothing samples once the details are closed and the status bar is off');

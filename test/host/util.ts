@@ -18,8 +18,18 @@ export async function api(): Promise<OptiVoltApi> {
 }
 
 /** Polls `probe` until it returns a truthy value or the deadline passes (then fails naming `what`): test/fixtures/until.ts. */
-export function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20000, everyMs = 100): Promise<T> {
-  return until(timeoutMs, async () => (await probe()) || undefined, () => `waiting for ${what}`, everyMs);
+export function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20000,
+  everyMs = 100,
+): Promise<T> {
+  return until(
+    timeoutMs,
+    async () => (await probe()) || undefined,
+    () => `waiting for ${what}`,
+    everyMs,
+  );
 }
 
 /** Sets optivolt.<key> in user settings (undefined removes it). */
@@ -35,6 +45,8 @@ export async function runnerChecks(dir: string, set: string): Promise<void> {
 
 /** A real Prometheus (Debian's binary, provisioned once) on a free loopback port, scraping itself. */
 export async function startHostPrometheus(): Promise<PrometheusProcess> {
-  process.env.PROMETHEUS_BIN ??= execFileSync('bash', [path.resolve(__dirname, '../../../test/harness/provision-prometheus.sh')], { encoding: 'utf8' }).trim();
+  process.env.PROMETHEUS_BIN ??= execFileSync('bash', [path.resolve(__dirname, '../../../test/harness/provision-prometheus.sh')], {
+    encoding: 'utf8',
+  }).trim();
   return PrometheusProcess.startSelfScraping();
 }

@@ -84,7 +84,10 @@ describe('ProcessSampler', () => {
   function setup(opts: Partial<SamplerOptions> = {}, directory?: ContainerDirectory): { t: ProcTree; s: ProcessSampler } {
     const t = webTree();
     const s = new ProcessSampler({ ...OPTS, ...opts }, directory, t.root, steppingClock(2));
-    cleanups.push(() => t.dispose(), () => s.dispose());
+    cleanups.push(
+      () => t.dispose(),
+      () => s.dispose(),
+    );
     return { t, s };
   }
 
@@ -280,7 +283,10 @@ describe('ProcessSampler', () => {
     t.addHost(200, 200);
     const snap = s.sample(hostSample(20))!;
     assert.equal(snap.processCount, 3);
-    assert.equal(snap.processes.some((p) => p.pid === 103), false);
+    assert.equal(
+      snap.processes.some((p) => p.pid === 103),
+      false,
+    );
     close(snap.exitedWatts, 14);
   });
 

@@ -61,7 +61,10 @@ describe('CLI with power sources that yield no value or impossible ones (issue 2
     const t = garbageTree();
     const r = await run(['sample', '--source', 'rapl', '--powercap-root', t.root, '--count', '1']);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /^optivolt: no power source: RAPL at .* gives no power value: package-0: energy_uj is not a counter \("garbage"\)/m);
+    assert.match(
+      r.stderr,
+      /^optivolt: no power source: RAPL at .* gives no power value: package-0: energy_uj is not a counter \("garbage"\)/m,
+    );
     assert.equal(r.stdout, '');
     assert.ok(r.seconds < 5, `${r.seconds} s`);
   });
@@ -101,7 +104,18 @@ describe('CLI with power sources that yield no value or impossible ones (issue 2
 
   it('measure --source rapl: refuses before starting the command, exit 1 with the reason', async () => {
     const t = garbageTree();
-    const r = await run(['measure', '--source', 'rapl', '--powercap-root', t.root, '--json', '--', process.execPath, '-e', 'console.log("RAN")']);
+    const r = await run([
+      'measure',
+      '--source',
+      'rapl',
+      '--powercap-root',
+      t.root,
+      '--json',
+      '--',
+      process.execPath,
+      '-e',
+      'console.log("RAN")',
+    ]);
     assert.equal(r.status, 1, r.stderr);
     assert.ok(!r.stdout.includes('RAN'), 'the command must not run unmeasured');
     assert.match(r.stderr, /cannot measure .*: no power source: RAPL at .* energy_uj is not a counter \("garbage"\)/);
@@ -110,7 +124,19 @@ describe('CLI with power sources that yield no value or impossible ones (issue 2
 
   it('measure in auto: runs the command on the estimate and says why RAPL was not used', async () => {
     const t = garbageTree();
-    const r = await run(['measure', '--powercap-root', t.root, '--baseline', '0', '--json', ...noPrometheus, '--', process.execPath, '-e', 'console.log("RAN")']);
+    const r = await run([
+      'measure',
+      '--powercap-root',
+      t.root,
+      '--baseline',
+      '0',
+      '--json',
+      ...noPrometheus,
+      '--',
+      process.execPath,
+      '-e',
+      'console.log("RAN")',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^RAN$/m);
     assert.match(r.stderr, /RAPL not used: RAPL at .* energy_uj is not a counter/);
@@ -127,7 +153,10 @@ describe('CLI with power sources that yield no value or impossible ones (issue 2
     const args = ['measure', '--source', 'rapl', '--powercap-root', t.root, '--interval', '500', '--baseline', '0.5', '--json'];
     const r = await run([...args, '--', process.execPath, '-e', 'setTimeout(() => {}, 4000)'], advance);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /the power source failed during the run, so the figures cover only the time before: .*energy_uj is not a counter/);
+    assert.match(
+      r.stderr,
+      /the power source failed during the run, so the figures cover only the time before: .*energy_uj is not a counter/,
+    );
     const summary = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
     for (const [k, v] of Object.entries(summary)) assert.notEqual(v, null, k);
   });
@@ -140,7 +169,9 @@ describe('CLI with power sources that yield no value or impossible ones (issue 2
       server = http.createServer((req, res) => {
         const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query');
         const result = q === SCAPH_HOST_QUERY ? [{ metric: {}, value: [1700000000, '1e308'] }] : [];
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -151,7 +182,18 @@ describe('CLI with power sources that yield no value or impossible ones (issue 2
     });
 
     it('measure --source prometheus: exit 1 with the reason, the command not run, no null in a summary', async () => {
-      const r = await run(['measure', '--source', 'prometheus', '--prometheus-url', url, '--json', '--', process.execPath, '-e', 'console.log("RAN")']);
+      const r = await run([
+        'measure',
+        '--source',
+        'prometheus',
+        '--prometheus-url',
+        url,
+        '--json',
+        '--',
+        process.execPath,
+        '-e',
+        'console.log("RAN")',
+      ]);
       assert.equal(r.status, 1, r.stderr);
       assert.ok(!r.stdout.includes('RAN') && !r.stdout.includes('null'), r.stdout);
       assert.match(r.stderr, /no power source: Prometheus at .* scaph_host_power_microwatts says 1\.00e\+308 W is above 100 kW/);

@@ -88,7 +88,11 @@ describe('parseCgroup', () => {
   describe('kubernetes', () => {
     it('cgroup v1: /kubepods/<qos>/pod<uid>/<id> (and guaranteed pods without a qos level)', () => {
       assert.deepEqual(parseCgroup(`4:cpu,cpuacct:/kubepods/burstable/pod${POD}/${ID}\n`), { id: ID, runtime: 'kubernetes', podUid: POD });
-      assert.deepEqual(parseCgroup(`4:cpu,cpuacct:/kubepods/besteffort/pod${POD}/${ID2}\n`), { id: ID2, runtime: 'kubernetes', podUid: POD });
+      assert.deepEqual(parseCgroup(`4:cpu,cpuacct:/kubepods/besteffort/pod${POD}/${ID2}\n`), {
+        id: ID2,
+        runtime: 'kubernetes',
+        podUid: POD,
+      });
       assert.deepEqual(parseCgroup(`4:cpu,cpuacct:/kubepods/pod${POD}/${ID}\n`), { id: ID, runtime: 'kubernetes', podUid: POD });
     });
     it('cgroup v2, systemd driver: pod uid with underscores becomes the dashed uid', () => {

@@ -72,12 +72,27 @@ describe('CLI (dist/cli.js)', function () {
     assert.equal(r.status, 0, r.stderr);
     const lines = linesOf(r.stdout);
     assert.equal(lines.length, 1);
-    assert.match(lines[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {2}≈ *\d+\.\d W {2}estimate {2}estimate: Teads curve, TDP \d+ W, CPU \d+%$/);
+    assert.match(
+      lines[0],
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {2}≈ *\d+\.\d W {2}estimate {2}estimate: Teads curve, TDP \d+ W, CPU \d+%$/,
+    );
   });
 
   it('sample --source rapl reads a powercap tree whose counters advance', async () => {
     const tree = twoPackageTree();
-    const child = spawn(process.execPath, [CLI, 'sample', '--source', 'rapl', '--powercap-root', tree.root, '--count', '2', '--interval', '500', '--json']);
+    const child = spawn(process.execPath, [
+      CLI,
+      'sample',
+      '--source',
+      'rapl',
+      '--powercap-root',
+      tree.root,
+      '--count',
+      '2',
+      '--interval',
+      '500',
+      '--json',
+    ]);
     // Advance atomically (write + rename) so the child never reads a half-written counter.
     const advance = (id: string, joules: number): void => {
       const next = tree.readEnergy(id) + Math.round(joules * 1e6);
@@ -107,9 +122,13 @@ describe('CLI (dist/cli.js)', function () {
     for (const s of samples) {
       assert.equal(s.source, 'rapl');
       assert.equal(s.estimated, false);
-      for (const z of ['package-0', 'package-0/dram', 'package-1']) assert.equal(typeof s.zones[z], 'number', `zone ${z} in ${JSON.stringify(s.zones)}`);
+      for (const z of ['package-0', 'package-0/dram', 'package-1'])
+        assert.equal(typeof s.zones[z], 'number', `zone ${z} in ${JSON.stringify(s.zones)}`);
       assert.ok(s.watts >= 10 && s.watts <= 30, `about 20 W, got ${s.watts}`);
-      assert.ok(Math.abs(s.watts - (s.zones['package-0'] + s.zones['package-1'] + s.zones['package-0/dram'])) < 1e-9, 'total = packages + DRAM');
+      assert.ok(
+        Math.abs(s.watts - (s.zones['package-0'] + s.zones['package-1'] + s.zones['package-0/dram'])) < 1e-9,
+        'total = packages + DRAM',
+      );
     }
     assert.match(stderr, /RAPL/);
   });
@@ -145,7 +164,10 @@ describe('CLI (dist/cli.js)', function () {
     const r = run(['sample', '--source', 'rapl', '--powercap-root', missing, '--count', '1', '--interval', '500']);
     assert.equal(r.status, 1, r.stderr);
     assert.ok(r.stderr.includes(missing), r.stderr);
-    assert.ok(linesOf(r.stderr).every((l) => l.startsWith('optivolt:')), r.stderr);
+    assert.ok(
+      linesOf(r.stderr).every((l) => l.startsWith('optivolt:')),
+      r.stderr,
+    );
     assert.equal(r.stdout, '');
   });
 

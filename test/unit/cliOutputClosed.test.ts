@@ -59,7 +59,23 @@ describe('CLI output into a closed pipe (dist/cli.js)', function () {
   });
 
   it("measure --json | true: the summary has no reader, measure still exits with the command's code", async () => {
-    const r = await pipeline(['measure', '--json', '--source', 'estimate', '--baseline', '0', '--interval', '500', '--', process.execPath, '-e', 'process.exit(7)'], 'true');
+    const r = await pipeline(
+      [
+        'measure',
+        '--json',
+        '--source',
+        'estimate',
+        '--baseline',
+        '0',
+        '--interval',
+        '500',
+        '--',
+        process.execPath,
+        '-e',
+        'process.exit(7)',
+      ],
+      'true',
+    );
     noTrace(r.stderr);
     assert.equal(r.status, 7, r.stderr);
   });

@@ -166,8 +166,14 @@ describe('compare', () => {
   describe('runsOf', () => {
     it('selects by config, and by kind when given', () => {
       const h = [...runs('a', [1, 2]), ...runs('b', [3]), ...runs('a', [4], { kind: 'task' })];
-      assert.deepEqual(runsOf('a', h).map((r) => r.energyJoules), [1, 2, 4]);
-      assert.deepEqual(runsOf('a', h, 'debug').map((r) => r.energyJoules), [1, 2]);
+      assert.deepEqual(
+        runsOf('a', h).map((r) => r.energyJoules),
+        [1, 2, 4],
+      );
+      assert.deepEqual(
+        runsOf('a', h, 'debug').map((r) => r.energyJoules),
+        [1, 2],
+      );
       assert.deepEqual(runsOf('c', h), []);
     });
   });

@@ -25,7 +25,8 @@ describe('composePlan', () => {
       const p = plan();
       const order = p.services.map((s) => s.service);
       assert.deepEqual([...order].sort(), ['cadvisor', 'grafana', 'node-exporter', 'prometheus', 'scaphandre']);
-      for (const s of p.services) for (const d of s.dependsOn) assert.ok(order.indexOf(d) < order.indexOf(s.service), `${d} before ${s.service}`);
+      for (const s of p.services)
+        for (const d of s.dependsOn) assert.ok(order.indexOf(d) < order.indexOf(s.service), `${d} before ${s.service}`);
       assert.deepEqual([...svc(p, 'prometheus').dependsOn].sort(), ['cadvisor', 'node-exporter', 'scaphandre']);
       assert.deepEqual(svc(p, 'grafana').dependsOn, ['prometheus']);
       assert.equal(p.project, 'optivolt');
@@ -36,7 +37,10 @@ describe('composePlan', () => {
     });
 
     it('binds every published port to 127.0.0.1, or to opts.bind', () => {
-      for (const [p, want] of [[plan(), '127.0.0.1'], [plan({ bind: '10.0.0.5' }), '10.0.0.5']] as const) {
+      for (const [p, want] of [
+        [plan(), '127.0.0.1'],
+        [plan({ bind: '10.0.0.5' }), '10.0.0.5'],
+      ] as const) {
         for (const s of p.services) {
           for (const b of Object.values(s.create.HostConfig?.PortBindings ?? {}) as Array<Array<{ HostIp: string }>>) {
             for (const x of b) assert.equal(x.HostIp, want);
@@ -45,7 +49,9 @@ describe('composePlan', () => {
         }
       }
       assert.deepEqual(svc(plan(), 'cadvisor').ports, [{ hostIp: '127.0.0.1', hostPort: 8081, containerPort: 8080, protocol: 'tcp' }]);
-      assert.deepEqual(svc(plan(), 'cadvisor').create.HostConfig?.PortBindings, { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '8081' }] });
+      assert.deepEqual(svc(plan(), 'cadvisor').create.HostConfig?.PortBindings, {
+        '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '8081' }],
+      });
       assert.deepEqual(svc(plan(), 'cadvisor').create.ExposedPorts, { '8080/tcp': {} });
     });
 
@@ -63,13 +69,20 @@ describe('composePlan', () => {
       const cmd = svc(plan({ env: { ...env, OPTIVOLT_RETENTION_SIZE: '50GB' } }), 'prometheus').create.Cmd;
       assert.ok(cmd?.includes('--storage.tsdb.retention.time=30d'));
       assert.ok(cmd?.includes('--storage.tsdb.retention.size=50GB'));
-      assert.ok(svc(plan(), 'node-exporter').create.Cmd?.includes('--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/docker/.+)($|/)'));
+      assert.ok(
+        svc(plan(), 'node-exporter').create.Cmd?.includes(
+          '--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/docker/.+)($|/)',
+        ),
+      );
       assert.deepEqual(svc(plan(), 'scaphandre').create.Cmd, ['prometheus', '--containers']);
     });
 
     it('applies image, port and services overrides', () => {
       const p = plan({ images: { grafana: 'grafana/grafana:12.0.0' }, ports: { grafana: 3300 }, services: ['prometheus', 'grafana'] });
-      assert.deepEqual(p.services.map((s) => s.service), ['prometheus', 'grafana']);
+      assert.deepEqual(
+        p.services.map((s) => s.service),
+        ['prometheus', 'grafana'],
+      );
       assert.equal(svc(p, 'grafana').image, 'grafana/grafana:12.0.0');
       assert.equal(svc(p, 'grafana').create.Image, 'grafana/grafana:12.0.0');
       assert.equal(svc(p, 'grafana').ports[0].hostPort, 3300);
@@ -112,13 +125,19 @@ describe('composePlan', () => {
     });
 
     it('plans only the volumes of enabled services (`--services prometheus` makes no Grafana volume)', () => {
-      assert.deepEqual(plan({ services: ['prometheus'] }).volumes.map((v) => v.name), ['optivolt-prometheus-data']);
+      assert.deepEqual(
+        plan({ services: ['prometheus'] }).volumes.map((v) => v.name),
+        ['optivolt-prometheus-data'],
+      );
       assert.deepEqual(plan({ services: ['node-exporter'] }).volumes, []);
     });
 
     it('turns named volumes into Mounts with the compose `name:`', () => {
       const p = plan();
-      assert.deepEqual(p.volumes.map((v) => v.name), ['optivolt-prometheus-data', 'optivolt-grafana-data']);
+      assert.deepEqual(
+        p.volumes.map((v) => v.name),
+        ['optivolt-prometheus-data', 'optivolt-grafana-data'],
+      );
       assert.deepEqual(svc(p, 'grafana').create.HostConfig?.Mounts, [
         { Type: 'volume', Source: 'optivolt-grafana-data', Target: '/var/lib/grafana', ReadOnly: false },
       ]);
@@ -131,8 +150,13 @@ describe('composePlan', () => {
       const h = svc(plan(), 'scaphandre').create.HostConfig;
       assert.equal(h?.Privileged, true);
       // Not /proc:/proc:ro: runc writes the AppArmor exec attribute through the container's /proc.
-      assert.deepEqual(h?.Binds, ['/proc:/proc', '/sys/class/powercap:/sys/class/powercap:ro', '/var/run/docker.sock:/var/run/docker.sock:ro']);
-      for (const key of ['CapDrop', 'CapAdd', 'SecurityOpt', 'MaskedPaths', 'ReadonlyPaths', 'ReadonlyRootfs'] as const) assert.equal(h?.[key], undefined, key);
+      assert.deepEqual(h?.Binds, [
+        '/proc:/proc',
+        '/sys/class/powercap:/sys/class/powercap:ro',
+        '/var/run/docker.sock:/var/run/docker.sock:ro',
+      ]);
+      for (const key of ['CapDrop', 'CapAdd', 'SecurityOpt', 'MaskedPaths', 'ReadonlyPaths', 'ReadonlyRootfs'] as const)
+        assert.equal(h?.[key], undefined, key);
       assert.deepEqual(h?.RestartPolicy, { Name: 'unless-stopped' });
       for (const s of plan().services) if (s.service !== 'scaphandre') assert.notEqual(s.create.HostConfig?.Privileged, true, s.service);
       assert.equal(svc(plan(), 'grafana').create.HostConfig?.MaskedPaths, undefined);
@@ -190,7 +214,8 @@ services:
     });
 
     it('accepts map and list forms of environment, labels and depends_on', () => {
-      const p = inline(`
+      const p = inline(
+        `
 services:
   a:
     image: a
@@ -205,8 +230,13 @@ services:
     image: c
     depends_on:
       b: { condition: service_healthy }
-`, { env: { FROM_ENV: 'e' } });
-      assert.deepEqual(p.services.map((s) => s.service), ['a', 'b', 'c']);
+`,
+        { env: { FROM_ENV: 'e' } },
+      );
+      assert.deepEqual(
+        p.services.map((s) => s.service),
+        ['a', 'b', 'c'],
+      );
       assert.deepEqual(svc(p, 'a').create.Env, svc(p, 'b').create.Env);
       assert.deepEqual(svc(p, 'a').create.Env, ['X=1', 'Y=two', 'FROM_ENV=e']);
       assert.equal(svc(p, 'b').create.Labels?.l1, 'v1');
@@ -218,8 +248,13 @@ services:
     });
 
     it('orders services topologically whatever the file order', () => {
-      const p = inline('services:\n  web: { image: w, depends_on: [db] }\n  db: { image: d, depends_on: [cache] }\n  cache: { image: c }\n');
-      assert.deepEqual(p.services.map((s) => s.service), ['cache', 'db', 'web']);
+      const p = inline(
+        'services:\n  web: { image: w, depends_on: [db] }\n  db: { image: d, depends_on: [cache] }\n  cache: { image: c }\n',
+      );
+      assert.deepEqual(
+        p.services.map((s) => s.service),
+        ['cache', 'db', 'web'],
+      );
     });
 
     it('parses short and long port syntax, always publishing on the bind address', () => {
@@ -276,16 +311,25 @@ volumes:
 
     it('splits string commands like a shell and parses Go durations', () => {
       assert.deepEqual(splitCommand(`sh -c 'echo "a b"' "c d" e\\ f`, 'x'), ['sh', '-c', 'echo "a b"', 'c d', 'e f']);
-      const p = inline('services:\n  a:\n    image: a\n    command: run --flag "two words"\n    entrypoint: /bin/sh -c\n    healthcheck:\n      test: curl -f http://x/ || exit 1\n      interval: 1m30s\n      timeout: 1.5s\n');
+      const p = inline(
+        'services:\n  a:\n    image: a\n    command: run --flag "two words"\n    entrypoint: /bin/sh -c\n    healthcheck:\n      test: curl -f http://x/ || exit 1\n      interval: 1m30s\n      timeout: 1.5s\n',
+      );
       assert.deepEqual(p.services[0].create.Cmd, ['run', '--flag', 'two words']);
       assert.deepEqual(p.services[0].create.Entrypoint, ['/bin/sh', '-c']);
-      assert.deepEqual(p.services[0].create.Healthcheck, { Test: ['CMD-SHELL', 'curl -f http://x/ || exit 1'], Interval: 90e9, Timeout: 1.5e9 });
+      assert.deepEqual(p.services[0].create.Healthcheck, {
+        Test: ['CMD-SHELL', 'curl -f http://x/ || exit 1'],
+        Interval: 90e9,
+        Timeout: 1.5e9,
+      });
       assert.equal(parseDuration('250ms', 'x'), 250e6);
       throwsStack(() => parseDuration('10', 'here'), /"10".*here/);
     });
 
     it('refuses a dependency cycle', () => {
-      throwsStack(() => inline('services:\n  a: { image: a, depends_on: [b] }\n  b: { image: b, depends_on: [a] }\n'), /cycle.*a -> b -> a/);
+      throwsStack(
+        () => inline('services:\n  a: { image: a, depends_on: [b] }\n  b: { image: b, depends_on: [a] }\n'),
+        /cycle.*a -> b -> a/,
+      );
     });
 
     it('refuses build:, network_mode and unsupported keys, naming the service and key', () => {
@@ -295,13 +339,17 @@ volumes:
       throwsStack(() => inline('services:\n  app: { image: a, networks: [other] }\n'), /service "app".*"other"/);
       throwsStack(() => inline('services:\n  app: { image: a, depends_on: [ghost] }\n'), /service "app".*"ghost"/);
       // Harmless keys are accepted.
-      const p = inline('services:\n  app: { image: a, hostname: h, user: "1000", working_dir: /w, stop_grace_period: 20s, x-note: hi, logging: { driver: json-file } }\n');
+      const p = inline(
+        'services:\n  app: { image: a, hostname: h, user: "1000", working_dir: /w, stop_grace_period: 20s, x-note: hi, logging: { driver: json-file } }\n',
+      );
       assert.equal(p.services[0].create.Hostname, 'h');
       assert.equal(p.services[0].create.StopTimeout, 20);
     });
 
     it('maps extra_hosts as a map, pid: host and privileged', () => {
-      const p = inline('services:\n  a:\n    image: a\n    pid: host\n    privileged: true\n    extra_hosts: { host.docker.internal: host-gateway, db: 10.0.0.2 }\n');
+      const p = inline(
+        'services:\n  a:\n    image: a\n    pid: host\n    privileged: true\n    extra_hosts: { host.docker.internal: host-gateway, db: 10.0.0.2 }\n',
+      );
       const h = p.services[0].create.HostConfig;
       assert.deepEqual(h?.ExtraHosts, ['host.docker.internal:host-gateway', 'db:10.0.0.2']);
       assert.equal(h?.PidMode, 'host');

@@ -79,7 +79,12 @@ const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve
 
 describe('ContainerDirectory', () => {
   const dirs: ContainerDirectory[] = [];
-  const make = (docker: DockerApi | undefined, now?: () => number, log?: (m: string) => void, timers?: DebounceTimers): ContainerDirectory => {
+  const make = (
+    docker: DockerApi | undefined,
+    now?: () => number,
+    log?: (m: string) => void,
+    timers?: DebounceTimers,
+  ): ContainerDirectory => {
     const d = new ContainerDirectory(docker, log, now, undefined, timers);
     dirs.push(d);
     return d;
@@ -142,7 +147,11 @@ describe('ContainerDirectory', () => {
     docker.fail = new Error('connect ENOENT /var/run/docker.sock');
     const logs: string[] = [];
     let now = 1_000_000;
-    const dir = make(docker, () => now, (m) => logs.push(m));
+    const dir = make(
+      docker,
+      () => now,
+      (m) => logs.push(m),
+    );
     await dir.start();
     assert.match(dir.notice ?? '', /Docker not reachable/);
     assert.match(dir.notice ?? '', /ENOENT/);

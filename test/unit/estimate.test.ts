@@ -5,7 +5,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EstimateSource, utilisation } from '../../src/core/power/estimate';
 import { parseProcStat } from '../../src/core/proc/stat';
-import { autoTdpWatts, describeModel, EstimateModel, idleWatts, interpolate, modelWatts, TEADS_CURVE } from '../../src/core/power/powerModel';
+import {
+  autoTdpWatts,
+  describeModel,
+  EstimateModel,
+  idleWatts,
+  interpolate,
+  modelWatts,
+  TEADS_CURVE,
+} from '../../src/core/power/powerModel';
 import { SourceError } from '../../src/core/power/source';
 import { procStatText } from '../fixtures/procTree';
 

@@ -59,7 +59,14 @@ const named = (all: Series[], name: string): Series[] => all.filter((s) => s.nam
 
 function one(all: Series[], name: string, labels: Record<string, string> = {}): Series {
   const found = named(all, name).filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  assert.equal(found.length, 1, `exactly one ${name}${JSON.stringify(labels)} in:\n${all.filter((s) => s.name === name).map((s) => s.raw).join('\n')}`);
+  assert.equal(
+    found.length,
+    1,
+    `exactly one ${name}${JSON.stringify(labels)} in:\n${all
+      .filter((s) => s.name === name)
+      .map((s) => s.raw)
+      .join('\n')}`,
+  );
   return found[0];
 }
 
@@ -153,8 +160,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-
-
 // ---------- 1. ScaphMetrics ----------
 
 describe('exporter: ScaphMetrics (Scaphandre-compatible exposition)', () => {
@@ -183,7 +188,10 @@ describe('exporter: ScaphMetrics (Scaphandre-compatible exposition)', () => {
 
   it('declares every series with the Scaphandre name and type', async () => {
     const m = new ScaphMetrics(procRoot);
-    m.update(RAPL_PKG(), [proc(10, '/usr/bin/a', 'a')], 1, 0.01, [{ socketId: '0', energyUj: 5, watts: 20 }, { socketId: '0', domainId: '0', domainName: 'dram', energyUj: 1, watts: 2 }]);
+    m.update(RAPL_PKG(), [proc(10, '/usr/bin/a', 'a')], 1, 0.01, [
+      { socketId: '0', energyUj: 5, watts: 20 },
+      { socketId: '0', domainId: '0', domainName: 'dram', energyUj: 1, watts: 2 },
+    ]);
     const body = (await m.exposition()).body;
     const types: Record<string, string> = {
       scaph_host_power_microwatts: 'gauge',
@@ -306,7 +314,13 @@ describe('exporter: ScaphMetrics (Scaphandre-compatible exposition)', () => {
   it('container labels as Scaphandre --containers: scheduler, full id, names, docker version, container_label_*', async () => {
     const id = 'ab'.repeat(32);
     const describe = (full: string) =>
-      full === id ? { names: ['/web', '/alias'], labels: { 'com.docker.compose.service': 'web', 'a b:c-d': 'x', 'org/x': 'y' }, dockerVersion: '27.3.1' } : undefined;
+      full === id
+        ? {
+            names: ['/web', '/alias'],
+            labels: { 'com.docker.compose.service': 'web', 'a b:c-d': 'x', 'org/x': 'y' },
+            dockerVersion: '27.3.1',
+          }
+        : undefined;
     assert.deepEqual(containerLabels(`0::/system.slice/docker-${id}.scope\n`, describe), {
       container_scheduler: 'docker',
       container_id: id,
@@ -317,9 +331,16 @@ describe('exporter: ScaphMetrics (Scaphandre-compatible exposition)', () => {
       // Upstream would write "container_label_org/x", which breaks the whole scrape: ours keeps the exposition valid.
       container_label_org_x: 'y',
     });
-    assert.deepEqual(containerLabels(`0::/system.slice/docker-${'cd'.repeat(32)}.scope\n`, describe), { container_scheduler: 'docker', container_id: 'cd'.repeat(32) });
+    assert.deepEqual(containerLabels(`0::/system.slice/docker-${'cd'.repeat(32)}.scope\n`, describe), {
+      container_scheduler: 'docker',
+      container_id: 'cd'.repeat(32),
+    });
     assert.deepEqual(containerLabels('0::/user.slice/user-1000.slice/session-2.scope\n', describe), {});
-    assert.deepEqual(containerLabels(`0::/system.slice/docker-${id}.scope\n`, undefined), {}, 'Docker unreachable: no container labels at all');
+    assert.deepEqual(
+      containerLabels(`0::/system.slice/docker-${id}.scope\n`, undefined),
+      {},
+      'Docker unreachable: no container labels at all',
+    );
     assert.equal(containerLabelName('com.docker.compose.project'), 'container_label_com_docker_compose_project');
     const m = new ScaphMetrics(procRoot);
     m.update(RAPL_PKG(20), [proc(7, '/usr/sbin/nginx', 'nginx', 0.1, containerLabels(`0::/docker/${id}\n`, describe))], 0, 0);
@@ -345,8 +366,18 @@ describe('exporter: ScaphMetrics (Scaphandre-compatible exposition)', () => {
     assert.equal(named(await scrape(m), 'scaph_process_power_consumption_microwatts').length, 2);
     m.update(RAPL_PKG(), [proc(2, '/b', 'b'), proc(3, '/c', 'c')], 0, 0);
     const all = await scrape(m);
-    assert.deepEqual(named(all, 'scaph_process_power_consumption_microwatts').map((s) => s.labels.pid).sort(), ['2', '3']);
-    assert.deepEqual(named(all, 'scaph_process_cpu_usage_percentage').map((s) => s.labels.pid).sort(), ['2', '3']);
+    assert.deepEqual(
+      named(all, 'scaph_process_power_consumption_microwatts')
+        .map((s) => s.labels.pid)
+        .sort(),
+      ['2', '3'],
+    );
+    assert.deepEqual(
+      named(all, 'scaph_process_cpu_usage_percentage')
+        .map((s) => s.labels.pid)
+        .sort(),
+      ['2', '3'],
+    );
   });
 
   it('energy counter: the integrated energy in microjoules (1, 3, 3, 10 J => 1e6, 3e6, 3e6, 10e6 µJ)', async () => {
@@ -482,7 +513,11 @@ describe('exporter: Exporter over HTTP', function () {
     if (timer) clearInterval(timer);
     timer = undefined;
     tree.setEnergy('intel-rapl:0', 'garbage');
-    await scrapeUntil(port, 10000, (s) => named(s, 'scaph_host_power_microwatts').length === 0 && named(s, 'scaph_socket_power_microwatts').length === 0);
+    await scrapeUntil(
+      port,
+      10000,
+      (s) => named(s, 'scaph_host_power_microwatts').length === 0 && named(s, 'scaph_socket_power_microwatts').length === 0,
+    );
     assert.notEqual(exporter?.status.state, 'live');
   });
 
@@ -573,7 +608,13 @@ describe('CLI: optivolt exporter (dist/cli.js)', function () {
       child.kill('SIGTERM');
       assert.equal(await exited, 0, stderr);
       assert.equal(await connectOutcome(port), 'ECONNREFUSED');
-      assert.ok(stderr.split('\n').filter((l) => l !== '').every((l) => l.startsWith('optivolt:')), stderr);
+      assert.ok(
+        stderr
+          .split('\n')
+          .filter((l) => l !== '')
+          .every((l) => l.startsWith('optivolt:')),
+        stderr,
+      );
       assert.equal(stdout, '');
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -12,8 +12,15 @@ import { until } from '../fixtures/until';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
-function exporter(args: string[]): { err: () => string; exitCode: () => number | null; exited: Promise<number | null>; kill: () => Promise<void> } {
-  const child = spawn(process.execPath, [CLI, 'exporter', '--port', '0', '--interval', '500', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+function exporter(args: string[]): {
+  err: () => string;
+  exitCode: () => number | null;
+  exited: Promise<number | null>;
+  kill: () => Promise<void>;
+} {
+  const child = spawn(process.execPath, [CLI, 'exporter', '--port', '0', '--interval', '500', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
@@ -65,7 +72,10 @@ describe('CLI: optivolt exporter with a chosen source that gives no power (dist/
     clearTimeout(killer);
     assert.equal(code, 1, run.err());
     assert.ok(Date.now() - t0 < 5000, `${Date.now() - t0} ms`);
-    const reasons = run.err().split('\n').filter((l) => /No powercap tree at/.test(l));
+    const reasons = run
+      .err()
+      .split('\n')
+      .filter((l) => /No powercap tree at/.test(l));
     assert.equal(reasons.length, 1, run.err());
     assert.match(run.err(), /no power source: --source rapl gives none here, so the exporter stops/);
     assert.doesNotMatch(run.err(), /\n\s+at /);
@@ -103,7 +113,14 @@ describe('CLI: optivolt exporter with a chosen source that gives no power (dist/
       const first = Date.now();
       // Repeats can only be seen as absent over time: a few of the CLI's one-second status checks.
       await until(5000, () => (Date.now() - first > 2500 ? true : undefined), run.err);
-      assert.equal(run.err().split('\n').filter((l) => /No powercap tree at/.test(l)).length, 1, run.err());
+      assert.equal(
+        run
+          .err()
+          .split('\n')
+          .filter((l) => /No powercap tree at/.test(l)).length,
+        1,
+        run.err(),
+      );
       assert.equal(run.exitCode(), null, 'still running');
       assert.ok((await metrics(port)).length > 0, 'still serving');
     } finally {

@@ -71,7 +71,27 @@ describe('exporter: secrets redacted from the cmdline label', function () {
   this.timeout(15000);
 
   it('names that hold secrets, and names that do not', () => {
-    for (const n of ['--password', '--db-password', '--grafana-token', 'GITHUB_TOKEN', 'DB_PASSWD', '--client-secret', '--api-key', '--apikey', 'AWS_SECRET_ACCESS_KEY', '--access-key', '--private-key', '--credentials', '--auth', 'x-auth', 'Authorization:', '-Dspring.datasource.password', 'MYSQL_PWD', '--bearer', '--passphrase']) {
+    for (const n of [
+      '--password',
+      '--db-password',
+      '--grafana-token',
+      'GITHUB_TOKEN',
+      'DB_PASSWD',
+      '--client-secret',
+      '--api-key',
+      '--apikey',
+      'AWS_SECRET_ACCESS_KEY',
+      '--access-key',
+      '--private-key',
+      '--credentials',
+      '--auth',
+      'x-auth',
+      'Authorization:',
+      '-Dspring.datasource.password',
+      'MYSQL_PWD',
+      '--bearer',
+      '--passphrase',
+    ]) {
       assert.ok(isSecretName(n), n);
     }
     for (const n of ['--port', '--author', '--passes', '--no-auth', '--key-file-format', '--id', 'PATH']) assert.ok(!isSecretName(n), n);
@@ -79,17 +99,38 @@ describe('exporter: secrets redacted from the cmdline label', function () {
 
   it('per argv element: --flag=value, --flag VALUE, env style, headers, URL credentials, sh -c strings', () => {
     const r = (argv: string[]): string[] => redactArgv(argv);
-    assert.deepEqual(r(['node', 'app.js', '--db-password=hunter2', '--port=3000']), ['node', 'app.js', `--db-password=${REDACTED}`, '--port=3000']);
-    assert.deepEqual(r(['grafana', '--grafana-token', 'glsa_abc', '--port', '3000']), ['grafana', '--grafana-token', REDACTED, '--port', '3000']);
+    assert.deepEqual(r(['node', 'app.js', '--db-password=hunter2', '--port=3000']), [
+      'node',
+      'app.js',
+      `--db-password=${REDACTED}`,
+      '--port=3000',
+    ]);
+    assert.deepEqual(r(['grafana', '--grafana-token', 'glsa_abc', '--port', '3000']), [
+      'grafana',
+      '--grafana-token',
+      REDACTED,
+      '--port',
+      '3000',
+    ]);
     // A secret flag followed by another flag has no value to hide (a boolean flag).
     assert.deepEqual(r(['x', '--auth', '--verbose']), ['x', '--auth', '--verbose']);
     assert.deepEqual(r(['env', 'DB_PASSWORD=s3cret', 'PATH=/bin', 'app']), ['env', `DB_PASSWORD=${REDACTED}`, 'PATH=/bin', 'app']);
-    assert.deepEqual(r(['curl', '-H', 'Authorization: Bearer eyJabc', 'https://x']), ['curl', '-H', `Authorization: Bearer ${REDACTED}`, 'https://x']);
+    assert.deepEqual(r(['curl', '-H', 'Authorization: Bearer eyJabc', 'https://x']), [
+      'curl',
+      '-H',
+      `Authorization: Bearer ${REDACTED}`,
+      'https://x',
+    ]);
     assert.deepEqual(r(['curl', '-H', 'X-Api-Key: k123']), ['curl', '-H', `X-Api-Key: ${REDACTED}`]);
     assert.deepEqual(r(['psql', 'postgres://app:pa55@db:5432/x']), ['psql', `postgres://app:${REDACTED}@db:5432/x`]);
     assert.deepEqual(r(['wget', 'https://h/p?a=1&access_token=zzz']), ['wget', `https://h/p?a=1&access_token=${REDACTED}`]);
     assert.deepEqual(r(['sh', '-c', 'mysql --password x -e "select 1"']), ['sh', '-c', `mysql --password ${REDACTED} -e "select 1"`]);
-    assert.deepEqual(r(['java', '-Dspring.datasource.password=pw', '-jar', 'a.jar']), ['java', `-Dspring.datasource.password=${REDACTED}`, '-jar', 'a.jar']);
+    assert.deepEqual(r(['java', '-Dspring.datasource.password=pw', '-jar', 'a.jar']), [
+      'java',
+      `-Dspring.datasource.password=${REDACTED}`,
+      '-jar',
+      'a.jar',
+    ]);
     // Nothing secret: unchanged, so the label still tells processes apart.
     const plain = ['node', 'server.js', '--port', '3000', 'a=b', 'https://example.org/x?y=1'];
     assert.deepEqual(r(plain), plain);
@@ -101,7 +142,11 @@ describe('exporter: secrets redacted from the cmdline label', function () {
     let child: ChildProcess;
     const exporters: Exporter[] = [];
     before(async () => {
-      child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', '--', '--db-password=hunter2', '--grafana-token', 'glsa_tok3n', '--port=3000'], { stdio: 'ignore' });
+      child = spawn(
+        process.execPath,
+        ['-e', 'setInterval(() => {}, 1e6)', '--', '--db-password=hunter2', '--grafana-token', 'glsa_tok3n', '--port=3000'],
+        { stdio: 'ignore' },
+      );
       await new Promise((r) => child.once('spawn', r));
     });
     after(async () => {
@@ -110,7 +155,13 @@ describe('exporter: secrets redacted from the cmdline label', function () {
     });
 
     async function labelOf(redactCmdline: boolean | undefined): Promise<string> {
-      const e = new Exporter({ bind: '127.0.0.1', port: 0, top: 0, settings: settingsWith({ 'power.source': 'estimate', refreshInterval: 500 }), ...(redactCmdline === undefined ? {} : { redactCmdline }) });
+      const e = new Exporter({
+        bind: '127.0.0.1',
+        port: 0,
+        top: 0,
+        settings: settingsWith({ 'power.source': 'estimate', refreshInterval: 500 }),
+        ...(redactCmdline === undefined ? {} : { redactCmdline }),
+      });
       exporters.push(e);
       const port = Number(new URL(await e.start()).port);
       let last = '';
@@ -190,7 +241,8 @@ describe('exporter: connection limit and timeouts', function () {
   it('has finite defaults: connections bounded by the fd limit, headers/request/keep-alive/idle timeouts', () => {
     const d = defaultLimits();
     assert.ok(d.maxConnections >= 8 && d.maxConnections <= 512, String(d.maxConnections));
-    for (const v of [d.headersTimeoutMs, d.requestTimeoutMs, d.keepAliveTimeoutMs, d.idleTimeoutMs]) assert.ok(v > 0 && v <= 60_000, String(v));
+    for (const v of [d.headersTimeoutMs, d.requestTimeoutMs, d.keepAliveTimeoutMs, d.idleTimeoutMs])
+      assert.ok(v > 0 && v <= 60_000, String(v));
     assert.equal(defaultLimits(64).maxConnections, 16, 'a quarter of a small fd limit');
     assert.equal(defaultLimits(1_048_576).maxConnections, 512);
   });
@@ -216,13 +268,21 @@ describe('exporter: connection limit and timeouts', function () {
     await Promise.all(held.map((h) => h.connected));
     // The server counts a connection once it has accepted it: wait until both held ones are counted.
     const server = (e as unknown as { server: http.Server }).server;
-    await until(3000, () => new Promise<true | undefined>((r) => server.getConnections((_err, n) => r(n >= 2 ? true : undefined))), () => 'two connections');
+    await until(
+      3000,
+      () => new Promise<true | undefined>((r) => server.getConnections((_err, n) => r(n >= 2 ? true : undefined))),
+      () => 'two connections',
+    );
     const third = openSocket(port, 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
     const got = await within(5000, third.closed, 'third connection closed');
     assert.equal(got, '', 'nothing served beyond the limit');
     for (const h of held) h.sock.destroy();
     await Promise.all(held.map((h) => h.closed));
-    await until(3000, async () => ((await get(port, '/metrics').catch(() => '')).includes('# HELP') ? true : undefined), () => 'metrics after the held connections closed');
+    await until(
+      3000,
+      async () => ((await get(port, '/metrics').catch(() => '')).includes('# HELP') ? true : undefined),
+      () => 'metrics after the held connections closed',
+    );
   });
 
   it('accept() failing with EMFILE is said, once, naming EMFILE, and does not crash the exporter', async () => {
@@ -259,7 +319,11 @@ describe('CLI: optivolt exporter under faults (dist/cli.js)', function () {
       const port = await until(5000, () => servingPort(run.err()), run.err);
       for (let i = 0; i < 80; i++) socks.push(openSocket(port).sock);
       await until(8000, () => (/EMFILE/.test(run.err()) ? true : undefined), run.err);
-      for (const line of run.err().split('\n').filter((l) => /proc\/stat/.test(l))) assert.match(line, /out of file descriptors \(EMFILE, limit 48\)/, run.err());
+      for (const line of run
+        .err()
+        .split('\n')
+        .filter((l) => /proc\/stat/.test(l)))
+        assert.match(line, /out of file descriptors \(EMFILE, limit 48\)/, run.err());
     } finally {
       for (const s of socks) s.destroy();
       run.child.kill('SIGKILL');
@@ -276,7 +340,10 @@ describe('CLI: optivolt exporter under faults (dist/cli.js)', function () {
       const first = Date.now();
       // Absence of repeats can only be seen over time: three of the CLI's one-second status ticks.
       await until(5000, () => (Date.now() - first > 3200 ? true : undefined), run.err);
-      const lines = run.err().split('\n').filter((l) => /no power source:/.test(l));
+      const lines = run
+        .err()
+        .split('\n')
+        .filter((l) => /no power source:/.test(l));
       assert.equal(lines.length, 1, run.err());
     } finally {
       run.child.kill('SIGKILL');

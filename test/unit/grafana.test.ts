@@ -18,12 +18,15 @@ import { stackDashboards } from '../fixtures/grafanaStandIn';
 const q = (url: string): URLSearchParams => new URL(url).searchParams;
 
 describe('grafana: URLs', () => {
-  it('defaults to the stack\'s Grafana on its bind address and port', () => {
+  it("defaults to the stack's Grafana on its bind address and port", () => {
     assert.equal(grafanaBaseUrl(DEFAULT_SETTINGS), 'http://127.0.0.1:3000');
     assert.equal(grafanaBaseUrl({ ...DEFAULT_SETTINGS, 'stack.ports': { grafana: 3001 } }), 'http://127.0.0.1:3001');
     assert.equal(grafanaBaseUrl({ ...DEFAULT_SETTINGS, 'stack.bind': '0.0.0.0' }), 'http://127.0.0.1:3000');
     assert.equal(grafanaBaseUrl({ ...DEFAULT_SETTINGS, 'stack.bind': '::1' }), 'http://[::1]:3000');
-    assert.equal(grafanaBaseUrl({ ...DEFAULT_SETTINGS, 'grafana.url': ' https://grafana.example.org/sub/ ' }), 'https://grafana.example.org/sub');
+    assert.equal(
+      grafanaBaseUrl({ ...DEFAULT_SETTINGS, 'grafana.url': ' https://grafana.example.org/sub/ ' }),
+      'https://grafana.example.org/sub',
+    );
   });
 
   it('rejects URLs that are not plain http(s) bases', () => {
@@ -34,7 +37,15 @@ describe('grafana: URLs', () => {
   });
 
   it('composes a kiosk dashboard URL with uid, slug, time range, refresh, theme and orgId', () => {
-    const url = grafanaUrl({ base: 'http://127.0.0.1:3000', uid: 'optivolt-power', slug: 'optivolt-power-consumption-monitoring', range: '1h', refresh: '30s', theme: 'light', orgId: 2 });
+    const url = grafanaUrl({
+      base: 'http://127.0.0.1:3000',
+      uid: 'optivolt-power',
+      slug: 'optivolt-power-consumption-monitoring',
+      range: '1h',
+      refresh: '30s',
+      theme: 'light',
+      orgId: 2,
+    });
     const u = new URL(url);
     assert.equal(u.origin, 'http://127.0.0.1:3000');
     assert.equal(u.pathname, '/d/optivolt-power/optivolt-power-consumption-monitoring');
@@ -60,7 +71,9 @@ describe('grafana: URLs', () => {
   });
 
   it('escapes odd uids and slugs into one path segment each', () => {
-    const u = new URL(grafanaUrl({ base: 'http://h:1', uid: 'a/b?c', slug: 'x y', range: '15m', refresh: '10s', theme: 'dark', kiosk: false }));
+    const u = new URL(
+      grafanaUrl({ base: 'http://h:1', uid: 'a/b?c', slug: 'x y', range: '15m', refresh: '10s', theme: 'dark', kiosk: false }),
+    );
     assert.equal(u.pathname, '/d/a%2Fb%3Fc/x%20y');
     assert.equal(u.searchParams.has('kiosk'), false);
   });
@@ -73,7 +86,10 @@ describe('grafana: URLs', () => {
   });
 
   it('validates optivolt.grafana.url in the settings', () => {
-    assert.equal(readSettings((k) => (k === 'grafana.url' ? 'http://10.0.0.5:3000' : undefined)).settings['grafana.url'], 'http://10.0.0.5:3000');
+    assert.equal(
+      readSettings((k) => (k === 'grafana.url' ? 'http://10.0.0.5:3000' : undefined)).settings['grafana.url'],
+      'http://10.0.0.5:3000',
+    );
     const bad = readSettings((k) => (k === 'grafana.url' ? 'file:///etc/passwd' : undefined));
     assert.equal(bad.settings['grafana.url'], '');
     assert.match(bad.problems[0], /optivolt\.grafana\.url/);
@@ -83,15 +99,20 @@ describe('grafana: URLs', () => {
 describe('grafana: CSP and HTML', () => {
   const nonce = makeNonce((n) => randomBytes(n));
 
-  it('frames only the embedded location (origin, plus code-server\'s proxy path)', () => {
+  it("frames only the embedded location (origin, plus code-server's proxy path)", () => {
     assert.equal(frameSource('http://127.0.0.1:3000/d/optivolt-power?orgId=1'), 'http://127.0.0.1:3000');
     assert.equal(frameSource('https://cs.example.org/proxy/3000/d/optivolt-power?x=1'), 'https://cs.example.org/proxy/3000/');
     assert.equal(frameSource('http://127.0.0.1:8080/absproxy/41234/d/x'), 'http://127.0.0.1:8080/absproxy/41234/');
   });
 
-  it("allows scripts by nonce only, no inline styles, nothing by default, frames from one source", () => {
+  it('allows scripts by nonce only, no inline styles, nothing by default, frames from one source', () => {
     const csp = grafanaCsp({ cspSource: 'https://webview.example', nonce, frameSrc: 'http://127.0.0.1:3000' });
-    const dirs = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    const dirs = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k, ...v]) => [k, v]),
+    );
     assert.deepEqual(dirs.get('default-src'), ["'none'"]);
     assert.deepEqual(dirs.get('frame-src'), ['http://127.0.0.1:3000']);
     assert.deepEqual(dirs.get('script-src'), [`'nonce-${nonce}'`]);
@@ -103,7 +124,14 @@ describe('grafana: CSP and HTML', () => {
   });
 
   it('puts the CSP and the nonce in the page, and no frame URL', () => {
-    const html = grafanaHtml({ cspSource: 'https://w', nonce, scriptUri: 'https://w/g.js', styleUri: 'https://w/g.css', frameSrc: 'http://127.0.0.1:3000', title: 'A <b> "title"' });
+    const html = grafanaHtml({
+      cspSource: 'https://w',
+      nonce,
+      scriptUri: 'https://w/g.js',
+      styleUri: 'https://w/g.css',
+      frameSrc: 'http://127.0.0.1:3000',
+      title: 'A <b> "title"',
+    });
     assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; frame-src http:\/\/127\.0\.0\.1:3000;/);
     assert.ok(html.includes(`<script nonce="${nonce}" src="https://w/g.js">`));
     assert.ok(!html.includes('<b>'), 'the title is escaped');
@@ -112,7 +140,7 @@ describe('grafana: CSP and HTML', () => {
 });
 
 describe('grafana: protocol guards', () => {
-  it('accepts the webview\'s messages and rejects malformed ones', () => {
+  it("accepts the webview's messages and rejects malformed ones", () => {
     assert.deepEqual(parseGrafanaFromWebview({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseGrafanaFromWebview({ type: 'grafana/setView', range: '6h' }), { type: 'grafana/setView', range: '6h' });
     assert.equal(parseGrafanaFromWebview({ type: 'grafana/setView', range: '7h' }), undefined);
@@ -123,7 +151,12 @@ describe('grafana: protocol guards', () => {
 
   it('restores saved view states over the defaults and refuses bad uids', () => {
     assert.deepEqual(parseViewState({}), DEFAULT_VIEW_STATE);
-    assert.deepEqual(parseViewState({ uid: 'optivolt-cost', panelId: 3, range: '24h', refresh: 'off' }), { uid: 'optivolt-cost', panelId: 3, range: '24h', refresh: 'off' });
+    assert.deepEqual(parseViewState({ uid: 'optivolt-cost', panelId: 3, range: '24h', refresh: 'off' }), {
+      uid: 'optivolt-cost',
+      panelId: 3,
+      range: '24h',
+      refresh: 'off',
+    });
     assert.equal(parseViewState({ uid: '../../api/admin' }), undefined);
     assert.equal(parseViewState({ uid: 'x', panelId: -1 })?.panelId, undefined);
     assert.equal(parseViewState(null), undefined);
@@ -133,7 +166,11 @@ describe('grafana: protocol guards', () => {
     const show = { type: 'grafana/show', src: 'http://127.0.0.1:3000/d/x', view: DEFAULT_VIEW_STATE, theme: 'dark', status: 'up' };
     assert.deepEqual(parseGrafanaToWebview(show), show);
     assert.equal(parseGrafanaToWebview({ ...show, theme: 'blue' }), undefined);
-    assert.deepEqual(parseGrafanaToWebview({ type: 'grafana/status', status: 'down', message: 'm' }), { type: 'grafana/status', status: 'down', message: 'm' });
+    assert.deepEqual(parseGrafanaToWebview({ type: 'grafana/status', status: 'down', message: 'm' }), {
+      type: 'grafana/status',
+      status: 'down',
+      message: 'm',
+    });
   });
 });
 
@@ -195,14 +232,23 @@ describe('grafana: health poller', () => {
   });
 });
 
-describe('grafana: the user\'s price and carbon settings as dashboard variables', () => {
+describe("grafana: the user's price and carbon settings as dashboard variables", () => {
   const declared = (...names: string[]): Array<{ name: string; type: string }> => names.map((name) => ({ name, type: 'textbox' }));
   const mine = { ...DEFAULT_SETTINGS, costPerKWh: 0.2516, currency: 'CHF', carbonIntensity: 38 };
 
   it('sets var-cost, var-currency and var-carbon from the settings, on dashboard and panel URLs', () => {
     const vars = settingsVariables(mine, declared('cost', 'currency', 'carbon'));
     for (const panelId of [undefined, 4]) {
-      const url = grafanaUrl({ base: 'http://h:1', uid: 'optivolt-cost', slug: 's', panelId, range: '24h', refresh: '1m', theme: 'dark', vars });
+      const url = grafanaUrl({
+        base: 'http://h:1',
+        uid: 'optivolt-cost',
+        slug: 's',
+        panelId,
+        range: '24h',
+        refresh: '1m',
+        theme: 'dark',
+        vars,
+      });
       assert.equal(q(url).get('var-cost'), '0.2516');
       assert.equal(q(url).get('var-currency'), 'CHF');
       assert.equal(q(url).get('var-carbon'), '38');
@@ -211,19 +257,37 @@ describe('grafana: the user\'s price and carbon settings as dashboard variables'
   });
 
   it('sets only the variables a dashboard declares as textboxes, each stack dashboard as it declares them', () => {
-    const byUid = new Map(stackDashboards().map((d) => [d.uid, ((d.json.templating as { list: Array<{ name: string; type: string }> }).list ?? []).map((v) => ({ name: v.name, type: v.type }))]));
+    const byUid = new Map(
+      stackDashboards().map((d) => [
+        d.uid,
+        ((d.json.templating as { list: Array<{ name: string; type: string }> }).list ?? []).map((v) => ({ name: v.name, type: v.type })),
+      ]),
+    );
     assert.deepEqual(settingsVariables(mine, byUid.get('optivolt-cost')), { cost: '0.2516', currency: 'CHF', carbon: '38' });
     assert.deepEqual(settingsVariables(mine, byUid.get('optivolt-power')), { cost: '0.2516' });
     assert.deepEqual(settingsVariables(mine, byUid.get('optivolt-environments')), {});
     // A foreign dashboard's own `cost` (a query variable) is left alone; unknown variables give no parameter at all.
-    assert.deepEqual(settingsVariables(mine, [{ name: 'cost', type: 'query' }, { name: 'carbon', type: 'custom' }]), {});
+    assert.deepEqual(
+      settingsVariables(mine, [
+        { name: 'cost', type: 'query' },
+        { name: 'carbon', type: 'custom' },
+      ]),
+      {},
+    );
     assert.deepEqual(settingsVariables(mine, undefined), {});
     const url = grafanaUrl({ base: 'http://h:1', uid: 'x', range: '1h', refresh: 'off', theme: 'light', vars: {} });
     assert.ok(![...q(url).keys()].some((k) => k.startsWith('var-')));
   });
 
   it('encodes values as URL parameters and keeps the bare kiosk last', () => {
-    const url = grafanaUrl({ base: 'http://h:1', uid: 'optivolt-cost', range: '1h', refresh: '10s', theme: 'dark', vars: { currency: 'A&B', cost: '1e-7' } });
+    const url = grafanaUrl({
+      base: 'http://h:1',
+      uid: 'optivolt-cost',
+      range: '1h',
+      refresh: '10s',
+      theme: 'dark',
+      vars: { currency: 'A&B', cost: '1e-7' },
+    });
     assert.equal(q(url).get('var-currency'), 'A&B');
     assert.equal(q(url).get('var-cost'), '1e-7');
     assert.match(url, /&kiosk$/);

@@ -19,18 +19,24 @@ describe('grafana: API client (against the stand-in)', () => {
   before(() => standIn.start(0));
   after(() => standIn.stop());
 
-  it('reads health, searches the stack\'s dashboards and lists a dashboard\'s panels', async () => {
+  it("reads health, searches the stack's dashboards and lists a dashboard's panels", async () => {
     const c = new GrafanaClient(standIn.url);
     assert.equal((await c.health()).ok, true);
     const hits = await c.search();
     assert.deepEqual(hits.map((h) => h.uid).sort(), standIn.dashboards.map((d) => d.uid).sort());
     const power = hits.find((h) => h.uid === 'optivolt-power');
     assert.equal(power?.title, 'OptiVolt - Power Consumption Monitoring');
-    assert.deepEqual((await c.search('cost')).map((h) => h.uid), ['optivolt-cost']);
+    assert.deepEqual(
+      (await c.search('cost')).map((h) => h.uid),
+      ['optivolt-cost'],
+    );
     const d = await c.dashboard('optivolt-power');
     assert.equal(d.slug, 'optivolt-power-consumption-monitoring');
     // Panel 8 is a row: not shown alone; ids 1..12 otherwise, in layout order.
-    assert.deepEqual(d.panels.map((p) => p.id), [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12]);
+    assert.deepEqual(
+      d.panels.map((p) => p.id),
+      [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12],
+    );
     assert.equal(d.panels[0].title, 'Total Host Power (W)');
   });
 
@@ -68,11 +74,30 @@ describe('grafana: token proxy (against the stand-in)', () => {
   it('adds the Authorization header, streams the page and leaves the token out of everything the webview gets', async () => {
     standIn.requests.length = 0;
     // What the panel composes: the frame URL on the proxy, the CSP's frame-src, the HTML and the show message.
-    const src = grafanaUrl({ base: proxy.url, uid: 'optivolt-power', slug: 'optivolt-power-consumption-monitoring', range: '15m', refresh: '10s', theme: 'dark' });
-    const html = grafanaHtml({ cspSource: 'https://w', nonce: makeNonce((n) => randomBytes(n)), scriptUri: 'https://w/g.js', styleUri: 'https://w/g.css', frameSrc: frameSource(src), title: 'Grafana' });
+    const src = grafanaUrl({
+      base: proxy.url,
+      uid: 'optivolt-power',
+      slug: 'optivolt-power-consumption-monitoring',
+      range: '15m',
+      refresh: '10s',
+      theme: 'dark',
+    });
+    const html = grafanaHtml({
+      cspSource: 'https://w',
+      nonce: makeNonce((n) => randomBytes(n)),
+      scriptUri: 'https://w/g.js',
+      styleUri: 'https://w/g.css',
+      frameSrc: frameSource(src),
+      title: 'Grafana',
+    });
     const message: GrafanaToWebview = { type: 'grafana/show', src, view: DEFAULT_VIEW_STATE, theme: 'dark', status: 'up' };
     assert.ok(html.includes(`frame-src ${proxy.url};`), 'frames only the proxy');
-    for (const [what, text] of [['url', src], ['html', html], ['message', JSON.stringify(message)]]) assert.ok(!text.includes(TOKEN), `token in the ${what}`);
+    for (const [what, text] of [
+      ['url', src],
+      ['html', html],
+      ['message', JSON.stringify(message)],
+    ])
+      assert.ok(!text.includes(TOKEN), `token in the ${what}`);
 
     const res = await fetch(src, { headers: { Authorization: 'Bearer from-the-webview', Cookie: 'grafana_session=x' } });
     assert.equal(res.status, 200);
@@ -81,20 +106,24 @@ describe('grafana: token proxy (against the stand-in)', () => {
     assert.ok(!body.includes(TOKEN));
     assert.equal(res.headers.get('x-frame-options'), null, 'X-Frame-Options dropped for embedding');
     assert.equal(res.headers.get('content-security-policy'), "object-src 'none'", 'only frame-ancestors removed');
-    for (const h of res.headers.keys()) assert.ok(![...res.headers.values()].some((v) => v.includes(TOKEN)), `token in response header ${h}`);
+    for (const h of res.headers.keys())
+      assert.ok(![...res.headers.values()].some((v) => v.includes(TOKEN)), `token in response header ${h}`);
 
     const seen = standIn.requests.find((r) => r.url.startsWith('/d/optivolt-power'));
     assert.ok(seen, 'the stand-in got the page request');
-    assert.equal(seen.headers.authorization, `Bearer ${TOKEN}`, 'the proxy\'s token replaces the incoming header');
+    assert.equal(seen.headers.authorization, `Bearer ${TOKEN}`, "the proxy's token replaces the incoming header");
     assert.equal(seen.headers.cookie, undefined);
     assert.equal(seen.headers.host, new URL(standIn.url).host);
-    assert.ok(!logs.join('\n').includes(TOKEN), 'token in the proxy\'s log');
+    assert.ok(!logs.join('\n').includes(TOKEN), "token in the proxy's log");
   });
 
   it('proxies the API, which the stand-in locks without the token', async () => {
     const res = await fetch(`${proxy.url}/api/search?query=cost`);
     assert.equal(res.status, 200);
-    assert.deepEqual(((await res.json()) as Array<{ uid: string }>).map((h) => h.uid), ['optivolt-cost']);
+    assert.deepEqual(
+      ((await res.json()) as Array<{ uid: string }>).map((h) => h.uid),
+      ['optivolt-cost'],
+    );
     const direct = await fetch(`${standIn.url}/api/search`);
     assert.equal(direct.status, 401, 'the stand-in really requires the token');
     await direct.body?.cancel();
@@ -102,7 +131,9 @@ describe('grafana: token proxy (against the stand-in)', () => {
 
   it('refuses requests for another host name (DNS rebinding)', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const s = net.connect(proxy.port, '127.0.0.1', () => s.write('GET /api/search HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n'));
+      const s = net.connect(proxy.port, '127.0.0.1', () =>
+        s.write('GET /api/search HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n'),
+      );
       let data = '';
       s.on('data', (d) => (data += d.toString()));
       s.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(data)?.[1])));
@@ -111,11 +142,13 @@ describe('grafana: token proxy (against the stand-in)', () => {
     assert.equal(status, 421);
   });
 
-  it('proxies Grafana Live\'s WebSocket upgrade with the token', async () => {
+  it("proxies Grafana Live's WebSocket upgrade with the token", async () => {
     standIn.requests.length = 0;
     const echoed = await new Promise<string>((resolve, reject) => {
       const s = net.connect(proxy.port, '127.0.0.1', () =>
-        s.write(`GET /api/live/ws HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+        s.write(
+          `GET /api/live/ws HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+        ),
       );
       let data = '';
       s.on('data', (d) => {

@@ -70,7 +70,15 @@ describe('import graph', () => {
       ['d', ['a']],
     ]);
     assert.deepEqual(findCycle(graph), ['a', 'b', 'c', 'a']);
-    assert.equal(findCycle(new Map([['a', ['b']], ['b', []]])), undefined);
+    assert.equal(
+      findCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+      undefined,
+    );
   });
 
   it('reads the real imports of src/', () => {

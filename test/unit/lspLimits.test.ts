@@ -42,7 +42,10 @@ describe('PromQL language server: large documents', function () {
     const first = await until(() => h.diagnostics.get(uri), 30000);
     assert.equal(first.diagnostics.length, MAX_PROBLEMS + 1, 'the first publish is capped');
     assert.match(text(first.diagnostics.at(-1)), /still being counted/);
-    const answer = (await h.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 1 } })) as Hover | null;
+    const answer = (await h.client.sendRequest('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 0, character: 1 },
+    })) as Hover | null;
     assert.match(JSON.stringify(answer?.contents), /sum/);
     assert.match(text(last(uri)), /still being counted/, 'the hover waited for the whole document to be checked');
     await until(() => (/19,000 more are not shown/.test(text(last(uri))) ? true : undefined), 30000);
@@ -52,7 +55,10 @@ describe('PromQL language server: large documents', function () {
     const uri = `file:///limits/${n++}.promql`;
     await h.open(uri, invalidQueries(20000));
     await until(() => h.diagnostics.get(uri), 30000);
-    await h.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: 'sum(x{a=})' }] });
+    await h.client.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: 'sum(x{a=})' }],
+    });
     const final = await until(() => (h.diagnostics.get(uri)?.version === 2 ? h.diagnostics.get(uri) : undefined), 30000);
     assert.equal(final.diagnostics.length, 1);
     // Nothing of version 1 arrives after version 2's answer.

@@ -36,7 +36,21 @@ const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
 /** `optivolt measure --json`: spawned by the core after a baseline, the end corrected from its own cutime. */
 async function asCli(): Promise<{ energyJoules: number; note?: string }> {
-  const args = [CLI, 'measure', '--json', '--source', 'estimate', '--baseline', '0.5', '--interval', '500', '--', process.execPath, '-e', BURNER];
+  const args = [
+    CLI,
+    'measure',
+    '--json',
+    '--source',
+    'estimate',
+    '--baseline',
+    '0.5',
+    '--interval',
+    '500',
+    '--',
+    process.execPath,
+    '-e',
+    BURNER,
+  ];
   const cli = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -61,7 +75,11 @@ async function asEditor(lateBegin = false): Promise<TreeOutcome> {
   monitor.start();
   let trees: TreeSampler | undefined;
   try {
-    await until(10_000, () => (monitor.snapshot.state === 'live' ? true : undefined), () => monitor.snapshot.reason);
+    await until(
+      10_000,
+      () => (monitor.snapshot.state === 'live' ? true : undefined),
+      () => monitor.snapshot.reason,
+    );
     let intervals = 0;
     trees = new TreeSampler(monitor, { onInterval: () => intervals++ });
     const begin = (t: TreeSampler): ReturnType<TreeSampler['begin']> => t.begin({ baselineWatts: 0 });
@@ -71,7 +89,11 @@ async function asEditor(lateBegin = false): Promise<TreeOutcome> {
     const pid = child.pid as number;
     // Adopted late: after a scan has seen it and it has burnt a third of a second (as a DAP event arriving late).
     const seen = intervals;
-    await until(10_000, () => (intervals > seen && ticksOf(pid) >= 30 ? true : undefined), () => `burner ${pid}: ${ticksOf(pid)} ticks`);
+    await until(
+      10_000,
+      () => (intervals > seen && ticksOf(pid) >= 30 ? true : undefined),
+      () => `burner ${pid}: ${ticksOf(pid)} ticks`,
+    );
     tree ??= begin(trees);
     tree.addRoot(pid);
     assert.equal(await exited, 0);
@@ -104,7 +126,9 @@ describe('one measurement core: the CLI and the editor agree on the same program
       editor.push(b.result.energyJoules);
     }
     const [a, b] = [median(cli), median(editor)];
-    console.log(`      CLI ${cli.map((j) => j.toFixed(2)).join(', ')} J; editor ${editor.map((j) => j.toFixed(2)).join(', ')} J; medians ${a.toFixed(2)} / ${b.toFixed(2)} J`);
+    console.log(
+      `      CLI ${cli.map((j) => j.toFixed(2)).join(', ')} J; editor ${editor.map((j) => j.toFixed(2)).join(', ')} J; medians ${a.toFixed(2)} / ${b.toFixed(2)} J`,
+    );
     assert.ok(a > 0 && Math.abs(b - a) <= 0.05 * a, `CLI ${a} J vs editor ${b} J: more than 5% apart`);
   });
 
@@ -120,7 +144,11 @@ describe('bootTicks: the measurement start on the clock of process start times',
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-uptime-'));
     try {
       // 83884.99 * 100 === 8388499.000000001 in floating point: a process started in that tick has start 8388499.
-      for (const [text, ticks] of [['83884.99 1.00\n', 8388499], ['0.07 0.00\n', 7], ['12.00 3.00\n', 1200]] as const) {
+      for (const [text, ticks] of [
+        ['83884.99 1.00\n', 8388499],
+        ['0.07 0.00\n', 7],
+        ['12.00 3.00\n', 1200],
+      ] as const) {
         fs.writeFileSync(path.join(dir, 'uptime'), text);
         assert.equal(bootTicks(dir), ticks, text);
       }

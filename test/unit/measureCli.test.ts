@@ -77,11 +77,35 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
   });
 
   it('passes exit code 7 through, prints the JSON summary, follows the child and counts its CPU', () => {
-    const both = measure(['--json', '--source', 'estimate', '--baseline', '0.5', '--interval', '500', '--', process.execPath, '-e', PARENT_AND_CHILD]);
+    const both = measure([
+      '--json',
+      '--source',
+      'estimate',
+      '--baseline',
+      '0.5',
+      '--interval',
+      '500',
+      '--',
+      process.execPath,
+      '-e',
+      PARENT_AND_CHILD,
+    ]);
     assert.equal(both.status, 7, both.stderr);
     const s = summaryOf(both);
     assert.deepEqual(Object.keys(s).sort(), KEYS, JSON.stringify(s));
-    for (const k of ['durationSeconds', 'energyJoules', 'hostEnergyJoules', 'hostEnergyAboveBaselineJoules', 'baselineWatts', 'averageWatts', 'peakWatts', 'costPerKWh', 'cost', 'co2Grams'] as const) finite(s, k);
+    for (const k of [
+      'durationSeconds',
+      'energyJoules',
+      'hostEnergyJoules',
+      'hostEnergyAboveBaselineJoules',
+      'baselineWatts',
+      'averageWatts',
+      'peakWatts',
+      'costPerKWh',
+      'cost',
+      'co2Grams',
+    ] as const)
+      finite(s, k);
     assert.ok(s.durationSeconds >= 1.6 && s.durationSeconds <= 4, `duration ~2 s, got ${s.durationSeconds}`);
     assert.ok(s.energyJoules > 0, `energy ${s.energyJoules}`);
     assert.ok(s.hostEnergyJoules >= s.energyJoules * 0.99, `host ${s.hostEnergyJoules} >= program ${s.energyJoules}`);
@@ -95,11 +119,26 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
     assert.ok(Array.isArray(s.pids) && s.pids.every((p) => Number.isInteger(p) && p > 0), JSON.stringify(s.pids));
     assert.ok(s.pids.length >= 2, `the child was followed: pids ${JSON.stringify(s.pids)}`);
 
-    const one = measure(['--json', '--source', 'estimate', '--baseline', '0.5', '--interval', '500', '--', process.execPath, '-e', ONLY_PARENT]);
+    const one = measure([
+      '--json',
+      '--source',
+      'estimate',
+      '--baseline',
+      '0.5',
+      '--interval',
+      '500',
+      '--',
+      process.execPath,
+      '-e',
+      ONLY_PARENT,
+    ]);
     assert.equal(one.status, 7, one.stderr);
     const o = summaryOf(one);
     assert.ok(o.energyJoules > 0, `energy ${o.energyJoules}`);
-    assert.ok(o.energyJoules < 0.75 * s.energyJoules, `1 s of CPU (${o.energyJoules} J) clearly below 2 s with the child (${s.energyJoules} J)`);
+    assert.ok(
+      o.energyJoules < 0.75 * s.energyJoules,
+      `1 s of CPU (${o.energyJoules} J) clearly below 2 s with the child (${s.energyJoules} J)`,
+    );
   });
 
   it('sh -> sh -> node (node and the inner sh end together, the root sh lives on) costs the same as sh -> node', () => {
@@ -121,7 +160,7 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
   });
 
   it('200 concurrent short-lived children: the program never costs more than the host, and average <= peak (issue 20)', () => {
-    const kids = 'for i in $(seq 200); do sh -c \'i=0; while [ $i -lt 500 ]; do i=$((i+1)); done\' & done; wait';
+    const kids = "for i in $(seq 200); do sh -c 'i=0; while [ $i -lt 500 ]; do i=$((i+1)); done' & done; wait";
     const r = measure(['--json', '--source', 'estimate', '--baseline', '0.5', '--interval', '500', '--', 'sh', '-c', kids]);
     assert.equal(r.status, 0, r.stderr);
     const o = summaryOf(r);
@@ -131,7 +170,19 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
   });
 
   it("passes the command's stdout through, before the JSON line", () => {
-    const r = measure(['--json', '--source', 'estimate', '--baseline', '0', '--interval', '500', '--', process.execPath, '-e', 'console.log("hello")']);
+    const r = measure([
+      '--json',
+      '--source',
+      'estimate',
+      '--baseline',
+      '0',
+      '--interval',
+      '500',
+      '--',
+      process.execPath,
+      '-e',
+      'console.log("hello")',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const lines = linesOf(r.stdout);
     assert.equal(lines.length, 2, r.stdout);
@@ -142,19 +193,62 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
   });
 
   it('--budget-joules 0.000001 => exit 3 and "over budget" on stderr', () => {
-    const r = measure(['--budget-joules', '0.000001', '--source', 'estimate', '--baseline', '0', '--interval', '500', '--', process.execPath, '-e', `${BURN} burn(300);`]);
+    const r = measure([
+      '--budget-joules',
+      '0.000001',
+      '--source',
+      'estimate',
+      '--baseline',
+      '0',
+      '--interval',
+      '500',
+      '--',
+      process.execPath,
+      '-e',
+      `${BURN} burn(300);`,
+    ]);
     assert.equal(r.status, 3, `${r.stdout}\n${r.stderr}`);
-    assert.ok(linesOf(r.stderr).some((l) => /over budget/.test(l)), r.stderr);
+    assert.ok(
+      linesOf(r.stderr).some((l) => /over budget/.test(l)),
+      r.stderr,
+    );
   });
 
   it('a generous budget passes: exit 0', () => {
-    const r = measure(['--budget-joules', '1000000', '--source', 'estimate', '--baseline', '0', '--interval', '500', '--', process.execPath, '-e', '0']);
+    const r = measure([
+      '--budget-joules',
+      '1000000',
+      '--source',
+      'estimate',
+      '--baseline',
+      '0',
+      '--interval',
+      '500',
+      '--',
+      process.execPath,
+      '-e',
+      '0',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /over budget/);
   });
 
   it('--repeat 3 => JSON with runs 3 and spreads >= 0', () => {
-    const r = measure(['--json', '--repeat', '3', '--source', 'estimate', '--baseline', '0', '--interval', '500', '--', process.execPath, '-e', `${BURN} burn(100);`]);
+    const r = measure([
+      '--json',
+      '--repeat',
+      '3',
+      '--source',
+      'estimate',
+      '--baseline',
+      '0',
+      '--interval',
+      '500',
+      '--',
+      process.execPath,
+      '-e',
+      `${BURN} burn(100);`,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const s = summaryOf(r);
     assert.equal(s.runs, 3);

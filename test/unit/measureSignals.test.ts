@@ -40,7 +40,9 @@ function start(args: string[]): Running {
   const r: Running = {
     proc,
     since: Date.now(),
-    ended: new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - r.since }))),
+    ended: new Promise((resolve) =>
+      proc.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - r.since })),
+    ),
   };
   return r;
 }
@@ -90,7 +92,11 @@ describe('optivolt measure under signals (dist/cli.js, issue 20)', function () {
       m.proc.kill(sig);
       const end = await m.ended;
       assert.equal(end.signal, sig, `died by ${sig} (the shell shows ${128 + os.constants.signals[sig]}): code ${end.code}, ${end.stderr}`);
-      const summary = JSON.parse(end.stdout.trim().split('\n').pop() ?? '') as { interrupted?: string; durationSeconds: number; exitCode: number };
+      const summary = JSON.parse(end.stdout.trim().split('\n').pop() ?? '') as {
+        interrupted?: string;
+        durationSeconds: number;
+        exitCode: number;
+      };
       assert.equal(summary.interrupted, sig, end.stdout);
       assert.ok(Number.isFinite(summary.durationSeconds) && summary.durationSeconds > 0, end.stdout);
       assert.equal(summary.exitCode, 128 + os.constants.signals[sig]);
@@ -122,13 +128,32 @@ describe('optivolt measure under signals (dist/cli.js, issue 20)', function () {
   it('SIGTERM between --repeat runs keeps and prints the finished runs', async () => {
     const file = path.join(dir, 'runs');
     // A 2 s baseline before each run: the signal lands in the second run's baseline (or at the first's end).
-    const m = start(['--json', '--repeat', '5', '--source', 'estimate', '--baseline', '2', '--interval', '500', '--', 'sh', '-c', `echo $$ >> ${file}`]);
+    const m = start([
+      '--json',
+      '--repeat',
+      '5',
+      '--source',
+      'estimate',
+      '--baseline',
+      '2',
+      '--interval',
+      '500',
+      '--',
+      'sh',
+      '-c',
+      `echo $$ >> ${file}`,
+    ]);
     started.push(m.proc.pid!);
     await pidsIn(file, 1);
     m.proc.kill('SIGTERM');
     const end = await m.ended;
     assert.equal(end.signal, 'SIGTERM', end.stderr);
-    const summary = JSON.parse(end.stdout.trim().split('\n').pop() ?? '') as { interrupted?: string; energyJoules: number; exitCode: number; runs?: number };
+    const summary = JSON.parse(end.stdout.trim().split('\n').pop() ?? '') as {
+      interrupted?: string;
+      energyJoules: number;
+      exitCode: number;
+      runs?: number;
+    };
     assert.equal(summary.interrupted, 'SIGTERM');
     assert.equal(summary.exitCode, 0, 'the finished run exited 0');
     assert.ok(Number.isFinite(summary.energyJoules), end.stdout);
@@ -149,7 +174,9 @@ describe('optivolt measure on a terminal (dist/cli.js under a pty)', function ()
   afterEach(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
   const shq = (a: string): string => `'${a.replace(/'/g, "'\\''")}'`;
   const underPty = (args: string[]): ChildProcess =>
-    spawn('script', ['-qec', [process.execPath, CLI, 'measure', ...args].map(shq).join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    spawn('script', ['-qec', [process.execPath, CLI, 'measure', ...args].map(shq).join(' '), '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
 
   it('the command keeps the controlling terminal: it can open /dev/tty (a new session could not)', async () => {
     const p = underPty([...FAST, '--', 'sh', '-c', 'echo prompt > /dev/tty && echo TTY-OK']);
@@ -187,13 +214,33 @@ describe('optivolt measure --budget-joules on a partial figure (dist/cli.js)', f
       const q = new URL(req.url ?? '/', 'http://x').searchParams.get('query');
       res.writeHead(broken ? 500 : 200, { 'Content-Type': 'application/json' });
       if (broken) return void res.end('{"status":"error","errorType":"internal","error":"down"}');
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: q === SCAPH_HOST_QUERY ? [{ metric: {}, value: [1, '42'] }] : [] } }));
+      res.end(
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'vector', result: q === SCAPH_HOST_QUERY ? [{ metric: {}, value: [1, '42'] }] : [] },
+        }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       const cmd = `fetch('${url}/break').then(() => setTimeout(() => {}, 2000))`;
-      const m = start(['--budget-joules', '1000000', '--source', 'prometheus', '--prometheus-url', url, '--baseline', '0', '--interval', '500', '--', process.execPath, '-e', cmd]);
+      const m = start([
+        '--budget-joules',
+        '1000000',
+        '--source',
+        'prometheus',
+        '--prometheus-url',
+        url,
+        '--baseline',
+        '0',
+        '--interval',
+        '500',
+        '--',
+        process.execPath,
+        '-e',
+        cmd,
+      ]);
       const end = await m.ended;
       assert.equal(end.code, 1, end.stderr);
       assert.match(end.stderr, /cannot check the budget: the power source failed during the run/);

@@ -334,7 +334,10 @@ describe('ProcessTreeMeter', () => {
           }
           m.addTicks(missed + Math.floor(rand() * 50));
           const res = m.finish();
-          assert.ok(res.energyJoules <= res.hostEnergyJoules + 1e-9, `run ${run}: program ${res.energyJoules} J > host ${res.hostEnergyJoules} J`);
+          assert.ok(
+            res.energyJoules <= res.hostEnergyJoules + 1e-9,
+            `run ${run}: program ${res.energyJoules} J > host ${res.hostEnergyJoules} J`,
+          );
           assert.ok(res.averageWatts <= res.peakWatts + 1e-9, `run ${run}: average ${res.averageWatts} W > peak ${res.peakWatts} W`);
         } finally {
           r.dispose();
@@ -565,7 +568,14 @@ describe('ProcessTreeMeter', () => {
         const reading = await rapl.read();
         assert.ok(reading, `reading ${k}`);
         close(reading.watts, 15, `RAPL watts at step ${k}`, 1e-6);
-        const sample: PowerSample = { time: nowMs(), watts: reading.watts, source: 'rapl', estimated: false, zones: reading.zones, detail: reading.detail };
+        const sample: PowerSample = {
+          time: nowMs(),
+          watts: reading.watts,
+          source: 'rapl',
+          estimated: false,
+          zones: reading.zones,
+          detail: reading.detail,
+        };
         const i = sampler.next(sample, 'share-all');
         if (!meter) {
           assert.equal(i, undefined, 'the first interval only primes');

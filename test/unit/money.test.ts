@@ -58,7 +58,7 @@ describe('money format (one rule, every surface)', () => {
   });
 
   describe('surfaces', () => {
-    const amounts = [0, 0.0000013, 0.00040, 0.0099, 0.15, 12.345];
+    const amounts = [0, 0.0000013, 0.0004, 0.0099, 0.15, 12.345];
 
     it('core formatCost (status bar details, Energy Sessions, notifications, CLI) is formatMoney', () => {
       for (const a of amounts) assert.equal(formatCost(a, 'EUR'), formatMoney(a, 'EUR'));
@@ -79,7 +79,10 @@ describe('money format (one rule, every surface)', () => {
 
     it('`optivolt measure` (dist/cli.js) prints the cost of a short run with its two significant figures', function () {
       this.timeout(20000);
-      const r = spawnSync(process.execPath, [CLI, 'measure', '--source', 'estimate', '--baseline', '0', '--', process.execPath, '-e', ''], { encoding: 'utf8', timeout: 15000 });
+      const r = spawnSync(process.execPath, [CLI, 'measure', '--source', 'estimate', '--baseline', '0', '--', process.execPath, '-e', ''], {
+        encoding: 'utf8',
+        timeout: 15000,
+      });
       assert.equal(r.status, 0, r.stderr);
       const m = /^ {2}cost: (\S+) EUR at 0\.15 EUR\/kWh/m.exec(r.stderr);
       assert.ok(m, r.stderr);

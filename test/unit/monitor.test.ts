@@ -24,10 +24,15 @@ class FakeSource implements PowerSource {
 }
 
 const reading = (watts: number, zones: Record<string, number> = {}): PowerReading => ({ watts, zones, detail: `fake ${watts} W` });
-const fails = (code: SourceErrorCode, message: string): Behaviour => () => {
-  throw new SourceError(code, message);
-};
-const works = (watts: number): Behaviour => () => reading(watts);
+const fails =
+  (code: SourceErrorCode, message: string): Behaviour =>
+  () => {
+    throw new SourceError(code, message);
+  };
+const works =
+  (watts: number): Behaviour =>
+  () =>
+    reading(watts);
 
 /** The fake machine: what each kind of source does right now, and who was built and read. */
 class World {
@@ -68,7 +73,12 @@ class World {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  await until(timeoutMs, () => (cond() ? true : undefined), () => 'condition not met in time', 10);
+  await until(
+    timeoutMs,
+    () => (cond() ? true : undefined),
+    () => 'condition not met in time',
+    10,
+  );
 }
 
 describe('PowerMonitor', () => {
@@ -222,7 +232,9 @@ describe('PowerMonitor', () => {
       assert.equal(m.snapshot.source, 'estimate');
       assert.equal(m.snapshot.state, 'live');
       assert.ok(
-        w.logs.some((l) => l.level === 'warn' && /RAPL: no value in \d+ reads/.test(l.message) && /Looking for another source/.test(l.message)),
+        w.logs.some(
+          (l) => l.level === 'warn' && /RAPL: no value in \d+ reads/.test(l.message) && /Looking for another source/.test(l.message),
+        ),
         JSON.stringify(w.logs),
       );
     });

@@ -20,17 +20,30 @@ describe('the packaged extension (.vsix contents)', () => {
   };
   before(function () {
     this.timeout(60000);
-    const out = execFileSync(path.join(root, 'node_modules/.bin/vsce'), ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    files = new Set(out.split('\n').map((l) => l.trim()).filter(Boolean));
+    const out = execFileSync(path.join(root, 'node_modules/.bin/vsce'), ['ls', '--no-dependencies'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    files = new Set(
+      out
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
     manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   });
   const rel = (p: string): string => path.posix.normalize(p.replace(/^\.\//, ''));
 
   it('includes every bundle the extension loads (main, lazy bundles, language server, webviews)', () => {
-    const bundles = fs.readFileSync(path.join(root, 'scripts/build.mjs'), 'utf8').match(/out: '([^']+)'/g)!.map((m) => m.slice(6, -1));
+    const bundles = fs
+      .readFileSync(path.join(root, 'scripts/build.mjs'), 'utf8')
+      .match(/out: '([^']+)'/g)!
+      .map((m) => m.slice(6, -1));
     assert.ok(bundles.includes('dist/server.js') && bundles.includes(rel(manifest.main)));
     for (const b of bundles) assert.ok(files.has(b), `${b} is not packaged`);
-    for (const view of ['powerView', 'promqlResult', 'grafanaView']) assert.ok(files.has(`dist/media/${view}.css`), `${view}.css is not packaged`);
+    for (const view of ['powerView', 'promqlResult', 'grafanaView'])
+      assert.ok(files.has(`dist/media/${view}.css`), `${view}.css is not packaged`);
   });
 
   it('includes the language configuration, grammar, snippets and icons the manifest names', () => {
@@ -38,13 +51,16 @@ describe('the packaged extension (.vsix contents)', () => {
       ...manifest.contributes.languages.flatMap((l) => (l.configuration ? [l.configuration] : [])),
       ...manifest.contributes.grammars.map((g) => g.path),
       ...manifest.contributes.snippets.map((s) => s.path),
-      ...Object.values(manifest.contributes.viewsContainers ?? {}).flatMap((c) => c.flatMap((v) => (v.icon && !v.icon.startsWith('$(') ? [v.icon] : []))),
+      ...Object.values(manifest.contributes.viewsContainers ?? {}).flatMap((c) =>
+        c.flatMap((v) => (v.icon && !v.icon.startsWith('$(') ? [v.icon] : [])),
+      ),
     ].map(rel);
     assert.ok(named.length >= 4, named.join(' '));
     for (const f of named) assert.ok(files.has(f), `${f} is named by package.json but not packaged`);
   });
 
   it('leaves out sources, tests and build leftovers', () => {
-    for (const f of files) assert.doesNotMatch(f, /^(src|test|bench|out|node_modules|scripts)\/|\.ts$|\.map$/, `${f} should not be packaged`);
+    for (const f of files)
+      assert.doesNotMatch(f, /^(src|test|bench|out|node_modules|scripts)\/|\.ts$|\.map$/, `${f} should not be packaged`);
   });
 });

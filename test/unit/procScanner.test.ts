@@ -31,14 +31,30 @@ describe('ProcScanner', () => {
   describe('identity (Scaphandre labels)', () => {
     it('exe = the /proc/<pid>/exe link target, cmdline = argv concatenated, "" for a kernel thread; read once per process', () => {
       const t = tree([
-        { pid: 10, comm: 'node', exe: '/usr/bin/node', cmdline: ['node', 'server.js', '--port', '3000'], cgroup: dockerCgroup(containerId('ab')) },
+        {
+          pid: 10,
+          comm: 'node',
+          exe: '/usr/bin/node',
+          cmdline: ['node', 'server.js', '--port', '3000'],
+          cgroup: dockerCgroup(containerId('ab')),
+        },
         { pid: 2, comm: 'kthreadd', cmdline: [] },
       ]);
       const s = scanner(t.root);
       const procs = s.scan().procs;
       const id = s.identity(procs.get(10)!);
-      assert.deepEqual(id, { exe: '/usr/bin/node', argv: ['node', 'server.js', '--port', '3000'], cmdline: 'nodeserver.js--port3000', cgroup: dockerCgroup(containerId('ab')) });
-      assert.deepEqual(s.identity(procs.get(2)!), { exe: '', argv: [], cmdline: '', cgroup: '0::/user.slice/user-1000.slice/session-2.scope\n' });
+      assert.deepEqual(id, {
+        exe: '/usr/bin/node',
+        argv: ['node', 'server.js', '--port', '3000'],
+        cmdline: 'nodeserver.js--port3000',
+        cgroup: dockerCgroup(containerId('ab')),
+      });
+      assert.deepEqual(s.identity(procs.get(2)!), {
+        exe: '',
+        argv: [],
+        cmdline: '',
+        cgroup: '0::/user.slice/user-1000.slice/session-2.scope\n',
+      });
       t.setCmdline(10, ['changed']);
       assert.equal(s.identity(procs.get(10)!).cmdline, 'nodeserver.js--port3000', 'cached per pid and start time');
     });
@@ -96,7 +112,13 @@ describe('ProcScanner', () => {
     });
 
     it('returns undefined for garbage, empty and truncated input', () => {
-      for (const bad of ['', 'garbage', '1234', '12 (no close paren S 1 2 3', '12 no parens at all 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20']) {
+      for (const bad of [
+        '',
+        'garbage',
+        '1234',
+        '12 (no close paren S 1 2 3',
+        '12 no parens at all 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20',
+      ]) {
         assert.equal(parse(bad), undefined, JSON.stringify(bad));
       }
       // Cut before the start time (field 22).
@@ -109,7 +131,10 @@ describe('ProcScanner', () => {
     it('parses the real /proc/self/stat consistently with a plain split', () => {
       const buf = fs.readFileSync('/proc/self/stat');
       const text = buf.toString('latin1');
-      const after = text.slice(text.lastIndexOf(')') + 2).trim().split(' ');
+      const after = text
+        .slice(text.lastIndexOf(')') + 2)
+        .trim()
+        .split(' ');
       const got = parsePidStat(buf, buf.length);
       assert.ok(got);
       assert.equal(got.ppid, process.ppid);
@@ -132,7 +157,10 @@ describe('ProcScanner', () => {
       const s = scanner(t.root).scan();
       assert.equal(s.busy, 12_345);
       assert.equal(s.idle, 67_890);
-      assert.deepEqual([...s.procs.keys()].sort((a, b) => a - b), [1, 42, 1234]);
+      assert.deepEqual(
+        [...s.procs.keys()].sort((a, b) => a - b),
+        [1, 42, 1234],
+      );
       assert.deepEqual(s.procs.get(42), { pid: 42, ppid: 1, comm: 'my (weird) app', ticks: 100, childTicks: 110, start: 4000 });
       assert.deepEqual(s.procs.get(1234), { pid: 1234, ppid: 42, comm: 'node', ticks: 10, childTicks: 110, start: 2234 });
     });

@@ -143,7 +143,10 @@ describe('Prometheus URL with credentials (issue 20)', function () {
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal((JSON.parse(ok.stdout.trim()) as { watts: number }).watts, 42);
     noPassword(ok.stdout + ok.stderr);
-    assert.ok(srv.seen.every((s) => s.authorization?.startsWith('Basic ')), JSON.stringify(srv.seen));
+    assert.ok(
+      srv.seen.every((s) => s.authorization?.startsWith('Basic ')),
+      JSON.stringify(srv.seen),
+    );
 
     const denied = await runCli(['sample', '--source', 'prometheus', '--prometheus-url', bad, '--count', '1', '--interval', '500']);
     assert.equal(denied.code, 1, denied.stderr);

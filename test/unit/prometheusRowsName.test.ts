@@ -8,7 +8,11 @@ describe('prometheusRows: processName from Scaphandre labels', () => {
   it('the basename of exe', () => assert.equal(processName('/usr/lib/jvm/bin/java', 'java-Xmx1gMain', '7'), 'java'));
   it('without exe, the concatenated cmdline whole: no space to split on', () => {
     assert.equal(processName(undefined, 'python3-mhttp.server', '7'), 'python3-mhttp.server');
-    assert.equal(processName('', '/usr/bin/python3/srv/app.py', '7'), '/usr/bin/python3/srv/app.py', 'not its basename: argv[0] cannot be cut out');
+    assert.equal(
+      processName('', '/usr/bin/python3/srv/app.py', '7'),
+      '/usr/bin/python3/srv/app.py',
+      'not its basename: argv[0] cannot be cut out',
+    );
   });
   it('a long cmdline is shortened with an ellipsis; neither label -> the pid', () => {
     const n = processName(undefined, 'x'.repeat(100), '7');
@@ -28,8 +32,16 @@ describe('PrometheusRows: NaN and infinite samples (the client passes them throu
       ],
     };
     const client = { query: async (q: string) => answers[q] ?? [] } as unknown as PrometheusClient;
-    const snap = await new PrometheusRows(client).sample({ time: 1, watts: 20, source: 'prometheus', estimated: false, zones: {}, detail: '' }, 10, false, 'capacity');
-    assert.deepEqual(snap.processes.map((p) => p.pid), [1]);
+    const snap = await new PrometheusRows(client).sample(
+      { time: 1, watts: 20, source: 'prometheus', estimated: false, zones: {}, detail: '' },
+      10,
+      false,
+      'capacity',
+    );
+    assert.deepEqual(
+      snap.processes.map((p) => p.pid),
+      [1],
+    );
     for (const p of snap.processes) assert.ok(Number.isFinite(p.watts) && Number.isFinite(p.share), JSON.stringify(p));
     assert.ok(Number.isFinite(snap.idleWatts ?? 0));
   });

@@ -2,7 +2,13 @@
 import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NODE_RAPL_DRAM_QUERY, NODE_RAPL_QUERY, PrometheusSource, SCAPH_HOST_QUERY, SCAPH_SOCKET_QUERY } from '../../src/core/power/prometheusSource';
+import {
+  NODE_RAPL_DRAM_QUERY,
+  NODE_RAPL_QUERY,
+  PrometheusSource,
+  SCAPH_HOST_QUERY,
+  SCAPH_SOCKET_QUERY,
+} from '../../src/core/power/prometheusSource';
 import { SourceError } from '../../src/core/power/source';
 import { normalizePrometheusUrl, PrometheusClient, PrometheusError } from '../../src/core/prometheus/client';
 
@@ -14,7 +20,10 @@ interface Answer {
 
 const T = 1700000000.123;
 const vector = (result: Array<{ metric: Record<string, string>; value: string }>): Answer => ({
-  body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: result.map((r) => ({ metric: r.metric, value: [T, r.value] })) } }),
+  body: JSON.stringify({
+    status: 'success',
+    data: { resultType: 'vector', result: result.map((r) => ({ metric: r.metric, value: [T, r.value] })) },
+  }),
 });
 const EMPTY = vector([]);
 
@@ -70,7 +79,8 @@ describe('Prometheus power source (local HTTP server)', () => {
     asked = [];
   });
 
-  const source = (requireScaphandre = false): PrometheusSource => new PrometheusSource(new PrometheusClient(`${baseUrl}/`), requireScaphandre);
+  const source = (requireScaphandre = false): PrometheusSource =>
+    new PrometheusSource(new PrometheusClient(`${baseUrl}/`), requireScaphandre);
 
   async function failure(p: Promise<unknown>): Promise<SourceError> {
     try {
@@ -122,13 +132,42 @@ describe('Prometheus power source (local HTTP server)', () => {
 
   describe('power figures that are not power: no value, with the reason (issue 20)', () => {
     const cases: Array<[string, Record<string, Answer>, RegExp]> = [
-      ['negative Scaphandre host power', { [SCAPH_HOST_QUERY]: vector([{ metric: { value_source: 'powercap_rapl_pkg' }, value: '-3' }]) }, /scaph_host_power_microwatts\{value_source="powercap_rapl_pkg"\} says -3 W is negative/],
-      ['1e308 W (what made baselineWatts null)', { [SCAPH_HOST_QUERY]: vector([{ metric: {}, value: '1e308' }]) }, /says 1\.00e\+308 W is above 100 kW/],
-      ['two series, each plausible, whose total is not', { [SCAPH_HOST_QUERY]: vector([{ metric: { value_source: 'a' }, value: '9e4' }, { metric: { value_source: 'b' }, value: '9e4' }]) }, /in total says 1\.80e\+5 W/],
+      [
+        'negative Scaphandre host power',
+        { [SCAPH_HOST_QUERY]: vector([{ metric: { value_source: 'powercap_rapl_pkg' }, value: '-3' }]) },
+        /scaph_host_power_microwatts\{value_source="powercap_rapl_pkg"\} says -3 W is negative/,
+      ],
+      [
+        '1e308 W (what made baselineWatts null)',
+        { [SCAPH_HOST_QUERY]: vector([{ metric: {}, value: '1e308' }]) },
+        /says 1\.00e\+308 W is above 100 kW/,
+      ],
+      [
+        'two series, each plausible, whose total is not',
+        {
+          [SCAPH_HOST_QUERY]: vector([
+            { metric: { value_source: 'a' }, value: '9e4' },
+            { metric: { value_source: 'b' }, value: '9e4' },
+          ]),
+        },
+        /in total says 1\.80e\+5 W/,
+      ],
       // The client used to drop NaN/Inf samples, so a NaN host power read as "no series" ('no-data').
-      ['NaN Scaphandre host power', { [SCAPH_HOST_QUERY]: vector([{ metric: { value_source: 'powercap_rapl_pkg' }, value: 'NaN' }]) }, /scaph_host_power_microwatts\{value_source="powercap_rapl_pkg"\} says NaN W is not a number/],
-      ['+Inf node-exporter package power', { ...NODE_EXPORTER, [NODE_RAPL_QUERY]: vector([{ metric: { index: '0' }, value: '+Inf' }]) }, /node_rapl_package_joules_total\{index="0"\} says Infinity W is not a number/],
-      ['node-exporter package power in microwatts', { ...NODE_EXPORTER, [NODE_RAPL_QUERY]: vector([{ metric: { index: '0' }, value: '15250000' }]) }, /node_rapl_package_joules_total\{index="0"\} says 1\.53e\+7 W/],
+      [
+        'NaN Scaphandre host power',
+        { [SCAPH_HOST_QUERY]: vector([{ metric: { value_source: 'powercap_rapl_pkg' }, value: 'NaN' }]) },
+        /scaph_host_power_microwatts\{value_source="powercap_rapl_pkg"\} says NaN W is not a number/,
+      ],
+      [
+        '+Inf node-exporter package power',
+        { ...NODE_EXPORTER, [NODE_RAPL_QUERY]: vector([{ metric: { index: '0' }, value: '+Inf' }]) },
+        /node_rapl_package_joules_total\{index="0"\} says Infinity W is not a number/,
+      ],
+      [
+        'node-exporter package power in microwatts',
+        { ...NODE_EXPORTER, [NODE_RAPL_QUERY]: vector([{ metric: { index: '0' }, value: '15250000' }]) },
+        /node_rapl_package_joules_total\{index="0"\} says 1\.53e\+7 W/,
+      ],
     ];
     for (const [what, a, message] of cases) {
       it(what, async () => {
@@ -141,7 +180,13 @@ describe('Prometheus power source (local HTTP server)', () => {
     }
 
     it('a socket or DRAM zone that is not power is left out and named; the host figure stands', async () => {
-      answers = { ...SCAPHANDRE, [SCAPH_SOCKET_QUERY]: vector([{ metric: { socket_id: '0' }, value: '20.25' }, { metric: { socket_id: '1' }, value: '-7' }]) };
+      answers = {
+        ...SCAPHANDRE,
+        [SCAPH_SOCKET_QUERY]: vector([
+          { metric: { socket_id: '0' }, value: '20.25' },
+          { metric: { socket_id: '1' }, value: '-7' },
+        ]),
+      };
       const r = await source().read();
       assert.equal(r.watts, 42.5);
       assert.deepEqual(r.zones, { 'socket-0': 20.25 });

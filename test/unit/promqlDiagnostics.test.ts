@@ -62,7 +62,8 @@ describe('PromQL diagnostics', () => {
       assert.deepEqual([e.from, e.message], [12, 'unexpected end of input']);
     });
     it('a stray right parenthesis', () => assert.deepEqual(errorOf('foo )').message, "unexpected right parenthesis ')'"));
-    it('unterminated string, at its opening quote', () => assert.deepEqual(err('foo{a="b}'), ['syntax', '"', 'unterminated quoted string']));
+    it('unterminated string, at its opening quote', () =>
+      assert.deepEqual(err('foo{a="b}'), ['syntax', '"', 'unterminated quoted string']));
     it('bad escape', () => assert.equal(errorOf("'a\\qb'").message, "unknown escape sequence U+0071 'q'"));
     it('durations need a unit, numbers no unit', () => {
       assert.deepEqual(err('foo[5]'), ['syntax', '5', 'missing unit character in duration']);
@@ -78,12 +79,20 @@ describe('PromQL diagnostics', () => {
       assert.match(errorOf('foo{a=~"("}').message, /^error parsing regexp: missing closing \)/);
     });
     it('unknown characters', () => assert.deepEqual(err('foo $ bar'), ['syntax', '$', "unexpected character: '$'"]));
-    it('trailing comma in a call', () => assert.deepEqual(err('rate(foo[5m],)'), ['syntax', ',', 'trailing commas not allowed in function call args']));
+    it('trailing comma in a call', () =>
+      assert.deepEqual(err('rate(foo[5m],)'), ['syntax', ',', 'trailing commas not allowed in function call args']));
     it('an empty query', () => assert.equal(errorOf('# nothing').message, 'no expression found in input'));
-    it('a range on something else than a selector', () => assert.deepEqual(err('rate(foo[5m])[5m]'), ['syntax', '[5m]', 'ranges only allowed for vector selectors']));
+    it('a range on something else than a selector', () =>
+      assert.deepEqual(err('rate(foo[5m])[5m]'), ['syntax', '[5m]', 'ranges only allowed for vector selectors']));
     it('offset and @ placement', () => {
-      assert.equal(errorOf('sum(foo) offset 5m').message, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
-      assert.equal(errorOf('sum(foo) @ 100').message, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+      assert.equal(
+        errorOf('sum(foo) offset 5m').message,
+        'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery',
+      );
+      assert.equal(
+        errorOf('sum(foo) @ 100').message,
+        '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery',
+      );
       assert.equal(errorOf('foo offset 1m offset 2m').message, 'offset may not be set multiple times');
       assert.equal(errorOf('foo offset 5m[5m]').message, 'no offset modifiers allowed before range');
       assert.equal(errorOf('foo @ inf').message, 'timestamp out of bounds for @ modifier: +Inf');
@@ -97,8 +106,10 @@ describe('PromQL diagnostics', () => {
   });
 
   describe('unknown functions', () => {
-    it('are errors on the name, as in Prometheus 2.42', () => assert.deepEqual(err('foo(bar)'), ['unknown-function', 'foo', 'unknown function with name "foo"']));
-    it('function names are case-sensitive', () => assert.deepEqual(err('RATE(x[5m])'), ['unknown-function', 'RATE', 'unknown function with name "RATE"']));
+    it('are errors on the name, as in Prometheus 2.42', () =>
+      assert.deepEqual(err('foo(bar)'), ['unknown-function', 'foo', 'unknown function with name "foo"']));
+    it('function names are case-sensitive', () =>
+      assert.deepEqual(err('RATE(x[5m])'), ['unknown-function', 'RATE', 'unknown function with name "RATE"']));
     it('functions newer than 2.42 are unknown to it', () => {
       assert.deepEqual(err('mad_over_time(foo[5m])'), ['unknown-function', 'mad_over_time', 'unknown function with name "mad_over_time"']);
       assert.deepEqual(err('limitk(2, foo)'), ['unknown-function', 'limitk', 'unknown function with name "limitk"']);
@@ -109,35 +120,63 @@ describe('PromQL diagnostics', () => {
     it('range vector expected', () =>
       assert.deepEqual(err('rate(foo)'), ['type', 'foo', 'expected type range vector in call to function "rate", got instant vector']));
     it('instant vector expected', () =>
-      assert.deepEqual(err('abs(foo[5m])'), ['type', 'foo[5m]', 'expected type instant vector in call to function "abs", got range vector']));
-    it('scalar expected', () => assert.deepEqual(err('clamp_max(foo, foo)'), ['type', 'foo', 'expected type scalar in call to function "clamp_max", got instant vector']));
-    it('string expected', () => assert.equal(errorOf('label_replace(foo, 1, "a", "b", "c")').message, 'expected type string in call to function "label_replace", got scalar'));
+      assert.deepEqual(err('abs(foo[5m])'), [
+        'type',
+        'foo[5m]',
+        'expected type instant vector in call to function "abs", got range vector',
+      ]));
+    it('scalar expected', () =>
+      assert.deepEqual(err('clamp_max(foo, foo)'), [
+        'type',
+        'foo',
+        'expected type scalar in call to function "clamp_max", got instant vector',
+      ]));
+    it('string expected', () =>
+      assert.equal(
+        errorOf('label_replace(foo, 1, "a", "b", "c")').message,
+        'expected type string in call to function "label_replace", got scalar',
+      ));
     it('argument counts', () => {
       assert.deepEqual(err('abs(1, 2)'), ['type', 'abs(1, 2)', 'expected 1 argument(s) in call to "abs", got 2']);
       assert.equal(errorOf('round(foo, 1, 2)').message, 'expected at most 2 argument(s) in call to "round", got 3');
       assert.equal(errorOf('label_join(foo)').message, 'expected at least 3 argument(s) in call to "label_join", got 1');
     });
     it('aggregation expression and parameter', () => {
-      assert.deepEqual(err('sum(foo[5m])'), ['type', 'foo[5m]', 'expected type instant vector in aggregation expression, got range vector']);
+      assert.deepEqual(err('sum(foo[5m])'), [
+        'type',
+        'foo[5m]',
+        'expected type instant vector in aggregation expression, got range vector',
+      ]);
       assert.deepEqual(err('topk(bar, foo)'), ['type', 'bar', 'expected type scalar in aggregation parameter, got instant vector']);
       assert.deepEqual(err('count_values(1, foo)'), ['type', '1', 'expected type string in aggregation parameter, got scalar']);
     });
     it('binary operands must be scalars or instant vectors', () =>
       assert.deepEqual(err('foo + bar[5m]'), ['type', 'bar[5m]', 'binary expression must contain only scalar and instant vector types']));
-    it('comparisons between scalars need bool', () => assert.deepEqual(err('1 > 2'), ['type', '>', 'comparisons between scalars must use BOOL modifier']));
-    it('bool only on comparisons', () => assert.deepEqual(err('a + bool b'), ['type', '+ bool', 'bool modifier can only be used on comparison operators']));
-    it('set operators need vectors on both sides', () => assert.equal(errorOf('foo and 1').message, 'set operator "and" not allowed in binary scalar expression'));
-    it('vector matching only between vectors', () => assert.equal(errorOf('1 + on(a) foo').message, 'vector matching only allowed between instant vectors'));
-    it('no grouping on set operations', () => assert.equal(errorOf('a and on(x) group_left b').message, 'no grouping allowed for "and" operation'));
-    it('a label in ON and GROUP at once', () => assert.equal(errorOf('a + on(x) group_left(x) b').message, 'label "x" must not occur in ON and GROUP clause at once'));
+    it('comparisons between scalars need bool', () =>
+      assert.deepEqual(err('1 > 2'), ['type', '>', 'comparisons between scalars must use BOOL modifier']));
+    it('bool only on comparisons', () =>
+      assert.deepEqual(err('a + bool b'), ['type', '+ bool', 'bool modifier can only be used on comparison operators']));
+    it('set operators need vectors on both sides', () =>
+      assert.equal(errorOf('foo and 1').message, 'set operator "and" not allowed in binary scalar expression'));
+    it('vector matching only between vectors', () =>
+      assert.equal(errorOf('1 + on(a) foo').message, 'vector matching only allowed between instant vectors'));
+    it('no grouping on set operations', () =>
+      assert.equal(errorOf('a and on(x) group_left b').message, 'no grouping allowed for "and" operation'));
+    it('a label in ON and GROUP at once', () =>
+      assert.equal(errorOf('a + on(x) group_left(x) b').message, 'label "x" must not occur in ON and GROUP clause at once'));
     it('unary minus on a range vector', () =>
-      assert.equal(errorOf('-foo[5m]').message, 'unary expression only allowed on expressions of type scalar or instant vector, got "range vector"'));
-    it('subquery of a range vector', () => assert.equal(errorOf('foo[5m:1m][5m:1m]').message, 'subquery is only allowed on instant vector, got matrix instead'));
+      assert.equal(
+        errorOf('-foo[5m]').message,
+        'unary expression only allowed on expressions of type scalar or instant vector, got "range vector"',
+      ));
+    it('subquery of a range vector', () =>
+      assert.equal(errorOf('foo[5m:1m][5m:1m]').message, 'subquery is only allowed on instant vector, got matrix instead'));
     it('selectors must match something', () => {
       assert.deepEqual(err('{a=~".*"}'), ['type', '{a=~".*"}', 'vector selector must contain at least one non-empty matcher']);
       assert.equal(errorOf('foo{__name__="bar"}').message, 'metric name must not be set twice: "foo" or "bar"');
     });
-    it('by on a non-aggregation is a syntax error', () => assert.deepEqual(err('rate(foo[5m]) by (a)'), ['syntax', 'by', 'unexpected <by>']));
+    it('by on a non-aggregation is a syntax error', () =>
+      assert.deepEqual(err('rate(foo[5m]) by (a)'), ['syntax', 'by', 'unexpected <by>']));
   });
 
   describe('semantic warnings', () => {
@@ -170,7 +209,10 @@ describe('PromQL diagnostics', () => {
     });
     it('micro-units shown without conversion', () => {
       const [p] = analyzeQuery('scaph_host_power_microwatts', METRICS);
-      assert.deepEqual([p.code, p.severity, p.message], ['micro-units', 'hint', '"scaph_host_power_microwatts" is in microwatts: divide by 1e6 to show watts.']);
+      assert.deepEqual(
+        [p.code, p.severity, p.message],
+        ['micro-units', 'hint', '"scaph_host_power_microwatts" is in microwatts: divide by 1e6 to show watts.'],
+      );
       assert.deepEqual(codes('scaph_host_power_microwatts / 1e6'), []);
       assert.deepEqual(codes('sum(scaph_host_power_microwatts) / 1000000'), []);
       assert.deepEqual(codes('increase(scaph_host_energy_microjoules[1h]) / 3.6e12'), []);
@@ -228,7 +270,10 @@ describe('PromQL diagnostics', () => {
       for (const f of FUNCTIONS.values()) {
         assert.equal(f.argNames.length, f.args.length, f.name);
         assert.ok(f.doc.length > 20, f.name);
-        assert.ok(f.argNames.every((n) => /^[a-zA-Zφ_]+$/.test(n)), `${f.name}: ${f.argNames.join(', ')}`);
+        assert.ok(
+          f.argNames.every((n) => /^[a-zA-Zφ_]+$/.test(n)),
+          `${f.name}: ${f.argNames.join(', ')}`,
+        );
       }
       assert.deepEqual(FUNCTIONS.get('round')?.variadic, 1);
       assert.deepEqual(FUNCTIONS.get('label_join')?.variadic, -1);
@@ -237,7 +282,20 @@ describe('PromQL diagnostics', () => {
       assert.equal(FUNCTIONS.get('double_exponential_smoothing')?.experimental, true);
     });
     it('all twelve aggregations, with their parameters', () => {
-      assert.deepEqual([...AGGREGATIONS.keys()].sort(), ['avg', 'bottomk', 'count', 'count_values', 'group', 'max', 'min', 'quantile', 'stddev', 'stdvar', 'sum', 'topk']);
+      assert.deepEqual([...AGGREGATIONS.keys()].sort(), [
+        'avg',
+        'bottomk',
+        'count',
+        'count_values',
+        'group',
+        'max',
+        'min',
+        'quantile',
+        'stddev',
+        'stdvar',
+        'sum',
+        'topk',
+      ]);
       assert.equal(AGGREGATIONS.get('count_values')?.param, 'string');
       assert.equal(AGGREGATIONS.get('topk')?.paramName, 'k');
     });

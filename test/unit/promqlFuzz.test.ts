@@ -38,7 +38,16 @@ class Gen {
     return this.r() < p;
   }
 
-  private readonly metrics = ['foo', 'up', 'scaph_host_power_microwatts', 'scaph_host_energy_microjoules', 'node_cpu_seconds_total', 'a:b:c', 'by', 'offset'];
+  private readonly metrics = [
+    'foo',
+    'up',
+    'scaph_host_power_microwatts',
+    'scaph_host_energy_microjoules',
+    'node_cpu_seconds_total',
+    'a:b:c',
+    'by',
+    'offset',
+  ];
   private readonly ops = ['+', '-', '*', '/', '%', '^', 'atan2', '==', '!=', '>', '<', '>=', '<=', 'and', 'or', 'unless'];
   private readonly durations = ['5m', '1h30m', '30s', '1d', '2w', '1y', '100ms', '0s', '5', '5hs'];
   private readonly strings = ['"a"', "'b'", '`c`', '"\\n\\t\\\\"', '"\\u00e9"', '"é日本"', '"\\q"', '"unterminated', '".*"', '"("'];
@@ -57,7 +66,10 @@ class Gen {
     const name = this.chance(0.9) ? this.some(this.metrics, 6) : '';
     if (name && this.chance(0.5)) return name;
     const n = this.int(3);
-    const ms = Array.from({ length: n }, () => `${this.pick(['a', 'job', 'le', '__name__'])}${this.pick(['=', '!=', '=~', '!~'])}${this.some(this.strings, 6)}`);
+    const ms = Array.from(
+      { length: n },
+      () => `${this.pick(['a', 'job', 'le', '__name__'])}${this.pick(['=', '!=', '=~', '!~'])}${this.some(this.strings, 6)}`,
+    );
     return `${name}{${ms.join(',')}}`;
   }
 
@@ -70,7 +82,11 @@ class Gen {
         const n = f.args.length + (this.chance(0.2) ? this.int(3) - 1 : 0);
         const args = Array.from({ length: Math.max(0, n) }, (_, i) => {
           const t = f.args[Math.min(i, f.args.length - 1)];
-          return t === 'matrix' ? `${this.selector()}[${this.some(this.durations, 7)}]` : t === 'string' ? this.some(this.strings, 6) : this.expr(d);
+          return t === 'matrix'
+            ? `${this.selector()}[${this.some(this.durations, 7)}]`
+            : t === 'string'
+              ? this.some(this.strings, 6)
+              : this.expr(d);
         });
         return `${f.name}(${args.join(',' + this.ws())})`;
       }
@@ -99,7 +115,37 @@ class Gen {
     }
   }
 
-  private readonly alphabet = ['(', ')', '[', ']', '{', '}', ',', '"', "'", '`', '\\', '#', '\n', '\r', '\r\n', ':', '=', '~', '!', '@', ' ', 'é', '日', '\ud800', '\udc00', '😀', '\0', 'by', 'offset'];
+  private readonly alphabet = [
+    '(',
+    ')',
+    '[',
+    ']',
+    '{',
+    '}',
+    ',',
+    '"',
+    "'",
+    '`',
+    '\\',
+    '#',
+    '\n',
+    '\r',
+    '\r\n',
+    ':',
+    '=',
+    '~',
+    '!',
+    '@',
+    ' ',
+    'é',
+    '日',
+    '\ud800',
+    '\udc00',
+    '😀',
+    '\0',
+    'by',
+    'offset',
+  ];
 
   mutate(s: string): string {
     let out = s;
@@ -184,7 +230,11 @@ describe('PromQL diagnostics fuzz (fixed seed)', function () {
     for (let i = 0; i < 4000; i++) inputs.push({ text: g.expr(1 + g.int(5)), doc: false });
     for (let i = 0; i < 5000; i++) inputs.push({ text: g.mutate(g.chance(0.5) ? g.pick(corpus) : g.expr(3)), doc: false });
     for (let i = 0; i < 1000; i++) inputs.push({ text: g.garbage(g.int(300)), doc: false });
-    for (let i = 0; i < 200; i++) inputs.push({ text: Array.from({ length: 1 + g.int(8) }, () => g.mutate(g.pick(corpus))).join(g.pick(['\n\n', '\r\n\r\n', '\n# c\n\n'])), doc: true });
+    for (let i = 0; i < 200; i++)
+      inputs.push({
+        text: Array.from({ length: 1 + g.int(8) }, () => g.mutate(g.pick(corpus))).join(g.pick(['\n\n', '\r\n\r\n', '\n# c\n\n'])),
+        doc: true,
+      });
     for (const text of specials(g, corpus)) inputs.push({ text, doc: text.includes('\n\n') });
 
     // Warm up the JIT so the first timings measure the analysis, not compilation.
@@ -213,9 +263,14 @@ describe('PromQL diagnostics fuzz (fixed seed)', function () {
       const q = (p: number): string => (s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0).toFixed(2);
       return `n=${s.length} p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${(s[s.length - 1] ?? 0).toFixed(2)} ms`;
     };
-    console.log(`      ${inputs.length} inputs (${parsed} parse, the rest have a syntax error); up to ${NORMAL_SIZE} chars: ${stats(normal)}; larger (to 1 MB): ${stats(huge)}`);
+    console.log(
+      `      ${inputs.length} inputs (${parsed} parse, the rest have a syntax error); up to ${NORMAL_SIZE} chars: ${stats(normal)}; larger (to 1 MB): ${stats(huge)}`,
+    );
     assert.ok(inputs.length >= 10_000);
-    assert.ok(Math.max(...normal) < NORMAL_BOUND_MS, `slowest normal input took ${slowest.ms.toFixed(1)} ms: ${JSON.stringify(slowest.text.slice(0, 200))}`);
+    assert.ok(
+      Math.max(...normal) < NORMAL_BOUND_MS,
+      `slowest normal input took ${slowest.ms.toFixed(1)} ms: ${JSON.stringify(slowest.text.slice(0, 200))}`,
+    );
     assert.ok(Math.max(...huge) < HUGE_BOUND_MS, `slowest huge input took ${Math.max(...huge).toFixed(1)} ms`);
   });
 });

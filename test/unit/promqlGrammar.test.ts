@@ -110,7 +110,8 @@ describe('PromQL TextMate grammar', () => {
       '  / ignoring(instance) group_right(job) sum without (cpu) (rate(x[1m]))',
     ].join('\n');
     const t = tokenize(src);
-    for (const kw of ['on', 'group_left', 'ignoring', 'group_right', 'without']) assert.equal(scopeOf(t, kw), 'keyword.other.modifier.promql', kw);
+    for (const kw of ['on', 'group_left', 'ignoring', 'group_right', 'without'])
+      assert.equal(scopeOf(t, kw), 'keyword.other.modifier.promql', kw);
     assert.equal(scopeOf(t, 'name'), 'entity.other.attribute-name.label.promql');
     assert.equal(scopeOf(t, 'instance'), 'entity.other.attribute-name.label.promql');
     assert.equal(scopeOf(t, 'job'), 'entity.other.attribute-name.label.promql');
@@ -132,7 +133,9 @@ describe('PromQL TextMate grammar', () => {
   });
 
   it('scopes offset, @ with a timestamp, start() and end(), compound durations and subqueries', () => {
-    const t = tokenize('rate(http_requests_total[1h30m] offset 1d2h @ 1609746000) + max_over_time(deriv(x[5m])[30m:1m] @ start()) - y @ end()');
+    const t = tokenize(
+      'rate(http_requests_total[1h30m] offset 1d2h @ 1609746000) + max_over_time(deriv(x[5m])[30m:1m] @ start()) - y @ end()',
+    );
     assert.equal(scopeOf(t, 'offset'), 'keyword.other.offset.promql');
     assert.equal(scopeOf(t, '1h30m'), 'constant.numeric.duration.promql');
     assert.equal(scopeOf(t, '1d2h'), 'constant.numeric.duration.promql');
@@ -175,7 +178,7 @@ describe('PromQL TextMate grammar', () => {
   it('scopes # comments, on their own line and after a query, but not # inside strings', () => {
     const t = tokenize('# Puissance totale de l\'hôte\nscaph_host_power_microwatts / 1000000 # en W\nup{a="#not"}');
     assert.equal(scopeOf(t, '#'), 'punctuation.definition.comment.promql');
-    assert.ok(allScopes(t, ' Puissance totale de l\'hôte').includes('comment.line.number-sign.promql'));
+    assert.ok(allScopes(t, " Puissance totale de l'hôte").includes('comment.line.number-sign.promql'));
     assert.ok(allScopes(t, ' en W').includes('comment.line.number-sign.promql'));
     assert.equal(scopeOf(t, 'scaph_host_power_microwatts'), 'variable.other.metric.promql', 'the comment ends with its line');
     assert.equal(scopeOf(t, '#not'), 'string.quoted.double.promql');
@@ -202,7 +205,11 @@ describe('PromQL language configuration', () => {
 
   it('has # line comments, the three bracket pairs and auto-closing quotes', () => {
     assert.equal(config.comments.lineComment, '#');
-    assert.deepEqual(config.brackets, [['{', '}'], ['[', ']'], ['(', ')']]);
+    assert.deepEqual(config.brackets, [
+      ['{', '}'],
+      ['[', ']'],
+      ['(', ')'],
+    ]);
     const opens = config.autoClosingPairs.map((p: { open: string }) => p.open);
     for (const o of ['{', '[', '(', '"', "'", '`']) assert.ok(opens.includes(o), `auto-closes ${o}`);
   });
@@ -217,9 +224,12 @@ describe('PromQL language configuration', () => {
 describe('PromQL snippets file', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const entry = manifest.contributes.snippets.find((s: { language: string }) => s.language === 'promql');
-  const snippets = JSON.parse(fs.readFileSync(path.resolve(root, entry.path), 'utf8')) as Record<string, { prefix: string | string[]; body: string | string[]; description?: string }>;
+  const snippets = JSON.parse(fs.readFileSync(path.resolve(root, entry.path), 'utf8')) as Record<
+    string,
+    { prefix: string | string[]; body: string | string[]; description?: string }
+  >;
 
-  it('has the guide\'s queries, each with a prefix, a body and a description, and unique prefixes', () => {
+  it("has the guide's queries, each with a prefix, a body and a description, and unique prefixes", () => {
     const names = Object.keys(snippets);
     assert.ok(names.length >= 8, `${names.length} snippets`);
     const prefixes = new Set<string>();
@@ -231,8 +241,16 @@ describe('PromQL snippets file', () => {
         prefixes.add(p);
       }
     }
-    const bodies = Object.values(snippets).map((s) => (Array.isArray(s.body) ? s.body.join('\n') : s.body)).join('\n');
-    for (const metric of ['scaph_host_power_microwatts', 'scaph_process_power_consumption_microwatts', 'scaph_host_energy_microjoules', 'node_cpu_seconds_total', 'container_cpu_usage_seconds_total']) {
+    const bodies = Object.values(snippets)
+      .map((s) => (Array.isArray(s.body) ? s.body.join('\n') : s.body))
+      .join('\n');
+    for (const metric of [
+      'scaph_host_power_microwatts',
+      'scaph_process_power_consumption_microwatts',
+      'scaph_host_energy_microjoules',
+      'node_cpu_seconds_total',
+      'container_cpu_usage_seconds_total',
+    ]) {
       assert.ok(bodies.includes(metric), `a snippet uses ${metric}`);
     }
   });

@@ -38,7 +38,11 @@ describe('PromQL language server (LSP, recorded Prometheus API)', () => {
     const uri = `file:///t/${n++}.promql`;
     await h.open(uri, 'scaph_');
     const items = await h.complete(uri, 0, 6);
-    for (const name of scaph) assert.ok(items.some((i) => i.label === name), `missing ${name}`);
+    for (const name of scaph)
+      assert.ok(
+        items.some((i) => i.label === name),
+        `missing ${name}`,
+      );
     const power = items.find((i) => i.label === 'scaph_host_power_microwatts')!;
     assert.match(String(power.detail), /gauge · microwatts/);
     assert.match(JSON.stringify(power.documentation), /1e6/);
@@ -54,18 +58,30 @@ describe('PromQL language server (LSP, recorded Prometheus API)', () => {
   });
 
   const cases: Array<[string, string, { has?: string[]; not?: string[]; empty?: boolean; only?: RegExp }]> = [
-    ['function argument wanting a range vector: metrics only, counters first', 'rate(', { has: ['scaph_host_energy_microjoules'], not: ['sum', 'abs'] }],
+    [
+      'function argument wanting a range vector: metrics only, counters first',
+      'rate(',
+      { has: ['scaph_host_energy_microjoules'], not: ['sum', 'abs'] },
+    ],
     ['inside a range: durations only', 'rate(scaph_host_energy_microjoules[', { has: ['5m', '1h'], not: ['scaph_host_power_microwatts'] }],
     ['partial duration', 'rate(scaph_host_energy_microjoules[5|])', { has: ['5m'] }],
     ['subquery step', 'max_over_time(scaph_host_power_microwatts[1h:', { has: ['1m', '15s'], not: ['1w'] }],
     ['after offset', 'scaph_host_power_microwatts offset ', { has: ['5m'], not: ['sum'] }],
     ['after @', 'scaph_host_power_microwatts @ ', { has: ['start()', 'end()'] }],
-    ['label names of the metric (live)', 'scaph_process_power_consumption_microwatts{', { has: ['exe', 'pid', 'cmdline', 'job', 'container_id'], not: ['__name__'] }],
+    [
+      'label names of the metric (live)',
+      'scaph_process_power_consumption_microwatts{',
+      { has: ['exe', 'pid', 'cmdline', 'job', 'container_id'], not: ['__name__'] },
+    ],
     ['label names after a comma', 'scaph_process_power_consumption_microwatts{job="scaphandre", ', { has: ['exe'] }],
     ['label values after =', 'scaph_process_power_consumption_microwatts{exe=', { only: /^[^"]/ }],
     ['label values inside quotes', 'scaph_process_power_consumption_microwatts{exe="', { only: /.+/ }],
     ['aggregation modifiers right after the operator', 'sum ', { has: ['by', 'without'], not: ['scaph_host_power_microwatts', '+'] }],
-    ['operators after an expression', 'rate(scaph_host_energy_microjoules[5m]) ', { has: ['+', '/', 'and', 'unless', 'offset'], not: ['scaph_host_power_microwatts', 'by'] }],
+    [
+      'operators after an expression',
+      'rate(scaph_host_energy_microjoules[5m]) ',
+      { has: ['+', '/', 'and', 'unless', 'offset'], not: ['scaph_host_power_microwatts', 'by'] },
+    ],
     ['by/without and operators after an aggregation', 'sum(scaph_host_power_microwatts) ', { has: ['by', 'without', '/'] }],
     ['grouping labels', 'sum by (', { has: ['job', 'instance'] }],
     ['grouping labels of the aggregated metric', 'sum by (|) (scaph_process_power_consumption_microwatts)', { has: ['exe', 'pid'] }],
@@ -124,7 +140,10 @@ describe('PromQL language server (LSP, recorded Prometheus API)', () => {
     const text = 'sum by (job) (rate(scaph_host_energy_microjoules[5m]))';
     await h.open(uri, text);
     const at = async (word: string): Promise<string> => {
-      const hv = (await h.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: text.indexOf(word) + 1 } })) as Hover | null;
+      const hv = (await h.client.sendRequest('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: 0, character: text.indexOf(word) + 1 },
+      })) as Hover | null;
       return hv ? (hv.contents as { value: string }).value : '';
     };
     assert.match(await at('rate'), /rate\(v matrix\) → vector/);
@@ -137,7 +156,10 @@ describe('PromQL language server (LSP, recorded Prometheus API)', () => {
     const sig = async (text: string): Promise<SignatureHelp | null> => {
       const uri = `file:///t/${n++}.promql`;
       await h.open(uri, text);
-      return (await h.client.sendRequest('textDocument/signatureHelp', { textDocument: { uri }, position: { line: 0, character: text.length } })) as SignatureHelp | null;
+      return (await h.client.sendRequest('textDocument/signatureHelp', {
+        textDocument: { uri },
+        position: { line: 0, character: text.length },
+      })) as SignatureHelp | null;
     };
     const hq = await sig('histogram_quantile(0.9, ');
     assert.match(hq!.signatures[0].label, /^histogram_quantile\(/);
@@ -155,7 +177,10 @@ describe('PromQL language server (LSP, recorded Prometheus API)', () => {
 
   it('publishes diagnostics: a syntax error at its place, a semantic warning, none for a good query', async () => {
     const uri = `file:///t/${n++}.promql`;
-    await h.open(uri, '# good\nsum(scaph_host_power_microwatts) / 1e6\n\nrate(scaph_host_power_microwatts[5m])\n\nsum(rate(scaph_host_energy_microjoules[5m])');
+    await h.open(
+      uri,
+      '# good\nsum(scaph_host_power_microwatts) / 1e6\n\nrate(scaph_host_power_microwatts[5m])\n\nsum(rate(scaph_host_energy_microjoules[5m])',
+    );
     const d = await until(() => h.diagnostics.get(uri));
     const lines = d.diagnostics.map((x) => x.range.start.line);
     assert.ok(!lines.includes(1), `no diagnostic on the good query: ${JSON.stringify(d.diagnostics)}`);
@@ -190,7 +215,8 @@ describe('PromQL language server without Prometheus', () => {
     const withUser = (pass: string): string => replay.url.replace('http://', `http://ops:${pass}@`);
     const h = await startHarness(undefined);
     const names = (): number => replay.requests.filter((r) => r.startsWith('/api/v1/label/__name__/values')).length;
-    const configure = (url: string) => h.client.sendNotification('workspace/didChangeConfiguration', { settings: { optivolt: { prometheus: { url } } } });
+    const configure = (url: string) =>
+      h.client.sendNotification('workspace/didChangeConfiguration', { settings: { optivolt: { prometheus: { url } } } });
     try {
       await h.open('file:///a.promql', 'prometheus_http_');
       await configure(withUser('s3cret'));

@@ -44,9 +44,16 @@ describe('provisioning runs tool installs in a clean npm environment', function 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-provision-'));
     const pkg = path.join(dir, 'fake-tool');
     fs.mkdirSync(pkg);
-    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'fake-tool', version: '1.0.0', scripts: { postinstall: 'sh ./postinstall.sh' } }));
+    fs.writeFileSync(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({ name: 'fake-tool', version: '1.0.0', scripts: { postinstall: 'sh ./postinstall.sh' } }),
+    );
     fs.writeFileSync(path.join(pkg, 'postinstall.sh'), POSTINSTALL);
-    const packed = execFileSync('npm', ['pack', '--silent', pkg], { cwd: dir, encoding: 'utf8', env: harness.cleanNpmEnv(process.env) }).trim();
+    const packed = execFileSync('npm', ['pack', '--silent', pkg], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: harness.cleanNpmEnv(process.env),
+    }).trim();
     tarball = path.join(dir, packed.split('\n').pop()!);
     script = path.join(dir, 'provision-fake.sh');
     fs.writeFileSync(
@@ -80,8 +87,18 @@ describe('provisioning runs tool installs in a clean npm environment', function 
   });
 
   it('cleanNpmEnv drops every npm_* / NPM_CONFIG_* variable, INIT_CWD, NODE and npm-added PATH entries, and keeps the rest', () => {
-    const env = harness.cleanNpmEnv({ ...outer, NODE: '/usr/bin/node', COLOR: '1', OPTIVOLT_CACHE: '/c', HOME: '/root', PATH: `/a/node_modules/.bin:/usr/lib/node_modules/npm/node_modules/@npmcli/run-script/lib/node-gyp-bin:/usr/bin:/bin` });
-    assert.deepEqual(Object.keys(env).filter((k) => /^npm_/i.test(k) || ['INIT_CWD', 'NODE', 'COLOR'].includes(k)), []);
+    const env = harness.cleanNpmEnv({
+      ...outer,
+      NODE: '/usr/bin/node',
+      COLOR: '1',
+      OPTIVOLT_CACHE: '/c',
+      HOME: '/root',
+      PATH: `/a/node_modules/.bin:/usr/lib/node_modules/npm/node_modules/@npmcli/run-script/lib/node-gyp-bin:/usr/bin:/bin`,
+    });
+    assert.deepEqual(
+      Object.keys(env).filter((k) => /^npm_/i.test(k) || ['INIT_CWD', 'NODE', 'COLOR'].includes(k)),
+      [],
+    );
     assert.equal(env.PATH, '/usr/bin:/bin');
     assert.equal(env.OPTIVOLT_CACHE, '/c');
     assert.equal(env.HOME, '/root');
@@ -92,7 +109,8 @@ describe('provisioning runs tool installs in a clean npm environment', function 
     fs.writeFileSync(bad, 'exit 3\n');
     assert.throws(
       () => harness.runStep('a broken tool', [], { script: bad, env: outer }),
-      (err: Error) => err instanceof harness.ProvisionError && /^provisioning a broken tool failed: bad\.sh exited with 3/.test(err.message),
+      (err: Error) =>
+        err instanceof harness.ProvisionError && /^provisioning a broken tool failed: bad\.sh exited with 3/.test(err.message),
     );
   });
 });

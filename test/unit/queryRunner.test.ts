@@ -15,17 +15,24 @@ type Handler = (path: string, params: URLSearchParams) => Answer;
 const UP = { __name__: 'up', instance: '127.0.0.1:19391', job: 'prometheus' };
 // Recorded from a real Prometheus 2.42 (curl /api/v1/query?query=...), timestamps kept.
 const REC = {
-  vector: '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","instance":"127.0.0.1:19391","job":"prometheus"},"value":[1795499085.865,"1"]}]}}',
+  vector:
+    '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","instance":"127.0.0.1:19391","job":"prometheus"},"value":[1795499085.865,"1"]}]}}',
   scalar: '{"status":"success","data":{"resultType":"scalar","result":[1795499085.89,"2"]}}',
   string: '{"status":"success","data":{"resultType":"string","result":[1795499085.915,"hi"]}}',
-  matrix: '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up","instance":"127.0.0.1:19391","job":"prometheus"},"values":[[1795499085.519,"1"]]}]}}',
-  unclosed: '{"status":"error","errorType":"bad_data","error":"invalid parameter \\"query\\": 1:15: parse error: unclosed left parenthesis"}',
-  rangeOfMatrix: '{"status":"error","errorType":"bad_data","error":"invalid expression type \\"range vector\\" for range query, must be Scalar or instant Vector"}',
+  matrix:
+    '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up","instance":"127.0.0.1:19391","job":"prometheus"},"values":[[1795499085.519,"1"]]}]}}',
+  unclosed:
+    '{"status":"error","errorType":"bad_data","error":"invalid parameter \\"query\\": 1:15: parse error: unclosed left parenthesis"}',
+  rangeOfMatrix:
+    '{"status":"error","errorType":"bad_data","error":"invalid expression type \\"range vector\\" for range query, must be Scalar or instant Vector"}',
 };
 const NOW = 1795499085865; // ms, the recorded evaluation time
 
 /** A range answer built the way Prometheus builds it: samples at start + k*step. */
-function rangeAnswer(params: URLSearchParams, series: Array<{ metric: Record<string, string>; value: (t: number) => string | undefined }>): Answer {
+function rangeAnswer(
+  params: URLSearchParams,
+  series: Array<{ metric: Record<string, string>; value: (t: number) => string | undefined }>,
+): Answer {
   const [start, end, step] = ['start', 'end', 'step'].map((k) => Math.round(Number(params.get(k)) * 1000));
   const result = series.map((s) => {
     const values: [number, string][] = [];
@@ -83,7 +90,7 @@ describe('QueryRunner (recorded Prometheus answers)', () => {
   });
 
   /** A sample's index on a whole-ms grid (the step has decimals). */
-  const k = (t: number): number => Math.round(t * 1000 / 3600);
+  const k = (t: number): number => Math.round((t * 1000) / 3600);
   it('aligns range samples on the time axis, with null for gaps and non-finite values', async () => {
     handler = (path, p) =>
       path === 'query'
@@ -131,7 +138,10 @@ describe('QueryRunner (recorded Prometheus answers)', () => {
     handler = (path, p) =>
       path === 'query'
         ? { body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: many } }) }
-        : rangeAnswer(p, many.map((m) => ({ metric: m.metric, value: () => '1' })));
+        : rangeAnswer(
+            p,
+            many.map((m) => ({ metric: m.metric, value: () => '1' })),
+          );
     const out = await runner().run('m');
     assert.equal(out.instant.rows.length, 500);
     assert.equal(out.instant.total, 620);
@@ -147,10 +157,12 @@ describe('QueryRunner (recorded Prometheus answers)', () => {
 
   it("throws Prometheus' parse error with its position", async () => {
     handler = () => ({ body: REC.unclosed });
-    const err = await runner().run('sum(rate(x[5m]').then(
-      () => assert.fail('should throw'),
-      (e: unknown) => e,
-    );
+    const err = await runner()
+      .run('sum(rate(x[5m]')
+      .then(
+        () => assert.fail('should throw'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof PrometheusError);
     assert.equal(err.kind, 'bad_data');
     const info = describeError(err, url);
@@ -218,7 +230,11 @@ describe('query runner helpers', () => {
     assert.equal(parseFromWebview({ type: 'query/run', query: 'up' }), undefined);
     assert.equal(parseFromWebview('ready'), undefined);
     assert.equal(parseFromWebview(null), undefined);
-    const ok = { type: 'query/result', requestId: 1, outcome: { query: 'up', instant: { time: 1, rows: [{ labels: {}, value: '1' }] }, tookMs: 1 } };
+    const ok = {
+      type: 'query/result',
+      requestId: 1,
+      outcome: { query: 'up', instant: { time: 1, rows: [{ labels: {}, value: '1' }] }, tookMs: 1 },
+    };
     assert.ok(parseToWebview(ok));
     assert.equal(parseToWebview({ ...ok, requestId: '1' }), undefined);
     assert.equal(parseToWebview({ ...ok, outcome: { ...ok.outcome, instant: { time: 1, rows: [{ labels: {}, value: 1 }] } } }), undefined);

@@ -4,7 +4,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_MAX_ZONE_WATTS, discoverZones, MAX_READS_WITHOUT_VALUE, parseCounter, probeRapl, RaplSource } from '../../src/core/power/rapl';
+import {
+  DEFAULT_MAX_ZONE_WATTS,
+  discoverZones,
+  MAX_READS_WITHOUT_VALUE,
+  parseCounter,
+  probeRapl,
+  RaplSource,
+} from '../../src/core/power/rapl';
 import { MonoClock } from '../../src/core/clock';
 import { SourceError } from '../../src/core/power/source';
 import { PowercapTree, twoPackageTree } from '../fixtures/powercapTree';
@@ -282,7 +289,8 @@ describe('RAPL source (powercap tree)', () => {
       const c = fakeClock();
       const src = new RaplSource(tree.root, c.clock);
       await src.read();
-      for (const id of ['intel-rapl:0', 'intel-rapl:0:0', 'intel-rapl:0:1', 'intel-rapl:1', 'intel-rapl:1:0', 'intel-rapl:1:1']) tree.removeZone(id);
+      for (const id of ['intel-rapl:0', 'intel-rapl:0:0', 'intel-rapl:0:1', 'intel-rapl:1', 'intel-rapl:1:0', 'intel-rapl:1:1'])
+        tree.removeZone(id);
       c.advance(2);
       await rejectsWith(src.read(), 'missing');
     });

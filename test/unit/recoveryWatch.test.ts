@@ -29,7 +29,11 @@ describe('RecoveryWatch', () => {
     const timers = new ManualTimers();
     const answers = [false, false, false, false, false, true];
     let ups = 0;
-    const w = new RecoveryWatch(async () => answers.shift()!, () => ups++, { firstDelayMs: 1000, maxDelayMs: 10000, setTimer: timers.set, clearTimer: timers.clear });
+    const w = new RecoveryWatch(
+      async () => answers.shift()!,
+      () => ups++,
+      { firstDelayMs: 1000, maxDelayMs: 10000, setTimer: timers.set, clearTimer: timers.clear },
+    );
     w.start();
     assert.equal(w.active, true);
     const delays: number[] = [];
@@ -45,7 +49,11 @@ describe('RecoveryWatch', () => {
   it('counts a probe that throws as down', async () => {
     const timers = new ManualTimers();
     let ups = 0;
-    const w = new RecoveryWatch(async () => Promise.reject(new Error('ECONNREFUSED')), () => ups++, { setTimer: timers.set, clearTimer: timers.clear });
+    const w = new RecoveryWatch(
+      async () => Promise.reject(new Error('ECONNREFUSED')),
+      () => ups++,
+      { setTimer: timers.set, clearTimer: timers.clear },
+    );
     w.start();
     timers.fire();
     await settle();
@@ -57,7 +65,11 @@ describe('RecoveryWatch', () => {
 
   it('stop() clears the timer; start() again begins from the first delay', async () => {
     const timers = new ManualTimers();
-    const w = new RecoveryWatch(async () => false, () => assert.fail('not up'), { firstDelayMs: 500, setTimer: timers.set, clearTimer: timers.clear });
+    const w = new RecoveryWatch(
+      async () => false,
+      () => assert.fail('not up'),
+      { firstDelayMs: 500, setTimer: timers.set, clearTimer: timers.clear },
+    );
     w.start();
     timers.fire();
     await settle();

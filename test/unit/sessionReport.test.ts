@@ -3,7 +3,16 @@
 // shelf of reports kept for reopening. Only "Started" follows the machine's locale, as the view's does.
 import { strict as assert } from 'node:assert';
 import { compare } from '../../src/core/energy/compare';
-import { comparisonFor, comparisonMarkdown, isComparable, MISSING_REPORT, recordMarkdown, ReportShelf, reportPath, sessionSummary } from '../../src/core/energy/sessionReport';
+import {
+  comparisonFor,
+  comparisonMarkdown,
+  isComparable,
+  MISSING_REPORT,
+  recordMarkdown,
+  ReportShelf,
+  reportPath,
+  sessionSummary,
+} from '../../src/core/energy/sessionReport';
 import type { SessionRecord } from '../../src/core/energy/sessionRecord';
 import { sessionRecord } from '../fixtures/sessionHistory';
 
@@ -13,7 +22,18 @@ const BASE = Date.UTC(2026, 0, 1);
 /** Six runs of task "npm test", a minute apart: three near 100 J, then three near 80 J; newest first, as the store lists them. */
 function npmTestRuns(): SessionRecord[] {
   return [100, 102, 98, 80, 81, 79]
-    .map((e, i) => sessionRecord({ id: `t${i}`, name: `npm test #${i}`, config: 'npm test', kind: 'task', startedAt: BASE + i * 60_000, energyJoules: e, averageWatts: e / 12.5, hostEnergyAboveBaselineJoules: e }))
+    .map((e, i) =>
+      sessionRecord({
+        id: `t${i}`,
+        name: `npm test #${i}`,
+        config: 'npm test',
+        kind: 'task',
+        startedAt: BASE + i * 60_000,
+        energyJoules: e,
+        averageWatts: e / 12.5,
+        hostEnergyAboveBaselineJoules: e,
+      }),
+    )
     .reverse();
 }
 

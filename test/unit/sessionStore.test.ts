@@ -67,7 +67,7 @@ describe('SessionStore', () => {
 
     it('add creates the folder and persists; a new store reads the same records back', () => {
       const store = new SessionStore(file);
-      const r = record({ note: 'debuggee pid unknown: measured the adapter\'s children' });
+      const r = record({ note: "debuggee pid unknown: measured the adapter's children" });
       store.add(r);
       const data = JSON.parse(fs.readFileSync(file, 'utf8'));
       assert.equal(data.version, 1);
@@ -81,7 +81,10 @@ describe('SessionStore', () => {
       const store = new SessionStore(file);
       for (const id of ['a', 'b', 'c']) store.add(record({ id, startedAt: 1000 + id.charCodeAt(0) }));
       assert.equal(store.delete(['b', 'nope']), 1);
-      assert.deepEqual(new SessionStore(file).load().map((r) => r.id), ['c', 'a']);
+      assert.deepEqual(
+        new SessionStore(file).load().map((r) => r.id),
+        ['c', 'a'],
+      );
       assert.equal(store.delete(['nope']), 0);
       store.clear();
       assert.deepEqual(store.all(), []);
@@ -91,14 +94,20 @@ describe('SessionStore', () => {
     it('mutating before load() keeps what the file already holds', () => {
       new SessionStore(file).add(record({ id: 'old', startedAt: 1 }));
       new SessionStore(file).add(record({ id: 'new', startedAt: 2 }));
-      assert.deepEqual(new SessionStore(file).all().map((r) => r.id), ['new', 'old']);
+      assert.deepEqual(
+        new SessionStore(file).all().map((r) => r.id),
+        ['new', 'old'],
+      );
     });
 
     it('adding an existing id replaces that record', () => {
       const store = new SessionStore(file);
       store.add(record({ id: 'x', energyJoules: 1 }));
       store.add(record({ id: 'x', energyJoules: 2 }));
-      assert.deepEqual(new SessionStore(file).all().map((r) => r.energyJoules), [2]);
+      assert.deepEqual(
+        new SessionStore(file).all().map((r) => r.energyJoules),
+        [2],
+      );
     });
 
     it('rejects an invalid record instead of writing something load() would drop', () => {
@@ -114,24 +123,46 @@ describe('SessionStore', () => {
       store.add(record({ id: 'mid', startedAt: 2000 }));
       store.add(record({ id: 'new', startedAt: 3000 }));
       store.add(record({ id: 'old', startedAt: 1000 }));
-      assert.deepEqual(store.all().map((r) => r.id), ['new', 'mid', 'old']);
-      const shuffled = [record({ id: 'old', startedAt: 1000 }), record({ id: 'new', startedAt: 3000 }), record({ id: 'mid', startedAt: 2000 })];
+      assert.deepEqual(
+        store.all().map((r) => r.id),
+        ['new', 'mid', 'old'],
+      );
+      const shuffled = [
+        record({ id: 'old', startedAt: 1000 }),
+        record({ id: 'new', startedAt: 3000 }),
+        record({ id: 'mid', startedAt: 2000 }),
+      ];
       fs.writeFileSync(file, JSON.stringify({ version: 1, records: shuffled }));
-      assert.deepEqual(new SessionStore(file).load().map((r) => r.id), ['new', 'mid', 'old']);
+      assert.deepEqual(
+        new SessionStore(file).load().map((r) => r.id),
+        ['new', 'mid', 'old'],
+      );
     });
 
     it('maxRecords keeps the newest in the main file and moves the oldest to one archive, which readAll includes', async () => {
       const store = new SessionStore(file, { maxRecords: 3 });
       for (let i = 1; i <= 5; i++) assert.equal(store.add(record({ id: `r${i}`, startedAt: i * 1000 })).archived, i > 3 ? 1 : 0);
-      assert.deepEqual(store.all().map((r) => r.id), ['r5', 'r4', 'r3']);
-      assert.deepEqual(new SessionStore(file).load().map((r) => r.id), ['r5', 'r4', 'r3']);
+      assert.deepEqual(
+        store.all().map((r) => r.id),
+        ['r5', 'r4', 'r3'],
+      );
+      assert.deepEqual(
+        new SessionStore(file).load().map((r) => r.id),
+        ['r5', 'r4', 'r3'],
+      );
       // A late-arriving older record is itself the oldest, so it is the one archived.
       store.add(record({ id: 'ancient', startedAt: 1 }));
-      assert.deepEqual(store.all().map((r) => r.id), ['r5', 'r4', 'r3']);
+      assert.deepEqual(
+        store.all().map((r) => r.id),
+        ['r5', 'r4', 'r3'],
+      );
       assert.equal(store.archives().length, 1, 'small archives are appended to, not one file per record');
       assert.match(path.basename(store.archives()[0]), /^sessions\.archive-\d{8}T\d{9}Z-\d+-\d+\.json$/);
       const all = await store.readAll();
-      assert.deepEqual(all.records.map((r) => r.id), ['r5', 'r4', 'r3', 'r2', 'r1', 'ancient']);
+      assert.deepEqual(
+        all.records.map((r) => r.id),
+        ['r5', 'r4', 'r3', 'r2', 'r1', 'ancient'],
+      );
       assert.deepEqual(all.problems, []);
       assert.deepEqual(idsOnDisk().sort(), ['ancient', 'r1', 'r2', 'r3', 'r4', 'r5']);
       store.clear();
@@ -147,14 +178,26 @@ describe('SessionStore', () => {
       store.load();
       store.add(record({ id: 'next', startedAt: Date.UTC(2027, 0, 1) }));
       assert.equal(new Set(idsOnDisk()).size, n + 1, 'every record is still in a file');
-      assert.match(store.lastLoadProblem ?? '', new RegExp(`the 100 newest stay in the Energy Sessions view, the ${n - 100} older ones were moved to .*sessions\\.archive-`));
-      assert.deepEqual(store.all().slice(0, 3).map((r) => r.id), ['next', 'h0', 'h1']);
+      assert.match(
+        store.lastLoadProblem ?? '',
+        new RegExp(`the 100 newest stay in the Energy Sessions view, the ${n - 100} older ones were moved to .*sessions\\.archive-`),
+      );
+      assert.deepEqual(
+        store
+          .all()
+          .slice(0, 3)
+          .map((r) => r.id),
+        ['next', 'h0', 'h1'],
+      );
     });
 
     it('a lowered maxRecords trims an existing file on load', () => {
       const store = new SessionStore(file);
       for (let i = 1; i <= 5; i++) store.add(record({ id: `r${i}`, startedAt: i * 1000 }));
-      assert.deepEqual(new SessionStore(file, { maxRecords: 2 }).load().map((r) => r.id), ['r5', 'r4']);
+      assert.deepEqual(
+        new SessionStore(file, { maxRecords: 2 }).load().map((r) => r.id),
+        ['r5', 'r4'],
+      );
     });
 
     it('rejects a maxRecords that is not a positive integer', () => {
@@ -177,7 +220,10 @@ describe('SessionStore', () => {
       const partial = `${file}.tmp-${2 ** 22 + 1}-1`;
       fs.writeFileSync(partial, '{"version":1,"records":[{"id":"half');
       const store = new SessionStore(file);
-      assert.deepEqual(store.load().map((r) => r.id), ['good']);
+      assert.deepEqual(
+        store.load().map((r) => r.id),
+        ['good'],
+      );
       assert.equal(store.lastLoadProblem, undefined);
       assert.deepEqual(listing(), ['sessions.json']);
     });
@@ -189,10 +235,16 @@ describe('SessionStore', () => {
       const tmp = store.writeTemp([record({ id: 'after' })]);
       assert.equal(path.dirname(tmp), path.dirname(file), 'the temp must be in the same folder for rename to be atomic');
       assert.match(path.basename(tmp), new RegExp(`^sessions\\.json\\.tmp-${process.pid}-\\d+$`));
-      assert.deepEqual(JSON.parse(fs.readFileSync(tmp, 'utf8')).records.map((r: SessionRecord) => r.id), ['after']);
+      assert.deepEqual(
+        JSON.parse(fs.readFileSync(tmp, 'utf8')).records.map((r: SessionRecord) => r.id),
+        ['after'],
+      );
       assert.equal(fs.readFileSync(file, 'utf8'), previous);
       // The "restarted" extension sees the old state and tidies up.
-      assert.deepEqual(new SessionStore(file).load().map((r) => r.id), ['before']);
+      assert.deepEqual(
+        new SessionStore(file).load().map((r) => r.id),
+        ['before'],
+      );
       assert.deepEqual(listing(), ['sessions.json']);
     });
 
@@ -203,7 +255,10 @@ describe('SessionStore', () => {
       fs.rmSync(file);
       fs.mkdirSync(file);
       assert.throws(() => store.add(record({ id: 'lost', startedAt: record().startedAt + 1 })));
-      assert.deepEqual(store.all().map((r) => r.id), ['kept']);
+      assert.deepEqual(
+        store.all().map((r) => r.id),
+        ['kept'],
+      );
       assert.deepEqual(listing(), ['sessions.json'], 'the temp must be removed on failure');
     });
   });
@@ -221,11 +276,18 @@ describe('SessionStore', () => {
       assert.ok(store.lastLoadProblem?.includes(moved[0]), store.lastLoadProblem);
       store.add(record({ id: 'fresh' }));
       assert.equal(fs.readFileSync(path.join(path.dirname(file), moved[0]), 'utf8'), '{"version":1,"records":[{"id":');
-      assert.deepEqual(new SessionStore(file).load().map((r) => r.id), ['fresh']);
+      assert.deepEqual(
+        new SessionStore(file).load().map((r) => r.id),
+        ['fresh'],
+      );
     });
 
     it('valid JSON of the wrong shape or version is moved aside too', () => {
-      for (const [content, reason] of [['[1,2]', 'not a JSON object'], ['{"version":2,"records":[]}', 'unsupported version 2'], ['{"version":1}', 'no records array']]) {
+      for (const [content, reason] of [
+        ['[1,2]', 'not a JSON object'],
+        ['{"version":2,"records":[]}', 'unsupported version 2'],
+        ['{"version":1}', 'no records array'],
+      ]) {
         fs.rmSync(path.dirname(file), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, content);

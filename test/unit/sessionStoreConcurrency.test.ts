@@ -74,7 +74,7 @@ describe('SessionStore across processes, sizes and failures', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('two processes adding 200 records each at once keep all 400 (was: one writer\'s whole history lost)', async () => {
+  it("two processes adding 200 records each at once keep all 400 (was: one writer's whole history lost)", async () => {
     const writer = path.join(dir, 'writer.js');
     fs.writeFileSync(writer, WRITER);
     // Both start only when both are ready, so the writes overlap.
@@ -91,16 +91,19 @@ describe('SessionStore across processes, sizes and failures', function () {
     assert.deepEqual(fs.readdirSync(dir).sort(), ['energy-sessions.json', 'writer.js'], 'no temp or lock left behind');
   });
 
-  it('load() leaves a live writer\'s temp file alone, and removes a dead writer\'s', () => {
+  it("load() leaves a live writer's temp file alone, and removes a dead writer's", () => {
     new SessionStore(file).add(sessionRecord({ id: 'kept' }));
     // Our parent (mocha's runner) is alive for the whole test: its temp stands for another window mid-write.
     const live = `${file}.tmp-${process.ppid}-7`;
     const dead = `${file}.tmp-${2 ** 22 + 1}-7`;
     fs.writeFileSync(live, '{"version":1,"records":[');
     fs.writeFileSync(dead, '{"version":1,"records":[');
-    assert.deepEqual(new SessionStore(file).load().map((r) => r.id), ['kept']);
-    assert.ok(fs.existsSync(live), 'a live writer\'s temp must survive');
-    assert.ok(!fs.existsSync(dead), 'a dead writer\'s temp is removed');
+    assert.deepEqual(
+      new SessionStore(file).load().map((r) => r.id),
+      ['kept'],
+    );
+    assert.ok(fs.existsSync(live), "a live writer's temp must survive");
+    assert.ok(!fs.existsSync(dead), "a dead writer's temp is removed");
   });
 
   describe('the lock', () => {
@@ -111,10 +114,16 @@ describe('SessionStore across processes, sizes and failures', function () {
       assert.ok(!fs.existsSync(lock));
       fs.writeFileSync(lock, `${process.ppid}\n${os.hostname()}\n${Date.now()}\n1\n`);
       const store = new SessionStore(file, { lock: { timeoutMs: 100 } });
-      assert.throws(() => store.add(sessionRecord({ id: 'blocked', startedAt: 5 })), (err: Error) => err instanceof LockError && err.message.includes(`locked by process ${process.ppid}`));
-      assert.equal(fs.readFileSync(lock, 'utf8').split('\n')[0], String(process.ppid), 'a live holder\'s lock is not touched');
+      assert.throws(
+        () => store.add(sessionRecord({ id: 'blocked', startedAt: 5 })),
+        (err: Error) => err instanceof LockError && err.message.includes(`locked by process ${process.ppid}`),
+      );
+      assert.equal(fs.readFileSync(lock, 'utf8').split('\n')[0], String(process.ppid), "a live holder's lock is not touched");
       // Reading needs no lock: the file on disk is always complete.
-      assert.deepEqual(new SessionStore(file, { lock: { timeoutMs: 50 } }).load().map((r) => r.id), ['after-crash']);
+      assert.deepEqual(
+        new SessionStore(file, { lock: { timeoutMs: 50 } }).load().map((r) => r.id),
+        ['after-crash'],
+      );
     });
 
     it('a load while another process holds the lock reads without repairing, and the next save still keeps every record', () => {
@@ -126,7 +135,10 @@ describe('SessionStore across processes, sizes and failures', function () {
       fs.rmSync(`${file}.lock`);
       store.add(sessionRecord({ id: 'next', startedAt: Date.UTC(2027, 0, 1) }));
       const onDisk = [file, ...store.archives()].flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).records.length as number);
-      assert.equal(onDisk.reduce((a, b) => a + b, 0), n + 1);
+      assert.equal(
+        onDisk.reduce((a, b) => a + b, 0),
+        n + 1,
+      );
     });
 
     it('a lock older than staleMs is broken even when its pid lives (pid reused, or another host)', () => {
@@ -174,7 +186,10 @@ describe('SessionStore across processes, sizes and failures', function () {
       const notice = finishedNotice(r, outcome);
       assert.equal(notice.severity, 'warning');
       assert.match(notice.text, /^OptiVolt: "npm test" used .* but it was not saved: .*(ENOTDIR|EEXIST).*storage/);
-      const ok = finishedNotice(r, trySave(() => new SessionStore(file).add(r)));
+      const ok = finishedNotice(
+        r,
+        trySave(() => new SessionStore(file).add(r)),
+      );
       assert.deepEqual(ok, { severity: 'info', text: 'OptiVolt: "npm test" used 150 J in 12.5 s (avg 12.0 W).' });
     });
 
@@ -188,10 +203,16 @@ describe('SessionStore across processes, sizes and failures', function () {
         if ((err as NodeJS.ErrnoException).code !== 'EACCES') throw err;
       }
       const store = new SessionStore(file);
-      assert.deepEqual(store.load().map((x) => x.id), ['old']);
+      assert.deepEqual(
+        store.load().map((x) => x.id),
+        ['old'],
+      );
       const outcome = trySave(() => store.add(sessionRecord({ id: 'new', startedAt: 9e12 })));
       assert.equal(outcome.saved, false);
-      assert.deepEqual(store.all().map((x) => x.id), ['old']);
+      assert.deepEqual(
+        store.all().map((x) => x.id),
+        ['old'],
+      );
     });
   });
 });

@@ -149,7 +149,10 @@ describe('settings', () => {
       enum?: string[];
     }
     const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
-      contributes: { configuration: { properties: Record<string, Prop> }; commands: Array<{ command: string; category?: string; title: string }> };
+      contributes: {
+        configuration: { properties: Record<string, Prop> };
+        commands: Array<{ command: string; category?: string; title: string }>;
+      };
     };
     const props = manifest.contributes.configuration.properties;
     const keys = Object.keys(DEFAULT_SETTINGS) as Key[];

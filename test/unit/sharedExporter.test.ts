@@ -93,13 +93,30 @@ class FakeEngine {
     } else if (req.method === 'GET' && p === '/containers/json') {
       const wanted = (JSON.parse(url.searchParams.get('filters') ?? '{}') as { label?: string[] }).label ?? [];
       const match = (c: FakeContainer): boolean => wanted.every((l) => c.labels[l.split('=')[0]] === l.split('=').slice(1).join('='));
-      json(200, [...this.containers.values()].filter(match).map((c) => ({
-        Id: c.id, Names: [`/${c.name}`], Labels: c.labels, State: c.running ? 'running' : 'created', Status: c.running ? 'Up 1 second' : 'Created',
-      })));
+      json(
+        200,
+        [...this.containers.values()].filter(match).map((c) => ({
+          Id: c.id,
+          Names: [`/${c.name}`],
+          Labels: c.labels,
+          State: c.running ? 'running' : 'created',
+          Status: c.running ? 'Up 1 second' : 'Created',
+        })),
+      );
     } else if (req.method === 'POST' && p === '/containers/create') {
-      const create = JSON.parse(body) as { Labels?: Record<string, string>; HostConfig?: { PortBindings?: Record<string, Array<{ HostIp: string; HostPort: string }>> } };
+      const create = JSON.parse(body) as {
+        Labels?: Record<string, string>;
+        HostConfig?: { PortBindings?: Record<string, Array<{ HostIp: string; HostPort: string }>> };
+      };
       const bindings = Object.values(create.HostConfig?.PortBindings ?? {}).flat();
-      const c = { id: `c${this.next++}`.padEnd(64, '0'), name: url.searchParams.get('name') ?? '', labels: create.Labels ?? {}, running: false, bindings, published: [] };
+      const c = {
+        id: `c${this.next++}`.padEnd(64, '0'),
+        name: url.searchParams.get('name') ?? '',
+        labels: create.Labels ?? {},
+        running: false,
+        bindings,
+        published: [],
+      };
       this.containers.set(c.id, c);
       json(201, { Id: c.id, Warnings: [] });
     } else if ((r = m(/^\/containers\/([^/]+)\/start$/)) && req.method === 'POST') {
@@ -111,7 +128,12 @@ class FakeEngine {
     } else if ((r = m(/^\/containers\/([^/]+)\/json$/))) {
       const c = this.find(decodeURIComponent(r[1]));
       if (!c) return notFound('container');
-      json(200, { Id: c.id, Name: `/${c.name}`, Config: { Labels: c.labels }, State: { Running: c.running, Status: c.running ? 'running' : 'created', ExitCode: 0 } });
+      json(200, {
+        Id: c.id,
+        Name: `/${c.name}`,
+        Config: { Labels: c.labels },
+        State: { Running: c.running, Status: c.running ? 'running' : 'created', ExitCode: 0 },
+      });
     } else if ((r = m(/^\/containers\/([^/]+)$/)) && req.method === 'DELETE') {
       const c = this.find(decodeURIComponent(r[1]));
       if (!c) return notFound('container');
@@ -147,7 +169,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('two windows, one stack: the second uses the first window\'s exporter', function () {
+describe("two windows, one stack: the second uses the first window's exporter", function () {
   this.timeout(20000);
   let engine: FakeEngine;
   let enginePort: number;
@@ -193,7 +215,7 @@ describe('two windows, one stack: the second uses the first window\'s exporter',
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('adopts the running stack and uses the other window\'s exporter; a stranger on the port is still the busy-port error', async () => {
+  it("adopts the running stack and uses the other window's exporter; a stranger on the port is still the busy-port error", async () => {
     const first = window([]);
     await first.start();
     assert.ok(first.exporterRunning);
@@ -203,18 +225,30 @@ describe('two windows, one stack: the second uses the first window\'s exporter',
     const second = window(said);
     const r = await second.start();
     assert.equal(r.sharedExporterPid, process.pid);
-    assert.ok(said.some((m) => m.includes(`using the exporter of another OptiVolt window (pid ${process.pid})`)), said.join('\n'));
-    assert.ok(said.some((m) => /prometheus: already running \(adopted\)/.test(m)), said.join('\n'));
+    assert.ok(
+      said.some((m) => m.includes(`using the exporter of another OptiVolt window (pid ${process.pid})`)),
+      said.join('\n'),
+    );
+    assert.ok(
+      said.some((m) => /prometheus: already running \(adopted\)/.test(m)),
+      said.join('\n'),
+    );
     assert.equal(second.exporterRunning, false);
     assert.equal(engine.containers.size, 1, 'one stack, not two');
-    assert.deepEqual(r.statuses.map((s) => s.state), ['running']);
+    assert.deepEqual(
+      r.statuses.map((s) => s.state),
+      ['running'],
+    );
 
     // Not OptiVolt's exporter (no identifying header), even though it answers /metrics: never borrowed.
     await first.stopExporterOnly();
     const stranger = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('up 1\n'));
     others.push(stranger);
     await new Promise<void>((resolve) => stranger.listen(exporterPort, '127.0.0.1', resolve));
-    await assert.rejects(window([]).start(), /OptiVolt's exporter cannot start on 127\.0\.0\.1:\d+: Port \d+ on 127\.0\.0\.1 is already in use/);
+    await assert.rejects(
+      window([]).start(),
+      /OptiVolt's exporter cannot start on 127\.0\.0\.1:\d+: Port \d+ on 127\.0\.0\.1 is already in use/,
+    );
   });
 
   it('a bridge gateway that is not a local address says why (Docker Desktop, rootless, other) and leaves nothing made (issue 19)', async () => {
@@ -222,26 +256,58 @@ describe('two windows, one stack: the second uses the first window\'s exporter',
     engine.gateway = '192.0.2.1';
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ OperatingSystem: 'Docker Desktop', SecurityOptions: [] }, /Docker Desktop runs the engine in its own virtual machine/],
-      [{ OperatingSystem: 'Ubuntu 24.04 LTS', SecurityOptions: ['name=seccomp,profile=builtin', 'name=rootless', 'name=cgroupns'] }, /rootless Docker keeps its bridge inside RootlessKit/],
+      [
+        { OperatingSystem: 'Ubuntu 24.04 LTS', SecurityOptions: ['name=seccomp,profile=builtin', 'name=rootless', 'name=cgroupns'] },
+        /rootless Docker keeps its bridge inside RootlessKit/,
+      ],
       [{ OperatingSystem: 'Ubuntu 24.04 LTS', SecurityOptions: [] }, /do not share this host's network/],
     ];
     for (const [info, why] of cases) {
       engine.info = info;
-      const err = await window([]).start().then(() => undefined, (e: unknown) => e as Error);
+      const err = await window([])
+        .start()
+        .then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
       assert.ok(err, 'the start fails');
-      assert.match(err.message, /^OptiVolt's exporter cannot start on 192\.0\.2\.1:\d+\. Docker's bridge gateway 192\.0\.2\.1 is not an address of this machine: /);
+      assert.match(
+        err.message,
+        /^OptiVolt's exporter cannot start on 192\.0\.2\.1:\d+\. Docker's bridge gateway 192\.0\.2\.1 is not an address of this machine: /,
+      );
       assert.match(err.message, why);
       assert.doesNotMatch(err.message, /no such local address/, 'the raw bind error is explained, not repeated');
       assert.equal(engine.containers.size, 0, 'no container left behind');
     }
   });
 
-  it('`optivolt stack up` (the CLI) borrows a window\'s exporter too: it says so and returns instead of holding the foreground', async () => {
+  it("`optivolt stack up` (the CLI) borrows a window's exporter too: it says so and returns instead of holding the foreground", async () => {
     const first = window([]);
     await first.start();
     const cli = path.resolve(__dirname, '../../../dist/cli.js');
-    const args = [cli, 'stack', 'up', '--stack-dir', STACK, '--services', 'prometheus', '--port', `prometheus=${prometheusPort}`, '--bind', '127.0.0.1', '--power-exporter', 'optivolt', '--exporter-port', String(exporterPort)];
-    const env = { ...process.env, DOCKER_HOST: `tcp://127.0.0.1:${enginePort}`, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_STATE_HOME: path.join(dir, 'state') };
+    const args = [
+      cli,
+      'stack',
+      'up',
+      '--stack-dir',
+      STACK,
+      '--services',
+      'prometheus',
+      '--port',
+      `prometheus=${prometheusPort}`,
+      '--bind',
+      '127.0.0.1',
+      '--power-exporter',
+      'optivolt',
+      '--exporter-port',
+      String(exporterPort),
+    ];
+    const env = {
+      ...process.env,
+      DOCKER_HOST: `tcp://127.0.0.1:${enginePort}`,
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+      XDG_STATE_HOME: path.join(dir, 'state'),
+    };
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -253,11 +319,14 @@ describe('two windows, one stack: the second uses the first window\'s exporter',
       });
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`using the exporter of another OptiVolt window \\(pid ${process.pid}\\): the stack runs without this process`));
+    assert.match(
+      r.stderr,
+      new RegExp(`using the exporter of another OptiVolt window \\(pid ${process.pid}\\): the stack runs without this process`),
+    );
     assert.doesNotMatch(r.stderr, /keep it running/);
   });
 
-  it('Stop Monitoring in the second window removes the containers; the first window\'s exporter stops itself on its next check', async () => {
+  it("Stop Monitoring in the second window removes the containers; the first window's exporter stops itself on its next check", async () => {
     const first = window([]);
     await first.start();
     const second = window([]);
@@ -289,8 +358,15 @@ describe('two windows, one stack: the second uses the first window\'s exporter',
     assert.equal(second.exporterRunning, false);
 
     await first.stopExporterOnly(); // the first window's deactivate: its containers stay
-    await until(5000, () => (second.exporterRunning ? true : undefined), () => said.join('\n'));
-    assert.ok(said.some((m) => m.includes(`OptiVolt window with pid ${process.pid} is gone: this window's exporter serves the stack now`)), said.join('\n'));
+    await until(
+      5000,
+      () => (second.exporterRunning ? true : undefined),
+      () => said.join('\n'),
+    );
+    assert.ok(
+      said.some((m) => m.includes(`OptiVolt window with pid ${process.pid} is gone: this window's exporter serves the stack now`)),
+      said.join('\n'),
+    );
     assert.equal(await optivoltExporterAt('127.0.0.1', exporterPort), process.pid);
     assert.equal(engine.containers.size, 1, 'the containers were left alone');
     assert.equal(second.sharedExporterPid, undefined);

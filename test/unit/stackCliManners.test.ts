@@ -36,7 +36,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   });
 }
 
-describe('stack: no Docker, and the CLI\'s manners', function () {
+describe("stack: no Docker, and the CLI's manners", function () {
   this.timeout(15000);
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -50,11 +50,22 @@ describe('stack: no Docker, and the CLI\'s manners', function () {
 
   it('no Docker (a socket path that does not exist): the core says "Docker is not reachable" with the fix, before any exporter starts', async () => {
     for (const powerExporter of ['optivolt', 'auto', 'scaphandre']) {
-      const s = readSettings((k) => (k === 'stack.powerExporter' ? powerExporter : k === 'power.powercapRoot' ? path.join(dir, 'no-powercap') : undefined)).settings;
-      const stack = new StackLifecycle({ docker: new Docker({ socketPath: nowhere }), stackDir: STACK, stateDir: path.join(dir, 'state'), ...stackOptionsFrom(s), grafanaPassword: 'pw' });
+      const s = readSettings((k) =>
+        k === 'stack.powerExporter' ? powerExporter : k === 'power.powercapRoot' ? path.join(dir, 'no-powercap') : undefined,
+      ).settings;
+      const stack = new StackLifecycle({
+        docker: new Docker({ socketPath: nowhere }),
+        stackDir: STACK,
+        stateDir: path.join(dir, 'state'),
+        ...stackOptionsFrom(s),
+        grafanaPassword: 'pw',
+      });
       await assert.rejects(stack.start(), (e: unknown) => {
         assert.ok(e instanceof StackError, String(e));
-        assert.match(e.message, new RegExp(`^Docker is not reachable: no Docker Engine answers at unix://${nowhere} \\(ENOENT\\)\\. Start Docker`));
+        assert.match(
+          e.message,
+          new RegExp(`^Docker is not reachable: no Docker Engine answers at unix://${nowhere} \\(ENOENT\\)\\. Start Docker`),
+        );
         return true;
       });
       assert.equal(stack.exporterRunning, false, powerExporter);
@@ -65,7 +76,10 @@ describe('stack: no Docker, and the CLI\'s manners', function () {
     for (const pe of ['optivolt', 'auto']) {
       const r = await cli(['up', '--power-exporter', pe, '--services', 'prometheus'], env);
       assert.equal(r.status, 1, r.stderr);
-      assert.match(r.stderr, /^optivolt: Docker is not reachable: no Docker Engine answers at unix:\/\/\S+ \(ENOENT\)\. Start Docker \(or set DOCKER_HOST\), then try again\.\n$/);
+      assert.match(
+        r.stderr,
+        /^optivolt: Docker is not reachable: no Docker Engine answers at unix:\/\/\S+ \(ENOENT\)\. Start Docker \(or set DOCKER_HOST\), then try again\.\n$/,
+      );
       assert.doesNotMatch(r.stderr, /exporter cannot start/);
     }
   });
@@ -84,11 +98,21 @@ describe('stack: no Docker, and the CLI\'s manners', function () {
     // `script` gives the CLI a pseudo-terminal for stdin and stderr, as a user's shell does.
     if (spawnSync('script', ['--version']).status !== 0) return this.skip();
     const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} stack delete-data`;
-    const no = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: 'n\n', encoding: 'utf8', env: { ...process.env, ...env }, timeout: 10000 });
+    const no = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+      input: 'n\n',
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 10000,
+    });
     assert.match(no.stdout, /Delete the monitoring stack's stored measurements .*\? \[y\/N\]/);
     assert.match(no.stdout, /optivolt: nothing deleted\./);
     assert.equal(no.status, 1);
-    const yes = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: 'y\n', encoding: 'utf8', env: { ...process.env, ...env }, timeout: 10000 });
+    const yes = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+      input: 'y\n',
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 10000,
+    });
     assert.match(yes.stdout, /Docker is not reachable/, 'answered y: it went on to the engine');
   });
 

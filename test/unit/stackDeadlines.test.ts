@@ -57,7 +57,12 @@ class SilentServer {
 function pingOnlyEngine(): http.Server {
   return http.createServer((req, res) => {
     if (req.url?.endsWith('/_ping')) {
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Api-Version': '1.47', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' });
+      res.writeHead(200, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Api-Version': '1.47',
+        'Cache-Control': 'no-cache, no-store, must-revalidate',
+        Pragma: 'no-cache',
+      });
       res.end('OK');
     }
   });
@@ -93,7 +98,10 @@ interface CliResult {
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'stack', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'stack', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (status) => resolve({ status, stderr, ms: Date.now() - t0 }));
@@ -120,7 +128,11 @@ describe('Docker Engine deadlines (stack)', function () {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const cliEnv = (dockerHost: string): NodeJS.ProcessEnv => ({ DOCKER_HOST: dockerHost, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_STATE_HOME: path.join(home, 'state') });
+  const cliEnv = (dockerHost: string): NodeJS.ProcessEnv => ({
+    DOCKER_HOST: dockerHost,
+    XDG_CONFIG_HOME: path.join(home, 'config'),
+    XDG_STATE_HOME: path.join(home, 'state'),
+  });
 
   describe('an engine that accepts connections and never answers', () => {
     let silent: SilentServer;
@@ -131,11 +143,19 @@ describe('Docker Engine deadlines (stack)', function () {
       const sock = path.join(dir, 'docker.sock');
       await silent.listen(sock);
       const stack = monitoring(new Docker({ socketPath: sock }), path.join(dir, 'state'));
-      const ops: Array<[string, () => Promise<unknown>]> = [['start', () => stack.start()], ['status', () => stack.status()], ['stop', () => stack.stop()]];
+      const ops: Array<[string, () => Promise<unknown>]> = [
+        ['start', () => stack.start()],
+        ['status', () => stack.status()],
+        ['stop', () => stack.stop()],
+      ];
       for (const [what, op] of ops) {
         const { err, ms } = await timed(op());
         assert.ok(err instanceof StackError, `${what}: ${String(err)}`);
-        assert.match(err.message, new RegExp(`Docker Engine at unix://${sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not answer`), what);
+        assert.match(
+          err.message,
+          new RegExp(`Docker Engine at unix://${sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not answer`),
+          what,
+        );
         assert.match(err.message, /docker info/, what);
         assert.ok(ms < DEADLINE_MS + 1500, `${what} took ${ms} ms`);
         await silent.allClosed(); // the aborted request closed its socket (mocha's timeout catches a leak)
@@ -146,7 +166,9 @@ describe('Docker Engine deadlines (stack)', function () {
       silent = new SilentServer();
       await silent.listen({ host: '127.0.0.1', port: 0 });
       const port = (silent.server.address() as net.AddressInfo).port;
-      const { err, ms } = await timed(monitoring(new Docker({ host: '127.0.0.1', port, protocol: 'http' }), path.join(dir, 'state')).status());
+      const { err, ms } = await timed(
+        monitoring(new Docker({ host: '127.0.0.1', port, protocol: 'http' }), path.join(dir, 'state')).status(),
+      );
       assert.ok(err instanceof StackError, String(err));
       assert.match(err.message, new RegExp(`Docker Engine at tcp://127\\.0\\.0\\.1:${port} does not answer: no reply to GET /_ping`));
       assert.ok(ms < DEADLINE_MS + 1500, `took ${ms} ms`);
@@ -158,7 +180,9 @@ describe('Docker Engine deadlines (stack)', function () {
       const sock = path.join(dir, 'docker.sock');
       await silent.listen(sock);
       const results = await Promise.all(
-        ['up', 'status', 'down'].map((a) => cli([a, '--power-exporter', 'scaphandre', '--engine-timeout', String(DEADLINE_MS / 1000)], cliEnv(`unix://${sock}`))),
+        ['up', 'status', 'down'].map((a) =>
+          cli([a, '--power-exporter', 'scaphandre', '--engine-timeout', String(DEADLINE_MS / 1000)], cliEnv(`unix://${sock}`)),
+        ),
       );
       for (const [i, r] of results.entries()) {
         assert.equal(r.status, 1, r.stderr);
@@ -199,7 +223,10 @@ describe('Docker Engine deadlines (stack)', function () {
       const empty = path.join(dir, 'empty-stack');
       fs.mkdirSync(empty);
       for (const action of ['up', 'status']) {
-        const r = await cli([action, '--power-exporter', 'scaphandre', '--stack-dir', nowhere, '--engine-timeout', '2'], cliEnv(`unix://${sock}`));
+        const r = await cli(
+          [action, '--power-exporter', 'scaphandre', '--stack-dir', nowhere, '--engine-timeout', '2'],
+          cliEnv(`unix://${sock}`),
+        );
         assert.equal(r.status, 1, r.stderr);
         assert.ok(r.stderr.includes(`The stack folder ${nowhere} does not exist`), r.stderr);
         assert.ok(r.stderr.includes(`The Docker Engine at unix://${sock} answers`), r.stderr);
@@ -209,7 +236,12 @@ describe('Docker Engine deadlines (stack)', function () {
       assert.equal(r.status, 1, r.stderr);
       assert.ok(r.stderr.includes(`has no docker-compose.yml (looked for ${path.join(empty, 'docker-compose.yml')})`), r.stderr);
       const { err } = await timed(monitoring(new Docker({ socketPath: sock }), path.join(dir, 'state'), empty).start());
-      assert.ok(err instanceof StackError && err.message.includes(`The stack folder ${empty} has no docker-compose.yml`) && /answers/.test(err.message), String(err));
+      assert.ok(
+        err instanceof StackError &&
+          err.message.includes(`The stack folder ${empty} has no docker-compose.yml`) &&
+          /answers/.test(err.message),
+        String(err),
+      );
     });
   });
 
@@ -226,7 +258,8 @@ describe('Docker Engine deadlines (stack)', function () {
         const url = req.url ?? '';
         if (url.endsWith('/_ping')) return void res.end('OK');
         if (url.startsWith('/containers/json')) return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
-        if (url.startsWith('/images/local/x:1/json')) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"message":"No such image: local/x:1"}');
+        if (url.startsWith('/images/local/x:1/json'))
+          return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"message":"No such image: local/x:1"}');
         if (url.startsWith('/images/create')) {
           res.writeHead(200, { 'Content-Type': 'application/json' });
           res.write('{"status":"Pulling from local/x","id":"1"}\r\n');
@@ -270,7 +303,10 @@ describe('Docker Engine deadlines (stack)', function () {
       silentAfterFirstLine = true;
       const { err, ms } = await timed(manager().preflight(plan, 'missing'));
       assert.ok(err instanceof StackError, String(err));
-      assert.match(err.message, new RegExp(`Cannot pull local/x:1 \\(x\\): no progress from the Docker Engine at unix://.*docker\\.sock for 0\\.5 s`));
+      assert.match(
+        err.message,
+        new RegExp(`Cannot pull local/x:1 \\(x\\): no progress from the Docker Engine at unix://.*docker\\.sock for 0\\.5 s`),
+      );
       assert.ok(ms < 2000, `took ${ms} ms`);
       await until(() => (open.size === 0 ? true : undefined));
     });
@@ -282,14 +318,20 @@ describe('Docker Engine deadlines (stack)', function () {
     fs.writeFileSync(file, 'kept-password\n');
     fs.chmodSync(file, 0o644);
     // No engine at all: the password is read before Docker is asked anything.
-    const r = await cli(['up', '--power-exporter', 'scaphandre', '--engine-timeout', '1'], cliEnv(`unix://${path.join(dir, 'absent.sock')}`));
+    const r = await cli(
+      ['up', '--power-exporter', 'scaphandre', '--engine-timeout', '1'],
+      cliEnv(`unix://${path.join(dir, 'absent.sock')}`),
+    );
     assert.equal(r.status, 1, r.stderr);
     assert.ok(r.stderr.includes(`the Grafana password file ${file} was readable by others (mode 0644); it is now 0600`), r.stderr);
     assert.match(r.stderr, /Docker is not reachable: no Docker Engine answers at unix:\/\//);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.equal(fs.readFileSync(file, 'utf8'), 'kept-password\n');
     // Private already: not a word.
-    const again = await cli(['up', '--power-exporter', 'scaphandre', '--engine-timeout', '1'], cliEnv(`unix://${path.join(dir, 'absent.sock')}`));
+    const again = await cli(
+      ['up', '--power-exporter', 'scaphandre', '--engine-timeout', '1'],
+      cliEnv(`unix://${path.join(dir, 'absent.sock')}`),
+    );
     assert.doesNotMatch(again.stderr, /Grafana password file/);
   });
 });

@@ -43,30 +43,43 @@ describe('StackLifecycle.plan', () => {
     const plan = await stack({}, dir).plan('scaphandre');
     for (const s of plan.services) if (s.service !== 'scaphandre') assert.notEqual(s.create.HostConfig?.Privileged, true, s.service);
     // Without the scaphandre service (OptiVolt's exporter), the setting asks for nothing.
-    assert.ok(!(await stack({ 'stack.scaphandrePrivileged': false }, dir).plan('optivolt')).services.some((s) => s.service === 'scaphandre'));
+    assert.ok(
+      !(await stack({ 'stack.scaphandrePrivileged': false }, dir).plan('optivolt')).services.some((s) => s.service === 'scaphandre'),
+    );
   });
 
-  it('with OptiVolt\'s exporter: no scaphandre service, and Prometheus mounts a generated config scraping the host', async () => {
+  it("with OptiVolt's exporter: no scaphandre service, and Prometheus mounts a generated config scraping the host", async () => {
     const plan = await stack({}, dir).plan('optivolt', 'host.docker.internal:18080');
     assert.ok(!plan.services.some((s) => s.service === 'scaphandre'));
     const prom = plan.services.find((s) => s.service === 'prometheus');
     const generated = path.join(dir, 'prometheus.yml');
-    assert.ok(prom?.create.HostConfig?.Binds?.some((b) => b.startsWith(`${generated}:/etc/prometheus/prometheus.yml`)), JSON.stringify(prom?.create.HostConfig?.Binds));
+    assert.ok(
+      prom?.create.HostConfig?.Binds?.some((b) => b.startsWith(`${generated}:/etc/prometheus/prometheus.yml`)),
+      JSON.stringify(prom?.create.HostConfig?.Binds),
+    );
     assert.match(fs.readFileSync(generated, 'utf8'), /job_name: scaphandre[\s\S]*host\.docker\.internal:18080/);
   });
 
   it('applies bind, ports, images and services from the settings', async () => {
     const plan = await stack(
-      { 'stack.services': ['prometheus', 'grafana'], 'stack.images': { grafana: 'registry.local/grafana:11' }, 'stack.ports': { grafana: 3001 }, 'stack.bind': '127.0.0.2' },
+      {
+        'stack.services': ['prometheus', 'grafana'],
+        'stack.images': { grafana: 'registry.local/grafana:11' },
+        'stack.ports': { grafana: 3001 },
+        'stack.bind': '127.0.0.2',
+      },
       dir,
     ).plan('optivolt');
     assert.deepEqual(plan.services.map((s) => s.service).sort(), ['grafana', 'prometheus']);
     const g = plan.services.find((s) => s.service === 'grafana')!;
     assert.equal(g.image, 'registry.local/grafana:11');
-    assert.deepEqual(g.ports.map((p) => [p.hostIp, p.hostPort]), [['127.0.0.2', 3001]]);
+    assert.deepEqual(
+      g.ports.map((p) => [p.hostIp, p.hostPort]),
+      [['127.0.0.2', 3001]],
+    );
   });
 
-  it('auto picks Scaphandre where RAPL is readable, else OptiVolt\'s exporter, and says why', async () => {
+  it("auto picks Scaphandre where RAPL is readable, else OptiVolt's exporter, and says why", async () => {
     const tree = PowercapTree.create([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
     try {
       assert.equal((await choosePowerExporter('auto', tree.root)).kind, 'scaphandre');

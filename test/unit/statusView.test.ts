@@ -49,7 +49,7 @@ describe('statusView', () => {
     assert.equal(v.ariaLabel, 'OptiVolt host power 20.0 W, live');
   });
 
-  it("stale: dim, keeps the last value and says when it was read", () => {
+  it('stale: dim, keeps the last value and says when it was read', () => {
     const v = statusView(status({ state: 'stale', source: 'rapl', last: raplSample, reason: 'Cannot read energy_uj' }), COST, SINCE);
     assert.equal(v.tone, 'dim');
     assert.equal(v.text, '$(zap) 20.0 W $(debug-disconnect)');
@@ -82,7 +82,13 @@ describe('statusView', () => {
     const v = statusView(status({ source: 'rapl', last: raplSample, reason }), COST, SINCE);
     const lines = v.tooltip.split('\n');
     assert.equal(lines[0], '$(zap) **20\\.0 W** host power');
-    for (const row of ['| Zone | Watts |', '|:--|--:|', '| package\\-0 | 15\\.0 W |', '| package\\-0/dram | 2\\.5 W |', '| package\\-1 | 5\\.0 W |']) {
+    for (const row of [
+      '| Zone | Watts |',
+      '|:--|--:|',
+      '| package\\-0 | 15\\.0 W |',
+      '| package\\-0/dram | 2\\.5 W |',
+      '| package\\-1 | 5\\.0 W |',
+    ]) {
       assert.ok(lines.includes(row), `missing row ${row}\n${v.tooltip}`);
     }
     assert.ok(lines.includes(md(reason)), v.tooltip);

@@ -5,7 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SessionStore } from '../../src/core/energy/sessionStore';
-import { HISTORY_FILE, migrateHistories, oldHistoryFiles, workspaceHistoryFile, workspaceHistoryKey } from '../../src/core/energy/workspaceHistory';
+import {
+  HISTORY_FILE,
+  migrateHistories,
+  oldHistoryFiles,
+  workspaceHistoryFile,
+  workspaceHistoryKey,
+} from '../../src/core/energy/workspaceHistory';
 import { sessionRecord } from '../fixtures/sessionHistory';
 
 const FOLDER = 'file:///home/me/project';
@@ -25,13 +31,20 @@ describe('workspace history location', () => {
     assert.equal(workspaceHistoryKey({ workspaceFile: 'untitled:Untitled-1', folders: two }), workspaceHistoryKey({ folders: two }));
     const saved = workspaceHistoryKey({ workspaceFile: 'file:///w/app.code-workspace', folders: two });
     assert.notEqual(saved, workspaceHistoryKey({ folders: two }));
-    assert.equal(saved, workspaceHistoryKey({ workspaceFile: 'file:///w/app.code-workspace', folders: ['file:///c'] }), 'a saved workspace keeps its history when its folders change');
+    assert.equal(
+      saved,
+      workspaceHistoryKey({ workspaceFile: 'file:///w/app.code-workspace', folders: ['file:///c'] }),
+      'a saved workspace keeps its history when its folders change',
+    );
   });
 
   it('puts a folder history under the global storage, and a folderless one in the shared global file', () => {
     const g = '/g';
     assert.equal(workspaceHistoryFile(g, { folders: [] }), path.join(g, HISTORY_FILE));
-    assert.equal(workspaceHistoryFile(g, { folders: [FOLDER] }), path.join(g, 'workspaces', workspaceHistoryKey({ folders: [FOLDER] })!, HISTORY_FILE));
+    assert.equal(
+      workspaceHistoryFile(g, { folders: [FOLDER] }),
+      path.join(g, 'workspaces', workspaceHistoryKey({ folders: [FOLDER] })!, HISTORY_FILE),
+    );
   });
 });
 
@@ -52,7 +65,7 @@ describe('moving per-window histories to the workspace history', () => {
     return dir;
   }
 
-  it('finds the histories of earlier windows of the same folder (code-server\'s <id>-N folders), not others\'', () => {
+  it("finds the histories of earlier windows of the same folder (code-server's <id>-N folders), not others'", () => {
     const first = windowStorage('abc', FOLDER, ['a']);
     const second = windowStorage('abc-2', FOLDER, ['b']);
     windowStorage('zzz', 'file:///elsewhere', ['x']);

@@ -10,12 +10,18 @@ const root = path.resolve(__dirname, '../../..');
 
 /** The settings whose workspace value VS Code must ignore in Restricted Mode, and why. */
 const RESTRICTED: Readonly<Record<string, string>> = {
-  'optivolt.prometheus.url': 'polled from start-up for power, and sent the PromQL typed in the editor: a workspace value would make OptiVolt call a host the repository picks (and show its numbers as measurements)',
-  'optivolt.grafana.url': "OptiVolt's loopback proxy adds the user's Grafana token to requests to this URL: a workspace value would send the token to the repository's host",
-  'optivolt.power.powercapRoot': 'a folder read at start-up: a workspace value would make OptiVolt read files the repository picks and show them as RAPL measurements',
-  'optivolt.stack.images': 'the images Start Monitoring runs (Scaphandre privileged): a workspace value would run containers the repository picks',
-  'optivolt.stack.scaphandrePrivileged': 'root-equivalent privileges for a container: a workspace must not turn them back on against the user',
-  'optivolt.stack.bind': "the host address the stack publishes on (Grafana allows anonymous viewers): a workspace value such as 0.0.0.0 would expose it to the network",
+  'optivolt.prometheus.url':
+    'polled from start-up for power, and sent the PromQL typed in the editor: a workspace value would make OptiVolt call a host the repository picks (and show its numbers as measurements)',
+  'optivolt.grafana.url':
+    "OptiVolt's loopback proxy adds the user's Grafana token to requests to this URL: a workspace value would send the token to the repository's host",
+  'optivolt.power.powercapRoot':
+    'a folder read at start-up: a workspace value would make OptiVolt read files the repository picks and show them as RAPL measurements',
+  'optivolt.stack.images':
+    'the images Start Monitoring runs (Scaphandre privileged): a workspace value would run containers the repository picks',
+  'optivolt.stack.scaphandrePrivileged':
+    'root-equivalent privileges for a container: a workspace must not turn them back on against the user',
+  'optivolt.stack.bind':
+    'the host address the stack publishes on (Grafana allows anonymous viewers): a workspace value such as 0.0.0.0 would expose it to the network',
 };
 
 /** A new setting whose name says it points at a URL, a path, an executable, an image or an exposure must be decided on. */

@@ -44,7 +44,12 @@ export class PromqlLanguage implements vscode.Disposable {
   /** Stops the server (waiting at most 2 s for it) and closes the output; once, whoever asks first (deactivate, dispose). */
   stop(): Promise<void> {
     // A client still starting cannot be stopped yet (vscode-languageclient throws): stop it once it runs.
-    this.stopping ??= this.started.then(() => this.client.stop(2000), () => undefined).finally(() => this.output.dispose());
+    this.stopping ??= this.started
+      .then(
+        () => this.client.stop(2000),
+        () => undefined,
+      )
+      .finally(() => this.output.dispose());
     return this.stopping;
   }
 

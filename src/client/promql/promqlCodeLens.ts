@@ -55,7 +55,8 @@ function paragraphAt(document: vscode.TextDocument, line: number): QueryToRun | 
 export async function resolveQuery(uri?: unknown, line?: unknown): Promise<QueryToRun | undefined> {
   if (typeof uri === 'string' && typeof line === 'number' && Number.isInteger(line) && line >= 0) {
     const target = vscode.Uri.parse(uri, true);
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri) ?? (await vscode.workspace.openTextDocument(target));
+    const document =
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri) ?? (await vscode.workspace.openTextDocument(target));
     return paragraphAt(document, line);
   }
   const editor = vscode.window.activeTextEditor;

@@ -17,7 +17,11 @@ export interface EnergySessions {
  * Energy sessions belong to the workspace, not the window: every window of a folder (code-server gives each a new
  * workspaceStorage/<id>-N) uses one history under the global storage; windows without a folder share one.
  */
-export function openEnergySessions(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, problems: (messages: string[]) => void): EnergySessions {
+export function openEnergySessions(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  problems: (messages: string[]) => void,
+): EnergySessions {
   const workspace = {
     workspaceFile: vscode.workspace.workspaceFile?.toString(),
     folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()),
@@ -37,7 +41,8 @@ export function openEnergySessions(context: vscode.ExtensionContext, log: vscode
       ? Promise.resolve()
       : migrateHistories(old, file).then(
           (r) => {
-            if (r.migrated.length > 0) log.info(`Energy Sessions: ${r.added} sessions moved to ${file} from ${r.migrated.join(', ')} (kept there as *.migrated).`);
+            if (r.migrated.length > 0)
+              log.info(`Energy Sessions: ${r.added} sessions moved to ${file} from ${r.migrated.join(', ')} (kept there as *.migrated).`);
             problems(r.problems.map((p) => `Some energy sessions were not moved to this workspace's history: ${p}`));
             view.refresh();
           },

@@ -14,7 +14,10 @@ import { errorMessage } from '../../core/errors';
 const KIND_ICON: Record<SessionRecord['kind'], string> = { debug: 'debug-alt', task: 'tools', command: 'terminal' };
 
 class SessionItem extends vscode.TreeItem {
-  constructor(readonly record: SessionRecord, comparable: boolean) {
+  constructor(
+    readonly record: SessionRecord,
+    comparable: boolean,
+  ) {
     super(record.name, vscode.TreeItemCollapsibleState.None);
     this.id = record.id;
     this.description = `${sessionSummary(record)} · ${new Date(record.startedAt).toLocaleString()}`;
@@ -63,11 +66,16 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
       this.view.onDidChangeVisibility((e) => {
         if (e.visible && this.identity() !== this.seen) this.refresh();
       }),
-      vscode.commands.registerCommand('optivolt.sessions.details', (item?: SessionItem) =>
-        item && this.documents.open(item.record.id, item.record.name, recordMarkdown(item.record)),
+      vscode.commands.registerCommand(
+        'optivolt.sessions.details',
+        (item?: SessionItem) => item && this.documents.open(item.record.id, item.record.name, recordMarkdown(item.record)),
       ),
-      vscode.commands.registerCommand('optivolt.sessions.delete', (item?: SessionItem, items?: SessionItem[]) => this.delete(items?.length ? items : item ? [item] : [...this.view.selection])),
-      vscode.commands.registerCommand('optivolt.sessions.compare', (item?: SessionItem, items?: SessionItem[]) => this.compareItems(items?.length ? items : item ? [item] : [...this.view.selection])),
+      vscode.commands.registerCommand('optivolt.sessions.delete', (item?: SessionItem, items?: SessionItem[]) =>
+        this.delete(items?.length ? items : item ? [item] : [...this.view.selection]),
+      ),
+      vscode.commands.registerCommand('optivolt.sessions.compare', (item?: SessionItem, items?: SessionItem[]) =>
+        this.compareItems(items?.length ? items : item ? [item] : [...this.view.selection]),
+      ),
       vscode.commands.registerCommand('optivolt.sessions.exportCsv', () => this.export('csv')),
       vscode.commands.registerCommand('optivolt.sessions.exportJson', () => this.export('json')),
       vscode.commands.registerCommand('optivolt.sessions.clear', () => this.clear()),
@@ -85,7 +93,10 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     else log.error(`Cannot save the measurement of "${record.name}": ${outcome.reason}`);
     const notice = finishedNotice(record, outcome);
     const actions = outcome.saved && this.comparison(record) !== undefined ? ['Details', 'Compare with Previous'] : ['Details'];
-    const shown = notice.severity === 'info' ? vscode.window.showInformationMessage(notice.text, ...actions) : vscode.window.showWarningMessage(notice.text, ...actions);
+    const shown =
+      notice.severity === 'info'
+        ? vscode.window.showInformationMessage(notice.text, ...actions)
+        : vscode.window.showWarningMessage(notice.text, ...actions);
     void shown.then((a) => {
       const item = { record };
       if (a === 'Details') void vscode.commands.executeCommand('optivolt.sessions.details', item);
@@ -148,7 +159,8 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
 
   /** The view lists the main file only; say where the rest is rather than let a capped list look like all of it. */
   private showArchived(): void {
-    this.view.message = this.store.archives().length > 0 ? 'Older sessions are archived beside the history and included in exports.' : undefined;
+    this.view.message =
+      this.store.archives().length > 0 ? 'Older sessions are archived beside the history and included in exports.' : undefined;
   }
 
   getTreeItem(e: SessionItem): vscode.TreeItem {
@@ -170,7 +182,9 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     if (items.length === 0) return;
     const c = this.comparison(items[0].record, items[1]?.record);
     if (!c) {
-      void vscode.window.showInformationMessage(`OptiVolt: no earlier run of "${items[0].record.config}" to compare with. Run it again, or select two sessions.`);
+      void vscode.window.showInformationMessage(
+        `OptiVolt: no earlier run of "${items[0].record.config}" to compare with. Run it again, or select two sessions.`,
+      );
       return;
     }
     await this.documents.open(`${c.a.id}~${c.b.id}`, `${c.a.name} vs ${c.b.name}`, comparisonMarkdown(c));
@@ -178,7 +192,11 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
 
   private async delete(items: SessionItem[]): Promise<void> {
     if (items.length === 0) return;
-    const ok = await vscode.window.showWarningMessage(`Delete ${items.length} energy session${items.length > 1 ? 's' : ''}?`, { modal: true }, 'Delete');
+    const ok = await vscode.window.showWarningMessage(
+      `Delete ${items.length} energy session${items.length > 1 ? 's' : ''}?`,
+      { modal: true },
+      'Delete',
+    );
     if (ok !== 'Delete') return;
     try {
       this.store.delete(items.map((i) => i.record.id));
@@ -189,7 +207,11 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
   }
 
   private async clear(): Promise<void> {
-    const ok = await vscode.window.showWarningMessage('Delete every energy session of this workspace, archived ones included?', { modal: true }, 'Delete All');
+    const ok = await vscode.window.showWarningMessage(
+      'Delete every energy session of this workspace, archived ones included?',
+      { modal: true },
+      'Delete All',
+    );
     if (ok !== 'Delete All') return;
     try {
       this.store.clear();
@@ -204,13 +226,18 @@ export class SessionsView implements vscode.TreeDataProvider<SessionItem>, vscod
     // Archives included: the export is the whole history, not the newest page the view lists.
     const { records, problems } = await this.store.readAll();
     if (records.length === 0) {
-      void vscode.window.showInformationMessage('OptiVolt: there are no energy sessions to export yet. Debug, or run "Measure Task Energy", first.');
+      void vscode.window.showInformationMessage(
+        'OptiVolt: there are no energy sessions to export yet. Debug, or run "Measure Task Energy", first.',
+      );
       return { exported: 0 };
     }
     const uri = await vscode.window.showSaveDialog({
       title: 'Export energy sessions',
       filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), `optivolt-sessions.${format}`),
+      defaultUri: vscode.Uri.joinPath(
+        vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()),
+        `optivolt-sessions.${format}`,
+      ),
     });
     if (!uri) return 'cancelled';
     await vscode.workspace.fs.writeFile(uri, Buffer.from(exportContent(format, records), 'utf8'));

@@ -6,7 +6,10 @@ import { defaultCsp, makeNonce, webviewPage } from '../../core/webviewPage';
 export const mediaRoot = (extensionUri: vscode.Uri): vscode.Uri => vscode.Uri.joinPath(extensionUri, 'dist', 'media');
 
 /** A panel that runs one of our bundles: scripts on, local resources from mediaRoot only. */
-export function bundleOptions(extensionUri: vscode.Uri, retainContextWhenHidden = false): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+export function bundleOptions(
+  extensionUri: vscode.Uri,
+  retainContextWhenHidden = false,
+): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return { enableScripts: true, retainContextWhenHidden, localResourceRoots: [mediaRoot(extensionUri)] };
 }
 

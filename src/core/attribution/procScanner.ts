@@ -99,7 +99,8 @@ export class ProcScanner {
       const comm = k?.comm ?? { bytes: Buffer.alloc(0), text: '' };
       const parsed = parsePidStat(this.buf, n, comm);
       if (!parsed) throw new Error('unparsable');
-      if (k) k.start = parsed.start; // a reused pid is a new process in the same file
+      if (k)
+        k.start = parsed.start; // a reused pid is a new process in the same file
       else if (this.kept.size < this.maxKept) {
         this.kept.set(pid, { fd, start: parsed.start, comm });
         keep = true;
@@ -147,7 +148,10 @@ export class ProcScanner {
     let c = this.cmdlines.get(key);
     if (c === undefined) {
       try {
-        c = fs.readFileSync(path.join(this.procRoot, String(p.pid), 'cmdline'), 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+        c = fs
+          .readFileSync(path.join(this.procRoot, String(p.pid), 'cmdline'), 'utf8')
+          .replace(/\0+$/, '')
+          .replace(/\0/g, ' ');
       } catch {
         c = '';
       }

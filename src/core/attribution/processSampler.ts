@@ -127,7 +127,16 @@ export class ProcessSampler {
     if (!c) {
       const info = this.directory?.get(fullId);
       c = {
-        row: { id, name: info?.name ?? id, image: info?.image ?? '', runtime, watts: 0, share: 0, cpuPercent: 0, ...(info?.service ? { service: info.service } : {}) },
+        row: {
+          id,
+          name: info?.name ?? id,
+          image: info?.image ?? '',
+          runtime,
+          watts: 0,
+          share: 0,
+          cpuPercent: 0,
+          ...(info?.service ? { service: info.service } : {}),
+        },
         energy: 0,
       };
       acc.set(id, c);

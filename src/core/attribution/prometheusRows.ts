@@ -112,8 +112,23 @@ export class PrometheusRows {
         const key = `c:${s.metric.name}`;
         const energy = (this.energy.get(key) ?? 0) + watts * seconds;
         this.energy.set(key, energy);
-        const id = (s.metric.id ?? '').split('/').pop()?.replace(/^docker-|\.scope$/g, '').slice(0, 12) || (s.metric.name ?? '?');
-        return { id, name: s.metric.name ?? id, image: s.metric.image ?? '', runtime: 'docker' as const, watts, share, cpuPercent: s.value * 100, energyJoules: energy };
+        const id =
+          (s.metric.id ?? '')
+            .split('/')
+            .pop()
+            ?.replace(/^docker-|\.scope$/g, '')
+            .slice(0, 12) ||
+          (s.metric.name ?? '?');
+        return {
+          id,
+          name: s.metric.name ?? id,
+          image: s.metric.image ?? '',
+          runtime: 'docker' as const,
+          watts,
+          share,
+          cpuPercent: s.value * 100,
+          energyJoules: energy,
+        };
       })
       .sort((a, b) => b.watts - a.watts);
 

@@ -2,7 +2,10 @@ import { errorMessage } from '../errors';
 
 /** The part of dockerode the directory uses (injected: a real Docker instance, or a test's). */
 export interface DockerApi {
-  listContainers(opts: { all: boolean; abortSignal?: AbortSignal }): Promise<Array<{ Id: string; Names?: string[]; Image?: string; Labels?: Record<string, string> }>>;
+  listContainers(opts: {
+    all: boolean;
+    abortSignal?: AbortSignal;
+  }): Promise<Array<{ Id: string; Names?: string[]; Image?: string; Labels?: Record<string, string> }>>;
   getEvents(opts: { filters: string }): Promise<NodeJS.ReadableStream>;
 }
 
@@ -100,7 +103,10 @@ export class ContainerDirectory {
         if (this.notice) this.log('Docker is reachable again.');
         this.notice = undefined;
       } catch (err) {
-        const why = (err as Error)?.name === 'AbortError' || (err as Error)?.name === 'TimeoutError' ? `no answer within ${this.deadlineMs / 1000} s` : errorMessage(err);
+        const why =
+          (err as Error)?.name === 'AbortError' || (err as Error)?.name === 'TimeoutError'
+            ? `no answer within ${this.deadlineMs / 1000} s`
+            : errorMessage(err);
         const msg = `Docker not reachable (${why}): containers are shown by id.`;
         if (msg !== this.notice) this.log(msg);
         this.notice = msg;

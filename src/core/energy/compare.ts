@@ -69,7 +69,13 @@ export function compare(a: SessionRecord, b: SessionRecord, history: readonly Se
     const ask = sameConfig
       ? `run this configuration at least ${MIN_RUNS} times up to the older run and ${MIN_RUNS} times after it`
       : `run each configuration at least ${MIN_RUNS} times`;
-    return { a, b, differenceJoules, differencePercent, verdict: `${head}; ${ask} to tell a real change from noise (have ${nA} and ${nB}).` };
+    return {
+      a,
+      b,
+      differenceJoules,
+      differencePercent,
+      verdict: `${head}; ${ask} to tell a real change from noise (have ${nA} and ${nB}).`,
+    };
   }
 
   const energiesA = sideA.map((r) => r.energyJoules);

@@ -34,7 +34,10 @@ export function pidAlive(pid: number): boolean {
 
 /** The lock could not be taken (folder not writable, or held too long): nothing was read or written under it. */
 export class LockError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'LockError';
   }

@@ -78,7 +78,8 @@ export async function measureCommand(command: string, args: readonly string[], o
     const t0 = Date.now();
     const deadline = t0 + opts.baselineSeconds * 1000 + Math.max(FIRST_SAMPLE_DEADLINE_MS, 10 * s.refreshInterval);
     while (!failed && !opts.signals?.received && (samples.length === 0 || Date.now() - t0 < opts.baselineSeconds * 1000)) {
-      if (samples.length === 0 && Date.now() > deadline) failed = `no power sample in ${Math.round((Date.now() - t0) / 1000)} s (${monitor.snapshot.reason})`;
+      if (samples.length === 0 && Date.now() > deadline)
+        failed = `no power sample in ${Math.round((Date.now() - t0) / 1000)} s (${monitor.snapshot.reason})`;
       else await delay(50);
     }
     if (opts.signals?.received) throw new InterruptedError(opts.signals.received);
@@ -86,7 +87,8 @@ export async function measureCommand(command: string, args: readonly string[], o
     const base = opts.baselineSeconds > 0 ? samples : [];
     const baselineWatts = base.length ? base.reduce((sum, p) => sum + p.watts, 0) / base.length : 0;
     // Sources bound their figures, so this is a last guard: never a silent null in the JSON.
-    if (!Number.isFinite(baselineWatts)) throw new Error(`the baseline power is not a number (${baselineWatts} W from ${monitor.snapshot.reason})`);
+    if (!Number.isFinite(baselineWatts))
+      throw new Error(`the baseline power is not a number (${baselineWatts} W from ${monitor.snapshot.reason})`);
 
     // The baseline's last sample is the first scan, just before the start (the sampler takes it at once).
     trees = new TreeSampler(monitor, { procRoot: opts.procRoot, onError: opts.log });
@@ -115,10 +117,18 @@ export async function measureCommand(command: string, args: readonly string[], o
     else tree.addNote('CPU time after the last sample is not counted (only on Linux with the real /proc).');
     const end = monitor.snapshot;
     const partial = end.state !== 'live' ? end.reason : undefined;
-    if (partial !== undefined) tree.addNote(`the power source failed during the run, so the figures cover only the time before: ${partial}`);
+    if (partial !== undefined)
+      tree.addNote(`the power source failed during the run, so the figures cover only the time before: ${partial}`);
     const { result, note } = trees.end(tree);
     const interrupted = opts.signals?.received;
-    return { result, exitCode, pid: child.pid, ...(note ? { note } : {}), ...(partial !== undefined ? { partial } : {}), ...(interrupted ? { interrupted } : {}) };
+    return {
+      result,
+      exitCode,
+      pid: child.pid,
+      ...(note ? { note } : {}),
+      ...(partial !== undefined ? { partial } : {}),
+      ...(interrupted ? { interrupted } : {}),
+    };
   } finally {
     trees?.dispose();
     sub.dispose();

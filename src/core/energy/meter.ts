@@ -141,10 +141,12 @@ export class ProcessTreeMeter {
       // A process already there counts its growth over the interval; one born in it counts all its time.
       if (!before || !same(before, cur)) ticks += total(cur);
       else if (this.members.has(pid) || this.sinceTicks === undefined) ticks += total(cur) - total(before);
-      else if (cur.start >= this.sinceTicks) ticks += total(cur); // joined late, started since the measurement began
+      else if (cur.start >= this.sinceTicks)
+        ticks += total(cur); // joined late, started since the measurement began
       else {
         ticks += total(cur) - total(before);
-        if (this.roots.has(pid)) this.missed.add(`Process ${pid} started before the measurement began: its CPU time before then is not counted.`);
+        if (this.roots.has(pid))
+          this.missed.add(`Process ${pid} started before the measurement began: its CPU time before then is not counted.`);
       }
     }
     // Members that ended, by the process that reaps them outside the tree (the tree's last moments).
@@ -158,7 +160,8 @@ export class ProcessTreeMeter {
       const reaper = this.reaperOf(gone, i);
       if (reaper !== undefined && now.has(reaper)) ticks -= total(gone);
       else if (reaper !== undefined) outside.set(reaper, (outside.get(reaper) ?? 0) + total(gone));
-      else if (this.roots.has(pid)) this.missed.add(`Process ${pid}'s last moments (after the last scan) are not counted: the process that reaped it is unknown.`);
+      else if (this.roots.has(pid))
+        this.missed.add(`Process ${pid}'s last moments (after the last scan) are not counted: the process that reaped it is unknown.`);
     }
     ticks += this.lastMoments(outside, i);
     ticks = Math.max(0, ticks);
@@ -166,12 +169,21 @@ export class ProcessTreeMeter {
     this.members = now;
     const perTick = i.attribution.wattsPerTick;
     // The host's busy ticks in the interval, as the attribution counted them (never fewer than the processes' sum).
-    const busy = Math.max(0, i.scan.busy - i.prev.busy, i.attribution.processes.reduce((n, p) => n + p.ticks, 0));
+    const busy = Math.max(
+      0,
+      i.scan.busy - i.prev.busy,
+      i.attribution.processes.reduce((n, p) => n + p.ticks, 0),
+    );
     const priced = perTick > 0 ? Math.min(ticks, busy) : 0;
     this.ticks += ticks;
     this.unpriced += ticks - priced;
     // wattsPerTick prices a tick of this interval in Watts over the interval; Joules add the interval's length.
-    const slot: Slot = { free: perTick > 0 ? busy - priced : 0, joulesPerTick: perTick * i.seconds, seconds: i.seconds, programJ: priced * perTick * i.seconds };
+    const slot: Slot = {
+      free: perTick > 0 ? busy - priced : 0,
+      joulesPerTick: perTick * i.seconds,
+      seconds: i.seconds,
+      programJ: priced * perTick * i.seconds,
+    };
     this.slots.push(slot);
     this.programJ += slot.programJ;
     this.hostJ += Math.max(0, i.host.watts) * i.seconds;

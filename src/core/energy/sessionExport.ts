@@ -10,7 +10,11 @@ export function exportContent(format: ExportFormat, records: readonly SessionRec
 }
 
 /** What to tell the user after an export to `file`: a warning when some archives could not be read (`problems`). */
-export function exportedNotice(count: number, file: string, problems: readonly string[]): { readonly text: string; readonly warning: boolean } {
+export function exportedNotice(
+  count: number,
+  file: string,
+  problems: readonly string[],
+): { readonly text: string; readonly warning: boolean } {
   const skipped = problems.length > 0 ? ` Some archived sessions could not be read: ${problems.join('; ')}.` : '';
   return { text: `OptiVolt: ${count} sessions exported to ${file}.${skipped}`, warning: problems.length > 0 };
 }
@@ -21,9 +25,27 @@ export function toJson(records: readonly SessionRecord[]): string {
 }
 
 const CSV_COLUMNS: readonly (keyof SessionRecord)[] = [
-  'id', 'kind', 'name', 'config', 'startedAt', 'durationSeconds', 'pausedSeconds', 'energyJoules',
-  'hostEnergyJoules', 'hostEnergyAboveBaselineJoules', 'baselineWatts', 'averageWatts', 'peakWatts',
-  'source', 'estimated', 'pids', 'costPerKWh', 'currency', 'cost', 'co2Grams', 'note',
+  'id',
+  'kind',
+  'name',
+  'config',
+  'startedAt',
+  'durationSeconds',
+  'pausedSeconds',
+  'energyJoules',
+  'hostEnergyJoules',
+  'hostEnergyAboveBaselineJoules',
+  'baselineWatts',
+  'averageWatts',
+  'peakWatts',
+  'source',
+  'estimated',
+  'pids',
+  'costPerKWh',
+  'currency',
+  'cost',
+  'co2Grams',
+  'note',
 ];
 
 /** RFC 4180 CSV (CRLF line ends, header row) that spreadsheets open without running anything in it. */

@@ -99,7 +99,7 @@ export function copyTail(file: string, offset: number, fd: number): { lines: num
     fs.writeSync(fd, `${HEADER_LINE}\n`);
     const buf = Buffer.alloc(CHUNK * 16);
     let newlines = 0;
-    for (let pos = offset; pos < size; ) {
+    for (let pos = offset; pos < size;) {
       const n = fs.readSync(src, buf, 0, buf.length, pos);
       if (n === 0) break;
       for (let i = buf.indexOf(10, 0); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) newlines++;

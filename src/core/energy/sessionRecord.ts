@@ -35,8 +35,10 @@ export function isSessionRecord(v: unknown): v is SessionRecord {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const r = v as Record<string, unknown>;
   return (
-    typeof r.id === 'string' && r.id.length > 0 &&
-    typeof r.kind === 'string' && KINDS.has(r.kind) &&
+    typeof r.id === 'string' &&
+    r.id.length > 0 &&
+    typeof r.kind === 'string' &&
+    KINDS.has(r.kind) &&
     typeof r.name === 'string' &&
     typeof r.config === 'string' &&
     isFiniteNumber(r.startedAt) &&
@@ -49,9 +51,11 @@ export function isSessionRecord(v: unknown): v is SessionRecord {
     isNonNegative(r.baselineWatts) &&
     isNonNegative(r.averageWatts) &&
     isNonNegative(r.peakWatts) &&
-    typeof r.source === 'string' && SOURCES.has(r.source) &&
+    typeof r.source === 'string' &&
+    SOURCES.has(r.source) &&
     typeof r.estimated === 'boolean' &&
-    Array.isArray(r.pids) && r.pids.every((p) => Number.isSafeInteger(p) && (p as number) >= 0) &&
+    Array.isArray(r.pids) &&
+    r.pids.every((p) => Number.isSafeInteger(p) && (p as number) >= 0) &&
     isFiniteNumber(r.costPerKWh) &&
     typeof r.currency === 'string' &&
     isFiniteNumber(r.cost) &&

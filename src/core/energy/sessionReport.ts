@@ -16,16 +16,30 @@ export function recordMarkdown(r: SessionRecord): string {
     ['Kind', r.kind],
     ['Configuration', r.config],
     ['Started', new Date(r.startedAt).toLocaleString()],
-    ['Duration', `${r.durationSeconds.toFixed(2)} s${r.pausedSeconds > 0 ? ` (of which ${r.pausedSeconds.toFixed(1)} s paused at breakpoints, when the program draws ~0)` : ''}`],
+    [
+      'Duration',
+      `${r.durationSeconds.toFixed(2)} s${r.pausedSeconds > 0 ? ` (of which ${r.pausedSeconds.toFixed(1)} s paused at breakpoints, when the program draws ~0)` : ''}`,
+    ],
     ['Program energy', `${formatEnergy(r.energyJoules)} (${(r.energyJoules / 3600).toFixed(4)} Wh)`],
     ['Program power', `average ${formatWatts(r.averageWatts)}, peak ${formatWatts(r.peakWatts)}`],
-    ['Host energy', `${formatEnergy(r.hostEnergyJoules)}; ${formatEnergy(r.hostEnergyAboveBaselineJoules)} above the ${formatWatts(r.baselineWatts)} baseline`],
+    [
+      'Host energy',
+      `${formatEnergy(r.hostEnergyJoules)}; ${formatEnergy(r.hostEnergyAboveBaselineJoules)} above the ${formatWatts(r.baselineWatts)} baseline`,
+    ],
     ['Cost', `${formatCost(r.cost, r.currency)} at ${r.costPerKWh} ${r.currency}/kWh`],
     ['CO2', formatCo2(r.co2Grams)],
     ['Source', `${r.source}${r.estimated ? ' — an ESTIMATE from CPU load, not a measurement' : ''}`],
     ['Processes', r.pids.join(', ') || '—'],
   ];
-  return [`# ${r.name}`, '', '| | |', '|:--|:--|', ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`), '', r.note ? `> ${r.note}` : ''].join('\n');
+  return [
+    `# ${r.name}`,
+    '',
+    '| | |',
+    '|:--|:--|',
+    ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`),
+    '',
+    r.note ? `> ${r.note}` : '',
+  ].join('\n');
 }
 
 /** A Markdown report comparing two measurements. */
@@ -43,7 +57,9 @@ export function comparisonMarkdown(c: Comparison): string {
     line('Host above baseline', (r) => formatEnergy(r.hostEnergyAboveBaselineJoules)),
     '',
     `**${c.verdict}**`,
-    c.noise ? `\nRun-to-run noise: σ ${formatEnergy(c.noise.stdA)} over ${c.noise.runsA} runs, σ ${formatEnergy(c.noise.stdB)} over ${c.noise.runsB} runs.` : '',
+    c.noise
+      ? `\nRun-to-run noise: σ ${formatEnergy(c.noise.stdA)} over ${c.noise.runsA} runs, σ ${formatEnergy(c.noise.stdB)} over ${c.noise.runsB} runs.`
+      : '',
   ].join('\n');
 }
 

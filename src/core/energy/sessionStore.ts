@@ -117,7 +117,10 @@ export class SessionStore {
     } catch {
       return [];
     }
-    return names.filter((n) => n.startsWith(prefix) && n.endsWith(suffix)).sort().map((n) => path.join(dir, n));
+    return names
+      .filter((n) => n.startsWith(prefix) && n.endsWith(suffix))
+      .sort()
+      .map((n) => path.join(dir, n));
   }
 
   /**
@@ -234,15 +237,15 @@ export class SessionStore {
       // Keep the original where the user can find it, then rewrite the file clean so that the next load
       // neither reports nor copies the same records again.
       const kept = this.setAside((to) => fs.copyFileSync(this.file, to));
-      problems.push(`Dropped ${dropped} invalid record${dropped === 1 ? '' : 's'} of ${parsed.length} from the energy history; the original file was kept as ${kept}.`);
+      problems.push(
+        `Dropped ${dropped} invalid record${dropped === 1 ? '' : 's'} of ${parsed.length} from the energy history; the original file was kept as ${kept}.`,
+      );
     }
     if (tailOffset !== undefined || older.length > 0) {
       // The archive is complete before the main file loses those records: a crash in between duplicates, never loses.
       let moved = older.length;
       const archive =
-        tailOffset !== undefined
-          ? this.newArchive((fd) => (moved = copyTail(this.file, tailOffset, fd).lines))
-          : this.archive(older);
+        tailOffset !== undefined ? this.newArchive((fd) => (moved = copyTail(this.file, tailOffset, fd).lines)) : this.archive(older);
       problems.push(
         `The energy history had more than ${this.maxRecords} records: the ${this.maxRecords} newest stay in the Energy Sessions view, ` +
           `the ${moved} older ones were moved to ${archive}. Nothing was deleted, and exports include them.`,

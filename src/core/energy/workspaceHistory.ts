@@ -43,7 +43,9 @@ export function workspaceHistoryFile(globalStorage: string, id: WorkspaceIdentit
  */
 export function oldHistoryFiles(windowStorage: string, id: WorkspaceIdentity): string[] {
   const root = path.dirname(windowStorage);
-  const wanted = new Set([id.workspaceFile, id.folders.length === 1 ? id.folders[0] : undefined].filter((u): u is string => !!u).map(resourcePath));
+  const wanted = new Set(
+    [id.workspaceFile, id.folders.length === 1 ? id.folders[0] : undefined].filter((u): u is string => !!u).map(resourcePath),
+  );
   const out = [path.join(windowStorage, HISTORY_FILE)];
   let names: string[] = [];
   try {
@@ -87,7 +89,10 @@ function archivesOf(file: string): string[] {
   const ext = path.extname(file);
   const prefix = `${path.basename(file, ext)}.archive-`;
   try {
-    return fs.readdirSync(path.dirname(file)).filter((n) => n.startsWith(prefix) && n.endsWith(ext)).map((n) => path.join(path.dirname(file), n));
+    return fs
+      .readdirSync(path.dirname(file))
+      .filter((n) => n.startsWith(prefix) && n.endsWith(ext))
+      .map((n) => path.join(path.dirname(file), n));
   } catch {
     return [];
   }

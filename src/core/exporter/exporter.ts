@@ -35,12 +35,21 @@ export interface ExporterLimits {
  */
 export function defaultLimits(fdLimit = openFileLimit()): ExporterLimits {
   const byFds = fdLimit === undefined || !Number.isFinite(fdLimit) ? 512 : Math.max(8, Math.floor(fdLimit / 4));
-  return { maxConnections: Math.min(512, byFds), headersTimeoutMs: 10_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 5_000, idleTimeoutMs: 30_000 };
+  return {
+    maxConnections: Math.min(512, byFds),
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 15_000,
+    keepAliveTimeoutMs: 5_000,
+    idleTimeoutMs: 30_000,
+  };
 }
 
 /** Loopback addresses: anything else makes every process's command line readable from other machines. */
 export function isLoopback(address: string): boolean {
-  const a = address.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const a = address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   return a === 'localhost' || a === '::1' || /^127\.\d+\.\d+\.\d+$/.test(a) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(a);
 }
 
@@ -79,7 +88,9 @@ function zoneIds(zones: readonly RaplZone[]): Array<{ zone: RaplZone; socketId: 
   // Upstream makes sockets out of the sub-zone folders (intel-rapl:N:M) when there are any, else out of the
   // non-psys intel-rapl:N folders; psys is never a socket.
   const subs = zones.filter((z) => z.kind === 'sub');
-  const sockets = new Set(subs.length ? subs.map((z) => z.id.split(':')[1]) : zones.filter((z) => z.kind === 'package').map((z) => z.id.split(':')[1]));
+  const sockets = new Set(
+    subs.length ? subs.map((z) => z.id.split(':')[1]) : zones.filter((z) => z.kind === 'package').map((z) => z.id.split(':')[1]),
+  );
   for (const z of zones) {
     const [, n, m] = z.id.split(':');
     if (!sockets.has(n) || z.kind === 'psys') continue;
@@ -152,11 +163,15 @@ export class Exporter {
   /** Listens and starts sampling. Rejects with an ExporterError naming the port when it is taken. */
   async start(): Promise<string> {
     if (this.opts.settings['power.source'] === 'prometheus') {
-      throw new ExporterError('The exporter cannot read its power from Prometheus (it would scrape itself): use --source auto, rapl or estimate.');
+      throw new ExporterError(
+        'The exporter cannot read its power from Prometheus (it would scrape itself): use --source auto, rapl or estimate.',
+      );
     }
     if (this.opts.bind.trim() === '') {
       // Node reads an empty host as "unspecified" and listens on every interface, the opposite of what a user meant.
-      throw new ExporterError('No bind address: an empty --bind would listen on every interface. Give 127.0.0.1, or 0.0.0.0 to mean every interface.');
+      throw new ExporterError(
+        'No bind address: an empty --bind would listen on every interface. Give 127.0.0.1, or 0.0.0.0 to mean every interface.',
+      );
     }
     fdExhaustion(); // reads the fd limit while descriptors are free, for a later EMFILE message
     const lim = this.limits;
@@ -177,8 +192,13 @@ export class Exporter {
       server.once('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') {
           const who = portHolder(this.opts.port);
-          reject(new ExporterError(`Port ${this.opts.port} on ${this.opts.bind} is already in use${who ? ` by ${who}` : ''}: pick another with --port.`));
-        } else if (err.code === 'EADDRNOTAVAIL') reject(new ExporterError(`Cannot bind ${this.opts.bind}: no such local address.`, err.code));
+          reject(
+            new ExporterError(
+              `Port ${this.opts.port} on ${this.opts.bind} is already in use${who ? ` by ${who}` : ''}: pick another with --port.`,
+            ),
+          );
+        } else if (err.code === 'EADDRNOTAVAIL')
+          reject(new ExporterError(`Cannot bind ${this.opts.bind}: no such local address.`, err.code));
         else if (err.code === 'EACCES') reject(new ExporterError(`Port ${this.opts.port} needs privileges: pick one above 1023.`));
         else reject(err);
       });
@@ -187,7 +207,10 @@ export class Exporter {
     // After listening, errors come from accept(): at the fd limit libuv reports EMFILE for each refused connection.
     // Unhandled, the second one would crash the exporter; unexplained, it looks like a network fault.
     server.on('error', (err: NodeJS.ErrnoException) => {
-      this.say('http', isFdExhaustion(err) ? `Cannot accept connections: ${describeFdExhaustion(err)}.` : `HTTP server error: ${err.message}`);
+      this.say(
+        'http',
+        isFdExhaustion(err) ? `Cannot accept connections: ${describeFdExhaustion(err)}.` : `HTTP server error: ${err.message}`,
+      );
     });
     const warning = bindWarning(this.opts.bind);
     if (warning) this.opts.log?.(warning);
@@ -222,7 +245,14 @@ export class Exporter {
     }
     const model = this.opts.settings['attribution.model'] as AttributionModel;
     void this.zoneCounters(last).then((zones) =>
-      this.metrics.update(scaph, processes, this.joules, Number(process.hrtime.bigint() - t0) / 1e9, zones, model === 'capacity' ? undefined : model),
+      this.metrics.update(
+        scaph,
+        processes,
+        this.joules,
+        Number(process.hrtime.bigint() - t0) / 1e9,
+        zones,
+        model === 'capacity' ? undefined : model,
+      ),
     );
   }
 

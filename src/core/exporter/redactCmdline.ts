@@ -63,7 +63,10 @@ function redactTokens(tokens: readonly string[], split: boolean): string[] {
     // A `sh -c "… --password x …"` or a title rewritten by setproctitle is one element holding a whole command.
     if (split && /\s/.test(tok)) {
       const parts = tok.split(/(\s+)/);
-      const words = redactTokens(parts.filter((_, i) => i % 2 === 0), false);
+      const words = redactTokens(
+        parts.filter((_, i) => i % 2 === 0),
+        false,
+      );
       out.push(parts.map((p, i) => (i % 2 === 0 ? words[i / 2] : p)).join(''));
       pending = false;
       continue;

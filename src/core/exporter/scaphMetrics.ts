@@ -49,7 +49,10 @@ export interface ContainerDescription {
  * of 12+ alphanumerics in that path (the full 64-hex id); names, engine version and container_label_* only when
  * Docker knows the container. Nothing at all when Docker is not reachable (upstream then stops watching).
  */
-export function containerLabels(cgroup: string, describe: ((fullId: string) => ContainerDescription | undefined) | undefined): Record<string, string> {
+export function containerLabels(
+  cgroup: string,
+  describe: ((fullId: string) => ContainerDescription | undefined) | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (!describe) return out;
   for (const line of cgroup.split('\n')) {
@@ -107,7 +110,9 @@ function family(name: string, help: string, rows: ReadonlyArray<{ labels: Record
   if (rows.length === 0) return '';
   const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
   const lines = rows.map(({ labels, value }) => {
-    const l = Object.entries(labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',');
+    const l = Object.entries(labels)
+      .map(([k, v]) => `${k}="${esc(v)}"`)
+      .join(',');
     return `${name}${l ? `{${l}}` : ''} ${Number.isFinite(value) ? value : 0}`;
   });
   return `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${lines.join('\n')}\n`;
@@ -162,10 +167,22 @@ export class ScaphMetrics {
     this.socketPower = gauge('scaph_socket_power_microwatts', 'Power drawn by a CPU socket (RAPL package), in microwatts.', ['socket_id']);
     // Raw RAPL counters, as upstream: each wraps at its own max_energy_range_uj, which Prometheus treats as a reset.
     const counter = (name: string, help: string, labelNames: string[]): Counter => new Counter({ name, help, labelNames, registers: r });
-    this.socketEnergy = counter('scaph_socket_energy_microjoules', 'Energy counter of a CPU socket (RAPL package energy_uj, raw: it wraps at max_energy_range_uj), in microjoules.', ['socket_id']);
+    this.socketEnergy = counter(
+      'scaph_socket_energy_microjoules',
+      'Energy counter of a CPU socket (RAPL package energy_uj, raw: it wraps at max_energy_range_uj), in microjoules.',
+      ['socket_id'],
+    );
     const domainLabels = ['domain_name', 'domain_id', 'socket_id'];
-    this.domainPower = gauge('scaph_domain_power_microwatts', 'Power drawn by a RAPL domain of a socket (core, uncore, dram), in microwatts.', domainLabels);
-    this.domainEnergy = counter('scaph_domain_energy_microjoules', 'Energy counter of a RAPL domain (energy_uj, raw: it wraps at max_energy_range_uj), in microjoules.', domainLabels);
+    this.domainPower = gauge(
+      'scaph_domain_power_microwatts',
+      'Power drawn by a RAPL domain of a socket (core, uncore, dram), in microwatts.',
+      domainLabels,
+    );
+    this.domainEnergy = counter(
+      'scaph_domain_energy_microjoules',
+      'Energy counter of a RAPL domain (energy_uj, raw: it wraps at max_energy_range_uj), in microjoules.',
+      domainLabels,
+    );
     this.load = {
       one: gauge('scaph_host_load_avg_one', 'Host load average over 1 minute.'),
       five: gauge('scaph_host_load_avg_five', 'Host load average over 5 minutes.'),
@@ -180,7 +197,10 @@ export class ScaphMetrics {
       total: gauge('scaph_host_swap_total_bytes', 'Host swap space, in bytes.'),
       free: gauge('scaph_host_swap_free_bytes', 'Host swap space unused, in bytes.'),
     };
-    this.sampleDuration = gauge('optivolt_exporter_sample_duration_seconds', 'Wall time of the last sample (power reading, /proc scan, attribution), in seconds.');
+    this.sampleDuration = gauge(
+      'optivolt_exporter_sample_duration_seconds',
+      'Wall time of the last sample (power reading, /proc scan, attribution), in seconds.',
+    );
     this.samples = new Counter({ name: 'optivolt_exporter_samples_total', help: 'Samples taken by the exporter.', registers: r });
     new Counter({
       name: 'optivolt_exporter_cpu_seconds_total',
@@ -278,7 +298,9 @@ export class ScaphMetrics {
         ? family(
             'optivolt_process_power_microwatts',
             `Power attributed to the process by OptiVolt's ${model} model (label model), in microwatts; only processes that ran in the interval.`,
-            rows.filter(({ p }) => (p.modelWatts ?? 0) > 0).map(({ p, labels }) => ({ labels: { ...labels, model }, value: (p.modelWatts ?? 0) * 1e6 })),
+            rows
+              .filter(({ p }) => (p.modelWatts ?? 0) > 0)
+              .map(({ p, labels }) => ({ labels: { ...labels, model }, value: (p.modelWatts ?? 0) * 1e6 })),
           )
         : '')
     );

@@ -79,7 +79,11 @@ export class GrafanaClient {
     if (this.opts.token) headers.Authorization = `Bearer ${this.opts.token}`;
     let res: Response;
     try {
-      res = await this.fetchFn(`${this.base}${path}`, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000), redirect: 'error' });
+      res = await this.fetchFn(`${this.base}${path}`, {
+        headers,
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000),
+        redirect: 'error',
+      });
     } catch (err) {
       throw new GrafanaError(`Grafana at ${this.base} does not answer (${networkCause(err)}).`);
     }
@@ -115,9 +119,12 @@ export class GrafanaClient {
     const q = new URLSearchParams({ type: 'dash-db', limit: '500' });
     if (query) q.set('query', query);
     const body = await this.get(`/api/search?${q.toString()}`);
-    if (!Array.isArray(body)) throw new GrafanaError('Grafana\'s /api/search answer is not a list.');
+    if (!Array.isArray(body)) throw new GrafanaError("Grafana's /api/search answer is not a list.");
     return body
-      .filter((h): h is Record<string, unknown> => isRecord(h) && typeof h.uid === 'string' && typeof h.title === 'string' && (h.type === undefined || h.type === 'dash-db'))
+      .filter(
+        (h): h is Record<string, unknown> =>
+          isRecord(h) && typeof h.uid === 'string' && typeof h.title === 'string' && (h.type === undefined || h.type === 'dash-db'),
+      )
       .map((h) => ({
         uid: h.uid as string,
         title: h.title as string,
@@ -141,7 +148,12 @@ export class GrafanaClient {
     } catch (err) {
       if (!(err instanceof GrafanaError) || err.status !== 406) throw err;
       const resource = apisPathOf(err.detail ?? '');
-      if (!resource) throw new GrafanaError(`Grafana answered 406 for dashboard ${uid} without naming where to read it (${err.detail ?? 'no message'}).`, 406, err.detail);
+      if (!resource)
+        throw new GrafanaError(
+          `Grafana answered 406 for dashboard ${uid} without naming where to read it (${err.detail ?? 'no message'}).`,
+          406,
+          err.detail,
+        );
       return dashboardFromResource(uid, await this.get(resource));
     }
     if (!isRecord(body) || !isRecord(body.dashboard)) throw new GrafanaError(`Grafana's answer for dashboard ${uid} has no dashboard.`);
@@ -152,7 +164,14 @@ export class GrafanaClient {
     const variables = (Array.isArray(templating) ? templating : [])
       .filter((v): v is Record<string, unknown> => isRecord(v) && typeof v.name === 'string' && v.name !== '')
       .map((v) => ({ name: v.name as string, type: typeof v.type === 'string' ? v.type : '' }));
-    return { uid, title, slug: typeof meta.slug === 'string' ? meta.slug : grafanaSlug(title), panels: panelsOf(d.panels), variables, schema: 'v1' };
+    return {
+      uid,
+      title,
+      slug: typeof meta.slug === 'string' ? meta.slug : grafanaSlug(title),
+      panels: panelsOf(d.panels),
+      variables,
+      schema: 'v1',
+    };
   }
 }
 
@@ -213,7 +232,10 @@ export function dashboardFromResource(uid: string, body: unknown): DashboardInfo
   const elements = isRecord(spec.elements) ? spec.elements : {};
   const placed = layoutOrder(spec.layout);
   // Without a layout Grafana shows nothing; a layout of an unknown kind (a newer schema) still lists every element.
-  const order = placed.length > 0 || isRecord(spec.layout) ? placed : Object.keys(elements).map((name): { name: string; section?: string } => ({ name }));
+  const order =
+    placed.length > 0 || isRecord(spec.layout)
+      ? placed
+      : Object.keys(elements).map((name): { name: string; section?: string } => ({ name }));
   const seen = new Set<string>();
   const panels: PanelInfo[] = [];
   for (const { name, section } of order) {
@@ -223,14 +245,31 @@ export function dashboardFromResource(uid: string, body: unknown): DashboardInfo
     const id = el.spec.id;
     const viz = isRecord(el.spec.vizConfig) ? el.spec.vizConfig : {};
     // v2beta1/v2: {kind: "VizConfig", group: "<plugin id>"}; v2alpha1: {kind: "<plugin id>"}.
-    const type = el.kind === 'LibraryPanel' ? 'library panel' : typeof viz.group === 'string' ? viz.group : typeof viz.kind === 'string' && viz.kind !== 'VizConfig' ? viz.kind : '';
+    const type =
+      el.kind === 'LibraryPanel'
+        ? 'library panel'
+        : typeof viz.group === 'string'
+          ? viz.group
+          : typeof viz.kind === 'string' && viz.kind !== 'VizConfig'
+            ? viz.kind
+            : '';
     const t = typeof el.spec.title === 'string' && el.spec.title ? el.spec.title : `Panel ${id}`;
     panels.push({ id, title: t, type, ...(section ? { section } : {}) });
   }
   const variables = (Array.isArray(spec.variables) ? spec.variables : [])
     .filter((v): v is Record<string, unknown> => isRecord(v) && isRecord(v.spec) && typeof v.spec.name === 'string' && v.spec.name !== '')
-    .map((v) => ({ name: (v.spec as Record<string, unknown>).name as string, type: V2_VARIABLE_TYPES[String(v.kind)] ?? String(v.kind ?? '') }));
-  return { uid: typeof meta.name === 'string' && meta.name ? meta.name : uid, title, slug: grafanaSlug(title), panels, variables, schema: 'v2' };
+    .map((v) => ({
+      name: (v.spec as Record<string, unknown>).name as string,
+      type: V2_VARIABLE_TYPES[String(v.kind)] ?? String(v.kind ?? ''),
+    }));
+  return {
+    uid: typeof meta.name === 'string' && meta.name ? meta.name : uid,
+    title,
+    slug: grafanaSlug(title),
+    panels,
+    variables,
+    schema: 'v2',
+  };
 }
 
 /**

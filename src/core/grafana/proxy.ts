@@ -14,7 +14,17 @@ export interface GrafanaProxyOptions {
 }
 
 // RFC 9110 §7.6.1: connection-specific headers are not forwarded by a proxy.
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 /** Host names the proxy answers to: a page elsewhere reaching 127.0.0.1 through DNS rebinding sends its own host. */
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
@@ -27,7 +37,8 @@ export class GrafanaProxy {
 
   constructor(private readonly opts: GrafanaProxyOptions) {
     this.target = new URL(opts.target);
-    if (this.target.protocol !== 'http:' && this.target.protocol !== 'https:') throw new Error(`Grafana URL must be http(s): ${opts.target}`);
+    if (this.target.protocol !== 'http:' && this.target.protocol !== 'https:')
+      throw new Error(`Grafana URL must be http(s): ${opts.target}`);
   }
 
   /** http://127.0.0.1:<port> once started. */
@@ -68,7 +79,10 @@ export class GrafanaProxy {
   /** The request's headers for Grafana: no hop-by-hop headers, our Host and Authorization. */
   private upstreamHeaders(req: http.IncomingMessage, keepUpgrade: boolean): http.OutgoingHttpHeaders {
     const headers: http.OutgoingHttpHeaders = {};
-    const named = (req.headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    const named = (req.headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean);
     for (const [k, v] of Object.entries(req.headers)) {
       const key = k.toLowerCase();
       // Our own Host and Authorization below; no cookies: a Grafana login of the same browser would compete with the token.
@@ -127,7 +141,10 @@ export class GrafanaProxy {
   /** Grafana's response headers for the webview's frame. */
   private downstreamHeaders(up: http.IncomingMessage): http.OutgoingHttpHeaders {
     const out: http.OutgoingHttpHeaders = {};
-    const named = (up.headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    const named = (up.headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean);
     for (const [k, v] of Object.entries(up.headers)) {
       const key = k.toLowerCase();
       if (v === undefined || HOP_BY_HOP.includes(key) || named.includes(key)) continue;

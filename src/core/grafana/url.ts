@@ -93,7 +93,11 @@ export function settingsVariables(
   s: Pick<GrafanaSettings, 'costPerKWh' | 'currency' | 'carbonIntensity'>,
   declared: ReadonlyArray<{ readonly name: string; readonly type: string }> | undefined,
 ): Record<string, string> {
-  const values: Record<(typeof SETTINGS_VARIABLES)[number], string> = { cost: String(s.costPerKWh), currency: s.currency, carbon: String(s.carbonIntensity) };
+  const values: Record<(typeof SETTINGS_VARIABLES)[number], string> = {
+    cost: String(s.costPerKWh),
+    currency: s.currency,
+    carbon: String(s.carbonIntensity),
+  };
   const textboxes = new Set((declared ?? []).filter((v) => v.type === 'textbox').map((v) => v.name));
   return Object.fromEntries(SETTINGS_VARIABLES.filter((n) => textboxes.has(n)).map((n) => [n, values[n]]));
 }

@@ -40,9 +40,7 @@ export class EstimateSource implements PowerSource {
 
   constructor(private readonly options: EstimateOptions) {
     this.origin =
-      options.procRoot !== undefined || process.platform === 'linux'
-        ? path.join(options.procRoot ?? '/proc', 'stat')
-        : 'os.cpus()';
+      options.procRoot !== undefined || process.platform === 'linux' ? path.join(options.procRoot ?? '/proc', 'stat') : 'os.cpus()';
   }
 
   private async times(): Promise<CpuTimes> {

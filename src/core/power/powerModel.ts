@@ -32,9 +32,7 @@ export function interpolate(curve: ReadonlyArray<readonly [number, number]>, x: 
 /** Host Watts at a CPU utilisation (0..1) under a model. */
 export function modelWatts(model: EstimateModel, utilisation: number): number {
   const u = clamp01(utilisation);
-  return model.kind === 'teads'
-    ? model.tdpWatts * interpolate(TEADS_CURVE, u)
-    : model.idleWatts + u * (model.maxWatts - model.idleWatts);
+  return model.kind === 'teads' ? model.tdpWatts * interpolate(TEADS_CURVE, u) : model.idleWatts + u * (model.maxWatts - model.idleWatts);
 }
 
 /** TDP when the user set none: 10 W per logical CPU, kept between 15 W and 250 W. */

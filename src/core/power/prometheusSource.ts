@@ -80,7 +80,10 @@ export class PrometheusSource implements PowerSource {
     const watts = host.reduce((sum, s) => sum + s.value, 0);
     // OptiVolt's exporter on a machine without RAPL says so in value_source: it stays an estimate here too.
     const estimated = host.some((s) => s.metric.value_source === 'estimate');
-    const sources = host.map((s) => s.metric.value_source).filter(Boolean).join(', ');
+    const sources = host
+      .map((s) => s.metric.value_source)
+      .filter(Boolean)
+      .join(', ');
     return {
       watts,
       zones,
@@ -108,8 +111,11 @@ export class PrometheusSource implements PowerSource {
   private check(metric: string, series: readonly Sample[]): void {
     for (const s of series) {
       const why = implausible(s.value);
-      const labels = Object.entries(s.metric).map(([k, v]) => `${k}="${v}"`).join(',');
-      if (why) throw new SourceError('invalid', `Prometheus at ${this.origin}: ${metric}${labels ? `{${labels}}` : ''} says ${why}: no value.`);
+      const labels = Object.entries(s.metric)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(',');
+      if (why)
+        throw new SourceError('invalid', `Prometheus at ${this.origin}: ${metric}${labels ? `{${labels}}` : ''} says ${why}: no value.`);
     }
     const total = series.reduce((sum, s) => sum + s.value, 0);
     const why = implausible(total);

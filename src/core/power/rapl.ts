@@ -98,7 +98,7 @@ export async function discoverZones(root: string): Promise<RaplZone[]> {
     const name = raw && /^[\w.-]{1,64}$/.test(raw) ? raw : n;
     const maxRange = parseCounter(readText(path.join(dir, 'max_energy_range_uj')) ?? '');
     const sub = m[2] !== undefined;
-    const parent = sub ? topNames.get(`intel-rapl:${m[1]}`) ?? `intel-rapl:${m[1]}` : undefined;
+    const parent = sub ? (topNames.get(`intel-rapl:${m[1]}`) ?? `intel-rapl:${m[1]}`) : undefined;
     if (!sub) topNames.set(n, name);
     const kind = sub ? 'sub' : name === 'psys' ? 'psys' : 'package';
     zones.push({
@@ -223,7 +223,10 @@ export class RaplSource implements PowerSource {
       const wrapped = z.maxRange !== undefined && prev.energy <= z.maxRange ? z.maxRange - prev.energy + energy : undefined;
       const implied = wrapped === undefined ? undefined : wrapped / 1e6 / dt;
       if (implied === undefined || implied > z.maxWatts) {
-        const why = implied === undefined ? 'no wrap point' : `a wrap would mean ${Math.round(implied)} W, above the zone's ${Math.round(z.maxWatts)} W`;
+        const why =
+          implied === undefined
+            ? 'no wrap point'
+            : `a wrap would mean ${Math.round(implied)} W, above the zone's ${Math.round(z.maxWatts)} W`;
         return { problem: `${z.label}: energy_uj went backwards (${prev.energy} -> ${energy} uJ; ${why})` };
       }
       d = wrapped as number;

@@ -65,8 +65,12 @@ export function statusView(s: PowerStatus, cost: CostSettings, sinceLabel: strin
     `Since ${md(sinceLabel)}: **${md(formatEnergy(e.joules))}** · ${md(formatCost(e.cost, cost.currency))} · ${md(formatCo2(e.co2Grams))}`,
     '',
   );
-  lines.push('[Power view](command:optivolt.showPower) · [Details](command:optivolt.showPowerDetails) · [Change source](command:optivolt.selectPowerSource) · [Log](command:optivolt.showLog)');
+  lines.push(
+    '[Power view](command:optivolt.showPower) · [Details](command:optivolt.showPowerDetails) · [Change source](command:optivolt.selectPowerSource) · [Log](command:optivolt.showLog)',
+  );
 
-  const aria = last ? `OptiVolt host power ${value}${last.estimated ? ' estimated' : ''}, ${STATE_WORD[s.state]}` : `OptiVolt ${STATE_WORD[s.state]}`;
+  const aria = last
+    ? `OptiVolt host power ${value}${last.estimated ? ' estimated' : ''}, ${STATE_WORD[s.state]}`
+    : `OptiVolt ${STATE_WORD[s.state]}`;
   return { text, tooltip: lines.join('\n'), tone, ariaLabel: aria };
 }

@@ -46,8 +46,16 @@ export interface CommCache {
 export function parsePidStat(buf: Buffer, len: number, known?: CommCache): PidStat | undefined {
   let open = -1;
   let close = -1;
-  for (let i = 0; i < len; i++) if (buf[i] === 0x28) { open = i; break; }
-  for (let i = len - 1; i > open; i--) if (buf[i] === 0x29) { close = i; break; }
+  for (let i = 0; i < len; i++)
+    if (buf[i] === 0x28) {
+      open = i;
+      break;
+    }
+  for (let i = len - 1; i > open; i--)
+    if (buf[i] === 0x29) {
+      close = i;
+      break;
+    }
   if (open < 0 || close < 0) return undefined;
   // Fields after ')': 3 state, 4 ppid, ... 14 utime, 15 stime, 16 cutime, 17 cstime, ... 22 starttime.
   let field = 2;
@@ -104,5 +112,8 @@ export function parsePidStat(buf: Buffer, len: number, known?: CommCache): PidSt
  * it may itself contain spaces and parentheses. The scanner's hot path parses bytes instead (parsePidStat).
  */
 export function pidStatFields(text: string): string[] {
-  return text.slice(text.lastIndexOf(')') + 2).trimEnd().split(' ');
+  return text
+    .slice(text.lastIndexOf(')') + 2)
+    .trimEnd()
+    .split(' ');
 }

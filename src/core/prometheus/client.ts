@@ -106,7 +106,10 @@ export class PrometheusClient {
     }
     // Prometheus has no auth of its own: a 401/403 comes from a proxy in front of it, whatever its body.
     if (res.status === 401 || res.status === 403) {
-      throw new PrometheusError('http', `${this.baseUrl} refused the request: HTTP ${res.status} (check the user and password in the URL).`);
+      throw new PrometheusError(
+        'http',
+        `${this.baseUrl} refused the request: HTTP ${res.status} (check the user and password in the URL).`,
+      );
     }
     let body: ApiEnvelope;
     try {
@@ -134,7 +137,10 @@ function parseResult(data: QueryData | undefined): VectorSample[] {
     throw new PrometheusError('unexpected', `Expected an instant vector, got ${data?.resultType ?? 'nothing'}.`);
   }
   // NaN and ±Inf are kept: a series that says NaN is not a missing series, and its reader must be able to say so.
-  return (result as Array<{ metric?: Record<string, string>; value?: [number, string] }>).map((r) => ({ metric: r.metric ?? {}, value: sampleValue(r.value?.[1]) }));
+  return (result as Array<{ metric?: Record<string, string>; value?: [number, string] }>).map((r) => ({
+    metric: r.metric ?? {},
+    value: sampleValue(r.value?.[1]),
+  }));
 }
 
 /** Prometheus' sample values are strings, with NaN and ±Inf spelled its way (Number('+Inf') is NaN). */

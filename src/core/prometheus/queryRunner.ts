@@ -24,7 +24,6 @@ export function chooseStep(windowSeconds: number, targetPoints: number): number 
   return Math.max(1000, Math.ceil((windowSeconds * 1000) / Math.max(1, targetPoints))) / 1000;
 }
 
-
 /** Position of a parse error in Prometheus' text: "1:14: parse error: ..." (possibly after "invalid parameter"). */
 export function errorPosition(text: string | undefined): { line: number; column: number } | undefined {
   const m = /(?:^|[\s:"])(\d+):(\d+): parse error/.exec(text ?? '');
@@ -36,7 +35,11 @@ export function describeError(err: unknown, configuredUrl: string): QueryErrorIn
   const url = redactUrl(configuredUrl); // the view shows it: never the password
   if (err instanceof PrometheusError) {
     if (err.kind === 'unreachable') {
-      return { kind: 'unreachable', url, message: `${err.message} Check the setting optivolt.prometheus.url (${url}), or start the monitoring stack.` };
+      return {
+        kind: 'unreachable',
+        url,
+        message: `${err.message} Check the setting optivolt.prometheus.url (${url}), or start the monitoring stack.`,
+      };
     }
     // The API wraps the parser's message ('invalid parameter "query": 1:14: parse error: ...'): keep the parser's part.
     const text = err.prometheusText?.replace(/^invalid parameter "query": /, '');
@@ -114,7 +117,13 @@ export class QueryRunner {
         return { labels: s.metric ?? {}, value: String(values[values.length - 1]?.[1] ?? ''), samples: values.length };
       });
       const first = all[0]?.value?.[0];
-      return { resultType: type, time: first !== undefined ? Number(first) * 1000 : nowMs, rows, total: all.length, truncated: all.length > rows.length };
+      return {
+        resultType: type,
+        time: first !== undefined ? Number(first) * 1000 : nowMs,
+        rows,
+        total: all.length,
+        truncated: all.length > rows.length,
+      };
     }
     throw new PrometheusError('unexpected', `Prometheus answered an unknown result type: ${type ?? 'nothing'}.`);
   }
@@ -136,7 +145,15 @@ export class QueryRunner {
       }
       return { labels: s.metric ?? {}, values };
     });
-    return { start: startMs / 1000, end: endMs / 1000, step: stepMs / 1000, times, series, total: all.length, truncated: all.length > series.length };
+    return {
+      start: startMs / 1000,
+      end: endMs / 1000,
+      step: stepMs / 1000,
+      times,
+      series,
+      total: all.length,
+      truncated: all.length > series.length,
+    };
   }
 }
 

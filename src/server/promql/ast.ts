@@ -27,7 +27,17 @@ export type Expr =
   | (Span & { kind: 'at'; expr: Expr; keyword: number; preprocessor?: string; valueFrom: number })
   | (Span & { kind: 'call'; name: string; nameTo: number; args: Expr[]; argsFrom: number })
   | (Span & { kind: 'aggregate'; op: string; opTo: number; args: Expr[]; grouping?: Grouping; modifierFirst: boolean; argsFrom: number })
-  | (Span & { kind: 'binary'; op: string; opFrom: number; opTo: number; lhs: Expr; rhs: Expr; bool: boolean; matching?: Matching; fill?: Span })
+  | (Span & {
+      kind: 'binary';
+      op: string;
+      opFrom: number;
+      opTo: number;
+      lhs: Expr;
+      rhs: Expr;
+      bool: boolean;
+      matching?: Matching;
+      fill?: Span;
+    })
   | (Span & { kind: 'unary'; op: string; expr: Expr })
   | (Span & { kind: 'paren'; expr: Expr })
   | (Span & { kind: 'unsupported'; expr: Expr; keyword: Span });
@@ -108,7 +118,13 @@ export class AstBuilder {
         // The number token is the last non-space run of the literal.
         const text = this.slice(n);
         const numText = text.replace(/^[-+]\s*/, '');
-        return { kind: 'number', text: text.replace(/\s+/g, ''), numberFrom: n.to - numText.length, from: n.from, to: Math.max(n.to, num.to) };
+        return {
+          kind: 'number',
+          text: text.replace(/\s+/g, ''),
+          numberFrom: n.to - numText.length,
+          from: n.from,
+          to: Math.max(n.to, num.to),
+        };
       }
       case 'StringLiteral':
         return { kind: 'string', text: this.slice(n), from: n.from, to: n.to };

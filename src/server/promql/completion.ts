@@ -79,7 +79,10 @@ export function completionContext(text: string, pos: number): CompletionContext 
 }
 
 /** For the argument at the cursor, the type the enclosing function or aggregation expects there. */
-function argExpectation(text: string, top: { ch: string; pos: number; commas: number } | undefined): { expect?: ValueType; inFunction?: string } {
+function argExpectation(
+  text: string,
+  top: { ch: string; pos: number; commas: number } | undefined,
+): { expect?: ValueType; inFunction?: string } {
   if (top?.ch !== '(') return {};
   const call = callNameBefore(text, top.pos);
   if (!call) return {};
@@ -189,7 +192,17 @@ const BINARY_OPS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 const RATE_LIKE = new Set(['rate', 'irate', 'increase', 'resets']);
-const GAUGE_LIKE = new Set(['delta', 'idelta', 'deriv', 'predict_linear', 'avg_over_time', 'min_over_time', 'max_over_time', 'quantile_over_time', 'changes']);
+const GAUGE_LIKE = new Set([
+  'delta',
+  'idelta',
+  'deriv',
+  'predict_linear',
+  'avg_over_time',
+  'min_over_time',
+  'max_over_time',
+  'quantile_over_time',
+  'changes',
+]);
 
 const FUNCTION_ITEMS: ReadonlyArray<{ returns: ValueType; item: CompletionItem }> = [...FUNCTIONS.values()].map((fn) => ({
   returns: fn.returns,
@@ -247,14 +260,32 @@ export class Completer {
       case 'at-modifier':
         return answer(['start()', 'end()'].map((k) => keywordItem(k)));
       case 'duration':
-        return answer((ctx.subqueryStep ? STEPS : DURATIONS).map(([d, doc], i) => ({ label: d, kind: CompletionItemKind.Unit, detail: doc, sortText: String(i).padStart(2, '0') })));
+        return answer(
+          (ctx.subqueryStep ? STEPS : DURATIONS).map(([d, doc], i) => ({
+            label: d,
+            kind: CompletionItemKind.Unit,
+            detail: doc,
+            sortText: String(i).padStart(2, '0'),
+          })),
+        );
       case 'label-name':
       case 'grouping-label':
-        return answer((await this.metrics.labelNames(ctx.metric)).map((l) => ({ label: l, kind: CompletionItemKind.Property, detail: ctx.metric ? `label of ${ctx.metric}` : 'label' })));
+        return answer(
+          (await this.metrics.labelNames(ctx.metric)).map((l) => ({
+            label: l,
+            kind: CompletionItemKind.Property,
+            detail: ctx.metric ? `label of ${ctx.metric}` : 'label',
+          })),
+        );
       case 'label-value': {
         const values = await this.metrics.labelValues(ctx.label, ctx.metric);
         return answer(
-          values.map((v) => ({ label: v, kind: CompletionItemKind.Value, detail: `${ctx.label} value`, insertText: ctx.quoted ? escapeForQuote(v) : JSON.stringify(v) })),
+          values.map((v) => ({
+            label: v,
+            kind: CompletionItemKind.Value,
+            detail: `${ctx.label} value`,
+            insertText: ctx.quoted ? escapeForQuote(v) : JSON.stringify(v),
+          })),
         );
       }
     }
@@ -280,9 +311,13 @@ export class Completer {
     return items;
   }
 
-
   private operatorItems(afterAggregation: boolean): CompletionItem[] {
-    const items: CompletionItem[] = BINARY_OPS.map(([op, doc], i) => ({ label: op, kind: CompletionItemKind.Operator, detail: doc, sortText: `1${String(i).padStart(2, '0')}` }));
+    const items: CompletionItem[] = BINARY_OPS.map(([op, doc], i) => ({
+      label: op,
+      kind: CompletionItemKind.Operator,
+      detail: doc,
+      sortText: `1${String(i).padStart(2, '0')}`,
+    }));
     items.push(keywordItem('offset', 'offset ${1:5m}'), keywordItem('@', '@ ${1:end()}'));
     if (afterAggregation) items.unshift(keywordItem('by', 'by ($0)'), keywordItem('without', 'without ($0)'));
     return items;
@@ -295,7 +330,10 @@ export class Completer {
     if (!preferred) return this.metricItems.items;
     let variant = this.metricItems.byType.get(preferred);
     if (!variant) {
-      variant = this.metricItems.items.map((i) => ({ ...i, sortText: `${(i.data as { type?: string }).type === preferred ? '0' : '1'}${i.label}` }));
+      variant = this.metricItems.items.map((i) => ({
+        ...i,
+        sortText: `${(i.data as { type?: string }).type === preferred ? '0' : '1'}${i.label}`,
+      }));
       this.metricItems.byType.set(preferred, variant);
     }
     return variant;

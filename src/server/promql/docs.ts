@@ -7,7 +7,8 @@ export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
   without: '`without (labels)`: aggregate dropping these labels, keeping all others.',
   on: '`on (labels)`: match the two sides of a binary operation on these labels only.',
   ignoring: '`ignoring (labels)`: match the two sides of a binary operation on all labels but these.',
-  group_left: '`group_left (labels)`: many-to-one matching; each left-hand series may match one right-hand series, whose listed labels are copied over.',
+  group_left:
+    '`group_left (labels)`: many-to-one matching; each left-hand series may match one right-hand series, whose listed labels are copied over.',
   group_right: '`group_right (labels)`: one-to-many matching, the mirror of `group_left`.',
   bool: '`bool`: a comparison returns 0 or 1 instead of filtering.',
   offset: '`offset 5m`: evaluate the selector as it was this long before the evaluation time.',

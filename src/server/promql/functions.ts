@@ -9,11 +9,25 @@ const M: ValueType = 'matrix';
 const S: ValueType = 'scalar';
 const STR: ValueType = 'string';
 
-type Row = [name: string, args: ValueType[], argNames: string[], returns: ValueType, doc: string, variadic?: number, experimental?: boolean];
+type Row = [
+  name: string,
+  args: ValueType[],
+  argNames: string[],
+  returns: ValueType,
+  doc: string,
+  variadic?: number,
+  experimental?: boolean,
+];
 
 const math1 = (name: string, what: string): Row => [name, [V], ['v'], V, `Returns the ${what} of all sample values in \`v\`.`];
 const trig = (name: string, what: string): Row => [name, [V], ['v'], V, `Calculates the ${what} of all sample values in \`v\`.`];
-const overTime = (name: string, what: string): Row => [name, [M], ['v'], V, `The ${what} of all points in the specified interval, per series of the range vector \`v\`.`];
+const overTime = (name: string, what: string): Row => [
+  name,
+  [M],
+  ['v'],
+  V,
+  `The ${what} of all points in the specified interval, per series of the range vector \`v\`.`,
+];
 const clock = (name: string, what: string): Row => [
   name,
   [V],
@@ -41,7 +55,13 @@ const ROWS: readonly Row[] = [
   ],
   ['ceil', [V], ['v'], V, 'Rounds the sample values of all elements in `v` up to the nearest integer.'],
   ['changes', [M], ['v'], V, 'Returns the number of times the value changed within the range, per series of `v`.'],
-  ['clamp', [V, S, S], ['v', 'min', 'max'], V, 'Clamps the sample values of `v` to have a lower limit of `min` and an upper limit of `max`.'],
+  [
+    'clamp',
+    [V, S, S],
+    ['v', 'min', 'max'],
+    V,
+    'Clamps the sample values of `v` to have a lower limit of `min` and an upper limit of `max`.',
+  ],
   ['clamp_max', [V, S], ['v', 'max'], V, 'Clamps the sample values of `v` to have an upper limit of `max`.'],
   ['clamp_min', [V, S], ['v', 'min'], V, 'Clamps the sample values of `v` to have a lower limit of `min`.'],
   clock('day_of_month', 'day of the month (1 to 31)'),
@@ -125,7 +145,13 @@ const ROWS: readonly Row[] = [
     V,
     'Predicts the value of each series `t` seconds from now, by simple linear regression over the range vector `v`. For gauges.',
   ],
-  ['rate', [M], ['v'], V, 'The per-second average rate of increase of each counter in the range vector `v`, adjusted for counter resets. For counters only.'],
+  [
+    'rate',
+    [M],
+    ['v'],
+    V,
+    'The per-second average rate of increase of each counter in the range vector `v`, adjusted for counter resets. For counters only.',
+  ],
   ['resets', [M], ['v'], V, 'The number of counter resets within the range, per series of `v`. For counters only.'],
   [
     'round',
@@ -135,7 +161,13 @@ const ROWS: readonly Row[] = [
     'Rounds the sample values of `v` to the nearest integer, or to the nearest multiple of `to_nearest` if given. Ties round up.',
     1,
   ],
-  ['scalar', [V], ['v'], S, 'Returns the sample value of a single-element vector `v` as a scalar; `NaN` if `v` has zero or several elements.'],
+  [
+    'scalar',
+    [V],
+    ['v'],
+    S,
+    'Returns the sample value of a single-element vector `v` as a scalar; `NaN` if `v` has zero or several elements.',
+  ],
   ['sgn', [V], ['v'], V, 'Returns the sign of all sample values in `v`: 1 if positive, -1 if negative, 0 if zero.'],
   ['sort', [V], ['v'], V, 'Returns the elements of `v` sorted by sample value, ascending. Only affects instant queries.'],
   ['sort_desc', [V], ['v'], V, 'Returns the elements of `v` sorted by sample value, descending. Only affects instant queries.'],
@@ -196,8 +228,24 @@ const ROWS: readonly Row[] = [
     0,
     true,
   ],
-  ['sort_by_label', [V, STR], ['v', 'label'], V, 'Returns the elements of `v` sorted by the values of the given labels, ascending.', -1, true],
-  ['sort_by_label_desc', [V, STR], ['v', 'label'], V, 'Returns the elements of `v` sorted by the values of the given labels, descending.', -1, true],
+  [
+    'sort_by_label',
+    [V, STR],
+    ['v', 'label'],
+    V,
+    'Returns the elements of `v` sorted by the values of the given labels, ascending.',
+    -1,
+    true,
+  ],
+  [
+    'sort_by_label_desc',
+    [V, STR],
+    ['v', 'label'],
+    V,
+    'Returns the elements of `v` sorted by the values of the given labels, descending.',
+    -1,
+    true,
+  ],
 ];
 
 export const FUNCTIONS: ReadonlyMap<string, FunctionSpec> = new Map(

@@ -15,8 +15,7 @@ export interface Gate {
 }
 
 export type Availability =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly why: 'not-yet' | 'removed' | 'not-enabled'; readonly needs: string };
+  { readonly ok: true } | { readonly ok: false; readonly why: 'not-yet' | 'removed' | 'not-enabled'; readonly needs: string };
 
 export function availability(g: Gate, t: PromqlTarget): Availability {
   if (g.removedIn && atLeast(t, g.removedIn)) return { ok: false, why: 'removed', needs: `Prometheus before ${g.removedIn}` };

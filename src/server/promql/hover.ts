@@ -13,7 +13,23 @@ export interface HoverAnswer {
   readonly to: number;
 }
 
-const KEYWORD_NODES = new Set(['By', 'Without', 'On', 'Ignoring', 'GroupLeft', 'GroupRight', 'Bool', 'Offset', 'At', 'AtStart', 'AtEnd', 'And', 'Or', 'Unless', 'Atan2']);
+const KEYWORD_NODES = new Set([
+  'By',
+  'Without',
+  'On',
+  'Ignoring',
+  'GroupLeft',
+  'GroupRight',
+  'Bool',
+  'Offset',
+  'At',
+  'AtStart',
+  'AtEnd',
+  'And',
+  'Or',
+  'Unless',
+  'Atan2',
+]);
 
 export async function hover(doc: string, offset: number, metrics: MetricStore): Promise<HoverAnswer | undefined> {
   const block = queryAt(splitQueries(doc), offset);
@@ -28,7 +44,9 @@ export async function hover(doc: string, offset: number, metrics: MetricStore): 
     const word = text.slice(n.from, n.to);
     if (n.name === 'Identifier' && n.parent?.name === 'VectorSelector') {
       const info = metrics.get(word);
-      const lines = [info ? metricMarkdown(info) : `**${word}**${metrics.isUnknown(word) ? ' · not known to the catalogue or to Prometheus' : ''}`];
+      const lines = [
+        info ? metricMarkdown(info) : `**${word}**${metrics.isUnknown(word) ? ' · not known to the catalogue or to Prometheus' : ''}`,
+      ];
       const live = await liveValue(metrics, text.slice(n.parent.from, n.parent.to), info?.unit);
       if (live) lines.push('', live);
       return at(n, lines.join('\n'));
@@ -40,7 +58,11 @@ export async function hover(doc: string, offset: number, metrics: MetricStore): 
     }
     if (n.name === 'AggregateOp') {
       const agg = AGGREGATIONS.get(word.toLowerCase());
-      if (agg) return at(n, `\`\`\`promql\n${agg.name}${agg.param ? `(${agg.paramName ?? 'parameter'} ${agg.param}, v vector)` : '(v vector)'} → vector\n\`\`\`\n${agg.doc}`);
+      if (agg)
+        return at(
+          n,
+          `\`\`\`promql\n${agg.name}${agg.param ? `(${agg.paramName ?? 'parameter'} ${agg.param}, v vector)` : '(v vector)'} → vector\n\`\`\`\n${agg.doc}`,
+        );
       return undefined;
     }
     if (KEYWORD_NODES.has(n.name)) {
@@ -85,7 +107,8 @@ async function liveValue(metrics: MetricStore, selector: string, unit: string | 
 export function formatLiveValue(v: number, unit: string | undefined): string {
   let plain: string;
   if (!Number.isFinite(v) || Number.isInteger(v)) plain = String(v);
-  else if (Math.abs(v) >= 1e5) plain = String(Math.round(v)); // the integer part is already 6+ digits
+  else if (Math.abs(v) >= 1e5)
+    plain = String(Math.round(v)); // the integer part is already 6+ digits
   else {
     const r = Number(v.toPrecision(6));
     plain = Math.abs(r) >= 1e-4 ? r.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 10 }) : String(r);

@@ -40,7 +40,20 @@ export interface LexResult {
 }
 
 const OPERATOR_KEYWORDS = new Set(['and', 'or', 'unless', 'atan2']);
-const AGGREGATORS = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'count_values', 'quantile']);
+const AGGREGATORS = new Set([
+  'sum',
+  'avg',
+  'count',
+  'min',
+  'max',
+  'group',
+  'stddev',
+  'stdvar',
+  'topk',
+  'bottomk',
+  'count_values',
+  'quantile',
+]);
 const KEYWORDS = new Set(['offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'start', 'end']);
 
 const EOF = -1;
@@ -353,7 +366,7 @@ function lexSpace(l: Lexer): State {
 
 function lexLineComment(l: Lexer): State {
   l.pos += 1;
-  for (let r = l.next(); r !== 0x0a && r !== 0x0d && r !== EOF; ) r = l.next();
+  for (let r = l.next(); r !== 0x0a && r !== 0x0d && r !== EOF;) r = l.next();
   l.backup();
   l.emit('COMMENT');
   return lexStatements;

@@ -40,7 +40,8 @@ export class MetricStore implements MetricLookup {
   private lastProblem: string | undefined;
   /** Whether the current URL's reachability was reported yet: the first outcome is always told. */
   private reported = false;
-  private merged: { names: ReadonlySet<string> | undefined; meta: ReadonlyMap<string, MetricInfo>; list: readonly MetricInfo[] } | undefined;
+  private merged:
+    { names: ReadonlySet<string> | undefined; meta: ReadonlyMap<string, MetricInfo>; list: readonly MetricInfo[] } | undefined;
   private readonly ttlMs: number;
   private readonly loadedFrom: { names?: unknown; meta?: unknown } = {};
   private readonly now: () => number;
@@ -100,7 +101,8 @@ export class MetricStore implements MetricLookup {
     await this.refresh();
     if (this.merged && this.merged.names === this.liveNames && this.merged.meta === this.liveMeta) return this.merged.list;
     const out = new Map<string, MetricInfo>(CATALOGUE);
-    for (const n of this.liveNames ?? []) if (!out.has(n)) out.set(n, this.get(n) ?? { name: n, type: 'unknown', help: '', source: 'live' });
+    for (const n of this.liveNames ?? [])
+      if (!out.has(n)) out.set(n, this.get(n) ?? { name: n, type: 'unknown', help: '', source: 'live' });
     for (const [n, m] of this.liveMeta) if (!out.has(n)) out.set(n, m);
     this.merged = { names: this.liveNames, meta: this.liveMeta, list: [...out.values()] };
     return this.merged.list;

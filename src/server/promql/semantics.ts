@@ -8,7 +8,17 @@ import { parseNumber } from './values';
 const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
 // Functions and aggregations that use the presence, timing or number of series, not their values: below them a
 // counter read raw or an unconverted micro-unit does not matter.
-const VALUELESS = new Set(['absent', 'absent_over_time', 'present_over_time', 'count_over_time', 'timestamp', 'changes', 'resets', 'count', 'group']);
+const VALUELESS = new Set([
+  'absent',
+  'absent_over_time',
+  'present_over_time',
+  'count_over_time',
+  'timestamp',
+  'changes',
+  'resets',
+  'count',
+  'group',
+]);
 
 interface Context {
   /** The enclosing call or aggregation that receives this value, if any. */
@@ -19,8 +29,7 @@ interface Context {
   readonly valueless?: boolean;
 }
 
-const isMicroUnit = (name: string, unit: string | undefined): boolean =>
-  unit ? /^micro/.test(unit) : /_micro[a-z]+(_total)?$/.test(name);
+const isMicroUnit = (name: string, unit: string | undefined): boolean => (unit ? /^micro/.test(unit) : /_micro[a-z]+(_total)?$/.test(name));
 
 /** A constant that scales a micro-unit value to a display unit: a division by >= 1000 or a product by <= 1e-3. */
 function scales(op: string, constant: Expr): boolean {
@@ -69,7 +78,13 @@ export function semanticProblems(ast: Expr, _text: string, metrics?: MetricLooku
     const to = e.name?.to ?? e.to;
     const info = metrics?.get(name);
     if (metrics?.isUnknown(name)) {
-      out.push({ from, to, severity: 'warning', code: 'unknown-metric', message: `Unknown metric "${name}": neither the catalogue nor the Prometheus server knows it.` });
+      out.push({
+        from,
+        to,
+        severity: 'warning',
+        code: 'unknown-metric',
+        message: `Unknown metric "${name}": neither the catalogue nor the Prometheus server knows it.`,
+      });
     }
     if (info?.type === 'gauge' && ctx.consumer && COUNTER_FUNCTIONS.has(ctx.consumer)) {
       out.push({

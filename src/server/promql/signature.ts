@@ -31,7 +31,9 @@ export function signatureHelp(doc: string, offset: number): SignatureAnswer | un
     }
     const agg = name ? AGGREGATIONS.get(name) : undefined;
     if (agg) {
-      const label = agg.param ? `${agg.name}(${agg.paramName ?? 'parameter'} ${agg.param}, v vector) → vector` : `${agg.name}(v vector) → vector`;
+      const label = agg.param
+        ? `${agg.name}(${agg.paramName ?? 'parameter'} ${agg.param}, v vector) → vector`
+        : `${agg.name}(v vector) → vector`;
       return { label, documentation: agg.doc, parameters: paramRanges(label, agg.param ? 2 : 1), activeParameter: open.commas };
     }
     // A plain parenthesis or a grouping clause: look further out.

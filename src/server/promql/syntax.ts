@@ -38,7 +38,22 @@ interface Event extends SyntaxProblem {
 }
 
 // Words Prometheus 2.42 lexes as keywords: followed by `(` they are a syntax error, not a call.
-const NOT_CALLABLE = new Set(['by', 'without', 'offset', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'start', 'end', 'and', 'or', 'unless', 'atan2']);
+const NOT_CALLABLE = new Set([
+  'by',
+  'without',
+  'offset',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'start',
+  'end',
+  'and',
+  'or',
+  'unless',
+  'atan2',
+]);
 // math.MaxInt64 as a float64, Prometheus' bound for @ timestamps.
 const MAX_AT = 2 ** 63;
 
@@ -97,7 +112,14 @@ class Checker {
     this.events.push(this.syntaxAt(i, detail));
   }
 
-  private reduce(afterOffset: number, from: number, to: number, message: string, code: SyntaxProblem['code'] = 'syntax', lookahead = false): void {
+  private reduce(
+    afterOffset: number,
+    from: number,
+    to: number,
+    message: string,
+    code: SyntaxProblem['code'] = 'syntax',
+    lookahead = false,
+  ): void {
     this.events.push({ from, to, message, code, key: this.indexAt(afterOffset), phase: lookahead ? 0 : -2 });
   }
 
@@ -144,9 +166,17 @@ class Checker {
       } else if (t.text === '(' && (prev?.type === 'METRIC_IDENTIFIER' || keywordAsName(tokens, i - 1))) {
         // A metric identifier, or a keyword used as a metric name (`by`, `start`, `and` ...), cannot be called.
         this.grammar(i);
-      } else if (t.type === 'KEYWORD' && /^(by|without)$/i.test(t.text) && (prev?.type === 'IDENTIFIER' || prev?.type === 'METRIC_IDENTIFIER')) {
+      } else if (
+        t.type === 'KEYWORD' &&
+        /^(by|without)$/i.test(t.text) &&
+        (prev?.type === 'IDENTIFIER' || prev?.type === 'METRIC_IDENTIFIER')
+      ) {
         this.grammar(i);
-      } else if (t.type === 'OPERATOR' && t.text.toLowerCase() === 'atan2' && (!prev || prev.text === '(' || prev.text === ',' || prev.type === 'OPERATOR')) {
+      } else if (
+        t.type === 'OPERATOR' &&
+        t.text.toLowerCase() === 'atan2' &&
+        (!prev || prev.text === '(' || prev.text === ',' || prev.type === 'OPERATOR')
+      ) {
         // Unlike `and` / `or`, `atan2` is no metric name to Prometheus 2.42 (lezer-promql reads it as one).
         this.grammar(i);
       } else if (t.text === '/' && (prev?.text === '<' || prev?.text === '>') && prev.end === t.start) {
@@ -156,7 +186,12 @@ class Checker {
         this.grammar(i, ' in grouping opts, expected label');
       } else if (t.type === 'PUNCT' && t.text === '[') {
         this.bracket(i);
-      } else if (t.type === 'KEYWORD' && t.text.toLowerCase() === 'offset' && prev && (/^[\]})]$/.test(prev.text) || /IDENTIFIER|DURATION|NUMBER|STRING/.test(prev.type))) {
+      } else if (
+        t.type === 'KEYWORD' &&
+        t.text.toLowerCase() === 'offset' &&
+        prev &&
+        (/^[\]})]$/.test(prev.text) || /IDENTIFIER|DURATION|NUMBER|STRING/.test(prev.type))
+      ) {
         const j = tokens[i + 1]?.text === '-' ? i + 2 : i + 1;
         if (tokens[j] && tokens[j].type !== 'DURATION') this.grammar(j, ' in offset, expected duration');
       }
@@ -379,9 +414,19 @@ class Checker {
       e = e.expr;
     }
     if (!again && e.kind !== 'vector' && e.kind !== 'matrix' && e.kind !== 'subquery') {
-      this.reduce(after, target.from, target.to, `${what} modifier must be preceded by an instant vector selector or range vector selector or a subquery`);
+      this.reduce(
+        after,
+        target.from,
+        target.to,
+        `${what} modifier must be preceded by an instant vector selector or range vector selector or a subquery`,
+      );
     } else if (again) {
-      this.reduce(after, target.from, target.to, what === 'offset' ? 'offset may not be set multiple times' : '@ <timestamp> may not be set multiple times');
+      this.reduce(
+        after,
+        target.from,
+        target.to,
+        what === 'offset' ? 'offset may not be set multiple times' : '@ <timestamp> may not be set multiple times',
+      );
     }
   }
 }
@@ -421,7 +466,14 @@ export function analyzeSyntax(text: string): SyntaxResult {
   const checker = new Checker(text, tokens);
   const events = checker.events;
   if (lexError) {
-    events.push({ from: lexError.pos, to: lexError.pos + 1, message: lexError.message, code: 'syntax', key: lexError.tokenIndex, phase: -1 });
+    events.push({
+      from: lexError.pos,
+      to: lexError.pos + 1,
+      message: lexError.message,
+      code: 'syntax',
+      key: lexError.tokenIndex,
+      phase: -1,
+    });
   }
   if (tooComplex(tokens)) {
     // Beyond what lezer parses faithfully only the lexical check is exact: say so rather than guess.
@@ -466,7 +518,15 @@ export function analyzeSyntax(text: string): SyntaxResult {
   let err = first(events);
   // A token that cannot start an argument, right after a comma in a call: Prometheus blames the comma.
   const comma = err?.phase === 1 ? trailingComma(tokens, err.key) : undefined;
-  if (err && comma) err = { from: comma.start, to: comma.end, message: 'trailing commas not allowed in function call args', code: 'syntax', key: err.key, phase: 0 };
+  if (err && comma)
+    err = {
+      from: comma.start,
+      to: comma.end,
+      message: 'trailing commas not allowed in function call args',
+      code: 'syntax',
+      key: err.key,
+      phase: 0,
+    };
   if (err) {
     // A range of at least one character where there is one, so editors can underline it.
     const to = Math.min(Math.max(err.to, err.from + 1), text.length);

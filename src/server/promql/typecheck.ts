@@ -115,19 +115,23 @@ export class TypeChecker {
         if (m?.on && m.card) {
           for (const l1 of m.labels) {
             for (const l2 of m.include) {
-              if (l1.name === l2.name) this.add(...this.opRange(e.lhs, e.rhs), `label "${l1.name}" must not occur in ON and GROUP clause at once`);
+              if (l1.name === l2.name)
+                this.add(...this.opRange(e.lhs, e.rhs), `label "${l1.name}" must not occur in ON and GROUP clause at once`);
             }
           }
         }
-        if (lt !== 'scalar' && lt !== 'vector') this.add(e.lhs.from, e.lhs.to, 'binary expression must contain only scalar and instant vector types');
-        if (rt !== 'scalar' && rt !== 'vector') this.add(e.rhs.from, e.rhs.to, 'binary expression must contain only scalar and instant vector types');
+        if (lt !== 'scalar' && lt !== 'vector')
+          this.add(e.lhs.from, e.lhs.to, 'binary expression must contain only scalar and instant vector types');
+        if (rt !== 'scalar' && rt !== 'vector')
+          this.add(e.rhs.from, e.rhs.to, 'binary expression must contain only scalar and instant vector types');
         if ((lt !== 'vector' || rt !== 'vector') && m) {
           if (m.labels.length > 0) this.add(e.from, e.to, 'vector matching only allowed between instant vectors');
         } else if (setOp && lt === 'vector' && rt === 'vector' && m?.card) {
           this.add(e.from, e.to, `no grouping allowed for "${e.op}" operation`);
           this.add(e.from, e.to, 'set operations must always be many-to-many');
         }
-        if ((lt === 'scalar' || rt === 'scalar') && setOp) this.add(e.from, e.to, `set operator "${e.op}" not allowed in binary scalar expression`);
+        if ((lt === 'scalar' || rt === 'scalar') && setOp)
+          this.add(e.from, e.to, `set operator "${e.op}" not allowed in binary scalar expression`);
         return lt === 'scalar' && rt === 'scalar' ? 'scalar' : 'vector';
       }
       case 'call': {
@@ -138,7 +142,8 @@ export class TypeChecker {
           if (nargs !== e.args.length) this.add(e.from, e.to, `expected ${nargs} argument(s) in call to "${f.name}", got ${e.args.length}`);
         } else {
           const na = nargs - 1;
-          if (na > e.args.length) this.add(e.from, e.to, `expected at least ${na} argument(s) in call to "${f.name}", got ${e.args.length}`);
+          if (na > e.args.length)
+            this.add(e.from, e.to, `expected at least ${na} argument(s) in call to "${f.name}", got ${e.args.length}`);
           else if (f.variadic > 0 && na + f.variadic < e.args.length) {
             this.add(e.from, e.to, `expected at most ${na + f.variadic} argument(s) in call to "${f.name}", got ${e.args.length}`);
           }
@@ -160,7 +165,11 @@ export class TypeChecker {
       case 'unary': {
         const it = this.check(e.expr);
         if (it !== 'scalar' && it !== 'vector') {
-          this.add(e.from, e.to, `unary expression only allowed on expressions of type scalar or instant vector, got "${documentedType(it)}"`);
+          this.add(
+            e.from,
+            e.to,
+            `unary expression only allowed on expressions of type scalar or instant vector, got "${documentedType(it)}"`,
+          );
         }
         return it;
       }
@@ -175,7 +184,8 @@ export class TypeChecker {
       case 'vector': {
         if (e.name) {
           for (const m of e.matchers) {
-            if (m.name === '__name__') this.add(e.from, e.to, `metric name must not be set twice: "${e.name.text}" or "${unquote(m.value)}"`);
+            if (m.name === '__name__')
+              this.add(e.from, e.to, `metric name must not be set twice: "${e.name.text}" or "${unquote(m.value)}"`);
           }
           return 'vector';
         }

@@ -76,7 +76,8 @@ export function checkRegex(re: string): RegexCheck {
   // RE2 knows only these escapes of letters (JavaScript lets any letter through).
   const esc = /\\(.)/gs;
   for (let m = esc.exec(re); m; m = esc.exec(re)) {
-    if (/[A-Za-z]/.test(m[1]) && !'afnrtvxdDsSwWbBAzpPQEC'.includes(m[1])) return { ok: false, error: `error parsing regexp: invalid escape sequence: \`\\${m[1]}\`` };
+    if (/[A-Za-z]/.test(m[1]) && !'afnrtvxdDsSwWbBAzpPQEC'.includes(m[1]))
+      return { ok: false, error: `error parsing regexp: invalid escape sequence: \`\\${m[1]}\`` };
   }
   // RE2 features JavaScript lacks: named groups in Go spelling, POSIX classes, inline flags. Translate the
   // common ones; if the rest cannot be compiled, stay silent rather than guess.
@@ -93,9 +94,10 @@ export function checkRegex(re: string): RegexCheck {
     const compiled = new RegExp(`^(?:${js})$`, flags);
     return { ok: true, matchesEmpty: compiled.test('') };
   } catch (err) {
-    const certain = /Unterminated group|Unmatched '\)'|Nothing to repeat|Unterminated character class|Range out of order in character class|Invalid capture group name|\\ at end of pattern/.exec(
-      errorMessage(err),
-    );
+    const certain =
+      /Unterminated group|Unmatched '\)'|Nothing to repeat|Unterminated character class|Range out of order in character class|Invalid capture group name|\\ at end of pattern/.exec(
+        errorMessage(err),
+      );
     if (!certain) return { ok: true };
     const what: Record<string, string> = {
       'Unterminated group': 'missing closing )',

@@ -34,9 +34,7 @@ export type ToWebview =
   | { readonly type: 'view/prefs'; readonly prefs: ViewPrefs };
 
 /** Webview -> host. */
-export type FromWebview =
-  | { readonly type: 'ready' }
-  | { readonly type: 'view/setPrefs'; readonly prefs: Partial<ViewPrefs> };
+export type FromWebview = { readonly type: 'ready' } | { readonly type: 'view/setPrefs'; readonly prefs: Partial<ViewPrefs> };
 
 /** Validates a message from the webview (it is untrusted input). Returns undefined for anything malformed. */
 export function parseFromWebview(msg: unknown): FromWebview | undefined {

@@ -54,7 +54,9 @@ export function parseToWebview(msg: unknown): ToWebview | undefined {
       return msg as unknown as ToWebview;
     }
     case 'query/error':
-      return typeof msg.query === 'string' && isObj(msg.error) && typeof msg.error.message === 'string' ? (msg as unknown as ToWebview) : undefined;
+      return typeof msg.query === 'string' && isObj(msg.error) && typeof msg.error.message === 'string'
+        ? (msg as unknown as ToWebview)
+        : undefined;
     default:
       return undefined;
   }

@@ -7,7 +7,10 @@ module.exports = async (page, checks, { outDir, work }) => {
   const fs = require('fs');
   const expect = JSON.parse(fs.readFileSync(path.join(work, 'grafana-token.json'), 'utf8'));
   await checks.check('Grafana panel: with a token, the frame loads through the proxy and the locked stand-in renders', async () => {
-    const found = await findGrafana(page, { timeout: 30000, want: (src) => src.includes(`/${expect.proxyPort}/`) || new URL(src).port === String(expect.proxyPort) });
+    const found = await findGrafana(page, {
+      timeout: 30000,
+      want: (src) => src.includes(`/${expect.proxyPort}/`) || new URL(src).port === String(expect.proxyPort),
+    });
     await assertVisible(found);
     const dom = await found.webview.content();
     if (dom.includes(expect.token)) throw new Error('the token is in the webview DOM');

@@ -8,7 +8,7 @@ module.exports = async function promqlEditorChecks(page, checks, { outDir }) {
     await rows.first().waitFor({ state: 'visible', timeout: 20000 });
     const text = await page.locator('.suggest-widget').innerText();
     if (!/scaph_host_power_microwatts/.test(text)) throw new Error(`suggest widget: ${text.slice(0, 300)}`);
-    console.log(`    suggest widget: ${(await rows.count())} rows, first: ${(await rows.first().innerText()).replace(/\s+/g, ' ')}`);
+    console.log(`    suggest widget: ${await rows.count()} rows, first: ${(await rows.first().innerText()).replace(/\s+/g, ' ')}`);
     await page.screenshot({ path: path.join(outDir, 'promql-completion.png') });
   });
   await checks.check('the bad query is underlined as an error in the editor', async () => {

@@ -11,7 +11,13 @@ async function resultFrame(page, timeoutMs) {
     const n = await outer.count();
     for (let i = 0; i < n; i++) {
       const frame = outer.nth(i).contentFrame().locator('#active-frame').contentFrame();
-      if ((await frame.locator('#result').count().catch(() => 0)) > 0) return frame;
+      if (
+        (await frame
+          .locator('#result')
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return frame;
     }
     if (Date.now() > deadline) throw new Error(`no webview with a #result table among ${n}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -75,6 +81,10 @@ module.exports = async (page, checks, { outDir, work }) => {
   await checks.check('PromQL error position button puts the cursor on the error in the editor', async () => {
     await frame.locator('#reveal-error').click();
     // The query was selected from column 7 of line 1 (`look: sum(up) by job here`); the error is at its column 12.
-    await page.locator('.statusbar-item').filter({ hasText: /^\s*Ln 1, Col 18\s*$/ }).first().waitFor({ timeout: 10000 });
+    await page
+      .locator('.statusbar-item')
+      .filter({ hasText: /^\s*Ln 1, Col 18\s*$/ })
+      .first()
+      .waitFor({ timeout: 10000 });
   });
 };

@@ -109,7 +109,16 @@ export class GrafanaSession {
       const embed = await this.ctl.embedBase();
       proxied = embed.proxied;
       const vars = settingsVariables(this.ctl.prices(), await this.dashboardVariables());
-      const url = grafanaUrl({ base: embed.base, uid: this.view.uid, slug: this.view.slug, panelId: this.view.panelId, range: this.view.range, refresh: this.view.refresh, theme: this.ctl.theme(), vars });
+      const url = grafanaUrl({
+        base: embed.base,
+        uid: this.view.uid,
+        slug: this.view.slug,
+        panelId: this.view.panelId,
+        range: this.view.range,
+        refresh: this.view.refresh,
+        theme: this.ctl.theme(),
+        vars,
+      });
       src = await this.ctl.external(url);
     } catch (err) {
       this.ctl.info(`Grafana panel "${this.view.uid}": ${errorMessage(err)}`);
@@ -123,7 +132,9 @@ export class GrafanaSession {
     if (fs !== this.frameSrc) {
       this.frameSrc = fs;
       this.ready = false;
-      this.ctl.info(`Grafana panel "${this.view.uid}${this.view.panelId ? `/${this.view.panelId}` : ''}" from ${this.ctl.base()}${proxied ? " through OptiVolt's token proxy" : ''}; frame source ${fs}.`);
+      this.ctl.info(
+        `Grafana panel "${this.view.uid}${this.view.panelId ? `/${this.view.panelId}` : ''}" from ${this.ctl.base()}${proxied ? " through OptiVolt's token proxy" : ''}; frame source ${fs}.`,
+      );
       const webview = this.panel.webview;
       const media = vscode.Uri.joinPath(this.ctl.extensionUri, 'dist', 'media');
       this.html = grafanaHtml({
@@ -146,7 +157,9 @@ export class GrafanaSession {
     try {
       this.variables = (await (await this.ctl.client()).dashboard(this.view.uid)).variables;
     } catch (err) {
-      this.ctl.info(`Grafana panel "${this.view.uid}": its variables are not known yet (${errorMessage(err)}); the dashboard's own defaults apply.`);
+      this.ctl.info(
+        `Grafana panel "${this.view.uid}": its variables are not known yet (${errorMessage(err)}); the dashboard's own defaults apply.`,
+      );
     }
     return this.variables;
   }
@@ -196,7 +209,17 @@ export class GrafanaSession {
   /** The same view in the user's browser, from Grafana itself (the browser has its own Grafana login, not our proxy). */
   private async openExternal(): Promise<void> {
     const vars = settingsVariables(this.ctl.prices(), await this.dashboardVariables());
-    const url = grafanaUrl({ base: this.ctl.base(), uid: this.view.uid, slug: this.view.slug, panelId: this.view.panelId, range: this.view.range, refresh: this.view.refresh, theme: this.ctl.theme(), kiosk: false, vars });
+    const url = grafanaUrl({
+      base: this.ctl.base(),
+      uid: this.view.uid,
+      slug: this.view.slug,
+      panelId: this.view.panelId,
+      range: this.view.range,
+      refresh: this.view.refresh,
+      theme: this.ctl.theme(),
+      kiosk: false,
+      vars,
+    });
     await vscode.env.openExternal(vscode.Uri.parse(await this.ctl.external(url)));
   }
 

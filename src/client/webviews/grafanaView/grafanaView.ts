@@ -92,7 +92,10 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
   }
 
   private getToken(): Promise<string | undefined> {
-    this.token ??= Promise.resolve(this.host.secrets.get(GRAFANA_TOKEN_KEY)).then((t) => t?.trim() || undefined, () => undefined);
+    this.token ??= Promise.resolve(this.host.secrets.get(GRAFANA_TOKEN_KEY)).then(
+      (t) => t?.trim() || undefined,
+      () => undefined,
+    );
     return this.token;
   }
 
@@ -148,7 +151,9 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
     try {
       info = await (await this.client()).dashboard(dash.uid);
     } catch (err) {
-      void vscode.window.showWarningMessage(`OptiVolt: ${errorMessage(err)}`, 'Start Monitoring').then((a) => a && vscode.commands.executeCommand('optivolt.startMonitoring'));
+      void vscode.window
+        .showWarningMessage(`OptiVolt: ${errorMessage(err)}`, 'Start Monitoring')
+        .then((a) => a && vscode.commands.executeCommand('optivolt.startMonitoring'));
       return;
     }
     const pick = await vscode.window.showQuickPick(
@@ -164,8 +169,15 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
     try {
       const hits = await (await this.client()).search();
       items = hits
-        .sort((a, b) => Number(b.uid === DEFAULT_VIEW_STATE.uid) - Number(a.uid === DEFAULT_VIEW_STATE.uid) || a.title.localeCompare(b.title))
-        .map((h) => ({ label: h.title, description: [h.folderTitle, ...h.tags].filter(Boolean).join(' · '), uid: h.uid, slug: /^\/d\/[^/]+\/([a-z0-9-]+)$/.exec(h.url)?.[1] }));
+        .sort(
+          (a, b) => Number(b.uid === DEFAULT_VIEW_STATE.uid) - Number(a.uid === DEFAULT_VIEW_STATE.uid) || a.title.localeCompare(b.title),
+        )
+        .map((h) => ({
+          label: h.title,
+          description: [h.folderTitle, ...h.tags].filter(Boolean).join(' · '),
+          uid: h.uid,
+          slug: /^\/d\/[^/]+\/([a-z0-9-]+)$/.exec(h.url)?.[1],
+        }));
     } catch (err) {
       // Grafana not up (yet): the default dashboard still opens, showing "not running" until Grafana answers.
       items = [{ label: DEFAULT_VIEW_STATE.title ?? DEFAULT_VIEW_STATE.uid, description: errorMessage(err), uid: DEFAULT_VIEW_STATE.uid }];
@@ -176,7 +188,12 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
   }
 
   open(view: GrafanaViewState): void {
-    const panel = vscode.window.createWebviewPanel(GRAFANA_VIEW_TYPE, titleOf(view), vscode.ViewColumn.Active, webviewOptions(this.host.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      GRAFANA_VIEW_TYPE,
+      titleOf(view),
+      vscode.ViewColumn.Active,
+      webviewOptions(this.host.extensionUri),
+    );
     this.adopt(panel, view);
   }
 

@@ -56,7 +56,12 @@ export class PowerViewController implements vscode.Disposable {
       this.session.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(POWER_VIEW_TYPE, 'OptiVolt Power', vscode.ViewColumn.Active, bundleOptions(this.host.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      POWER_VIEW_TYPE,
+      'OptiVolt Power',
+      vscode.ViewColumn.Active,
+      bundleOptions(this.host.extensionUri),
+    );
     this.adopt(panel, DEFAULT_PREFS);
   }
 

@@ -175,7 +175,12 @@ export class PromqlResultController implements vscode.Disposable {
       if (!this.panel.visible && !quiet) this.panel.reveal(undefined, true);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(PROMQL_RESULT_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, bundleOptions(this.host.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      PROMQL_RESULT_VIEW_TYPE,
+      title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      bundleOptions(this.host.extensionUri),
+    );
     this.adopt(panel);
   }
 
@@ -239,7 +244,10 @@ export class PromqlResultController implements vscode.Disposable {
     const line = q.line + pos.line - 1;
     const character = (pos.line === 1 ? q.character : 0) + pos.column - 1;
     const at = document.validatePosition(new vscode.Position(line, character));
-    const editor = await vscode.window.showTextDocument(document, { selection: new vscode.Range(at, at), viewColumn: vscode.ViewColumn.One });
+    const editor = await vscode.window.showTextDocument(document, {
+      selection: new vscode.Range(at, at),
+      viewColumn: vscode.ViewColumn.One,
+    });
     editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
@@ -269,7 +277,9 @@ export function registerPromqlRun(context: vscode.ExtensionContext, host: Promql
     vscode.commands.registerCommand(RUN_QUERY_COMMAND, async (uri?: unknown, line?: unknown) => {
       const query = await resolveQuery(uri, line);
       if (!query) {
-        void vscode.window.showInformationMessage('OptiVolt: select a PromQL query (or put the cursor in a query of a .promql file) to run it.');
+        void vscode.window.showInformationMessage(
+          'OptiVolt: select a PromQL query (or put the cursor in a query of a .promql file) to run it.',
+        );
         return;
       }
       await view.run(query);
@@ -280,6 +290,10 @@ export function registerPromqlRun(context: vscode.ExtensionContext, host: Promql
 
 /** The panel's title: the query's first non-comment line, shortened. */
 export function titleOf(query: string): string {
-  const line = query.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#')) ?? query.trim();
+  const line =
+    query
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l && !l.startsWith('#')) ?? query.trim();
   return line.length > 40 ? `${line.slice(0, 39)}…` : line;
 }
