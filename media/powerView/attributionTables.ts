@@ -12,6 +12,30 @@ function wattsLabel(unit: Unit): string {
 }
 
 /** Grouped rows are keyed by name: their pid is only the first one's and may change between samples. */
+/** The power columns both tables show (Watts in the chosen unit, share, CPU, energy), in this order. */
+function powerColumns<R extends { watts: number; share: number; cpuPercent: number; energyJoules: number }>(unit: () => Unit): Column<R>[] {
+  return [
+    {
+      id: 'watts',
+      label: wattsLabel(unit()),
+      width: '13ch',
+      numeric: true,
+      text: (r) => wattsCell(r.watts, unit()),
+      sortValue: (r) => r.watts,
+    },
+    { id: 'share', label: 'Share %', width: '11ch', numeric: true, text: (r) => shareCell(r.share), sortValue: (r) => r.share },
+    { id: 'cpu', label: 'CPU %', width: '10ch', numeric: true, text: (r) => percentCell(r.cpuPercent), sortValue: (r) => r.cpuPercent },
+    {
+      id: 'energy',
+      label: 'Energy (J)',
+      width: '13ch',
+      numeric: true,
+      text: (r) => joulesCell(r.energyJoules),
+      sortValue: (r) => r.energyJoules,
+    },
+  ];
+}
+
 export function processKey(row: ProcessRow): string {
   return row.count !== undefined ? `name:${row.name}` : `pid:${row.pid}`;
 }
@@ -48,24 +72,7 @@ export class ProcessTable {
         title: (r) => (r.count !== undefined ? `${r.count} processes, first PID ${r.pid}` : ''),
       },
       { id: 'name', label: 'Name', text: (r) => r.name, sortValue: (r) => r.name, title: (r) => r.cmdline },
-      {
-        id: 'watts',
-        label: wattsLabel(this.unit),
-        width: '13ch',
-        numeric: true,
-        text: (r) => wattsCell(r.watts, this.unit),
-        sortValue: (r) => r.watts,
-      },
-      { id: 'share', label: 'Share %', width: '11ch', numeric: true, text: (r) => shareCell(r.share), sortValue: (r) => r.share },
-      { id: 'cpu', label: 'CPU %', width: '10ch', numeric: true, text: (r) => percentCell(r.cpuPercent), sortValue: (r) => r.cpuPercent },
-      {
-        id: 'energy',
-        label: 'Energy (J)',
-        width: '13ch',
-        numeric: true,
-        text: (r) => joulesCell(r.energyJoules),
-        sortValue: (r) => r.energyJoules,
-      },
+      ...powerColumns<ProcessRow>(() => this.unit),
       {
         id: 'container',
         label: 'Container',
@@ -130,24 +137,7 @@ export class ContainerTable {
       { id: 'image', label: 'Image', text: (r) => r.image, sortValue: (r) => r.image, title: (r) => r.image },
       { id: 'service', label: 'Service', width: '14ch', text: (r) => r.service ?? '', sortValue: (r) => r.service ?? '' },
       { id: 'runtime', label: 'Runtime', width: '13ch', text: (r) => r.runtime, sortValue: (r) => r.runtime },
-      {
-        id: 'watts',
-        label: wattsLabel(this.unit),
-        width: '13ch',
-        numeric: true,
-        text: (r) => wattsCell(r.watts, this.unit),
-        sortValue: (r) => r.watts,
-      },
-      { id: 'share', label: 'Share %', width: '11ch', numeric: true, text: (r) => shareCell(r.share), sortValue: (r) => r.share },
-      { id: 'cpu', label: 'CPU %', width: '10ch', numeric: true, text: (r) => percentCell(r.cpuPercent), sortValue: (r) => r.cpuPercent },
-      {
-        id: 'energy',
-        label: 'Energy (J)',
-        width: '13ch',
-        numeric: true,
-        text: (r) => joulesCell(r.energyJoules),
-        sortValue: (r) => r.energyJoules,
-      },
+      ...powerColumns<ContainerRow>(() => this.unit),
     ];
     this.table = new SortableTable(element, columns, (r) => r.id, sort, onSort);
     // The empty state sits in a <tfoot> so `tbody tr` always counts containers only.

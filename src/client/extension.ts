@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     onPosted: probes?.powerViewPosted,
   });
   const grafana = new GrafanaViewController({ extensionUri: context.extensionUri, secrets: context.secrets, config, log });
-  const queryView = registerPromqlRun(context, {
+  const promqlResult = registerPromqlRun(context, {
     extensionUri: context.extensionUri,
     prometheusUrl: () => config.settings['prometheus.url'],
     log,
@@ -86,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     log,
   );
   log.info(`OptiVolt activated (power source setting: ${config.settings['power.source']}, every ${config.settings.refreshInterval} ms).`);
-  return probes?.api({ config, power, bar, powerView, grafana, queryView, sessions, stack, promql: () => promql });
+  return probes?.api({ config, power, bar, powerView, grafana, promqlResult, sessions, stack, promql: () => promql });
 }
 
 /** Stops the PromQL language server and returns that promise, so the extension host waits for it (vscode-eslint). */

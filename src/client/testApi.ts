@@ -44,7 +44,7 @@ export interface OptiVoltApi {
   /** Samples once now (instead of waiting for the timer). */
   sampleNow(): Promise<void>;
   /** The PromQL result view: its panel, last outcome or error. */
-  queryView(): PromqlResultState;
+  promqlResult(): PromqlResultState;
   /** Replays a webview panel's restore after a reload (viewType, the state its webview saved). */
   replayRestore(viewType: string, state: unknown): Promise<void>;
   /** The PromQL language client, once a .promql document has been opened. */
@@ -57,7 +57,7 @@ export interface Parts {
   readonly bar: PowerStatusBar;
   readonly powerView: PowerViewController;
   readonly grafana: GrafanaViewController;
-  readonly queryView: PromqlResultController;
+  readonly promqlResult: PromqlResultController;
   readonly sessions: EnergySessions;
   readonly stack: StackCommands;
   promql(): PromqlLanguage | undefined;
@@ -100,7 +100,7 @@ export class TestProbes {
         return latest ? p.sessions.view.comparison(latest) : undefined;
       },
       sampleNow: () => monitor.tick(),
-      queryView: () => p.queryView.state(),
+      promqlResult: () => p.promqlResult.state(),
       promql: p.promql,
       replayRestore,
     };

@@ -81,7 +81,7 @@ describe('OptiVolt PromQL Run', () => {
     const state = await waitFor(
       'a result for up',
       () => {
-        const s = a.queryView();
+        const s = a.promqlResult();
         return s.outcome?.query === queries[0] && s.ready > 0 ? s : undefined;
       },
       30000,
@@ -108,7 +108,7 @@ describe('OptiVolt PromQL Run', () => {
     const state = await waitFor(
       'a result for the second query',
       () => {
-        const s = a.queryView();
+        const s = a.promqlResult();
         return s.outcome?.query === queries[1] ? s : undefined;
       },
       30000,
@@ -125,7 +125,7 @@ describe('OptiVolt PromQL Run', () => {
     this.timeout(180000);
     const domDir = process.env.OPTIVOLT_HOST_DOM_DIR;
     if (!domDir) return this.skip();
-    const outcome = (await api()).queryView().outcome!;
+    const outcome = (await api()).promqlResult().outcome!;
     // What the DOM must show, from the same run.
     fs.writeFileSync(
       path.join(domDir, 'promql-expected.json'),
@@ -140,7 +140,7 @@ describe('OptiVolt PromQL Run', () => {
     // Then the same panel with a parse error in mid-query, for the runner's error checks.
     await runSelection('look: sum(up) by job here', 6, 20);
     const a = await api();
-    await waitFor('the parse error', () => a.queryView().error?.kind === 'bad_data');
+    await waitFor('the parse error', () => a.promqlResult().error?.kind === 'bad_data');
     fs.writeFileSync(path.join(domDir, 'promql-error-ready'), 'ready');
     await waitFor("the runner's promql DOM checks", () => fs.existsSync(path.join(domDir, 'dom-done-promql')), 150000, 250);
   });
@@ -152,7 +152,7 @@ describe('OptiVolt PromQL Run', () => {
     const state = await waitFor(
       'a parse error',
       () => {
-        const s = a.queryView();
+        const s = a.promqlResult();
         return s.error && s.query === 'sum(rate(up[5m])' ? s : undefined;
       },
       30000,
@@ -173,7 +173,7 @@ describe('OptiVolt PromQL Run', () => {
     const state = await waitFor(
       'an unreachable error',
       () => {
-        const s = a.queryView();
+        const s = a.promqlResult();
         return s.error?.kind === 'unreachable' ? s : undefined;
       },
       30000,

@@ -50,7 +50,7 @@ describe('OptiVolt webview panels restored after a reload', function () {
     const state = await waitFor(
       'the restored query to run',
       () => {
-        const s = a.queryView();
+        const s = a.promqlResult();
         return s.open && s.ready >= 1 && s.error ? s : undefined;
       },
       30000,
@@ -78,7 +78,7 @@ describe('OptiVolt webview panels restored after a reload', function () {
       await waitFor(
         'the restored query to fail, the view waiting for Prometheus',
         () => {
-          const s = a.queryView();
+          const s = a.promqlResult();
           return s.open && s.query === query && s.error?.kind === 'unreachable' && s.recovering;
         },
         30000,
@@ -109,7 +109,7 @@ describe('OptiVolt webview panels restored after a reload', function () {
       const state = await waitFor(
         'the result once Prometheus answers',
         () => {
-          const s = a.queryView();
+          const s = a.promqlResult();
           return s.outcome?.query === query ? s : undefined;
         },
         60000,
@@ -126,14 +126,14 @@ describe('OptiVolt webview panels restored after a reload', function () {
       // An editor over the panel, in its group: the panel is hidden.
       const doc = await vscode.workspace.openTextDocument({ content: 'over the result' });
       await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Active, preview: false });
-      await waitFor('probing to stop while hidden', () => !a.queryView().recovering);
+      await waitFor('probing to stop while hidden', () => !a.promqlResult().recovering);
       await startOnUrl();
-      assert.equal(a.queryView().error?.kind, 'unreachable', 'nothing ran while hidden');
+      assert.equal(a.promqlResult().error?.kind, 'unreachable', 'nothing ran while hidden');
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
       const state = await waitFor(
         'the result once the panel is shown again',
         () => {
-          const s = a.queryView();
+          const s = a.promqlResult();
           return s.outcome?.query === query ? s : undefined;
         },
         30000,

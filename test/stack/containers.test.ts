@@ -51,11 +51,16 @@ describe('containers on a real Docker engine', function () {
     try {
       const pid = (await container!.inspect()).State.Pid;
       const from = cpuTicks(pid);
+      const t0 = process.hrtime.bigint();
       sampler.sample(host(20));
       // The shares are measured between the two samples: wait until the burner has used 1.5 s of CPU since the
       // first (one core's worth in 1.5 s when it runs freely), rather than a fixed 1.5 s a busy host may not give it.
       await until(15000, () => (cpuTicks(pid) - from >= 150 ? true : undefined), () => `the burner (pid ${pid}) used ${cpuTicks(pid) - from} of 150 ticks`);
       const snap = sampler.sample(host(20));
+      // The burner's own CPU % over the same interval, read by the test: on a loaded machine a busy loop gets less
+      // than a core, and the attribution must report what it got, not an assumed 100%.
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const measured = (cpuTicks(pid) - from) / seconds;
       assert.ok(snap, 'second sample attributes');
       const row = snap.containers.find((c) => c.name === name);
       assert.ok(row, `container ${name} in ${JSON.stringify(snap.containers)}`);
@@ -63,7 +68,8 @@ describe('containers on a real Docker engine', function () {
       assert.equal(row.service, 'burner');
       assert.equal(row.runtime, 'docker');
       assert.ok(row.share > 0.2, `a busy loop on a 2-core host takes a large share, got ${row.share}`);
-      assert.ok(row.cpuPercent > 50, `~100% of a core, got ${row.cpuPercent}`);
+      assert.ok(measured > 20, `the burner ran: ${measured.toFixed(1)} % of a core`);
+      assert.ok(Math.abs(row.cpuPercent - measured) <= 10, `its CPU % as measured (${measured.toFixed(1)} % of a core), got ${row.cpuPercent}`);
       assert.ok(row.watts > 4, `share of 20 W, got ${row.watts}`);
       const proc = snap.processes.find((p) => p.containerId === row.id);
       assert.ok(proc, 'its process row carries the container id');

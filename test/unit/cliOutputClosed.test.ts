@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { onEstimate } from '../fixtures/cliArgs';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
@@ -59,23 +60,7 @@ describe('CLI output into a closed pipe (dist/cli.js)', function () {
   });
 
   it("measure --json | true: the summary has no reader, measure still exits with the command's code", async () => {
-    const r = await pipeline(
-      [
-        'measure',
-        '--json',
-        '--source',
-        'estimate',
-        '--baseline',
-        '0',
-        '--interval',
-        '500',
-        '--',
-        process.execPath,
-        '-e',
-        'process.exit(7)',
-      ],
-      'true',
-    );
+    const r = await pipeline(['measure', '--json', ...onEstimate('0'), '--', process.execPath, '-e', 'process.exit(7)'], 'true');
     noTrace(r.stderr);
     assert.equal(r.status, 7, r.stderr);
   });

@@ -11,6 +11,7 @@ import { PowerMonitor } from '../../src/core/power/monitor';
 import { createSource } from '../../src/core/power/sources';
 import { DEFAULT_SETTINGS, OptiVoltSettings } from '../../src/core/settings';
 import { until } from '../fixtures/until';
+import { onEstimate } from '../fixtures/cliArgs';
 
 const settings: OptiVoltSettings = { ...DEFAULT_SETTINGS, 'power.source': 'estimate', refreshInterval: 500 };
 
@@ -36,21 +37,7 @@ const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
 /** `optivolt measure --json`: spawned by the core after a baseline, the end corrected from its own cutime. */
 async function asCli(): Promise<{ energyJoules: number; note?: string }> {
-  const args = [
-    CLI,
-    'measure',
-    '--json',
-    '--source',
-    'estimate',
-    '--baseline',
-    '0.5',
-    '--interval',
-    '500',
-    '--',
-    process.execPath,
-    '-e',
-    BURNER,
-  ];
+  const args = [CLI, 'measure', '--json', ...onEstimate('0.5'), '--', process.execPath, '-e', BURNER];
   const cli = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

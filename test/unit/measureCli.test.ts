@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { onEstimate } from '../fixtures/cliArgs';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const linesOf = (s: string): string[] => s.split('\n').filter((l) => l !== '');
@@ -77,19 +78,7 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
   });
 
   it('passes exit code 7 through, prints the JSON summary, follows the child and counts its CPU', () => {
-    const both = measure([
-      '--json',
-      '--source',
-      'estimate',
-      '--baseline',
-      '0.5',
-      '--interval',
-      '500',
-      '--',
-      process.execPath,
-      '-e',
-      PARENT_AND_CHILD,
-    ]);
+    const both = measure(['--json', ...onEstimate('0.5'), '--', process.execPath, '-e', PARENT_AND_CHILD]);
     assert.equal(both.status, 7, both.stderr);
     const s = summaryOf(both);
     assert.deepEqual(Object.keys(s).sort(), KEYS, JSON.stringify(s));
@@ -119,19 +108,7 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
     assert.ok(Array.isArray(s.pids) && s.pids.every((p) => Number.isInteger(p) && p > 0), JSON.stringify(s.pids));
     assert.ok(s.pids.length >= 2, `the child was followed: pids ${JSON.stringify(s.pids)}`);
 
-    const one = measure([
-      '--json',
-      '--source',
-      'estimate',
-      '--baseline',
-      '0.5',
-      '--interval',
-      '500',
-      '--',
-      process.execPath,
-      '-e',
-      ONLY_PARENT,
-    ]);
+    const one = measure(['--json', ...onEstimate('0.5'), '--', process.execPath, '-e', ONLY_PARENT]);
     assert.equal(one.status, 7, one.stderr);
     const o = summaryOf(one);
     assert.ok(o.energyJoules > 0, `energy ${o.energyJoules}`);
@@ -170,19 +147,7 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
   });
 
   it("passes the command's stdout through, before the JSON line", () => {
-    const r = measure([
-      '--json',
-      '--source',
-      'estimate',
-      '--baseline',
-      '0',
-      '--interval',
-      '500',
-      '--',
-      process.execPath,
-      '-e',
-      'console.log("hello")',
-    ]);
+    const r = measure(['--json', ...onEstimate('0'), '--', process.execPath, '-e', 'console.log("hello")']);
     assert.equal(r.status, 0, r.stderr);
     const lines = linesOf(r.stdout);
     assert.equal(lines.length, 2, r.stdout);
@@ -193,20 +158,7 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
   });
 
   it('--budget-joules 0.000001 => exit 3 and "over budget" on stderr', () => {
-    const r = measure([
-      '--budget-joules',
-      '0.000001',
-      '--source',
-      'estimate',
-      '--baseline',
-      '0',
-      '--interval',
-      '500',
-      '--',
-      process.execPath,
-      '-e',
-      `${BURN} burn(300);`,
-    ]);
+    const r = measure(['--budget-joules', '0.000001', ...onEstimate('0'), '--', process.execPath, '-e', `${BURN} burn(300);`]);
     assert.equal(r.status, 3, `${r.stdout}\n${r.stderr}`);
     assert.ok(
       linesOf(r.stderr).some((l) => /over budget/.test(l)),
@@ -215,40 +167,13 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
   });
 
   it('a generous budget passes: exit 0', () => {
-    const r = measure([
-      '--budget-joules',
-      '1000000',
-      '--source',
-      'estimate',
-      '--baseline',
-      '0',
-      '--interval',
-      '500',
-      '--',
-      process.execPath,
-      '-e',
-      '0',
-    ]);
+    const r = measure(['--budget-joules', '1000000', ...onEstimate('0'), '--', process.execPath, '-e', '0']);
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /over budget/);
   });
 
   it('--repeat 3 => JSON with runs 3 and spreads >= 0', () => {
-    const r = measure([
-      '--json',
-      '--repeat',
-      '3',
-      '--source',
-      'estimate',
-      '--baseline',
-      '0',
-      '--interval',
-      '500',
-      '--',
-      process.execPath,
-      '-e',
-      `${BURN} burn(100);`,
-    ]);
+    const r = measure(['--json', '--repeat', '3', ...onEstimate('0'), '--', process.execPath, '-e', `${BURN} burn(100);`]);
     assert.equal(r.status, 0, r.stderr);
     const s = summaryOf(r);
     assert.equal(s.runs, 3);

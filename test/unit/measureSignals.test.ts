@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SCAPH_HOST_QUERY } from '../../src/core/power/prometheusSource';
 import { until } from '../fixtures/lspHarness';
+import { onEstimate } from '../fixtures/cliArgs';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const FAST = ['--source', 'estimate', '--baseline', '0', '--interval', '500'];
@@ -128,21 +129,7 @@ describe('optivolt measure under signals (dist/cli.js, issue 20)', function () {
   it('SIGTERM between --repeat runs keeps and prints the finished runs', async () => {
     const file = path.join(dir, 'runs');
     // A 2 s baseline before each run: the signal lands in the second run's baseline (or at the first's end).
-    const m = start([
-      '--json',
-      '--repeat',
-      '5',
-      '--source',
-      'estimate',
-      '--baseline',
-      '2',
-      '--interval',
-      '500',
-      '--',
-      'sh',
-      '-c',
-      `echo $$ >> ${file}`,
-    ]);
+    const m = start(['--json', '--repeat', '5', ...onEstimate('2'), '--', 'sh', '-c', `echo $$ >> ${file}`]);
     started.push(m.proc.pid!);
     await pidsIn(file, 1);
     m.proc.kill('SIGTERM');

@@ -108,18 +108,7 @@ export class GrafanaSession {
     try {
       const embed = await this.ctl.embedBase();
       proxied = embed.proxied;
-      const vars = settingsVariables(this.ctl.prices(), await this.dashboardVariables());
-      const url = grafanaUrl({
-        base: embed.base,
-        uid: this.view.uid,
-        slug: this.view.slug,
-        panelId: this.view.panelId,
-        range: this.view.range,
-        refresh: this.view.refresh,
-        theme: this.ctl.theme(),
-        vars,
-      });
-      src = await this.ctl.external(url);
+      src = await this.ctl.external(await this.viewUrl(embed.base, true));
     } catch (err) {
       this.ctl.info(`Grafana panel "${this.view.uid}": ${errorMessage(err)}`);
       this.post({ type: 'grafana/status', status: 'down', message: errorMessage(err) });
@@ -206,21 +195,26 @@ export class GrafanaSession {
     }
   }
 
-  /** The same view in the user's browser, from Grafana itself (the browser has its own Grafana login, not our proxy). */
-  private async openExternal(): Promise<void> {
+  /** This panel's view (dashboard or panel, range, refresh, theme, the user's price variables) on Grafana at `base`. */
+  private async viewUrl(base: string, kiosk: boolean): Promise<string> {
     const vars = settingsVariables(this.ctl.prices(), await this.dashboardVariables());
-    const url = grafanaUrl({
-      base: this.ctl.base(),
-      uid: this.view.uid,
-      slug: this.view.slug,
-      panelId: this.view.panelId,
-      range: this.view.range,
-      refresh: this.view.refresh,
+    const v = this.view;
+    return grafanaUrl({
+      base,
+      uid: v.uid,
+      slug: v.slug,
+      panelId: v.panelId,
+      range: v.range,
+      refresh: v.refresh,
       theme: this.ctl.theme(),
-      kiosk: false,
+      ...(kiosk ? {} : { kiosk }),
       vars,
     });
-    await vscode.env.openExternal(vscode.Uri.parse(await this.ctl.external(url)));
+  }
+
+  /** The same view in the user's browser, from Grafana itself (the browser has its own Grafana login, not our proxy). */
+  private async openExternal(): Promise<void> {
+    await vscode.env.openExternal(vscode.Uri.parse(await this.ctl.external(await this.viewUrl(this.ctl.base(), false))));
   }
 
   private post(msg: GrafanaToWebview): void {
