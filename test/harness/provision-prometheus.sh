@@ -6,6 +6,8 @@
 #                                          the stack pins); promtool and prometheus-node-exporter are beside it.
 #        provision-prometheus.sh 2.42   -> prints the path of Debian bookworm's Prometheus 2.42, kept for the tests
 #                                          that compare the PromQL checker (tuned to 2.42) with a real parser.
+#        provision-prometheus.sh 2.53   -> prints the path of Debian trixie's Prometheus 2.53, a second real parser
+#                                          for the per-version PromQL agreement test.
 #
 # Sid's binaries are static Go programs needing only libc, so they run on bookworm. They are fetched with a private
 # apt state in the cache (its own sources.list, lists and archives): the system's apt configuration is not touched.
@@ -28,6 +30,30 @@ if [ "${1:-}" = 2.42 ]; then
   fi
   v=$("$DIR/root/usr/bin/prometheus" --version 2>&1 | head -1) || { log "$DIR/root/usr/bin/prometheus does not run: $v"; exit 1; }
   case "$v" in *"version 2.42."*) ;; *) log "expected Prometheus 2.42 from bookworm, got: $v (the PromQL agreement tests are tuned to 2.42)";; esac
+  echo "$DIR/root/usr/bin/prometheus"
+  exit 0
+fi
+
+# Trixie's 2.53, with its own private apt state (like sid's below): only the prometheus package.
+if [ "${1:-}" = 2.53 ]; then
+  DIR="$CACHE/prometheus-trixie"
+  APT="$DIR/apt"
+  if [ ! -x "$DIR/root/usr/bin/prometheus" ]; then
+    mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$DIR/debs" "$DIR/root"
+    echo "deb http://deb.debian.org/debian trixie main" >"$APT/sources.list"
+    apttrixie() {
+      apt-get -o Dir::Etc::sourcelist="$APT/sources.list" -o Dir::Etc::sourceparts=/dev/null -o Dir::State::lists="$APT/lists" \
+        -o Dir::Cache="$APT/cache" -o Debug::NoLocking=1 "$@"
+    }
+    log "fetching Debian trixie's prometheus package (2.53) into $DIR (once; the system's apt state is untouched)"
+    apttrixie update -qq >>"$LOG" 2>&1 || { log "apt-get update for Debian trixie failed, see $LOG"; exit 1; }
+    rm -f "$DIR"/debs/prometheus_*.deb
+    (cd "$DIR/debs" && apttrixie download -qq prometheus >>"$LOG" 2>&1) \
+      || { log "apt-get download prometheus (Debian trixie) failed, see $LOG"; exit 1; }
+    dpkg-deb -x "$DIR"/debs/prometheus_*.deb "$DIR/root" || { log "dpkg-deb -x of prometheus (trixie) failed"; exit 1; }
+  fi
+  v=$("$DIR/root/usr/bin/prometheus" --version 2>&1 | head -1) || { log "$DIR/root/usr/bin/prometheus does not run here: $v"; exit 1; }
+  case "$v" in *"version 2.53."*) ;; *) log "expected Prometheus 2.53 from trixie, got: $v (the agreement test reads the version from buildinfo anyway)";; esac
   echo "$DIR/root/usr/bin/prometheus"
   exit 0
 fi

@@ -19,10 +19,12 @@ function fail(message) {
 
 // PROMETHEUS_BIN: Prometheus 3.5 LTS (the line the stack pins), promtool beside it. PROMETHEUS_242_BIN: Debian
 // bookworm's 2.42, for the tests that hold the PromQL checker (tuned to 2.42) against a real parser.
+// PROMETHEUS_253_BIN: Debian trixie's 2.53, one more real parser for the per-version PromQL agreement.
 if (tier === 'stack') {
   try {
     process.env.PROMETHEUS_BIN ||= runStep('prometheus');
     process.env.PROMETHEUS_242_BIN ||= runStep('prometheus', ['2.42']);
+    process.env.PROMETHEUS_253_BIN ||= runStep('prometheus', ['2.53']);
   } catch (err) {
     fail(err.message);
   }

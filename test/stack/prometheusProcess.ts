@@ -1,7 +1,8 @@
 // Starts a real Prometheus (Debian's binary, provisioned by test/harness/provision-prometheus.sh) as a plain
 // process on a free loopback port, scraping the given targets every second. Stopped by its pid.
 // PROMETHEUS_BIN is Prometheus 3.5 LTS, the line the stack pins; PROMETHEUS_242_BIN (prometheus242()) is Debian
-// bookworm's 2.42, for the tests that compare the PromQL checker, tuned to 2.42, with a real parser.
+// bookworm's 2.42, for the tests that compare the PromQL checker, tuned to 2.42, with a real parser;
+// PROMETHEUS_253_BIN (prometheus253()) is Debian trixie's 2.53, one more real parser for those tests.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -20,6 +21,13 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(addr.port));
     });
   });
+}
+
+/** Debian trixie's Prometheus 2.53 (provision-prometheus.sh 2.53, exported by runTier.js). */
+export function prometheus253(): string {
+  const bin = process.env.PROMETHEUS_253_BIN;
+  if (!bin) throw new Error('PROMETHEUS_253_BIN is not set (run through test/harness/runTier.js stack)');
+  return bin;
 }
 
 /** Debian bookworm's Prometheus 2.42 (provision-prometheus.sh 2.42, exported by runTier.js). */
@@ -51,15 +59,22 @@ export class PrometheusProcess {
     return PrometheusProcess.startWithConfig({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs }, dir, true, port);
   }
 
-  /** Starts with a configuration object written as prometheus.yml in `dir` (rule files resolve from there). */
-  static async startWithConfig(config: object, dir: string, ownsDir = false, listenPort?: number, bin = process.env.PROMETHEUS_BIN): Promise<PrometheusProcess> {
+  /** Starts with a configuration object written as prometheus.yml in `dir` (rule files resolve from there); `args` are extra flags. */
+  static async startWithConfig(
+    config: object,
+    dir: string,
+    ownsDir = false,
+    listenPort?: number,
+    bin = process.env.PROMETHEUS_BIN,
+    args: readonly string[] = [],
+  ): Promise<PrometheusProcess> {
     if (!bin) throw new Error('PROMETHEUS_BIN is not set (run through test/harness/runTier.js stack)');
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
     const port = listenPort ?? (await freePort());
     const logFile = path.join(dir, 'prometheus.log');
     const child = spawn(
       bin,
-      [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...args],
       { stdio: ['ignore', fs.openSync(logFile, 'w'), fs.openSync(logFile, 'a')] },
     );
     const p = new PrometheusProcess(`http://127.0.0.1:${port}`, child, ownsDir ? dir : undefined);
