@@ -1,5 +1,7 @@
 // The words shown to the user by completion, hover and signature help: keyword docs, function signatures, and
 // a metric's card (type, unit, help, how to turn micro-units into Watts or Joules).
+import { availability, describeGate, type Gate } from './gates';
+import type { PromqlTarget } from './target';
 import type { FunctionSpec, MetricInfo } from './types';
 
 export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
@@ -29,6 +31,19 @@ export function functionSignature(fn: FunctionSpec): string {
     return optional ? `[${name}]` : repeat ? `${name}...` : name;
   });
   return `${fn.name}(${params.join(', ')}) → ${fn.returns}`;
+}
+
+/**
+ * What hover and signature help say of a gated function: its gate ("since Prometheus 3.5 · experimental (needs
+ * --enable-feature=…)") and, when the target refuses it, why. Undefined for a function every target knows.
+ */
+export function gateMarkdown(g: Gate, target: PromqlTarget): string | undefined {
+  const gate = describeGate(g);
+  if (!gate) return undefined;
+  const a = availability(g, target);
+  if (a.ok) return `_${gate}_`;
+  const why = a.why === 'not-enabled' ? 'not enabled' : a.why === 'removed' ? 'removed' : 'too new';
+  return `_${gate}_\n\n**Not available here (${why})**: needs ${a.needs}; checking against Prometheus ${target.version} (${target.reason}).`;
 }
 
 const UNIT_HINTS: Readonly<Record<string, string>> = {
