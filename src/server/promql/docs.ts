@@ -50,6 +50,7 @@ const UNIT_HINTS: Readonly<Record<string, string>> = {
   microwatts: 'Divide by 1e6 for Watts: `… / 1e6`.',
   microjoules: 'A counter of microjoules: `increase(…[5m]) / 1e6` gives Joules over 5 minutes, `rate(…[5m]) / 1e6` gives Watts.',
   joules: '`rate(…[5m])` gives Watts; `increase(…[1h]) / 3.6e6` gives kWh.',
+  millijoules: 'A counter of millijoules: `rate(…[5m]) / 1e3` gives Watts; `increase(…[1h]) / 3.6e9` gives kWh.',
 };
 
 /** A metric's card, in Markdown: name, type, unit, help, and the conversion it usually needs. */
