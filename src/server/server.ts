@@ -39,7 +39,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     (params) => void connection.sendDiagnostics(params),
     metrics,
     (uri) => documents.get(uri),
-    options,
+    { ...options, knowledge: () => metrics.generation },
   );
   const schedule = (doc: TextDocument): void => validator.schedule(doc);
   /** Points at a Prometheus, loads its names in the background, then re-checks open documents (unknown metrics). */
