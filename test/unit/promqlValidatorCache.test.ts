@@ -22,56 +22,53 @@ const query = (i: number): string => (i % 3 === 0 ? `sum(m${i}{a=})` : i % 5 ===
 const documentText = (n: number, edit?: (i: number, q: string) => string): string =>
   Array.from({ length: n }, (_, i) => (edit ? edit(i, query(i)) : query(i))).join('\n\n');
 
-/** Waits (up to 2 s) until `done` holds: the validator publishes after a timer and a few event-loop turns. */
-async function settle(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !done(); i++) await new Promise((r) => setTimeout(r, 2));
-  assert.ok(done(), 'published');
+/** A publish callback and the promise of its next call: the tests wait on the event, not on a poll. */
+function publications(): { publish: (p: PublishDiagnosticsParams) => void; next: () => Promise<PublishDiagnosticsParams> } {
+  const waiting: Array<(p: PublishDiagnosticsParams) => void> = [];
+  return {
+    publish: (p) => waiting.splice(0).forEach((w) => w(p)),
+    next: () => new Promise((resolve) => waiting.push(resolve)),
+  };
 }
 
 describe('PromQL document validator: per-query cache', () => {
-  let published: PublishDiagnosticsParams[];
+  let pub: ReturnType<typeof publications>;
   let docs: Map<string, TextDocument>;
   let lookup: ReturnType<typeof recordingLookup>;
   let target: PromqlTarget;
   let knowledge: number;
   let v: DocumentValidator;
   beforeEach(() => {
-    published = [];
+    pub = publications();
     docs = new Map();
     lookup = recordingLookup();
     target = DEFAULT_TARGET;
     knowledge = 0;
-    v = new DocumentValidator(
-      (p) => published.push(p),
-      lookup,
-      (uri) => docs.get(uri),
-      { debounceMs: 0, target: () => target, knowledge: () => knowledge },
-    );
+    v = new DocumentValidator(pub.publish, lookup, (uri) => docs.get(uri), {
+      debounceMs: 0,
+      target: () => target,
+      knowledge: () => knowledge,
+    });
   });
   afterEach(() => v.dispose());
 
   async function check(doc: TextDocument): Promise<PublishDiagnosticsParams> {
     docs.set(doc.uri, doc);
-    const before = published.length;
+    const published = pub.next();
     v.schedule(doc);
-    await settle(() => published.length > before);
-    return published[published.length - 1];
+    return published;
   }
 
   /** What a validator with nothing cached publishes for this text. */
   async function fresh(text: string): Promise<PublishDiagnosticsParams['diagnostics']> {
-    let out: PublishDiagnosticsParams | undefined;
     const d = TextDocument.create('file:///fresh.promql', 'promql', 1, text);
-    const other = new DocumentValidator(
-      (p) => (out = p),
-      recordingLookup(),
-      () => d,
-      { debounceMs: 0 },
-    );
+    const own = publications();
+    const other = new DocumentValidator(own.publish, recordingLookup(), () => d, { debounceMs: 0 });
+    const published = own.next();
     other.schedule(d);
-    await settle(() => !!out);
+    const out = await published;
     other.dispose();
-    return out!.diagnostics;
+    return out.diagnostics;
   }
 
   it('analyses only the edited query, and publishes what a fresh check would', async () => {
@@ -104,26 +101,20 @@ describe('PromQL document validator: per-query cache', () => {
     await again(() => knowledge++);
     assert.deepEqual(lookup.asked, all, 'new metric knowledge');
     lookup.asked.clear();
-    const before = published.length;
+    const published = pub.next();
     v.revalidateAll();
-    await settle(() => published.length > before);
+    await published;
     assert.deepEqual(lookup.asked, all, 'revalidateAll re-checks the open documents');
   });
 
   it('keeps the cap: the same capped answer from the cache', async () => {
-    const capped = new DocumentValidator(
-      (p) => published.push(p),
-      lookup,
-      (uri) => docs.get(uri),
-      { debounceMs: 0, maxProblems: 5 },
-    );
+    const capped = new DocumentValidator(pub.publish, lookup, (uri) => docs.get(uri), { debounceMs: 0, maxProblems: 5 });
     const doc = TextDocument.create('file:///c/3.promql', 'promql', 1, documentText(30));
     docs.set(doc.uri, doc);
     const run = async (): Promise<PublishDiagnosticsParams> => {
-      const before = published.length;
+      const published = pub.next();
       capped.schedule(doc);
-      await settle(() => published.length > before);
-      return published[published.length - 1];
+      return published;
     };
     const first = await run();
     TextDocument.update(doc, [{ text: doc.getText() }], 2);
