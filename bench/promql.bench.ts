@@ -8,8 +8,6 @@
 //
 // Note on fairness: codemirror-promql edits one expression per editor, so on the multi-query document it
 // parses everything as one (broken) expression. The per-query rows give both tools one query at a time.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { EditorState } from '@codemirror/state';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CompletionContext } from '@codemirror/autocomplete';
@@ -56,19 +54,12 @@ async function timeEach<T>(inputs: T[], fn: (x: T) => unknown): Promise<number[]
   return t;
 }
 
-// A full collection before each timed diagnostics run, so that no run pays for the garbage of the one before
-// (the other tool's included): with 50 runs, p99 is the slowest run.
-setFlagsFromString('--expose-gc');
-const collect = runInNewContext('gc') as () => void;
-
 /** Times `a` and `b` on each input in turn, so that whatever else the machine runs slows both alike. */
 async function timeBoth<T>(inputs: T[], a: (x: T) => unknown, b: (x: T) => unknown): Promise<[number[], number[]]> {
   const ta: number[] = [];
   const tb: number[] = [];
   for (const x of inputs) {
-    collect();
     ta.push(...(await timeEach([x], a)));
-    collect();
     tb.push(...(await timeEach([x], b)));
   }
   return [ta, tb];
