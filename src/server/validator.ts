@@ -44,6 +44,13 @@ interface Checked {
   readonly byText: Map<string, readonly Problem[]>;
 }
 
+/**
+ * A copy sharing no memory with the document: V8 keeps a substring (and a message built from one) as a view of
+ * the whole text, so a cached query kept across edits would keep alive the version it was first seen in, one
+ * whole document per edit.
+ */
+const detach = (s: string): string => Buffer.from(s, 'utf16le').toString('utf16le');
+
 export class DocumentValidator {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly runs = new Map<string, Run>();
@@ -131,7 +138,10 @@ export class DocumentValidator {
     const seen = new Set<string>();
     for (const block of splitQueries(doc.getText())) {
       let problems = checked.byText.get(block.text);
-      if (!problems) checked.byText.set(block.text, (problems = analyzeQuery(block.text, this.metrics, target)));
+      if (!problems) {
+        problems = analyzeQuery(block.text, this.metrics, target).map((p) => ({ ...p, message: detach(p.message) }));
+        checked.byText.set(detach(block.text), problems);
+      }
       seen.add(block.text);
       for (const p of problems) {
         const from = p.from + block.start;
