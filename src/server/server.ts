@@ -9,6 +9,7 @@ import { Completer } from './promql/completion';
 import { hover } from './promql/hover';
 import { MetricStore } from './promql/metrics';
 import { signatureHelp } from './promql/signature';
+import { DEFAULT_TARGET } from './promql/target';
 import { DocumentValidator, type ValidatorOptions } from './validator';
 
 export interface ServerOptions extends ValidatorOptions {
@@ -30,7 +31,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       } satisfies PrometheusStatusParams);
     },
   });
-  const completer = new Completer(metrics);
+  const completer = new Completer(metrics, () => DEFAULT_TARGET);
   let canPullConfig = false;
   /** The client applies one edit range to every item (LSP 3.17): no per-item copies of 10,000 metrics. */
   let editRangeDefault = false;
@@ -38,7 +39,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     (params) => void connection.sendDiagnostics(params),
     metrics,
     (uri) => documents.get(uri),
-    options,
+    { ...options, knowledge: () => metrics.generation },
   );
   const schedule = (doc: TextDocument): void => validator.schedule(doc);
   /** Points at a Prometheus, loads its names in the background, then re-checks open documents (unknown metrics). */
@@ -93,7 +94,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onHover(async ({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);
     if (!doc) return null;
-    const h = await hover(doc.getText(), doc.offsetAt(position), metrics);
+    const h = await hover(doc.getText(), doc.offsetAt(position), metrics, DEFAULT_TARGET);
     if (!h) return null;
     return {
       contents: { kind: MarkupKind.Markdown, value: h.markdown },
@@ -102,7 +103,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
   connection.onSignatureHelp(({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);
-    const sig = doc && signatureHelp(doc.getText(), doc.offsetAt(position));
+    const sig = doc && signatureHelp(doc.getText(), doc.offsetAt(position), DEFAULT_TARGET);
     if (!sig) return null;
     return {
       signatures: [

@@ -2,12 +2,15 @@
 // completion and further edits are answered while a large document is being checked, and capped per document.
 // A 5 MB document of invalid queries used to block the server for tens of seconds and then publish one message
 // of hundreds of thousands of diagnostics (tens of MB) that no editor can show usefully.
+// An edit usually touches one query: the problems of every query are kept per document by query text (offsets
+// relative to the query), so a re-check analyses only the queries whose text changed; all are dropped when the
+// target language or the metric knowledge changes.
 import { DiagnosticSeverity, type Diagnostic, type PublishDiagnosticsParams } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { splitQueries } from '../shared/promqlDocument';
 import { analyzeQuery } from './promql/diagnostics';
-import type { Problem } from './promql/types';
-import type { MetricLookup } from './promql/types';
+import { DEFAULT_TARGET, type PromqlTarget } from './promql/target';
+import type { MetricLookup, Problem } from './promql/types';
 
 export interface ValidatorOptions {
   /** Delay between the last edit and the check, in ms. */
@@ -16,6 +19,10 @@ export interface ValidatorOptions {
   readonly maxProblems?: number;
   /** Longest stretch of checking between two turns of the event loop, in ms. */
   readonly sliceMs?: number;
+  /** The PromQL language to check against, read at each check (a new object: every query is checked again). */
+  readonly target?: () => PromqlTarget;
+  /** A value that changes when what the server knows of metrics changes (MetricStore.generation): all re-checked. */
+  readonly knowledge?: () => unknown;
 }
 
 export const MAX_PROBLEMS = 1000;
@@ -30,12 +37,29 @@ interface Run {
   cancelled: boolean;
 }
 
+/** One document's problems per query text, valid for one target and one state of the metric knowledge. */
+interface Checked {
+  readonly target: PromqlTarget;
+  readonly knowledge: unknown;
+  readonly byText: Map<string, readonly Problem[]>;
+}
+
+/**
+ * A copy sharing no memory with the document: V8 keeps a substring (and a message built from one) as a view of
+ * the whole text, so a cached query kept across edits would keep alive the version it was first seen in, one
+ * whole document per edit.
+ */
+const detach = (s: string): string => Buffer.from(s, 'utf16le').toString('utf16le');
+
 export class DocumentValidator {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly runs = new Map<string, Run>();
   private readonly debounceMs: number;
   private readonly maxProblems: number;
   private readonly sliceMs: number;
+  private readonly target: () => PromqlTarget;
+  private readonly knowledge: () => unknown;
+  private readonly checked = new Map<string, Checked>();
 
   constructor(
     private readonly publish: (params: PublishDiagnosticsParams) => void,
@@ -46,6 +70,18 @@ export class DocumentValidator {
     this.debounceMs = options.debounceMs ?? 150;
     this.maxProblems = options.maxProblems ?? MAX_PROBLEMS;
     this.sliceMs = options.sliceMs ?? 10;
+    this.target = options.target ?? (() => DEFAULT_TARGET);
+    this.knowledge = options.knowledge ?? (() => undefined);
+  }
+
+  /** Forgets every query's problems and checks the open documents again (after a change the options cannot see). */
+  revalidateAll(): void {
+    const uris = [...this.checked.keys()];
+    this.checked.clear();
+    for (const uri of uris) {
+      const doc = this.current(uri);
+      if (doc) this.schedule(doc);
+    }
   }
 
   /** Checks the document once edits pause; a check of an older version still under way stops now. */
@@ -63,11 +99,13 @@ export class DocumentValidator {
 
   close(uri: string): void {
     this.cancel(uri);
+    this.checked.delete(uri);
     this.publish({ uri, diagnostics: [] });
   }
 
   dispose(): void {
     for (const uri of [...this.timers.keys(), ...this.runs.keys()]) this.cancel(uri);
+    this.checked.clear();
   }
 
   private cancel(uri: string): void {
@@ -89,8 +127,23 @@ export class DocumentValidator {
     let firstHidden = 0;
     let toldCounting = false;
     let sliceEnd = Date.now() + this.sliceMs;
+    const target = this.target();
+    const knowledge = this.knowledge();
+    let checked = this.checked.get(doc.uri);
+    if (checked?.target !== target || checked.knowledge !== knowledge) {
+      checked = { target, knowledge, byText: new Map() };
+      this.checked.set(doc.uri, checked);
+    }
+    // The texts this version holds: the others are dropped at the end, so the cache stays the document's size.
+    const seen = new Set<string>();
     for (const block of splitQueries(doc.getText())) {
-      for (const p of analyzeQuery(block.text, this.metrics)) {
+      let problems = checked.byText.get(block.text);
+      if (!problems) {
+        problems = analyzeQuery(block.text, this.metrics, target).map((p) => ({ ...p, message: detach(p.message) }));
+        checked.byText.set(detach(block.text), problems);
+      }
+      seen.add(block.text);
+      for (const p of problems) {
         const from = p.from + block.start;
         if (shown.length < this.maxProblems) {
           shown.push({
@@ -113,6 +166,7 @@ export class DocumentValidator {
       sliceEnd = Date.now() + this.sliceMs;
     }
     this.runs.delete(doc.uri);
+    for (const text of checked.byText.keys()) if (!seen.has(text)) checked.byText.delete(text);
     if (hidden) shown.push(this.note(doc, firstHidden, `${hidden.toLocaleString('en-US')} more are not shown`));
     this.publish({ uri: doc.uri, version, diagnostics: shown });
   }

@@ -1,6 +1,6 @@
 // The curated metric catalogue: the series an energy-aware developer queries, with their type, unit, help and
 // usual labels, as the exporters document them (Scaphandre 1.0, node-exporter 1.x, cAdvisor 0.49, Kepler 0.7
-// and 0.10+). It is what completion, hover and the semantic checks know offline; live metadata from
+// and 0.10+, NVIDIA dcgm-exporter 4.x). It is what completion, hover and the semantic checks know offline; live metadata from
 // Prometheus is merged over it (src/server/promql/metrics.ts).
 import type { MetricInfo, MetricType } from './types';
 
@@ -25,6 +25,16 @@ const PROC = [
 const CADV = ['id', 'name', 'image', 'container_label_com_docker_compose_service'];
 const KEP_C = ['container_id', 'container_name', 'container_namespace', 'pod_name', 'mode'];
 const KEP_P = ['pid', 'command', 'container_id', 'mode'];
+const KEP_N = ['zone', 'path', 'node_name'];
+const KEP_PROC = ['pid', 'comm', 'exe', 'type', 'state', 'container_id', 'vm_id', 'zone', 'node_name'];
+const KEP_CNTR = ['container_id', 'container_name', 'runtime', 'state', 'zone', 'pod_id', 'node_name'];
+const KEP_POD = ['pod_id', 'pod_name', 'pod_namespace', 'state', 'zone', 'node_name'];
+const KEP_VM = ['vm_id', 'vm_name', 'hypervisor', 'state', 'zone', 'node_name'];
+const KEP_GPU = ['gpu', 'gpu_uuid', 'gpu_name', 'vendor', 'node_name'];
+// dcgm-exporter's GPU labels (NVIDIA/dcgm-exporter internal/pkg/rendermetrics/render_metrics.go@4.5.3-4.8.2): the UUID
+// label is `UUID` (`uuid` with --use-old-namespace), `Hostname` (`hostname` on main after that tag), plus pod,
+// namespace and container on Kubernetes.
+const DCGM = ['gpu', 'UUID', 'pci_bus_id', 'device', 'modelName', 'Hostname', 'hostname', 'pod', 'namespace', 'container'];
 
 const ROWS: readonly Row[] = [
   // Scaphandre (hubblo-org/scaphandre), port 8080: host, socket, domain and per-process power.
@@ -259,74 +269,47 @@ const ROWS: readonly Row[] = [
   ['container_start_time_seconds', 'gauge', 'seconds', 'Start time of the container, as a Unix timestamp in seconds.', CADV],
 
   // Kepler (sustainable-computing-io/kepler), port 28282. 0.10+ series first, then the 0.7 series.
+  // 0.10+: internal/exporter/prometheus/collector/power_collector.go at v0.10.0 and v0.11.4 (same names and labels;
+  // 0.11 adds the kepler_node_gpu_* series). Every series also carries the constant label node_name. `zone` is a
+  // RAPL zone by base name (internal/device/energy_zone.go: package, core, uncore, dram, psys): they overlap
+  // (package includes core and uncore; psys includes package and dram), so a sum across zones double counts.
+  // Workload series carry `state` (running or terminated) and are the active share only.
   [
     'kepler_node_cpu_watts',
     'gauge',
     'watts',
-    'Power drawn by the node per energy zone (package, core, dram, psys), in Watts.',
-    ['zone', 'path'],
+    'Power drawn by the node per energy zone, in Watts. Zones overlap: filter on one zone.',
+    KEP_N,
   ],
-  ['kepler_node_cpu_joules_total', 'counter', 'joules', 'Energy drawn by the node per energy zone, in Joules.', ['zone', 'path']],
-  ['kepler_node_cpu_active_watts', 'gauge', 'watts', 'Active power of the node (above idle) per zone, in Watts.', ['zone', 'path']],
+  ['kepler_node_cpu_joules_total', 'counter', 'joules', 'Energy drawn by the node per energy zone, in Joules.', KEP_N],
+  ['kepler_node_cpu_active_watts', 'gauge', 'watts', 'Active power of the node (its CPU-usage share) per zone, in Watts.', KEP_N],
   [
     'kepler_node_cpu_active_joules_total',
     'counter',
     'joules',
-    'Active energy of the node (above idle) per zone, in Joules.',
-    ['zone', 'path'],
+    'Active energy of the node (its CPU-usage share) per zone, in Joules.',
+    KEP_N,
   ],
-  ['kepler_node_cpu_idle_watts', 'gauge', 'watts', 'Idle power of the node per zone, in Watts.', ['zone', 'path']],
-  ['kepler_node_cpu_idle_joules_total', 'counter', 'joules', 'Idle energy of the node per zone, in Joules.', ['zone', 'path']],
-  ['kepler_node_cpu_usage_ratio', 'gauge', 'ratio', 'CPU usage ratio of the node (0–1).'],
+  ['kepler_node_cpu_idle_watts', 'gauge', 'watts', 'Idle power of the node per zone (the rest of its power), in Watts.', KEP_N],
+  ['kepler_node_cpu_idle_joules_total', 'counter', 'joules', 'Idle energy of the node per zone, in Joules.', KEP_N],
+  ['kepler_node_cpu_usage_ratio', 'gauge', 'ratio', 'CPU usage ratio of the node (0–1).', ['node_name']],
+  ['kepler_process_cpu_watts', 'gauge', 'watts', 'Active power attributed to a process per zone, in Watts.', KEP_PROC],
+  ['kepler_process_cpu_joules_total', 'counter', 'joules', 'Active energy attributed to a process per zone, in Joules.', KEP_PROC],
   [
-    'kepler_process_cpu_watts',
-    'gauge',
-    'watts',
-    'Active power attributed to a process per zone, in Watts.',
-    ['pid', 'comm', 'exe', 'type', 'container_id', 'zone'],
-  ],
-  [
-    'kepler_process_cpu_joules_total',
+    'kepler_process_cpu_seconds_total',
     'counter',
-    'joules',
-    'Active energy attributed to a process per zone, in Joules.',
-    ['pid', 'comm', 'exe', 'type', 'container_id', 'zone'],
+    'seconds',
+    'User and system CPU time of a process, in seconds.',
+    ['pid', 'comm', 'exe', 'type', 'container_id', 'vm_id', 'node_name'],
   ],
-  [
-    'kepler_container_cpu_watts',
-    'gauge',
-    'watts',
-    'Active power attributed to a container per zone, in Watts.',
-    ['container_id', 'container_name', 'runtime', 'pod_id', 'zone'],
-  ],
-  [
-    'kepler_container_cpu_joules_total',
-    'counter',
-    'joules',
-    'Active energy attributed to a container per zone, in Joules.',
-    ['container_id', 'container_name', 'runtime', 'pod_id', 'zone'],
-  ],
-  [
-    'kepler_pod_cpu_watts',
-    'gauge',
-    'watts',
-    'Active power attributed to a pod per zone, in Watts.',
-    ['pod_id', 'pod_name', 'pod_namespace', 'zone'],
-  ],
-  [
-    'kepler_pod_cpu_joules_total',
-    'counter',
-    'joules',
-    'Active energy attributed to a pod per zone, in Joules.',
-    ['pod_id', 'pod_name', 'pod_namespace', 'zone'],
-  ],
-  [
-    'kepler_vm_cpu_watts',
-    'gauge',
-    'watts',
-    'Active power attributed to a virtual machine per zone, in Watts.',
-    ['vm_id', 'vm_name', 'hypervisor', 'zone'],
-  ],
+  ['kepler_container_cpu_watts', 'gauge', 'watts', 'Active power attributed to a container per zone, in Watts.', KEP_CNTR],
+  ['kepler_container_cpu_joules_total', 'counter', 'joules', 'Active energy attributed to a container per zone, in Joules.', KEP_CNTR],
+  ['kepler_pod_cpu_watts', 'gauge', 'watts', 'Active power attributed to a pod per zone, in Watts.', KEP_POD],
+  ['kepler_pod_cpu_joules_total', 'counter', 'joules', 'Active energy attributed to a pod per zone, in Joules.', KEP_POD],
+  ['kepler_vm_cpu_watts', 'gauge', 'watts', 'Active power attributed to a virtual machine per zone, in Watts.', KEP_VM],
+  ['kepler_vm_cpu_joules_total', 'counter', 'joules', 'Active energy attributed to a virtual machine per zone, in Joules.', KEP_VM],
+  ['kepler_node_gpu_watts', 'gauge', 'watts', 'Kepler 0.11+: power drawn by one GPU, in Watts.', KEP_GPU],
+  ['kepler_node_gpu_joules_total', 'counter', 'joules', 'Kepler 0.11+: energy drawn by one GPU, in Joules.', KEP_GPU],
   [
     'kepler_container_joules_total',
     'counter',
@@ -375,6 +358,17 @@ const ROWS: readonly Row[] = [
     '',
     'Labeled information about the node Kepler runs on (value 1).',
     ['cpu_architecture', 'components_power_source', 'platform_power_source'],
+  ],
+
+  // NVIDIA dcgm-exporter, port 9400: etc/default-counters.csv@4.5.3-4.8.2. Its prefix is not curated (it has
+  // hundreds of fields; flagging the ones we lack as unknown would be wrong).
+  ['DCGM_FI_DEV_POWER_USAGE', 'gauge', 'watts', 'Power drawn by one GPU, in Watts (dcgm-exporter default counters).', DCGM],
+  [
+    'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION',
+    'counter',
+    'millijoules',
+    'Energy drawn by one GPU since boot, in millijoules (dcgm-exporter default counters).',
+    DCGM,
   ],
 ];
 

@@ -10,6 +10,8 @@ import { AGGREGATIONS, FUNCTIONS } from './functions';
 import { KEYWORD_DOCS, functionSignature, metricMarkdown } from './docs';
 import type { MetricStore } from './metrics';
 import type { FunctionSpec, MetricInfo, ValueType } from './types';
+import { availability, describeGate } from './gates';
+import { DEFAULT_TARGET, type PromqlTarget } from './target';
 
 export type CompletionContext =
   | { kind: 'none' }
@@ -204,18 +206,29 @@ const GAUGE_LIKE = new Set([
   'changes',
 ]);
 
-const FUNCTION_ITEMS: ReadonlyArray<{ returns: ValueType; item: CompletionItem }> = [...FUNCTIONS.values()].map((fn) => ({
-  returns: fn.returns,
-  item: {
-    label: fn.name,
-    kind: CompletionItemKind.Function,
-    detail: functionSignature(fn),
-    documentation: { kind: MarkupKind.Markdown, value: fn.doc },
-    insertText: `${fn.name}($0)`,
-    insertTextFormat: InsertTextFormat.Snippet,
-    sortText: `5${fn.name}`,
-  },
-}));
+/** Function items the target accepts: too new, removed or not-enabled functions are not offered (Prometheus refuses them). */
+export function functionItems(
+  functions: ReadonlyMap<string, FunctionSpec>,
+  target: PromqlTarget,
+): ReadonlyArray<{ returns: ValueType; item: CompletionItem }> {
+  return [...functions.values()]
+    .filter((fn) => availability(fn, target).ok)
+    .map((fn) => {
+      const gate = describeGate(fn);
+      return {
+        returns: fn.returns,
+        item: {
+          label: fn.name,
+          kind: CompletionItemKind.Function,
+          detail: functionSignature(fn),
+          documentation: { kind: MarkupKind.Markdown, value: gate ? `${fn.doc}\n\n_${gate}_` : fn.doc },
+          insertText: `${fn.name}($0)`,
+          insertTextFormat: InsertTextFormat.Snippet,
+          sortText: `5${fn.name}`,
+        },
+      };
+    });
+}
 
 const AGGREGATION_ITEMS: readonly CompletionItem[] = [...AGGREGATIONS.values()].map((agg) => ({
   label: agg.name,
@@ -230,8 +243,18 @@ const AGGREGATION_ITEMS: readonly CompletionItem[] = [...AGGREGATIONS.values()].
 export class Completer {
   private readonly operandLists = new Map<string, { metrics: CompletionItem[]; items: CompletionItem[] }>();
   private metricItems: { version: readonly MetricInfo[]; items: CompletionItem[]; byType: Map<string, CompletionItem[]> } | undefined;
+  /** Function items for one target object: rebuilt (and the operand lists dropped) when the target changes. */
+  private functionList: { target: PromqlTarget; items: ReturnType<typeof functionItems> } | undefined;
 
-  constructor(private readonly metrics: MetricStore) {}
+  /**
+   * `target`: the PromQL the configured Prometheus accepts (read on every request, so a newly detected one
+   * applies at once); `functions`: the function table (tests inject gated functions).
+   */
+  constructor(
+    private readonly metrics: MetricStore,
+    private readonly target: () => PromqlTarget = () => DEFAULT_TARGET,
+    private readonly functions: ReadonlyMap<string, FunctionSpec> = FUNCTIONS,
+  ) {}
 
   /**
    * Completion at `offset` of a whole .promql document: the items, and the document range they replace
@@ -302,10 +325,15 @@ export class Completer {
     const metrics = expect === undefined || expect === 'vector' || expect === 'matrix' ? await this.allMetricItems(preferred) : [];
     // only a selector (with a range) fits a range vector: no function returns one.
     if (expect === 'matrix') return metrics;
+    const target = this.target();
+    if (this.functionList?.target !== target) {
+      this.functionList = { target, items: functionItems(this.functions, target) };
+      this.operandLists.clear();
+    }
     const key = `${expect ?? 'any'}|${preferred ?? ''}`;
     const hit = this.operandLists.get(key);
     if (hit?.metrics === metrics) return hit.items;
-    const items = [...metrics, ...FUNCTION_ITEMS.filter((f) => !expect || f.returns === expect).map((f) => f.item)];
+    const items = [...metrics, ...this.functionList.items.filter((f) => !expect || f.returns === expect).map((f) => f.item)];
     if (expect === undefined || expect === 'vector') items.push(...AGGREGATION_ITEMS);
     this.operandLists.set(key, { metrics, items });
     return items;

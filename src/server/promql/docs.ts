@@ -1,5 +1,7 @@
 // The words shown to the user by completion, hover and signature help: keyword docs, function signatures, and
 // a metric's card (type, unit, help, how to turn micro-units into Watts or Joules).
+import { availability, describeGate, type Gate } from './gates';
+import type { PromqlTarget } from './target';
 import type { FunctionSpec, MetricInfo } from './types';
 
 export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
@@ -31,10 +33,24 @@ export function functionSignature(fn: FunctionSpec): string {
   return `${fn.name}(${params.join(', ')}) → ${fn.returns}`;
 }
 
+/**
+ * What hover and signature help say of a gated function: its gate ("since Prometheus 3.5 · experimental (needs
+ * --enable-feature=…)") and, when the target refuses it, why. Undefined for a function every target knows.
+ */
+export function gateMarkdown(g: Gate, target: PromqlTarget): string | undefined {
+  const gate = describeGate(g);
+  if (!gate) return undefined;
+  const a = availability(g, target);
+  if (a.ok) return `_${gate}_`;
+  const why = a.why === 'not-enabled' ? 'not enabled' : a.why === 'removed' ? 'removed' : 'too new';
+  return `_${gate}_\n\n**Not available here (${why})**: needs ${a.needs}; checking against Prometheus ${target.version} (${target.reason}).`;
+}
+
 const UNIT_HINTS: Readonly<Record<string, string>> = {
   microwatts: 'Divide by 1e6 for Watts: `… / 1e6`.',
   microjoules: 'A counter of microjoules: `increase(…[5m]) / 1e6` gives Joules over 5 minutes, `rate(…[5m]) / 1e6` gives Watts.',
   joules: '`rate(…[5m])` gives Watts; `increase(…[1h]) / 3.6e6` gives kWh.',
+  millijoules: 'A counter of millijoules: `rate(…[5m]) / 1e3` gives Watts; `increase(…[1h]) / 3.6e9` gives kWh.',
 };
 
 /** A metric's card, in Markdown: name, type, unit, help, and the conversion it usually needs. */

@@ -3,8 +3,10 @@
 import { parser, type SyntaxNode } from './lezerPromql';
 import { queryAt, splitQueries } from '../../shared/promqlDocument';
 import { AGGREGATIONS, FUNCTIONS } from './functions';
-import { KEYWORD_DOCS, describeDuration, functionSignature, metricMarkdown } from './docs';
+import { KEYWORD_DOCS, describeDuration, functionSignature, gateMarkdown, metricMarkdown } from './docs';
 import type { MetricStore } from './metrics';
+import { DEFAULT_TARGET, type PromqlTarget } from './target';
+import type { FunctionSpec } from './types';
 
 export interface HoverAnswer {
   readonly markdown: string;
@@ -31,7 +33,14 @@ const KEYWORD_NODES = new Set([
   'Atan2',
 ]);
 
-export async function hover(doc: string, offset: number, metrics: MetricStore): Promise<HoverAnswer | undefined> {
+/** `target`: the PromQL the configured Prometheus accepts (gated functions say whether it does); `functions`: the table. */
+export async function hover(
+  doc: string,
+  offset: number,
+  metrics: MetricStore,
+  target: PromqlTarget = DEFAULT_TARGET,
+  functions: ReadonlyMap<string, FunctionSpec> = FUNCTIONS,
+): Promise<HoverAnswer | undefined> {
   const block = queryAt(splitQueries(doc), offset);
   if (!block) return undefined;
   const local = offset - block.start;
@@ -42,6 +51,14 @@ export async function hover(doc: string, offset: number, metrics: MetricStore): 
   const at = (n: SyntaxNode, markdown: string): HoverAnswer => ({ markdown, from: block.start + n.from, to: block.start + n.to });
   for (let n: SyntaxNode | null = node; n; n = n.parent) {
     const word = text.slice(n.from, n.to);
+    // A function lezer-promql's grammar does not know yet (newer than the package) parses as a metric name.
+    const called = n.name === 'FunctionIdentifier' || (n.name === 'Identifier' && /^\s*\(/.test(text.slice(n.to)));
+    if (called && functions.has(word)) {
+      const fn = functions.get(word)!;
+      const gate = gateMarkdown(fn, target);
+      return at(n, `\`\`\`promql\n${functionSignature(fn)}\n\`\`\`\n${fn.doc}${gate ? `\n\n${gate}` : ''}`);
+    }
+    if (n.name === 'FunctionIdentifier') return undefined;
     if (n.name === 'Identifier' && n.parent?.name === 'VectorSelector') {
       const info = metrics.get(word);
       const lines = [
@@ -51,11 +68,7 @@ export async function hover(doc: string, offset: number, metrics: MetricStore): 
       if (live) lines.push('', live);
       return at(n, lines.join('\n'));
     }
-    if (n.name === 'FunctionIdentifier') {
-      const fn = FUNCTIONS.get(word);
-      if (fn) return at(n, `\`\`\`promql\n${functionSignature(fn)}\n\`\`\`\n${fn.doc}`);
-      return undefined;
-    }
+
     if (n.name === 'AggregateOp') {
       const agg = AGGREGATIONS.get(word.toLowerCase());
       if (agg)

@@ -43,6 +43,7 @@ export class MetricStore implements MetricLookup {
   private merged:
     { names: ReadonlySet<string> | undefined; meta: ReadonlyMap<string, MetricInfo>; list: readonly MetricInfo[] } | undefined;
   private readonly ttlMs: number;
+  private changes = 0;
   private readonly loadedFrom: { names?: unknown; meta?: unknown } = {};
   private readonly now: () => number;
 
@@ -51,8 +52,14 @@ export class MetricStore implements MetricLookup {
     this.now = options.now ?? Date.now;
   }
 
+  /** Changes whenever the live names or metadata do: results computed from what the store knew are stale then. */
+  get generation(): number {
+    return this.changes;
+  }
+
   /** Points the store at a Prometheus (or at none: catalogue only). Clears everything live. */
   setUrl(url: string | undefined): void {
+    this.changes++;
     this.configured = url;
     this.cache.clear();
     this.liveNames = undefined;
@@ -118,10 +125,12 @@ export class MetricStore implements MetricLookup {
     // The cached answers are the same arrays until the TTL runs out: rebuild only on a new answer.
     if (Array.isArray(names) && names !== this.loadedFrom.names) {
       this.loadedFrom.names = names;
+      this.changes++;
       this.liveNames = new Set(names.filter((n): n is string => typeof n === 'string'));
     }
     if (meta && typeof meta === 'object' && meta !== this.loadedFrom.meta) {
       this.loadedFrom.meta = meta;
+      this.changes++;
       const m = new Map<string, MetricInfo>();
       for (const [name, entries] of Object.entries(meta as Record<string, Array<{ type?: string; help?: string; unit?: string }>>)) {
         const e = Array.isArray(entries) ? entries[0] : undefined;

@@ -3,7 +3,9 @@
 import { queryAt, splitQueries } from '../../shared/promqlDocument';
 import { callNameBefore, scanTo } from './context';
 import { AGGREGATIONS, FUNCTIONS } from './functions';
-import { functionSignature } from './docs';
+import { functionSignature, gateMarkdown } from './docs';
+import { DEFAULT_TARGET, type PromqlTarget } from './target';
+import type { FunctionSpec } from './types';
 
 export interface SignatureAnswer {
   readonly label: string;
@@ -12,7 +14,13 @@ export interface SignatureAnswer {
   readonly activeParameter: number;
 }
 
-export function signatureHelp(doc: string, offset: number): SignatureAnswer | undefined {
+/** `target`: the PromQL the configured Prometheus accepts (a gated function says whether it does). */
+export function signatureHelp(
+  doc: string,
+  offset: number,
+  target: PromqlTarget = DEFAULT_TARGET,
+  functions: ReadonlyMap<string, FunctionSpec> = FUNCTIONS,
+): SignatureAnswer | undefined {
   const block = queryAt(splitQueries(doc), offset);
   if (!block) return undefined;
   const lex = scanTo(block.text, offset - block.start);
@@ -22,12 +30,13 @@ export function signatureHelp(doc: string, offset: number): SignatureAnswer | un
     if (open.ch !== '(') return undefined; // inside [] or {}: not an argument position
     const call = callNameBefore(block.text, open.pos);
     const name = call?.name.toLowerCase();
-    const fn = name ? FUNCTIONS.get(name) : undefined;
+    const fn = name ? functions.get(name) : undefined;
     if (fn) {
       const label = functionSignature(fn);
       const parameters = paramRanges(label, fn.args.length);
       const active = fn.variadic === -1 ? Math.min(open.commas, fn.args.length - 1) : open.commas;
-      return { label, documentation: fn.doc, parameters, activeParameter: active };
+      const gate = gateMarkdown(fn, target);
+      return { label, documentation: gate ? `${fn.doc}\n\n${gate}` : fn.doc, parameters, activeParameter: active };
     }
     const agg = name ? AGGREGATIONS.get(name) : undefined;
     if (agg) {
