@@ -8,6 +8,7 @@ import { splitQueries } from '../shared/promqlDocument';
 import { analyzeQuery } from './promql/diagnostics';
 import type { Problem } from './promql/types';
 import type { MetricLookup } from './promql/types';
+import { DEFAULT_TARGET, type PromqlTarget } from './promql/target';
 
 export interface ValidatorOptions {
   /** Delay between the last edit and the check, in ms. */
@@ -16,6 +17,8 @@ export interface ValidatorOptions {
   readonly maxProblems?: number;
   /** Longest stretch of checking between two turns of the event loop, in ms. */
   readonly sliceMs?: number;
+  /** The PromQL the documents are checked against, read at each check (it changes with the server and the settings). */
+  readonly target?: () => PromqlTarget;
 }
 
 export const MAX_PROBLEMS = 1000;
@@ -36,6 +39,7 @@ export class DocumentValidator {
   private readonly debounceMs: number;
   private readonly maxProblems: number;
   private readonly sliceMs: number;
+  private readonly target: () => PromqlTarget;
 
   constructor(
     private readonly publish: (params: PublishDiagnosticsParams) => void,
@@ -46,6 +50,7 @@ export class DocumentValidator {
     this.debounceMs = options.debounceMs ?? 150;
     this.maxProblems = options.maxProblems ?? MAX_PROBLEMS;
     this.sliceMs = options.sliceMs ?? 10;
+    this.target = options.target ?? (() => DEFAULT_TARGET);
   }
 
   /** Checks the document once edits pause; a check of an older version still under way stops now. */
@@ -89,8 +94,9 @@ export class DocumentValidator {
     let firstHidden = 0;
     let toldCounting = false;
     let sliceEnd = Date.now() + this.sliceMs;
+    const target = this.target();
     for (const block of splitQueries(doc.getText())) {
-      for (const p of analyzeQuery(block.text, this.metrics)) {
+      for (const p of analyzeQuery(block.text, this.metrics, target)) {
         const from = p.from + block.start;
         if (shown.length < this.maxProblems) {
           shown.push({
