@@ -30,7 +30,8 @@ if [ ! -x "$BIN" ]; then
   dpkg-deb -x "$DIR"/debs/victoria-metrics_*.deb "$DIR/root" || { log "dpkg-deb -x of victoria-metrics failed (see $DIR/debs)"; exit 1; }
   log "$(basename "$DIR"/debs/victoria-metrics_*.deb) unpacked into $DIR/root"
 fi
-# A static Go binary: it must at least print its version here.
-v=$("$BIN" -version 2>&1 | head -1) || { log "$BIN does not run here: $v"; exit 1; }
-log "VictoriaMetrics: $v"
+# A static Go binary: it must run here. Debian's build prints an empty -version (no version linked in), so the
+# package's version is what is said.
+out=$("$BIN" -version 2>&1) || { log "$BIN does not run here: $out"; exit 1; }
+log "VictoriaMetrics from $(basename "$(ls "$DIR"/debs/victoria-metrics_*.deb 2>/dev/null | head -1)")"
 echo "$BIN"

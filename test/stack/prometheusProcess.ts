@@ -52,14 +52,22 @@ export class PrometheusProcess {
   }
 
   /** Starts with a configuration object written as prometheus.yml in `dir` (rule files resolve from there). */
-  static async startWithConfig(config: object, dir: string, ownsDir = false, listenPort?: number, bin = process.env.PROMETHEUS_BIN): Promise<PrometheusProcess> {
+  /** `flags`: more command-line flags, e.g. --enable-feature=promql-experimental-functions. */
+  static async startWithConfig(
+    config: object,
+    dir: string,
+    ownsDir = false,
+    listenPort?: number,
+    bin = process.env.PROMETHEUS_BIN,
+    flags: readonly string[] = [],
+  ): Promise<PrometheusProcess> {
     if (!bin) throw new Error('PROMETHEUS_BIN is not set (run through test/harness/runTier.js stack)');
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
     const port = listenPort ?? (await freePort());
     const logFile = path.join(dir, 'prometheus.log');
     const child = spawn(
       bin,
-      [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...flags],
       { stdio: ['ignore', fs.openSync(logFile, 'w'), fs.openSync(logFile, 'a')] },
     );
     const p = new PrometheusProcess(`http://127.0.0.1:${port}`, child, ownsDir ? dir : undefined);
