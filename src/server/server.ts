@@ -40,12 +40,17 @@ export function startServer(
   let detected: PromqlTarget = DEFAULT_TARGET;
   let setting: TargetSetting = { version: '', features: [] };
   let target: PromqlTarget = DEFAULT_TARGET;
+  /** No notification before the initialize answer (LSP): what changed before is sent once initialized. */
+  let initialized = false;
   const sendStatus = (): void =>
-    void connection.sendNotification(PROMETHEUS_STATUS, {
-      url: metrics.url === undefined ? undefined : redactUrl(metrics.url),
-      problem: problem === undefined ? undefined : redactUrl(problem),
-      target: { dialect: target.dialect, version: target.version, features: [...target.features], reason: redactUrl(target.reason) },
-    } satisfies PrometheusStatusParams);
+    void (
+      initialized &&
+      connection.sendNotification(PROMETHEUS_STATUS, {
+        url: metrics.url === undefined ? undefined : redactUrl(metrics.url),
+        problem: problem === undefined ? undefined : redactUrl(problem),
+        target: { dialect: target.dialect, version: target.version, features: [...target.features], reason: redactUrl(target.reason) },
+      } satisfies PrometheusStatusParams)
+    );
   const metrics = new MetricStore({
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.metricTtlMs ? { ttlMs: options.metricTtlMs } : {}),
@@ -86,12 +91,17 @@ export function startServer(
     setTarget(applySetting(detected, setting));
   };
   /** optivolt.promql.version / .features: invalid values are said once and the server is asked instead. */
+  let lastRawSetting = '';
   const useSetting = (version: unknown, features: unknown): void => {
+    // Every configuration change sends the whole optivolt section: an invalid value is told when it changes only.
+    const raw = JSON.stringify([version, features]);
+    const tell = raw !== lastRawSetting;
+    lastRawSetting = raw;
     const versionWhy = promqlVersionProblem(version ?? '');
-    if (versionWhy)
+    if (versionWhy && tell)
       connection.console.warn(`optivolt.promql.version ${versionWhy} (got ${JSON.stringify(version)}); asking the server instead.`);
     const featuresOk = features === undefined || (Array.isArray(features) && features.every(isPromqlFeature));
-    if (!featuresOk)
+    if (!featuresOk && tell)
       connection.console.warn(
         `optivolt.promql.features must list PromQL feature flags (got ${JSON.stringify(features)}); asking the server instead.`,
       );
@@ -142,7 +152,11 @@ export function startServer(
       serverInfo: { name: 'optivolt-promql' },
     };
   });
-  connection.onInitialized(() => void pullConfig());
+  connection.onInitialized(() => {
+    initialized = true;
+    sendStatus();
+    void pullConfig();
+  });
   connection.onDidChangeConfiguration((change) => {
     const optivolt = (
       change.settings as { optivolt?: { prometheus?: { url?: unknown }; promql?: { version?: unknown; features?: unknown } } } | undefined
