@@ -129,11 +129,13 @@ describe('PromQL language (language server in the extension host)', function () 
     const client = (await api()).promql()!;
     // No Prometheus answers here (the URL's server is stopped): the version the monitoring stack pins, and why.
     await setSetting('prometheus.url', 'http://127.0.0.1:9');
-    await waitFor('the offline target', () => (/^PromQL: Prometheus 3\.5\.\d+$/.test(client.targetItem.text) ? true : undefined), 20000);
+    // The previous test's Prometheus was detected: wait for the detail (the reason), the text alone could be its.
+    await waitFor('the offline target', () => (/does not answer/.test(client.targetItem.detail ?? '') ? true : undefined), 20000);
     assert.match(
       client.targetItem.detail ?? '',
-      /does not answer: checking against Prometheus 3\.5\.\d+, the version the monitoring stack pins/,
+      /^http:\/\/127\.0\.0\.1:9 does not answer: checking against Prometheus 3\.5\.\d+, the version the monitoring stack pins/,
     );
+    assert.match(client.targetItem.text, /^PromQL: Prometheus 3\.5\.\d+$/);
     await setSetting('promql.version', '2.42');
     await setSetting('promql.features', ['promql-experimental-functions']);
     try {
@@ -148,9 +150,18 @@ describe('PromQL language (language server in the extension host)', function () 
         vscode.languages.getDiagnostics(doc.uri).some((d) => d.source === 'promql 2.42.0') ? true : undefined,
       );
     } finally {
-      await setSetting('promql.version', undefined);
       await setSetting('promql.features', undefined);
+      await setSetting('promql.version', undefined);
     }
-    await waitFor('detection again', () => (/^PromQL: Prometheus 3\.5\.\d+$/.test(client.targetItem.text) ? true : undefined), 20000);
+    // Both settings cleared: what the server (here: none answers) says, without forced features.
+    await waitFor(
+      'detection again',
+      () =>
+        /^PromQL: Prometheus 3\.5\.\d+$/.test(client.targetItem.text) &&
+        /^http:\/\/127\.0\.0\.1:9 does not answer/.test(client.targetItem.detail ?? '')
+          ? true
+          : undefined,
+      20000,
+    );
   });
 });
