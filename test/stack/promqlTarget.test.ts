@@ -33,6 +33,15 @@ describe('PromQL target against real engines', function () {
       const b = await detectTarget(new PrometheusClient(experimental.url, fetch, 3000));
       assert.equal(b.dialect, 'prometheus', b.reason);
       assert.deepEqual([...b.features], ['promql-experimental-functions'], b.reason);
+      // The language server tells the client the same, with the reason (what the status item shows).
+      const h = await startHarness(experimental.url);
+      try {
+        const status = await until(() => h.statuses.find((s) => s.target?.features.includes('promql-experimental-functions')), 10000);
+        assert.equal(status.target!.version, b.version);
+        assert.match(status.target!.reason, /^Prometheus 3\.5\.\d+\S* at http:\/\/127\.0\.0\.1:\d+ \(\/api\/v1\/status\/buildinfo\)/);
+      } finally {
+        h.stop();
+      }
     } finally {
       await plain.stop();
       await experimental.stop();
