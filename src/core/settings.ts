@@ -6,6 +6,7 @@ import { normalizePrometheusUrl, redactUrl } from './prometheus/client';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
 import { errorMessage } from './errors';
 import { isRecord } from '../shared/guards';
+import { isPromqlFeature, PROMQL_FEATURES, type PromqlFeature } from '../shared/promqlTarget';
 import { isStackService, STACK_SERVICES } from './stack/services';
 
 /** The validated `optivolt.*` settings. package.json holds the same defaults and bounds (a unit test keeps them equal). */
@@ -36,6 +37,10 @@ export interface OptiVoltSettings {
   readonly 'stack.scaphandrePrivileged': boolean;
   /** Another Grafana than the stack's; '' = the stack's on its bind address and port. */
   readonly 'grafana.url': string;
+  /** The Prometheus version PromQL is checked against; '' = ask the configured server. */
+  readonly 'promql.version': string;
+  /** `--enable-feature` flags PromQL is checked with; [] = ask the configured server. */
+  readonly 'promql.features': readonly PromqlFeature[];
 }
 
 export const DEFAULT_SETTINGS: OptiVoltSettings = {
@@ -64,6 +69,8 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'prometheus.retentionSize': '0',
   'stack.scaphandrePrivileged': true,
   'grafana.url': '',
+  'promql.version': '',
+  'promql.features': [],
 };
 
 /** undefined = valid, else why not; `allowed` says what a valid value is, for surfaces that word problems themselves. */
@@ -143,7 +150,22 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   },
   'prometheus.retentionSize': (v) =>
     typeof v === 'string' && /^\d+(B|KB|MB|GB|TB|PB|EB)?$/.test(v) ? undefined : 'must be a size such as 50GB, or 0 for no limit',
+  'promql.version': (v) => promqlVersionProblem(v),
+  'promql.features': (v) => (Array.isArray(v) && v.every(isPromqlFeature) ? undefined : `must be a list of ${PROMQL_FEATURES.join(', ')}`),
 };
+
+/**
+ * Why a forced PromQL version is invalid (undefined: valid). Prometheus' own numbering, `major.minor` or
+ * `major.minor.patch` ("2.42", "3.5.3"); PromQL as OptiVolt checks it starts at 2.x (1.x had another language).
+ */
+export function promqlVersionProblem(v: unknown): string | undefined {
+  if (typeof v !== 'string') return 'must be a Prometheus version such as 3.5.3, or empty';
+  if (v.trim() === '') return undefined;
+  const m = /^v?(\d+)\.(\d+)(\.\d+)?$/.exec(v.trim());
+  if (!m) return 'must be a Prometheus version such as 3.5.3 or 2.42 (major.minor[.patch]), or empty to ask the server';
+  if (Number(m[1]) < 2) return 'must be Prometheus 2.0 or later: 1.x had another query language';
+  return undefined;
+}
 
 /** One invalid value, for a surface to word in its own vocabulary (the CLI names flags, not settings). */
 export interface SettingProblem {

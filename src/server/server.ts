@@ -4,12 +4,23 @@
 import { TextDocuments, TextDocumentSyncKind, MarkupKind, type CompletionList, type Connection } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { normalizePrometheusUrl, redactUrl, type FetchFn } from '../core/prometheus/client';
-import { PROMETHEUS_STATUS, PROMETHEUS_URL_SECTION, type PrometheusStatusParams, type ServerInitOptions } from '../shared/lspProtocol';
+import { promqlVersionProblem } from '../core/settings';
+import {
+  PROMETHEUS_STATUS,
+  PROMETHEUS_URL_SECTION,
+  PROMQL_FEATURES_SECTION,
+  PROMQL_VERSION_SECTION,
+  type PrometheusStatusParams,
+  type ServerInitOptions,
+} from '../shared/lspProtocol';
+import { isPromqlFeature, type PromqlFeature } from '../shared/promqlTarget';
 import { Completer } from './promql/completion';
 import { hover } from './promql/hover';
 import { MetricStore } from './promql/metrics';
 import { signatureHelp } from './promql/signature';
-import { DEFAULT_TARGET } from './promql/target';
+import { DEFAULT_TARGET, type PromqlTarget } from './promql/target';
+import { applySetting, detectTarget, type TargetSetting } from './promql/targetDetection';
+import { forTarget } from './targetDiagnostics';
 import { DocumentValidator, type ValidatorOptions } from './validator';
 
 export interface ServerOptions extends ValidatorOptions {
@@ -17,41 +28,108 @@ export interface ServerOptions extends ValidatorOptions {
   readonly metricTtlMs?: number;
 }
 
-export function startServer(connection: Connection, options: ServerOptions = {}): { metrics: MetricStore; dispose(): void } {
+export function startServer(
+  connection: Connection,
+  options: ServerOptions = {},
+): { metrics: MetricStore; target(): PromqlTarget; dispose(): void } {
   const documents = new TextDocuments(TextDocument);
+  let problem: string | undefined;
+  /** Whether the current URL's first reachability report came: later ones (lost, back) ask the server again. */
+  let toldOnce = false;
+  /** What the server said it is (detectTarget), what the settings force, and the result the checks follow. */
+  let detected: PromqlTarget = DEFAULT_TARGET;
+  let setting: TargetSetting = { version: '', features: [] };
+  let target: PromqlTarget = DEFAULT_TARGET;
+  /** No notification before the initialize answer (LSP): what changed before is sent once initialized. */
+  let initialized = false;
+  const sendStatus = (): void =>
+    void (
+      initialized &&
+      connection.sendNotification(PROMETHEUS_STATUS, {
+        url: metrics.url === undefined ? undefined : redactUrl(metrics.url),
+        problem: problem === undefined ? undefined : redactUrl(problem),
+        target: { dialect: target.dialect, version: target.version, features: [...target.features], reason: redactUrl(target.reason) },
+      } satisfies PrometheusStatusParams)
+    );
   const metrics = new MetricStore({
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.metricTtlMs ? { ttlMs: options.metricTtlMs } : {}),
-    onProblem: (problem) => {
+    onProblem: (p) => {
       // Both are shown to the user: the URL's password never is (the client's URL is already redacted; this holds for any text).
-      if (problem) connection.console.warn(`Prometheus: ${redactUrl(problem)} Completion and checks use the catalogue only.`);
-      void connection.sendNotification(PROMETHEUS_STATUS, {
-        url: metrics.url === undefined ? undefined : redactUrl(metrics.url),
-        problem: problem === undefined ? undefined : redactUrl(problem),
-      } satisfies PrometheusStatusParams);
+      if (p) connection.console.warn(`Prometheus: ${redactUrl(p)} Completion and checks use the catalogue only.`);
+      problem = p;
+      sendStatus();
+      // The server went away or came back (perhaps upgraded, perhaps another engine): ask again what it is.
+      if (toldOnce) void detect();
+      toldOnce = true;
     },
   });
-  const completer = new Completer(metrics, () => DEFAULT_TARGET);
+  const completer = new Completer(metrics, () => target);
   let canPullConfig = false;
   /** The client applies one edit range to every item (LSP 3.17): no per-item copies of 10,000 metrics. */
   let editRangeDefault = false;
   const validator = new DocumentValidator(
-    (params) => void connection.sendDiagnostics(params),
+    (params) => void connection.sendDiagnostics(forTarget(params, target)),
     metrics,
     (uri) => documents.get(uri),
-    { ...options, knowledge: () => metrics.generation },
+    { ...options, target: () => target, knowledge: () => metrics.generation },
   );
   const schedule = (doc: TextDocument): void => validator.schedule(doc);
+  /** A new target is told to the client and re-checks every open document. */
+  const setTarget = (next: PromqlTarget): void => {
+    if (sameTarget(next, target)) return;
+    target = next;
+    sendStatus();
+    documents.all().forEach(schedule);
+  };
+  let detections = 0;
+  const detect = async (): Promise<void> => {
+    const mine = ++detections;
+    const found = await detectTarget(metrics.api);
+    if (mine !== detections) return; // a newer URL or reachability change asked again meanwhile
+    detected = found;
+    setTarget(applySetting(detected, setting));
+  };
+  /** optivolt.promql.version / .features: invalid values are said once and the server is asked instead. */
+  let lastRawSetting = '';
+  const useSetting = (version: unknown, features: unknown): void => {
+    // Every configuration change sends the whole optivolt section: an invalid value is told when it changes only.
+    const raw = JSON.stringify([version, features]);
+    const tell = raw !== lastRawSetting;
+    lastRawSetting = raw;
+    const versionWhy = promqlVersionProblem(version ?? '');
+    if (versionWhy && tell)
+      connection.console.warn(`optivolt.promql.version ${versionWhy} (got ${JSON.stringify(version)}); asking the server instead.`);
+    const featuresOk = features === undefined || (Array.isArray(features) && features.every(isPromqlFeature));
+    if (!featuresOk && tell)
+      connection.console.warn(
+        `optivolt.promql.features must list PromQL feature flags (got ${JSON.stringify(features)}); asking the server instead.`,
+      );
+    const next: TargetSetting = {
+      version: versionWhy || typeof version !== 'string' ? '' : version.trim(),
+      features: featuresOk && features ? [...new Set(features as PromqlFeature[])] : [],
+    };
+    if (next.version === setting.version && next.features.join() === setting.features.join()) return;
+    setting = next;
+    setTarget(applySetting(detected, setting));
+  };
   /** Points at a Prometheus, loads its names in the background, then re-checks open documents (unknown metrics). */
   const useUrl = (url: string | undefined): void => {
     if (sameUrl(url || undefined, metrics.configuredUrl && normalizeOrSame(metrics.configuredUrl))) return;
+    toldOnce = false;
     metrics.setUrl(url || undefined);
+    void detect();
     void metrics.refresh().then(() => documents.all().forEach(schedule));
   };
   const pullConfig = async (): Promise<void> => {
     if (!canPullConfig) return;
     try {
-      const [url] = (await connection.workspace.getConfiguration([{ section: PROMETHEUS_URL_SECTION }])) as unknown[];
+      const [url, version, features] = (await connection.workspace.getConfiguration([
+        { section: PROMETHEUS_URL_SECTION },
+        { section: PROMQL_VERSION_SECTION },
+        { section: PROMQL_FEATURES_SECTION },
+      ])) as unknown[];
+      useSetting(version, features);
       if (typeof url === 'string') useUrl(url);
     } catch {
       /* the client does not answer configuration requests: keep initializationOptions */
@@ -62,6 +140,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     canPullConfig = !!params.capabilities.workspace?.configuration;
     editRangeDefault = !!params.capabilities.textDocument?.completion?.completionList?.itemDefaults?.includes('editRange');
     const init = (params.initializationOptions ?? {}) as ServerInitOptions;
+    useSetting(init.promqlVersion, init.promqlFeatures);
     if (typeof init.prometheusUrl === 'string') useUrl(init.prometheusUrl);
     return {
       capabilities: {
@@ -73,9 +152,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       serverInfo: { name: 'optivolt-promql' },
     };
   });
-  connection.onInitialized(() => void pullConfig());
+  connection.onInitialized(() => {
+    initialized = true;
+    sendStatus();
+    void pullConfig();
+  });
   connection.onDidChangeConfiguration((change) => {
-    const url = (change.settings as { optivolt?: { prometheus?: { url?: unknown } } } | undefined)?.optivolt?.prometheus?.url;
+    const optivolt = (
+      change.settings as { optivolt?: { prometheus?: { url?: unknown }; promql?: { version?: unknown; features?: unknown } } } | undefined
+    )?.optivolt;
+    if (optivolt?.promql) useSetting(optivolt.promql.version, optivolt.promql.features);
+    const url = optivolt?.prometheus?.url;
     if (typeof url === 'string') useUrl(url);
     else void pullConfig();
   });
@@ -94,7 +181,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onHover(async ({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);
     if (!doc) return null;
-    const h = await hover(doc.getText(), doc.offsetAt(position), metrics, DEFAULT_TARGET);
+    const h = await hover(doc.getText(), doc.offsetAt(position), metrics, target);
     if (!h) return null;
     return {
       contents: { kind: MarkupKind.Markdown, value: h.markdown },
@@ -103,7 +190,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
   connection.onSignatureHelp(({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);
-    const sig = doc && signatureHelp(doc.getText(), doc.offsetAt(position), DEFAULT_TARGET);
+    const sig = doc && signatureHelp(doc.getText(), doc.offsetAt(position), target);
     if (!sig) return null;
     return {
       signatures: [
@@ -121,8 +208,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   documents.listen(connection);
   return {
     metrics,
+    target: () => target,
     dispose: () => validator.dispose(),
   };
+}
+
+function sameTarget(a: PromqlTarget, b: PromqlTarget): boolean {
+  return a.dialect === b.dialect && a.version === b.version && a.reason === b.reason && [...a.features].join() === [...b.features].join();
 }
 
 /** Whether a configured URL is the one already in use (compared as the client normalises it). */

@@ -25,6 +25,8 @@ if (tier === 'stack') {
     process.env.PROMETHEUS_BIN ||= runStep('prometheus');
     process.env.PROMETHEUS_242_BIN ||= runStep('prometheus', ['2.42']);
     process.env.PROMETHEUS_253_BIN ||= runStep('prometheus', ['2.53']);
+    // VICTORIAMETRICS_BIN: Debian sid's VictoriaMetrics, an engine that imitates Prometheus' API (PromQL target detection).
+    process.env.VICTORIAMETRICS_BIN ||= runStep('victoriametrics');
   } catch (err) {
     fail(err.message);
   }

@@ -125,4 +125,43 @@ describe('PromQL language (language server in the extension host)', function () 
       await prom.stop();
     }
   });
+  it('a language status item says which PromQL the checks follow; optivolt.promql.version forces it live', async () => {
+    const client = (await api()).promql()!;
+    // No Prometheus answers here (the URL's server is stopped): the version the monitoring stack pins, and why.
+    await setSetting('prometheus.url', 'http://127.0.0.1:9');
+    // The previous test's Prometheus was detected: wait for the detail (the reason), the text alone could be its.
+    await waitFor('the offline target', () => (/does not answer/.test(client.targetItem.detail ?? '') ? true : undefined), 20000);
+    assert.match(
+      client.targetItem.detail ?? '',
+      /^http:\/\/127\.0\.0\.1:9 does not answer: checking against Prometheus 3\.5\.\d+, the version the monitoring stack pins/,
+    );
+    assert.match(client.targetItem.text, /^PromQL: Prometheus 3\.5\.\d+$/);
+    await setSetting('promql.version', '2.42');
+    await setSetting('promql.features', ['promql-experimental-functions']);
+    try {
+      await waitFor(
+        'the forced target',
+        () => (client.targetItem.text === 'PromQL: Prometheus 2.42.0 (experimental functions)' ? true : undefined),
+        20000,
+      );
+      assert.match(client.targetItem.detail ?? '', /^optivolt\.promql\.version is 2\.42/);
+      // Diagnostics are checked again against it, and say so in their source (shown on hover and in Problems).
+      await waitFor('diagnostics against 2.42', () =>
+        vscode.languages.getDiagnostics(doc.uri).some((d) => d.source === 'promql 2.42.0') ? true : undefined,
+      );
+    } finally {
+      await setSetting('promql.features', undefined);
+      await setSetting('promql.version', undefined);
+    }
+    // Both settings cleared: what the server (here: none answers) says, without forced features.
+    await waitFor(
+      'detection again',
+      () =>
+        /^PromQL: Prometheus 3\.5\.\d+$/.test(client.targetItem.text) &&
+        /^http:\/\/127\.0\.0\.1:9 does not answer/.test(client.targetItem.detail ?? '')
+          ? true
+          : undefined,
+      20000,
+    );
+  });
 });

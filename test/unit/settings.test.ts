@@ -88,6 +88,11 @@ describe('settings', () => {
       ['stack.exporterPort', 80],
       ['prometheus.retentionTime', '30 days'],
       ['prometheus.retentionSize', '10 gigs'],
+      ['promql.version', '3'],
+      ['promql.version', 'latest'],
+      ['promql.version', '1.8.2'],
+      ['promql.features', ['exemplar-storage']],
+      ['promql.features', 'promql-duration-expr'],
     ];
     for (const [key, value] of invalid) {
       const label = typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
@@ -99,6 +104,21 @@ describe('settings', () => {
         assert.deepEqual(settings, DEFAULT_SETTINGS);
       });
     }
+
+    it('accepts a Prometheus version to check PromQL against (2.42, 3.5.3, v3.5), and the PromQL feature flags', () => {
+      for (const version of ['2.42', '3.5.3', 'v3.5', '']) {
+        const { settings, problems } = readSettings(
+          from({ 'promql.version': version, 'promql.features': ['promql-experimental-functions'] }),
+        );
+        assert.deepEqual(problems, [], version);
+        assert.equal(settings['promql.version'], version);
+        assert.deepEqual(settings['promql.features'], ['promql-experimental-functions']);
+      }
+      assert.match(
+        readSettings(from({ 'promql.version': '1.8' })).problems[0],
+        /^optivolt\.promql\.version must be Prometheus 2\.0 or later/,
+      );
+    });
 
     it("accepts every attribution model the manifest offers, Scaphandre's 'capacity' included", () => {
       for (const model of ['share-all', 'active-only', 'capacity'] as const) {
@@ -201,7 +221,7 @@ describe('settings', () => {
         // A fixed-values setting rejects an arbitrary word; free-form ones (paths, URLs, codes) have no enum.
         const rejectsWord = readSettings(from({ [key]: 'zz-not-a-value' })).problems.length > 0;
         // Free-form but formatted (codes, URLs, addresses, durations, sizes): validated by pattern, not an enum.
-        const isCode = /currency|url|bind|retention/i.test(key);
+        const isCode = /currency|url|bind|retention|version/i.test(key);
         if (rejectsWord && !isCode) assert.ok(Array.isArray(p.enum), `optivolt.${key} has fixed values but no enum`);
         for (const v of p.enum ?? []) {
           assert.deepEqual(readSettings(from({ [key]: v })).problems, [], `optivolt.${key} enum value ${v} is rejected`);

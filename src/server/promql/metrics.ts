@@ -81,6 +81,11 @@ export class MetricStore implements MetricLookup {
     return this.client?.baseUrl;
   }
 
+  /** The configured server's API (its auth and redaction), for target detection; undefined: none configured. */
+  get api(): PrometheusClient | undefined {
+    return this.client;
+  }
+
   /** The URL as configured, credentials included: what a new configuration is compared with. */
   get configuredUrl(): string | undefined {
     return this.configured;

@@ -2,17 +2,9 @@
 // Learnt from the configured server (/api/v1/status/buildinfo and /flags), forced by a setting, or, offline, the
 // version the stack pins. Every gate (a function, a syntax, a modifier) is decided against one of these.
 
-/** What answers the queries: Prometheus' own PromQL, VictoriaMetrics' MetricsQL, or an engine we cannot check. */
-export type Dialect = 'prometheus' | 'metricsql' | 'unknown';
-
-/** `--enable-feature` values that change what PromQL accepts (Prometheus' cmd/prometheus/main.go). */
-export const PROMQL_FEATURES = [
-  'promql-experimental-functions',
-  'promql-duration-expr',
-  'promql-extended-range-selectors',
-  'promql-binop-fill-modifiers',
-] as const;
-export type PromqlFeature = (typeof PROMQL_FEATURES)[number];
+import type { Dialect, PromqlFeature } from '../../shared/promqlTarget';
+// The list and the engines are shared with the settings and the client; they are named here too, where the checker looks.
+export { PROMQL_FEATURES, type Dialect, type PromqlFeature } from '../../shared/promqlTarget';
 
 export interface PromqlTarget {
   readonly dialect: Dialect;
