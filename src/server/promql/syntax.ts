@@ -1,13 +1,17 @@
-// Finds the error Prometheus 2.42 reports first for a query: lexical errors (our port of its lexer), grammar
-// errors (lezer-promql's strict parse, plus the places where the newer grammar accepts what 2.42 does not), errors
-// raised while the parser reduces (unknown function, offset / @ placement, bad durations, regexes ...), and
-// only when none of those, the type rules. Prometheus stops at the first error it records; to know which one
-// that is, each error is keyed by the token the parser had read when it was recorded.
+// Finds the error the target Prometheus reports first for a query: lexical errors (our port of its lexer), grammar
+// errors (lezer-promql's strict parse, plus the places where the newer grammar accepts what the target does not:
+// each construct newer than 2.42 is gated in constructs.ts), errors raised while the parser reduces (unknown
+// function, offset / @ placement, bad durations, regexes ...), and only when none of those, the type rules.
+// Prometheus stops at the first error it records; to know which one that is, each error is keyed by the token the
+// parser had read when it was recorded.
 import { SyntaxNode } from '@lezer/common';
 import { AstBuilder, Expr, Label } from './ast';
+import { CONSTRUCTS, type Construct } from './constructs';
+import { availability, type Availability } from './gates';
 import { describeToken, lex, Token } from './lexer';
 import { parseLenient, parseStrict } from './promqlParsers';
 import { lezerText, messageContext, tooComplex, trailingComma } from './tokenStream';
+import { atLeast, DEFAULT_TARGET, type PromqlTarget } from './target';
 import { knownFunction, TypeChecker } from './typecheck';
 import { checkRegex, goNumberError, parseDuration, parseNumber, unquote } from './values';
 
@@ -63,7 +67,25 @@ class Checker {
   constructor(
     private readonly text: string,
     private readonly tokens: readonly Token[],
+    private readonly target: PromqlTarget,
   ) {}
+
+  private gate(c: Construct): Availability {
+    return availability(CONSTRUCTS[c], this.target);
+  }
+
+  /** Whether the target's parser reads the construct (perhaps only to report it not enabled). */
+  private parses(c: Construct): boolean {
+    const a = this.gate(c);
+    return a.ok || a.why === 'not-enabled';
+  }
+
+  /** A quoted label name in a grouping list the target accepts: any name in 3.x (UTF-8), legacy names in 2.55. */
+  private quotedLabelOk(quoted: string): boolean {
+    if (!this.parses('quotedGroupingLabels')) return false;
+    const name = unquote(quoted);
+    return atLeast(this.target, '3.0.0') ? name.length > 0 : /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name);
+  }
 
   /** Index of the first token starting at or after `offset` (tokens.length if none). */
   indexAt(offset: number): number {
@@ -142,7 +164,7 @@ class Checker {
   }
 
   private quotedLabels(labels: readonly Label[], detail: string): void {
-    const q = labels.find((l) => l.quoted);
+    const q = labels.find((l) => l.quoted && !this.quotedLabelOk(this.text.slice(l.from, l.to)));
     if (q) this.grammar(this.indexAt(q.from), detail);
   }
 
@@ -158,7 +180,7 @@ class Checker {
       const prev = tokens[i - 1];
       if (t.type === 'PUNCT' && t.text === '{') inBraces = true;
       else if (t.type === 'PUNCT' && t.text === '}') inBraces = false;
-      else if (inBraces && t.type === 'STRING' && (prev?.text === '{' || prev?.text === ',')) {
+      else if (inBraces && t.type === 'STRING' && (prev?.text === '{' || prev?.text === ',') && !this.parses('quotedSelectorNames')) {
         this.grammar(i, ' in label matching, expected identifier or "}"');
       } else if (inBraces && t.type === 'STRING' && (prev?.text === '=~' || prev?.text === '!~') && tokens[i - 2]?.type === 'IDENTIFIER') {
         const r = checkRegex(unquote(t.text));
@@ -179,10 +201,10 @@ class Checker {
       ) {
         // Unlike `and` / `or`, `atan2` is no metric name to Prometheus 2.42 (lezer-promql reads it as one).
         this.grammar(i);
-      } else if (t.text === '/' && (prev?.text === '<' || prev?.text === '>') && prev.end === t.start) {
+      } else if (t.text === '/' && (prev?.text === '<' || prev?.text === '>') && prev.end === t.start && !this.parses('trimOperators')) {
         // lezer-promql reads `</` and `>/` as one (newer) operator; Prometheus 2.42 sees `<` then `/`.
         this.grammar(i);
-      } else if (t.type === 'STRING' && this.inGroupingList(i)) {
+      } else if (t.type === 'STRING' && this.inGroupingList(i) && !this.quotedLabelOk(t.text)) {
         this.grammar(i, ' in grouping opts, expected label');
       } else if (t.type === 'PUNCT' && t.text === '[') {
         this.bracket(i);
@@ -249,7 +271,7 @@ class Checker {
       case 'vector': {
         if (e.name?.text.toLowerCase() === 'atan2') this.grammar(this.indexAt(e.name.from));
         for (const m of e.matchers) {
-          if (m.quotedName) {
+          if (m.quotedName && !this.parses('quotedSelectorNames')) {
             this.grammar(this.indexAt(m.from), ' in label matching, expected identifier or "}"');
             return;
           }
@@ -340,17 +362,22 @@ class Checker {
       }
       case 'call': {
         const name = e.name;
-        // Keywords and names with a colon (metric identifiers) cannot be called in Prometheus' grammar.
-        if (NOT_CALLABLE.has(name.toLowerCase()) || name.includes(':')) {
+        // Keywords and names with a colon (metric identifiers) cannot be called in Prometheus' grammar; from 3.12
+        // `start()` and `end()` are functions too.
+        if ((NOT_CALLABLE.has(name.toLowerCase()) && !knownFunction(name, this.target)) || name.includes(':')) {
           this.grammar(this.indexAt(e.argsFrom));
           return;
         }
         for (const a of e.args) this.walk(a);
-        if (!knownFunction(name)) this.reduce(e.to, e.from, e.nameTo, `unknown function with name "${name}"`, 'unknown-function');
+        const f = knownFunction(name, this.target);
+        if (!f) this.reduce(e.to, e.from, e.nameTo, `unknown function with name "${name}"`, 'unknown-function');
+        else if (!availability(f, this.target).ok)
+          this.reduce(e.to, e.from, e.nameTo, `function "${name}" is not enabled`, 'unknown-function');
         return;
       }
       case 'aggregate': {
-        if (e.op === 'limitk' || e.op === 'limit_ratio') {
+        const limit = e.op === 'limitk' || e.op === 'limit_ratio';
+        if (limit && !this.parses('limitAggregations')) {
           if (e.modifierFirst && e.grouping) {
             this.grammar(this.indexAt(e.grouping.from));
             return;
@@ -363,11 +390,17 @@ class Checker {
         if (e.grouping && e.modifierFirst) this.quotedLabels(e.grouping.labels, ' in grouping opts, expected label');
         for (const a of e.args) this.walk(a);
         if (e.grouping && !e.modifierFirst) this.quotedLabels(e.grouping.labels, ' in grouping opts, expected label');
-        const withParam = ['topk', 'bottomk', 'count_values', 'quantile'].includes(e.op);
+        const withParam = limit || ['topk', 'bottomk', 'count_values', 'quantile'].includes(e.op);
         // Without a grouping, the parser must read the next token to know whether a trailing `by (...)` follows.
         const lookahead = !e.grouping;
         if (e.args.length === 0) this.reduce(e.to, e.from, e.to, 'no arguments for aggregate expression provided', 'syntax', lookahead);
-        else if (e.args.length !== (withParam ? 2 : 1)) {
+        else if (limit && !this.gate('limitAggregations').ok) {
+          // parse.go's newAggregateExpr; 3.1 named the operator in the message.
+          const message = atLeast(this.target, '3.1.0')
+            ? `${e.op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`
+            : 'limitk() and limit_ratio() are experimental and must be enabled with --enable-feature=promql-experimental-functions';
+          this.reduce(e.to, e.from, e.to, message, 'unknown-function', lookahead);
+        } else if (e.args.length !== (withParam ? 2 : 1)) {
           const message = `wrong number of arguments for aggregate expression provided, expected ${withParam ? 2 : 1}, got ${e.args.length}`;
           this.reduce(e.to, e.from, e.to, message, 'syntax', lookahead);
         }
@@ -375,7 +408,7 @@ class Checker {
       }
       case 'binary': {
         this.walk(e.lhs);
-        if (e.op === '</' || e.op === '>/') {
+        if ((e.op === '</' || e.op === '>/') && !this.parses('trimOperators')) {
           this.grammar(this.indexAt(e.opFrom + 1));
           return;
         }
@@ -383,21 +416,30 @@ class Checker {
           this.quotedLabels(e.matching.labels, ' in grouping opts, expected label');
           this.quotedLabels(e.matching.include, ' in grouping opts, expected label');
         }
-        if (e.fill) {
+        if (e.fill && !this.parses('binopFillModifiers')) {
           const name = /^\w+/.exec(this.text.slice(e.fill.from))?.[0] ?? 'fill';
           this.reduce(e.fill.to, e.fill.from, e.fill.from + name.length, `unknown function with name "${name}"`, 'unknown-function');
         }
         this.walk(e.rhs);
+        // parse.go's newBinaryExpression, once both sides are read.
+        if (e.fill && !this.gate('binopFillModifiers').ok) {
+          this.reduce(e.to, e.from, e.to, 'binop fill modifiers are experimental and not enabled', 'syntax', true);
+        }
         return;
       }
       case 'unary':
       case 'paren':
         this.walk(e.expr);
         return;
-      case 'unsupported':
+      case 'unsupported': {
         this.walk(e.expr);
-        this.grammar(this.indexAt(e.keyword.from));
+        if (!this.parses('extendedRangeSelectors')) this.grammar(this.indexAt(e.keyword.from));
+        else if (!this.gate('extendedRangeSelectors').ok) {
+          const word = this.text.slice(e.keyword.from, e.keyword.to).toLowerCase();
+          this.reduce(e.keyword.to, e.from, e.to, `${word} modifier is experimental and not enabled`, 'syntax', true);
+        }
         return;
+      }
     }
   }
 
@@ -461,9 +503,9 @@ function first(events: readonly Event[]): Event | undefined {
   return best;
 }
 
-export function analyzeSyntax(text: string): SyntaxResult {
+export function analyzeSyntax(text: string, target: PromqlTarget = DEFAULT_TARGET): SyntaxResult {
   const { tokens, error: lexError } = lex(text);
-  const checker = new Checker(text, tokens);
+  const checker = new Checker(text, tokens, target);
   const events = checker.events;
   if (lexError) {
     events.push({
@@ -496,7 +538,7 @@ export function analyzeSyntax(text: string): SyntaxResult {
     events.push(checker.syntaxAt(failIndex));
     // Errors recorded while reducing what came before the failure still come first: check the complete
     // expressions that end before it.
-    const before = new Checker(text, tokens);
+    const before = new Checker(text, tokens, target);
     const visit = (n: SyntaxNode): void => {
       if (n.from >= failAt) return;
       if (n.type.is('Expr') && n.to <= failAt && !hasError(n)) {
@@ -533,7 +575,7 @@ export function analyzeSyntax(text: string): SyntaxResult {
     return { error: { from: err.from, to: Math.max(to, err.from), message: err.message, code: err.code } };
   }
   if (!ast) return {};
-  const tc = new TypeChecker(text);
+  const tc = new TypeChecker(text, target);
   tc.check(ast);
   const te = tc.errors[0];
   return te ? { error: { from: te.from, to: te.to, message: te.message, code: 'type' }, ast } : { ast };
