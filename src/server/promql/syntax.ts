@@ -8,7 +8,7 @@ import { SyntaxNode } from '@lezer/common';
 import { AstBuilder, Expr, Label } from './ast';
 import { CONSTRUCTS, type Construct } from './constructs';
 import { availability, type Availability } from './gates';
-import { describeToken, lex, Token } from './lexer';
+import { describeToken, lex, type LexOptions, Token } from './lexer';
 import { parseLenient, parseStrict } from './promqlParsers';
 import { lezerText, messageContext, tooComplex, trailingComma } from './tokenStream';
 import { atLeast, DEFAULT_TARGET, type PromqlTarget } from './target';
@@ -78,6 +78,37 @@ class Checker {
   private parses(c: Construct): boolean {
     const a = this.gate(c);
     return a.ok || a.why === 'not-enabled';
+  }
+
+  /** A duration where the target takes one: a duration token, or from 2.54 a number (seconds). */
+  private isDurationToken(t: Token | undefined): boolean {
+    return t?.type === 'DURATION' || (t?.type === 'NUMBER' && this.parses('numbersAsDurations'));
+  }
+
+  /**
+   * Whether the duration part of a bracket starting at token i (after `[` or `:`) is a duration expression
+   * (`5m+30s`, `step()`) rather than one literal, for a target whose lexer reads those (3.4); its last token index.
+   */
+  private durationExprAt(i: number): number | undefined {
+    if (!this.parses('durationExpressions')) return undefined;
+    const t = this.tokens;
+    if (this.isDurationToken(t[i]) && (t[i + 1]?.text === ']' || t[i + 1]?.type === 'COLON')) return undefined;
+    let depth = 0;
+    let k = i;
+    for (; k < t.length && t[k].type !== 'EOF'; k++) {
+      if (t[k].text === '(') depth++;
+      else if (t[k].text === ')') depth--;
+      else if (depth === 0 && (t[k].text === ']' || t[k].type === 'COLON')) break;
+    }
+    return k > i ? k - 1 : undefined;
+  }
+
+  /** parse.go's experimentalDurationExpr: an expression where a duration goes needs the flag (until 3.14). */
+  private durationExpr(first: number, last: number): void {
+    if (this.gate('durationExpressions').ok) return;
+    const from = this.tokens[first].start;
+    const to = this.tokens[last].end;
+    this.reduce(to, from, to, 'experimental duration expression is not enabled');
   }
 
   /** A quoted label name in a grouping list the target accepts: any name in 3.x (UTF-8), legacy names in 2.55. */
@@ -159,6 +190,7 @@ class Checker {
   }
 
   private duration(t: Token): void {
+    if (t.type === 'NUMBER') return;
     const d = parseDuration(t.text);
     if ('error' in d) this.reduce(t.end, t.start, t.end, d.error);
   }
@@ -185,7 +217,10 @@ class Checker {
       } else if (inBraces && t.type === 'STRING' && (prev?.text === '=~' || prev?.text === '!~') && tokens[i - 2]?.type === 'IDENTIFIER') {
         const r = checkRegex(unquote(t.text));
         if (!r.ok) this.reduce(t.end, tokens[i - 2].start, t.end, r.error);
-      } else if (t.text === '(' && (prev?.type === 'METRIC_IDENTIFIER' || keywordAsName(tokens, i - 1))) {
+      } else if (
+        t.text === '(' &&
+        (prev?.type === 'METRIC_IDENTIFIER' || (keywordAsName(tokens, i - 1) && !knownFunction(prev.text, this.target)))
+      ) {
         // A metric identifier, or a keyword used as a metric name (`by`, `start`, `and` ...), cannot be called.
         this.grammar(i);
       } else if (
@@ -215,7 +250,9 @@ class Checker {
         (/^[\]})]$/.test(prev.text) || /IDENTIFIER|DURATION|NUMBER|STRING/.test(prev.type))
       ) {
         const j = tokens[i + 1]?.text === '-' ? i + 2 : i + 1;
-        if (tokens[j] && tokens[j].type !== 'DURATION') this.grammar(j, ' in offset, expected duration');
+        if (tokens[j] && !this.isDurationToken(tokens[j]) && !this.parses('durationExpressions')) {
+          this.grammar(j, ' in offset, expected duration');
+        }
       }
     }
   }
@@ -234,7 +271,12 @@ class Checker {
   /** A range or subquery: `[` duration (`:` duration?)? `]`, token by token as Prometheus' grammar reads it. */
   private bracket(i: number): void {
     const t = (k: number): Token | undefined => this.tokens[k];
-    if (t(i + 1)?.type !== 'DURATION') return; // The lexer already rejected it.
+    const expr = this.durationExprAt(i + 1);
+    if (expr !== undefined) {
+      this.durationExpr(i + 1, expr);
+      return;
+    }
+    if (!this.isDurationToken(t(i + 1))) return; // The lexer already rejected it.
     this.duration(this.tokens[i + 1]);
     const after = t(i + 2);
     if (!after || after.text === ']') return;
@@ -243,7 +285,12 @@ class Checker {
       return;
     }
     let k = i + 3;
-    if (t(k)?.type === 'DURATION') this.duration(this.tokens[k++]);
+    const step = this.durationExprAt(k);
+    if (step !== undefined) {
+      this.durationExpr(k, step);
+      return;
+    }
+    if (this.isDurationToken(t(k))) this.duration(this.tokens[k++]);
     else if (t(k) && t(k)?.text !== ']') {
       this.grammar(k, ' in subquery selector, expected duration or "]"');
       return;
@@ -259,7 +306,8 @@ class Checker {
         const i = this.indexEndingAfter(e.numberFrom);
         const t = this.tokenAt(i);
         if (t?.type !== 'NUMBER') {
-          this.grammar(i);
+          // 2.54 reads a duration where a number goes as its seconds (`time() - 1h`).
+          if (!(t?.type === 'DURATION' && this.parses('numbersAsDurations'))) this.grammar(i);
           return;
         }
         const err = goNumberError(t.text);
@@ -286,7 +334,12 @@ class Checker {
       case 'subquery': {
         this.walk(e.expr);
         const open = this.indexAt(e.bracket);
-        const isDuration = (t: Token): boolean => t.type === 'DURATION';
+        if (this.durationExprAt(open + 1) !== undefined || (e.kind === 'subquery' && this.subqueryStepExpr(open))) {
+          // Checked by bracket(); only what follows the `]` is left.
+          if (e.kind === 'matrix') this.rangeTarget(e, e.to);
+          return;
+        }
+        const isDuration = (t: Token): boolean => this.isDurationToken(t);
         const is = (s: string) => (t: Token) => t.text === s && t.type === 'PUNCT';
         const colon = (t: Token): boolean => t.type === 'COLON';
         const pattern = e.kind === 'matrix' ? [is('['), isDuration, is(']')] : [is('['), isDuration, colon];
@@ -294,38 +347,25 @@ class Checker {
         if (i < 0) return;
         this.duration(this.tokens[open + 1]);
         if (e.kind === 'subquery') {
-          if (this.tokenAt(i)?.type === 'DURATION') this.duration(this.tokens[i++]);
+          if (this.isDurationToken(this.tokenAt(i))) this.duration(this.tokens[i++]);
           i = this.sequence(i, [is(']')], ' in subquery selector, expected "]"');
           if (i < 0) return;
         }
         const closeEnd = this.tokens[i - 1].end;
-        if (e.kind === 'matrix') {
-          // Modifiers on the selector: an offset, or an @ timestamp (@ start() / end() are allowed), forbid a range.
-          let base = e.expr;
-          let offset = false;
-          let at = false;
-          while (base.kind === 'offset' || base.kind === 'at') {
-            if (base.kind === 'offset') offset = true;
-            else if (!base.preprocessor) at = true;
-            base = base.expr;
-          }
-          const bad =
-            base.kind !== 'vector'
-              ? 'ranges only allowed for vector selectors'
-              : offset
-                ? 'no offset modifiers allowed before range'
-                : at
-                  ? 'no @ modifiers allowed before range'
-                  : undefined;
-          if (bad) this.reduce(closeEnd, e.bracket, closeEnd, bad);
-        }
+        if (e.kind === 'matrix') this.rangeTarget(e, closeEnd);
         return;
       }
       case 'offset': {
         this.walk(e.expr);
         const kw = this.indexAt(e.keyword);
         const sign = this.tokenAt(kw + 1)?.text === '-' ? 1 : 0;
-        const i = this.sequence(kw + 1 + sign, [(t) => t.type === 'DURATION'], ' in offset, expected duration');
+        const plain = this.isDurationToken(this.tokenAt(kw + 1 + sign));
+        if (!plain && this.parses('durationExpressions') && this.tokenAt(kw + 1)) {
+          this.durationExpr(kw + 1, this.indexEndingAfter(e.to - 1));
+          this.modifierTarget(e.expr, e.to, 'offset');
+          return;
+        }
+        const i = this.sequence(kw + 1 + sign, [(t) => this.isDurationToken(t)], ' in offset, expected duration');
         if (i < 0) return;
         const dur = this.tokens[i - 1];
         this.duration(dur);
@@ -443,6 +483,34 @@ class Checker {
     }
   }
 
+  /** Whether a subquery's step (after its colon) is a duration expression. */
+  private subqueryStepExpr(open: number): boolean {
+    let k = open + 1;
+    while (k < this.tokens.length && this.tokens[k].type !== 'COLON' && this.tokens[k].text !== ']') k++;
+    return this.tokens[k]?.type === 'COLON' && this.durationExprAt(k + 1) !== undefined;
+  }
+
+  /** A range applies to a plain selector only: not after an offset or an @ timestamp (@ start() / end() are allowed). */
+  private rangeTarget(e: Extract<Expr, { kind: 'matrix' }>, closeEnd: number): void {
+    let base = e.expr;
+    let offset = false;
+    let at = false;
+    while (base.kind === 'offset' || base.kind === 'at') {
+      if (base.kind === 'offset') offset = true;
+      else if (!base.preprocessor) at = true;
+      base = base.expr;
+    }
+    const bad =
+      base.kind !== 'vector'
+        ? 'ranges only allowed for vector selectors'
+        : offset
+          ? 'no offset modifiers allowed before range'
+          : at
+            ? 'no @ modifiers allowed before range'
+            : undefined;
+    if (bad) this.reduce(closeEnd, e.bracket, closeEnd, bad);
+  }
+
   /** Prometheus' addOffset / setTimestamp: what an offset or @ may follow, and only once each. */
   private modifierTarget(target: Expr, after: number, what: 'offset' | '@'): void {
     let e = target;
@@ -503,8 +571,27 @@ function first(events: readonly Event[]): Event | undefined {
   return best;
 }
 
+/** How the target's lexer differs from 2.42's (lex.go at the versions in constructs.ts). */
+function lexOptions(target: PromqlTarget): LexOptions {
+  const parses = (c: Construct): boolean => {
+    const a = availability(CONSTRUCTS[c], target);
+    return a.ok || a.why === 'not-enabled';
+  };
+  const keywords = !parses('durationStepMinMax')
+    ? []
+    : atLeast(target, '3.13.0')
+      ? ['step', 'range', 'min_of', 'max_of']
+      : ['step', 'min', 'max', ...(parses('durationRange') ? ['range'] : [])];
+  return {
+    limitAggregators: parses('limitAggregations'),
+    numbers254: parses('numbersAsDurations'),
+    durationExpr: parses('durationExpressions'),
+    durationKeywords: new Set(keywords),
+  };
+}
+
 export function analyzeSyntax(text: string, target: PromqlTarget = DEFAULT_TARGET): SyntaxResult {
-  const { tokens, error: lexError } = lex(text);
+  const { tokens, error: lexError } = lex(text, lexOptions(target));
   const checker = new Checker(text, tokens, target);
   const events = checker.events;
   if (lexError) {
