@@ -6,6 +6,10 @@ import { analyzeDocument, analyzeQuery, prometheusPosition } from '../../src/ser
 import type { Problem } from '../../src/server/promql/types';
 import { AGGREGATIONS, FUNCTIONS } from '../../src/server/promql/functions';
 import type { MetricInfo, MetricLookup } from '../../src/server/promql/types';
+import { DEFAULT_TARGET, type PromqlTarget } from '../../src/server/promql/target';
+
+// These tests assert Prometheus 2.42's behaviour (the agreement corpus' binary); newer targets: promqlVersions.
+const T242: PromqlTarget = { ...DEFAULT_TARGET, version: '2.42.0' };
 
 const INFOS: MetricInfo[] = [
   { name: 'scaph_host_power_microwatts', type: 'gauge', unit: 'microwatts', help: 'Host power', source: 'catalogue' },
@@ -22,7 +26,7 @@ const METRICS: MetricLookup = {
 };
 
 const errorOf = (q: string): Problem => {
-  const errors = analyzeQuery(q).filter((p) => p.severity === 'error');
+  const errors = analyzeQuery(q, undefined, T242).filter((p) => p.severity === 'error');
   assert.equal(errors.length, 1, `one error expected for ${JSON.stringify(q)}, got ${JSON.stringify(errors)}`);
   return errors[0];
 };
@@ -31,7 +35,7 @@ const err = (q: string): [string, string, string] => {
   const e = errorOf(q);
   return [e.code, q.slice(e.from, e.to), e.message];
 };
-const codes = (q: string, metrics: MetricLookup | undefined = METRICS): string[] => analyzeQuery(q, metrics).map((p) => p.code);
+const codes = (q: string, metrics: MetricLookup | undefined = METRICS): string[] => analyzeQuery(q, metrics, T242).map((p) => p.code);
 
 describe('PromQL diagnostics', () => {
   describe('valid queries', () => {
@@ -46,7 +50,7 @@ describe('PromQL diagnostics', () => {
       '# a comment\nsum(\n  foo # inline\n)',
       'offset + by',
     ]) {
-      it(`accepts ${JSON.stringify(q)}`, () => assert.deepEqual(analyzeQuery(q), []));
+      it(`accepts ${JSON.stringify(q)}`, () => assert.deepEqual(analyzeQuery(q, undefined, T242), []));
     }
   });
 
@@ -97,7 +101,7 @@ describe('PromQL diagnostics', () => {
       assert.equal(errorOf('foo offset 5m[5m]').message, 'no offset modifiers allowed before range');
       assert.equal(errorOf('foo @ inf').message, 'timestamp out of bounds for @ modifier: +Inf');
       // Modifiers bind to the closest selector, as in Prometheus: this one is fine.
-      assert.deepEqual(analyzeQuery('a + b offset 5m'), []);
+      assert.deepEqual(analyzeQuery('a + b offset 5m', undefined, T242), []);
     });
     it('aggregation arguments', () => {
       assert.equal(errorOf('sum()').message, 'no arguments for aggregate expression provided');
@@ -181,7 +185,7 @@ describe('PromQL diagnostics', () => {
 
   describe('semantic warnings', () => {
     it('rate() on a gauge', () => {
-      const [p] = analyzeQuery('rate(scaph_host_power_microwatts[1m]) / 1e6', METRICS);
+      const [p] = analyzeQuery('rate(scaph_host_power_microwatts[1m]) / 1e6', METRICS, T242);
       assert.equal(p.code, 'rate-on-gauge');
       assert.equal(p.severity, 'warning');
       assert.equal(p.from, 5);
@@ -200,7 +204,7 @@ describe('PromQL diagnostics', () => {
       assert.deepEqual(codes('up unless node_cpu_seconds_total'), []);
     });
     it('unknown metric, only when the lookup says so', () => {
-      const ps = analyzeQuery('scaph_host_powr_microwatts / 1e6 + other_metric', METRICS);
+      const ps = analyzeQuery('scaph_host_powr_microwatts / 1e6 + other_metric', METRICS, T242);
       assert.deepEqual(
         ps.map((p) => [p.code, p.from, p.to]),
         [['unknown-metric', 0, 26]],
@@ -208,7 +212,7 @@ describe('PromQL diagnostics', () => {
       assert.match(ps[0].message, /^Unknown metric "scaph_host_powr_microwatts"/);
     });
     it('micro-units shown without conversion', () => {
-      const [p] = analyzeQuery('scaph_host_power_microwatts', METRICS);
+      const [p] = analyzeQuery('scaph_host_power_microwatts', METRICS, T242);
       assert.deepEqual(
         [p.code, p.severity, p.message],
         ['micro-units', 'hint', '"scaph_host_power_microwatts" is in microwatts: divide by 1e6 to show watts.'],
@@ -225,7 +229,10 @@ describe('PromQL diagnostics', () => {
       assert.deepEqual(codes('up and on() scaph_host_power_microwatts > 0'), []);
     });
     it('without a metric lookup, no metric-based warnings', () => {
-      assert.deepEqual(analyzeQuery('rate(scaph_host_power_microwatts[1m]) / 1e6 + node_cpu_seconds_total + unknown_metric'), []);
+      assert.deepEqual(
+        analyzeQuery('rate(scaph_host_power_microwatts[1m]) / 1e6 + node_cpu_seconds_total + unknown_metric', undefined, T242),
+        [],
+      );
     });
     it('no warnings on a query with a syntax error', () => assert.deepEqual(codes('rate(scaph_host_power_microwatts[1m]'), ['syntax']));
   });
@@ -233,7 +240,7 @@ describe('PromQL diagnostics', () => {
   describe('documents', () => {
     it('reports each query at document offsets, skipping comment paragraphs', () => {
       const doc = '# power\nscaph_host_power_microwatts / 1e6\n\n# broken\nsum(foo\n\n# only a comment\n\nrate(foo)\n';
-      const ps = analyzeDocument(doc, METRICS);
+      const ps = analyzeDocument(doc, METRICS, T242);
       assert.deepEqual(
         ps.map((p) => [p.code, doc.slice(p.from, p.to)]),
         [
@@ -247,7 +254,7 @@ describe('PromQL diagnostics', () => {
     it('CRLF documents', () => {
       const doc = 'rate(foo)\r\n\r\nabs(1, 2)\r\n';
       assert.deepEqual(
-        analyzeDocument(doc).map((p) => doc.slice(p.from, p.to)),
+        analyzeDocument(doc, undefined, T242).map((p) => doc.slice(p.from, p.to)),
         ['foo', 'abs(1, 2)'],
       );
     });
@@ -278,8 +285,8 @@ describe('PromQL diagnostics', () => {
       assert.deepEqual(FUNCTIONS.get('round')?.variadic, 1);
       assert.deepEqual(FUNCTIONS.get('label_join')?.variadic, -1);
       assert.equal(FUNCTIONS.get('time')?.returns, 'scalar');
-      assert.equal(FUNCTIONS.get('holt_winters')?.experimental, undefined);
-      assert.equal(FUNCTIONS.get('double_exponential_smoothing')?.experimental, true);
+      assert.equal(FUNCTIONS.get('holt_winters')?.removedIn, '3.0.0');
+      assert.equal(FUNCTIONS.get('double_exponential_smoothing')?.feature, 'promql-experimental-functions');
     });
     it('all twelve aggregations, with their parameters', () => {
       assert.deepEqual([...AGGREGATIONS.keys()].sort(), [

@@ -1,4 +1,4 @@
-// PromQL diagnostics for the language server: the first syntax or type error exactly as Prometheus 2.42
+// PromQL diagnostics for the language server: the first syntax or type error exactly as the target Prometheus
 // reports it, then (for queries that parse) semantic warnings about metrics and functions.
 import { splitQueries } from '../../shared/promqlDocument';
 import { semanticProblems } from './semantics';
@@ -6,12 +6,9 @@ import { analyzeSyntax } from './syntax';
 import { DEFAULT_TARGET, type PromqlTarget } from './target';
 import { MetricLookup, Problem } from './types';
 
-/**
- * Problems of one query; offsets relative to `text`. Metric-based warnings need `metrics`. `_target`: the language
- * to check against (threaded through the checks by issue 14's work; today the checks follow Prometheus 2.42).
- */
-export function analyzeQuery(text: string, metrics?: MetricLookup, _target: PromqlTarget = DEFAULT_TARGET): Problem[] {
-  const { error, ast, tooComplex } = analyzeSyntax(text);
+/** Problems of one query; offsets relative to `text`. Metric-based warnings need `metrics`; `target`: the language. */
+export function analyzeQuery(text: string, metrics?: MetricLookup, target: PromqlTarget = DEFAULT_TARGET): Problem[] {
+  const { error, ast, tooComplex } = analyzeSyntax(text, target);
   const out: Problem[] = [];
   if (error) out.push({ from: error.from, to: error.to, severity: 'error', message: error.message, code: error.code });
   if (tooComplex) {
@@ -28,10 +25,10 @@ export function analyzeQuery(text: string, metrics?: MetricLookup, _target: Prom
 }
 
 /** Problems of every query of a .promql document; offsets relative to `doc`. */
-export function analyzeDocument(doc: string, metrics?: MetricLookup): Problem[] {
+export function analyzeDocument(doc: string, metrics?: MetricLookup, target: PromqlTarget = DEFAULT_TARGET): Problem[] {
   const out: Problem[] = [];
   for (const block of splitQueries(doc)) {
-    for (const p of analyzeQuery(block.text, metrics)) out.push({ ...p, from: p.from + block.start, to: p.to + block.start });
+    for (const p of analyzeQuery(block.text, metrics, target)) out.push({ ...p, from: p.from + block.start, to: p.to + block.start });
   }
   return out;
 }

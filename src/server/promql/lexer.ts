@@ -1,4 +1,5 @@
-// Prometheus 2.42's PromQL lexer (promql/parser/lex.go), ported state for state. The parse itself is lezer's;
+// Prometheus 2.42's PromQL lexer (promql/parser/lex.go), ported state for state, with the later versions'
+// changes behind LexOptions (2.54's numbers, 3.4's duration expressions inside brackets). The parse itself is lezer's;
 // this scanner exists because Prometheus reports lexical errors (bad escapes, unterminated strings, bad
 // durations, unbalanced brackets) from its own lexer, at its own positions, and classifies tokens (duration vs
 // number, keyword vs identifier) in ways lezer-promql's newer, more lenient tokenizer does not. Offsets are
@@ -37,6 +38,18 @@ export interface LexResult {
   /** Non-comment tokens, ending with EOF unless the lexer stopped on an error. */
   readonly tokens: Token[];
   readonly error?: LexError;
+}
+
+/** What the target's lexer reads differently from 2.42's. */
+export interface LexOptions {
+  /** `limitk` and `limit_ratio` are aggregators (2.54). */
+  readonly limitAggregators?: boolean;
+  /** 2.54's number scanner (`1_000`), and `[` opens a number or a duration, not only a duration. */
+  readonly numbers254?: boolean;
+  /** 3.4's lexDurationExpr: arithmetic inside brackets. */
+  readonly durationExpr?: boolean;
+  /** Words read as tokens inside brackets (3.6 step/min/max, 3.10 range, 3.13 min_of/max_of for min/max). */
+  readonly durationKeywords?: ReadonlySet<string>;
 }
 
 const OPERATOR_KEYWORDS = new Set(['and', 'or', 'unless', 'atan2']);
@@ -90,12 +103,20 @@ class Lexer {
   braceOpen = false;
   bracketOpen = false;
   gotColon = false;
+  gotDuration = false;
   stringOpen = 0;
   readonly tokens: Token[] = [];
   error?: LexError;
   scanned = false;
 
-  constructor(readonly input: string) {}
+  constructor(
+    readonly input: string,
+    readonly options: LexOptions,
+  ) {}
+  is(valid: string): boolean {
+    const r = this.peek();
+    return r !== EOF && valid.includes(String.fromCodePoint(r));
+  }
 
   next(): number {
     if (this.pos >= this.input.length) {
@@ -217,7 +238,7 @@ function lexStatements(l: Lexer): State {
       while (isSpace(l.peek())) l.next();
       l.ignore();
       l.bracketOpen = true;
-      return lexDuration;
+      return l.options.durationExpr ? lexDurationExpr : l.options.numbers254 ? lexNumberOrDuration : lexDuration;
     case ']':
       if (!l.bracketOpen) return l.errorf(`unexpected right bracket ${quoteRune(r)}`);
       l.emit('PUNCT');
@@ -235,6 +256,13 @@ function lexStatements(l: Lexer): State {
     if (!l.bracketOpen) {
       l.backup();
       return lexKeywordOrIdentifier;
+    }
+    if (l.options.durationKeywords?.size) {
+      // 3.6: only `:` and the duration keywords.
+      if (r === ch(':')) {
+        if (l.gotColon) return l.errorf(`unexpected colon ${quoteRune(r)}`);
+      } else if (scanDurationKeyword(l)) return lexStatements;
+      else return l.errorf(`unexpected character: ${quoteRune(r)}, expected ':'`);
     }
     if (l.gotColon) return l.errorf(`unexpected colon ${quoteRune(r)}`);
     // Inside brackets Prometheus 2.42 reads any letter as the subquery colon (one character).
@@ -405,6 +433,10 @@ function acceptRemainingDuration(l: Lexer): boolean {
 }
 
 function scanNumber(l: Lexer): boolean {
+  return l.options.numbers254 ? scanNumber254(l) : scanNumber242(l);
+}
+
+function scanNumber242(l: Lexer): boolean {
   let digits = '0123456789';
   if (l.accept('0') && l.accept('xX')) digits = '0123456789abcdefABCDEF';
   l.acceptRun(digits);
@@ -414,6 +446,110 @@ function scanNumber(l: Lexer): boolean {
     l.acceptRun('0123456789');
   }
   return !isAlphaNumeric(l.peek());
+}
+
+/** 2.54's scanNumber: digits with single underscores between them, one dot, one exponent. */
+function scanNumber254(l: Lexer): boolean {
+  const initial = l.pos;
+  let digits = '0123456789';
+  if (l.accept('0') && l.accept('xX')) {
+    l.accept('_');
+    digits = '0123456789abcdefABCDEF';
+  }
+  l.accept('.');
+  l.accept(digits);
+  let dot = false;
+  let exponent = false;
+  while (l.is(digits + '._eE')) {
+    if (l.is('.') && dot) {
+      l.accept('.');
+      return false;
+    }
+    if (l.is('eE') && exponent) {
+      l.accept('eE');
+      return false;
+    }
+    if (l.accept('.')) {
+      dot = true;
+      if (l.accept('_.')) return false;
+      if (digits.length > 10) return false;
+      continue;
+    }
+    if (l.accept('eE')) {
+      exponent = true;
+      l.accept('+-');
+      if (l.accept('._eE') || l.peek() === EOF) return false;
+      continue;
+    }
+    if (l.accept('_')) {
+      if (l.accept('._eE') || l.peek() === EOF) return false;
+      continue;
+    }
+    l.acceptRun(digits);
+  }
+  if (l.pos === initial) return false;
+  return !isAlphaNumeric(l.peek());
+}
+
+/** Reads a duration keyword (step, range, min_of ...) whose first letter was just read; false if none. */
+function scanDurationKeyword(l: Lexer): boolean {
+  while (isAlpha(l.next()));
+  l.backup();
+  if (!l.options.durationKeywords?.has(l.input.slice(l.start, l.pos).toLowerCase())) return false;
+  l.emit('KEYWORD');
+  return true;
+}
+
+/** 3.4's lexDurationExpr (as of 3.14): arithmetic, parentheses, commas and duration keywords inside brackets. */
+function lexDurationExpr(l: Lexer): State {
+  const r = l.next();
+  if (r === EOF) return l.errorf('unexpected end of input in duration expression');
+  const c = String.fromCodePoint(r);
+  switch (c) {
+    case ']':
+      l.emit('PUNCT');
+      l.bracketOpen = false;
+      l.gotColon = false;
+      return lexStatements;
+    case ':':
+      l.emit('COLON');
+      if (!l.gotDuration) return l.errorf('unexpected colon before duration in duration expression');
+      if (l.gotColon) return l.errorf('unexpected repeated colon in duration expression');
+      l.gotColon = true;
+      return lexDurationExpr;
+    case '(':
+      l.emit('PUNCT');
+      l.parenDepth++;
+      return lexDurationExpr;
+    case ')':
+      l.emit('PUNCT');
+      l.parenDepth--;
+      if (l.parenDepth < 0) return l.errorf(`unexpected right parenthesis ${quoteRune(r)}`);
+      return lexDurationExpr;
+    case ',':
+      l.emit('PUNCT');
+      return lexDurationExpr;
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+    case '^':
+      l.emit('OPERATOR');
+      return lexDurationExpr;
+  }
+  if (isSpace(r)) {
+    while (isSpace(l.peek())) l.next();
+    l.ignore();
+    return lexDurationExpr;
+  }
+  if (isAlpha(r) && scanDurationKeyword(l)) return lexDurationExpr;
+  if (isDigit(r) || (r === ch('.') && isDigit(l.peek()))) {
+    l.backup();
+    l.gotDuration = true;
+    return lexNumberOrDuration;
+  }
+  return l.errorf(`unexpected character in duration expression: ${quoteRune(r)}`);
 }
 
 function lexIdentifier(l: Lexer): State {
@@ -431,16 +567,16 @@ function lexKeywordOrIdentifier(l: Lexer): State {
     const kw = l.input.slice(l.start, l.pos).toLowerCase();
     if (kw === 'inf' || kw === 'nan') l.emit('NUMBER');
     else if (OPERATOR_KEYWORDS.has(kw)) l.emit('OPERATOR');
-    else if (AGGREGATORS.has(kw)) l.emit('AGGREGATOR');
+    else if (AGGREGATORS.has(kw) || (l.options.limitAggregators && (kw === 'limitk' || kw === 'limit_ratio'))) l.emit('AGGREGATOR');
     else if (KEYWORDS.has(kw)) l.emit('KEYWORD');
     else l.emit(kw.includes(':') ? 'METRIC_IDENTIFIER' : 'IDENTIFIER');
     return lexStatements;
   }
 }
 
-/** Scans the whole query the way Prometheus 2.42 does, up to its first lexical error. */
-export function lex(input: string): LexResult {
-  const l = new Lexer(input);
+/** Scans the whole query the way Prometheus 2.42 does (or a later one, see options), up to its first lexical error. */
+export function lex(input: string, options: LexOptions = {}): LexResult {
+  const l = new Lexer(input, options);
   let state: State = lexStatements;
   while (state) {
     l.scanned = false;

@@ -23,6 +23,8 @@ const keywordSpec = specs.find((s) => s.external && !s.extend);
 const extendSpec = specs.find((s) => s.external && s.extend);
 const functionNames = specs.find((s) => !s.external && s.get);
 
+const DURATION_ONLY = new Set(['max_of', 'min_of']);
+
 function configure(strict: boolean): LRParser {
   if (!keywordSpec?.external || !extendSpec?.external || !functionNames?.get) return basePromqlParser.configure({ strict });
   const keywords = keywordSpec.external;
@@ -41,6 +43,8 @@ function configure(strict: boolean): LRParser {
   // Prometheus accepts `offset` as a metric name where no offset modifier can follow.
   const offsetAsName: Specializer = (value, stack) => {
     const r = keywords(value, stack);
+    // lezer-promql knows max_of / min_of only inside durations; Prometheus 3.13 also has them as functions.
+    if (DURATION_ONLY.has(value.toLowerCase()) && stack.canShift(anyFunctionTerm)) return anyFunctionTerm;
     return r === offsetTerm && !stack.canShift(offsetTerm) ? -1 : r;
   };
   return basePromqlParser.configure({

@@ -1,13 +1,17 @@
-// Finds the error Prometheus 2.42 reports first for a query: lexical errors (our port of its lexer), grammar
-// errors (lezer-promql's strict parse, plus the places where the newer grammar accepts what 2.42 does not), errors
-// raised while the parser reduces (unknown function, offset / @ placement, bad durations, regexes ...), and
-// only when none of those, the type rules. Prometheus stops at the first error it records; to know which one
-// that is, each error is keyed by the token the parser had read when it was recorded.
+// Finds the error the target Prometheus reports first for a query: lexical errors (our port of its lexer), grammar
+// errors (lezer-promql's strict parse, plus the places where the newer grammar accepts what the target does not:
+// each construct newer than 2.42 is gated in constructs.ts), errors raised while the parser reduces (unknown
+// function, offset / @ placement, bad durations, regexes ...), and only when none of those, the type rules.
+// Prometheus stops at the first error it records; to know which one that is, each error is keyed by the token the
+// parser had read when it was recorded.
 import { SyntaxNode } from '@lezer/common';
 import { AstBuilder, Expr, Label } from './ast';
-import { describeToken, lex, Token } from './lexer';
+import { CONSTRUCTS, type Construct } from './constructs';
+import { availability, type Availability } from './gates';
+import { describeToken, lex, type LexOptions, Token } from './lexer';
 import { parseLenient, parseStrict } from './promqlParsers';
 import { lezerText, messageContext, tooComplex, trailingComma } from './tokenStream';
+import { atLeast, DEFAULT_TARGET, type PromqlTarget } from './target';
 import { knownFunction, TypeChecker } from './typecheck';
 import { checkRegex, goNumberError, parseDuration, parseNumber, unquote } from './values';
 
@@ -63,7 +67,56 @@ class Checker {
   constructor(
     private readonly text: string,
     private readonly tokens: readonly Token[],
+    private readonly target: PromqlTarget,
   ) {}
+
+  private gate(c: Construct): Availability {
+    return availability(CONSTRUCTS[c], this.target);
+  }
+
+  /** Whether the target's parser reads the construct (perhaps only to report it not enabled). */
+  private parses(c: Construct): boolean {
+    const a = this.gate(c);
+    return a.ok || a.why === 'not-enabled';
+  }
+
+  /** A duration where the target takes one: a duration token, or from 2.54 a number (seconds). */
+  private isDurationToken(t: Token | undefined): boolean {
+    return t?.type === 'DURATION' || (t?.type === 'NUMBER' && this.parses('numbersAsDurations'));
+  }
+
+  /**
+   * Whether the duration part of a bracket starting at token i (after `[` or `:`) is a duration expression
+   * (`5m+30s`, `step()`) rather than one literal, for a target whose lexer reads those (3.4); its last token index.
+   */
+  private durationExprAt(i: number): number | undefined {
+    if (!this.parses('durationExpressions')) return undefined;
+    const t = this.tokens;
+    if (this.isDurationToken(t[i]) && (t[i + 1]?.text === ']' || t[i + 1]?.type === 'COLON')) return undefined;
+    let depth = 0;
+    let k = i;
+    for (; k < t.length && t[k].type !== 'EOF'; k++) {
+      if (t[k].text === '(') depth++;
+      else if (t[k].text === ')') depth--;
+      else if (depth === 0 && (t[k].text === ']' || t[k].type === 'COLON')) break;
+    }
+    return k > i ? k - 1 : undefined;
+  }
+
+  /** parse.go's experimentalDurationExpr: an expression where a duration goes needs the flag (until 3.14). */
+  private durationExpr(first: number, last: number): void {
+    if (this.gate('durationExpressions').ok) return;
+    const from = this.tokens[first].start;
+    const to = this.tokens[last].end;
+    this.reduce(to, from, to, 'experimental duration expression is not enabled');
+  }
+
+  /** A quoted label name in a grouping list the target accepts: any name in 3.x (UTF-8), legacy names in 2.55. */
+  private quotedLabelOk(quoted: string): boolean {
+    if (!this.parses('quotedGroupingLabels')) return false;
+    const name = unquote(quoted);
+    return atLeast(this.target, '3.0.0') ? name.length > 0 : /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name);
+  }
 
   /** Index of the first token starting at or after `offset` (tokens.length if none). */
   indexAt(offset: number): number {
@@ -137,12 +190,13 @@ class Checker {
   }
 
   private duration(t: Token): void {
+    if (t.type === 'NUMBER') return;
     const d = parseDuration(t.text);
     if ('error' in d) this.reduce(t.end, t.start, t.end, d.error);
   }
 
   private quotedLabels(labels: readonly Label[], detail: string): void {
-    const q = labels.find((l) => l.quoted);
+    const q = labels.find((l) => l.quoted && !this.quotedLabelOk(this.text.slice(l.from, l.to)));
     if (q) this.grammar(this.indexAt(q.from), detail);
   }
 
@@ -158,12 +212,15 @@ class Checker {
       const prev = tokens[i - 1];
       if (t.type === 'PUNCT' && t.text === '{') inBraces = true;
       else if (t.type === 'PUNCT' && t.text === '}') inBraces = false;
-      else if (inBraces && t.type === 'STRING' && (prev?.text === '{' || prev?.text === ',')) {
+      else if (inBraces && t.type === 'STRING' && (prev?.text === '{' || prev?.text === ',') && !this.parses('quotedSelectorNames')) {
         this.grammar(i, ' in label matching, expected identifier or "}"');
       } else if (inBraces && t.type === 'STRING' && (prev?.text === '=~' || prev?.text === '!~') && tokens[i - 2]?.type === 'IDENTIFIER') {
         const r = checkRegex(unquote(t.text));
         if (!r.ok) this.reduce(t.end, tokens[i - 2].start, t.end, r.error);
-      } else if (t.text === '(' && (prev?.type === 'METRIC_IDENTIFIER' || keywordAsName(tokens, i - 1))) {
+      } else if (
+        t.text === '(' &&
+        (prev?.type === 'METRIC_IDENTIFIER' || (keywordAsName(tokens, i - 1) && !knownFunction(prev.text, this.target)))
+      ) {
         // A metric identifier, or a keyword used as a metric name (`by`, `start`, `and` ...), cannot be called.
         this.grammar(i);
       } else if (
@@ -179,10 +236,10 @@ class Checker {
       ) {
         // Unlike `and` / `or`, `atan2` is no metric name to Prometheus 2.42 (lezer-promql reads it as one).
         this.grammar(i);
-      } else if (t.text === '/' && (prev?.text === '<' || prev?.text === '>') && prev.end === t.start) {
+      } else if (t.text === '/' && (prev?.text === '<' || prev?.text === '>') && prev.end === t.start && !this.parses('trimOperators')) {
         // lezer-promql reads `</` and `>/` as one (newer) operator; Prometheus 2.42 sees `<` then `/`.
         this.grammar(i);
-      } else if (t.type === 'STRING' && this.inGroupingList(i)) {
+      } else if (t.type === 'STRING' && this.inGroupingList(i) && !this.quotedLabelOk(t.text)) {
         this.grammar(i, ' in grouping opts, expected label');
       } else if (t.type === 'PUNCT' && t.text === '[') {
         this.bracket(i);
@@ -193,7 +250,9 @@ class Checker {
         (/^[\]})]$/.test(prev.text) || /IDENTIFIER|DURATION|NUMBER|STRING/.test(prev.type))
       ) {
         const j = tokens[i + 1]?.text === '-' ? i + 2 : i + 1;
-        if (tokens[j] && tokens[j].type !== 'DURATION') this.grammar(j, ' in offset, expected duration');
+        if (tokens[j] && !this.isDurationToken(tokens[j]) && !this.parses('durationExpressions')) {
+          this.grammar(j, ' in offset, expected duration');
+        }
       }
     }
   }
@@ -212,7 +271,12 @@ class Checker {
   /** A range or subquery: `[` duration (`:` duration?)? `]`, token by token as Prometheus' grammar reads it. */
   private bracket(i: number): void {
     const t = (k: number): Token | undefined => this.tokens[k];
-    if (t(i + 1)?.type !== 'DURATION') return; // The lexer already rejected it.
+    const expr = this.durationExprAt(i + 1);
+    if (expr !== undefined) {
+      this.durationExpr(i + 1, expr);
+      return;
+    }
+    if (!this.isDurationToken(t(i + 1))) return; // The lexer already rejected it.
     this.duration(this.tokens[i + 1]);
     const after = t(i + 2);
     if (!after || after.text === ']') return;
@@ -221,7 +285,12 @@ class Checker {
       return;
     }
     let k = i + 3;
-    if (t(k)?.type === 'DURATION') this.duration(this.tokens[k++]);
+    const step = this.durationExprAt(k);
+    if (step !== undefined) {
+      this.durationExpr(k, step);
+      return;
+    }
+    if (this.isDurationToken(t(k))) this.duration(this.tokens[k++]);
     else if (t(k) && t(k)?.text !== ']') {
       this.grammar(k, ' in subquery selector, expected duration or "]"');
       return;
@@ -237,7 +306,8 @@ class Checker {
         const i = this.indexEndingAfter(e.numberFrom);
         const t = this.tokenAt(i);
         if (t?.type !== 'NUMBER') {
-          this.grammar(i);
+          // 2.54 reads a duration where a number goes as its seconds (`time() - 1h`).
+          if (!(t?.type === 'DURATION' && this.parses('numbersAsDurations'))) this.grammar(i);
           return;
         }
         const err = goNumberError(t.text);
@@ -249,7 +319,7 @@ class Checker {
       case 'vector': {
         if (e.name?.text.toLowerCase() === 'atan2') this.grammar(this.indexAt(e.name.from));
         for (const m of e.matchers) {
-          if (m.quotedName) {
+          if (m.quotedName && !this.parses('quotedSelectorNames')) {
             this.grammar(this.indexAt(m.from), ' in label matching, expected identifier or "}"');
             return;
           }
@@ -264,7 +334,12 @@ class Checker {
       case 'subquery': {
         this.walk(e.expr);
         const open = this.indexAt(e.bracket);
-        const isDuration = (t: Token): boolean => t.type === 'DURATION';
+        if (this.durationExprAt(open + 1) !== undefined || (e.kind === 'subquery' && this.subqueryStepExpr(open))) {
+          // Checked by bracket(); only what follows the `]` is left.
+          if (e.kind === 'matrix') this.rangeTarget(e, e.to);
+          return;
+        }
+        const isDuration = (t: Token): boolean => this.isDurationToken(t);
         const is = (s: string) => (t: Token) => t.text === s && t.type === 'PUNCT';
         const colon = (t: Token): boolean => t.type === 'COLON';
         const pattern = e.kind === 'matrix' ? [is('['), isDuration, is(']')] : [is('['), isDuration, colon];
@@ -272,38 +347,25 @@ class Checker {
         if (i < 0) return;
         this.duration(this.tokens[open + 1]);
         if (e.kind === 'subquery') {
-          if (this.tokenAt(i)?.type === 'DURATION') this.duration(this.tokens[i++]);
+          if (this.isDurationToken(this.tokenAt(i))) this.duration(this.tokens[i++]);
           i = this.sequence(i, [is(']')], ' in subquery selector, expected "]"');
           if (i < 0) return;
         }
         const closeEnd = this.tokens[i - 1].end;
-        if (e.kind === 'matrix') {
-          // Modifiers on the selector: an offset, or an @ timestamp (@ start() / end() are allowed), forbid a range.
-          let base = e.expr;
-          let offset = false;
-          let at = false;
-          while (base.kind === 'offset' || base.kind === 'at') {
-            if (base.kind === 'offset') offset = true;
-            else if (!base.preprocessor) at = true;
-            base = base.expr;
-          }
-          const bad =
-            base.kind !== 'vector'
-              ? 'ranges only allowed for vector selectors'
-              : offset
-                ? 'no offset modifiers allowed before range'
-                : at
-                  ? 'no @ modifiers allowed before range'
-                  : undefined;
-          if (bad) this.reduce(closeEnd, e.bracket, closeEnd, bad);
-        }
+        if (e.kind === 'matrix') this.rangeTarget(e, closeEnd);
         return;
       }
       case 'offset': {
         this.walk(e.expr);
         const kw = this.indexAt(e.keyword);
         const sign = this.tokenAt(kw + 1)?.text === '-' ? 1 : 0;
-        const i = this.sequence(kw + 1 + sign, [(t) => t.type === 'DURATION'], ' in offset, expected duration');
+        const plain = this.isDurationToken(this.tokenAt(kw + 1 + sign));
+        if (!plain && this.parses('durationExpressions') && this.tokenAt(kw + 1)) {
+          this.durationExpr(kw + 1, this.indexEndingAfter(e.to - 1));
+          this.modifierTarget(e.expr, e.to, 'offset');
+          return;
+        }
+        const i = this.sequence(kw + 1 + sign, [(t) => this.isDurationToken(t)], ' in offset, expected duration');
         if (i < 0) return;
         const dur = this.tokens[i - 1];
         this.duration(dur);
@@ -340,17 +402,22 @@ class Checker {
       }
       case 'call': {
         const name = e.name;
-        // Keywords and names with a colon (metric identifiers) cannot be called in Prometheus' grammar.
-        if (NOT_CALLABLE.has(name.toLowerCase()) || name.includes(':')) {
+        // Keywords and names with a colon (metric identifiers) cannot be called in Prometheus' grammar; from 3.12
+        // `start()` and `end()` are functions too.
+        if ((NOT_CALLABLE.has(name.toLowerCase()) && !knownFunction(name, this.target)) || name.includes(':')) {
           this.grammar(this.indexAt(e.argsFrom));
           return;
         }
         for (const a of e.args) this.walk(a);
-        if (!knownFunction(name)) this.reduce(e.to, e.from, e.nameTo, `unknown function with name "${name}"`, 'unknown-function');
+        const f = knownFunction(name, this.target);
+        if (!f) this.reduce(e.to, e.from, e.nameTo, `unknown function with name "${name}"`, 'unknown-function');
+        else if (!availability(f, this.target).ok)
+          this.reduce(e.to, e.from, e.nameTo, `function "${name}" is not enabled`, 'unknown-function');
         return;
       }
       case 'aggregate': {
-        if (e.op === 'limitk' || e.op === 'limit_ratio') {
+        const limit = e.op === 'limitk' || e.op === 'limit_ratio';
+        if (limit && !this.parses('limitAggregations')) {
           if (e.modifierFirst && e.grouping) {
             this.grammar(this.indexAt(e.grouping.from));
             return;
@@ -363,11 +430,17 @@ class Checker {
         if (e.grouping && e.modifierFirst) this.quotedLabels(e.grouping.labels, ' in grouping opts, expected label');
         for (const a of e.args) this.walk(a);
         if (e.grouping && !e.modifierFirst) this.quotedLabels(e.grouping.labels, ' in grouping opts, expected label');
-        const withParam = ['topk', 'bottomk', 'count_values', 'quantile'].includes(e.op);
+        const withParam = limit || ['topk', 'bottomk', 'count_values', 'quantile'].includes(e.op);
         // Without a grouping, the parser must read the next token to know whether a trailing `by (...)` follows.
         const lookahead = !e.grouping;
         if (e.args.length === 0) this.reduce(e.to, e.from, e.to, 'no arguments for aggregate expression provided', 'syntax', lookahead);
-        else if (e.args.length !== (withParam ? 2 : 1)) {
+        else if (limit && !this.gate('limitAggregations').ok) {
+          // parse.go's newAggregateExpr; 3.1 named the operator in the message.
+          const message = atLeast(this.target, '3.1.0')
+            ? `${e.op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`
+            : 'limitk() and limit_ratio() are experimental and must be enabled with --enable-feature=promql-experimental-functions';
+          this.reduce(e.to, e.from, e.to, message, 'unknown-function', lookahead);
+        } else if (e.args.length !== (withParam ? 2 : 1)) {
           const message = `wrong number of arguments for aggregate expression provided, expected ${withParam ? 2 : 1}, got ${e.args.length}`;
           this.reduce(e.to, e.from, e.to, message, 'syntax', lookahead);
         }
@@ -375,7 +448,7 @@ class Checker {
       }
       case 'binary': {
         this.walk(e.lhs);
-        if (e.op === '</' || e.op === '>/') {
+        if ((e.op === '</' || e.op === '>/') && !this.parses('trimOperators')) {
           this.grammar(this.indexAt(e.opFrom + 1));
           return;
         }
@@ -383,22 +456,59 @@ class Checker {
           this.quotedLabels(e.matching.labels, ' in grouping opts, expected label');
           this.quotedLabels(e.matching.include, ' in grouping opts, expected label');
         }
-        if (e.fill) {
+        if (e.fill && !this.parses('binopFillModifiers')) {
           const name = /^\w+/.exec(this.text.slice(e.fill.from))?.[0] ?? 'fill';
           this.reduce(e.fill.to, e.fill.from, e.fill.from + name.length, `unknown function with name "${name}"`, 'unknown-function');
         }
         this.walk(e.rhs);
+        // parse.go's newBinaryExpression, once both sides are read.
+        if (e.fill && !this.gate('binopFillModifiers').ok) {
+          this.reduce(e.to, e.from, e.to, 'binop fill modifiers are experimental and not enabled', 'syntax', true);
+        }
         return;
       }
       case 'unary':
       case 'paren':
         this.walk(e.expr);
         return;
-      case 'unsupported':
+      case 'unsupported': {
         this.walk(e.expr);
-        this.grammar(this.indexAt(e.keyword.from));
+        if (!this.parses('extendedRangeSelectors')) this.grammar(this.indexAt(e.keyword.from));
+        else if (!this.gate('extendedRangeSelectors').ok) {
+          const word = this.text.slice(e.keyword.from, e.keyword.to).toLowerCase();
+          this.reduce(e.keyword.to, e.from, e.to, `${word} modifier is experimental and not enabled`, 'syntax', true);
+        }
         return;
+      }
     }
+  }
+
+  /** Whether a subquery's step (after its colon) is a duration expression. */
+  private subqueryStepExpr(open: number): boolean {
+    let k = open + 1;
+    while (k < this.tokens.length && this.tokens[k].type !== 'COLON' && this.tokens[k].text !== ']') k++;
+    return this.tokens[k]?.type === 'COLON' && this.durationExprAt(k + 1) !== undefined;
+  }
+
+  /** A range applies to a plain selector only: not after an offset or an @ timestamp (@ start() / end() are allowed). */
+  private rangeTarget(e: Extract<Expr, { kind: 'matrix' }>, closeEnd: number): void {
+    let base = e.expr;
+    let offset = false;
+    let at = false;
+    while (base.kind === 'offset' || base.kind === 'at') {
+      if (base.kind === 'offset') offset = true;
+      else if (!base.preprocessor) at = true;
+      base = base.expr;
+    }
+    const bad =
+      base.kind !== 'vector'
+        ? 'ranges only allowed for vector selectors'
+        : offset
+          ? 'no offset modifiers allowed before range'
+          : at
+            ? 'no @ modifiers allowed before range'
+            : undefined;
+    if (bad) this.reduce(closeEnd, e.bracket, closeEnd, bad);
   }
 
   /** Prometheus' addOffset / setTimestamp: what an offset or @ may follow, and only once each. */
@@ -461,9 +571,28 @@ function first(events: readonly Event[]): Event | undefined {
   return best;
 }
 
-export function analyzeSyntax(text: string): SyntaxResult {
-  const { tokens, error: lexError } = lex(text);
-  const checker = new Checker(text, tokens);
+/** How the target's lexer differs from 2.42's (lex.go at the versions in constructs.ts). */
+function lexOptions(target: PromqlTarget): LexOptions {
+  const parses = (c: Construct): boolean => {
+    const a = availability(CONSTRUCTS[c], target);
+    return a.ok || a.why === 'not-enabled';
+  };
+  const keywords = !parses('durationStepMinMax')
+    ? []
+    : atLeast(target, '3.13.0')
+      ? ['step', 'range', 'min_of', 'max_of']
+      : ['step', 'min', 'max', ...(parses('durationRange') ? ['range'] : [])];
+  return {
+    limitAggregators: parses('limitAggregations'),
+    numbers254: parses('numbersAsDurations'),
+    durationExpr: parses('durationExpressions'),
+    durationKeywords: new Set(keywords),
+  };
+}
+
+export function analyzeSyntax(text: string, target: PromqlTarget = DEFAULT_TARGET): SyntaxResult {
+  const { tokens, error: lexError } = lex(text, lexOptions(target));
+  const checker = new Checker(text, tokens, target);
   const events = checker.events;
   if (lexError) {
     events.push({
@@ -496,7 +625,7 @@ export function analyzeSyntax(text: string): SyntaxResult {
     events.push(checker.syntaxAt(failIndex));
     // Errors recorded while reducing what came before the failure still come first: check the complete
     // expressions that end before it.
-    const before = new Checker(text, tokens);
+    const before = new Checker(text, tokens, target);
     const visit = (n: SyntaxNode): void => {
       if (n.from >= failAt) return;
       if (n.type.is('Expr') && n.to <= failAt && !hasError(n)) {
@@ -533,7 +662,7 @@ export function analyzeSyntax(text: string): SyntaxResult {
     return { error: { from: err.from, to: Math.max(to, err.from), message: err.message, code: err.code } };
   }
   if (!ast) return {};
-  const tc = new TypeChecker(text);
+  const tc = new TypeChecker(text, target);
   tc.check(ast);
   const te = tc.errors[0];
   return te ? { error: { from: te.from, to: te.to, message: te.message, code: 'type' }, ast } : { ast };

@@ -1,7 +1,10 @@
-// Types of PromQL expressions and Prometheus 2.42's type rules (checkAST in promql/parser/parse.go), in the
-// same order and at the same positions, so the first error is the one Prometheus reports.
+// Types of PromQL expressions and Prometheus' type rules (checkAST in promql/parser/parse.go, unchanged in what it
+// reports from 2.42 to 3.14), in the same order and at the same positions, so the first error is the one
+// Prometheus reports. Which functions exist depends on the target.
 import { Expr } from './ast';
 import { AGGREGATIONS, FUNCTIONS } from './functions';
+import { availability } from './gates';
+import type { PromqlTarget } from './target';
 import { ValueType } from './types';
 import { checkRegex, unquote } from './values';
 
@@ -19,13 +22,18 @@ export function documentedType(t: ValueType | 'none'): string {
   return t === 'vector' ? 'instant vector' : t === 'matrix' ? 'range vector' : t;
 }
 
-/** A function Prometheus 2.42 knows (newer ones in FUNCTIONS are experimental). */
-export const knownFunction = (name: string) => {
+/**
+ * A function the target's parser knows (getFunction): it exists in its version, even if still behind a flag
+ * (then Prometheus knows it but reports it "not enabled").
+ */
+export const knownFunction = (name: string, target: PromqlTarget) => {
   const f = FUNCTIONS.get(name);
-  return f && !f.experimental ? f : undefined;
+  if (!f) return undefined;
+  const a = availability(f, target);
+  return a.ok || a.why === 'not-enabled' ? f : undefined;
 };
 
-export function typeOf(e: Expr): ValueType {
+export function typeOf(e: Expr, target: PromqlTarget): ValueType {
   switch (e.kind) {
     case 'number':
       return 'scalar';
@@ -41,13 +49,13 @@ export function typeOf(e: Expr): ValueType {
     case 'paren':
     case 'unary':
     case 'unsupported':
-      return typeOf(e.expr);
+      return typeOf(e.expr, target);
     case 'call':
-      return knownFunction(e.name)?.returns ?? 'vector';
+      return knownFunction(e.name, target)?.returns ?? 'vector';
     case 'aggregate':
       return 'vector';
     case 'binary':
-      return typeOf(e.lhs) === 'scalar' && typeOf(e.rhs) === 'scalar' ? 'scalar' : 'vector';
+      return typeOf(e.lhs, target) === 'scalar' && typeOf(e.rhs, target) === 'scalar' ? 'scalar' : 'vector';
   }
 }
 
@@ -72,7 +80,10 @@ function matchesEmpty(op: string, value: string): boolean | undefined {
 
 export class TypeChecker {
   readonly errors: TypeError[] = [];
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly target: PromqlTarget,
+  ) {}
 
   private add(from: number, to: number, message: string): void {
     this.errors.push({ from, to, message });
@@ -135,7 +146,7 @@ export class TypeChecker {
         return lt === 'scalar' && rt === 'scalar' ? 'scalar' : 'vector';
       }
       case 'call': {
-        const f = knownFunction(e.name);
+        const f = knownFunction(e.name, this.target);
         if (!f) return 'vector';
         const nargs = f.args.length;
         if (f.variadic === 0) {

@@ -18,8 +18,6 @@ export interface FunctionSpec extends Gate {
   readonly returns: ValueType;
   /** One or two sentences of Markdown, correct per the Prometheus documentation. */
   readonly doc: string;
-  /** Only in newer Prometheus, or behind --enable-feature=promql-experimental-functions (to be replaced by the Gate fields). */
-  readonly experimental?: boolean;
 }
 
 export interface AggregationSpec {

@@ -38,6 +38,13 @@ export function unquote(literal: string): string {
 
 /** Go's ParseInt(s, 0, 64) then ParseFloat(s, 64), as the PromQL parser reads number tokens; undefined if invalid. */
 export function goNumberError(s: string): string | undefined {
+  // Only 2.54's lexer lets underscores into a number; Go accepts them between digits (strconv's underscoreOK).
+  if (s.includes('_')) {
+    if (!/^(0[xX]_?)?[0-9a-fA-F]+(_[0-9a-fA-F]+)*(\.[0-9]*)?([eE][+-]?[0-9]+)?$/.test(s) || /\._|_\./.test(s)) {
+      return `strconv.ParseFloat: parsing ${JSON.stringify(s)}: invalid syntax`;
+    }
+    s = s.replace(/_/g, '');
+  }
   if (/^0[xX][0-9a-fA-F]+$/.test(s) || /^(inf|nan)$/i.test(s)) return undefined;
   if (/^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) {
     return Number.isFinite(Number(s)) ? undefined : `strconv.ParseFloat: parsing ${JSON.stringify(s)}: value out of range`;
@@ -48,7 +55,7 @@ export function goNumberError(s: string): string | undefined {
 export function parseNumber(s: string): number {
   if (/^[-+]?inf$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
   if (/^[-+]?nan$/i.test(s)) return NaN;
-  return Number(s);
+  return Number(s.replace(/_/g, ''));
 }
 
 const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
