@@ -39,16 +39,16 @@ interface UpstreamTag {
 const FLOORS: Readonly<Record<string, number>> = {
   'v2.42.0 parse_test.go': 267,
   'v2.42.0 testdata': 525,
-  'v2.53.0 parse_test.go': 270,
-  'v2.53.0 testdata': 681,
-  'v3.0.0 parse_test.go': 274,
-  'v3.0.0 testdata': 873,
-  'v3.5.0 parse_test.go': 287,
-  'v3.5.0 testdata': 1161,
-  'v3.10.0 parse_test.go': 293,
-  'v3.10.0 testdata': 1310,
-  'v3.14.0 parse_test.go': 293,
-  'v3.14.0 testdata': 1363,
+  'v2.53.0 parse_test.go': 277,
+  'v2.53.0 testdata': 715,
+  'v3.0.0 parse_test.go': 288,
+  'v3.0.0 testdata': 953,
+  'v3.5.0 parse_test.go': 305,
+  'v3.5.0 testdata': 1290,
+  'v3.10.0 parse_test.go': 329,
+  'v3.10.0 testdata': 1552,
+  'v3.14.0 parse_test.go': 338,
+  'v3.14.0 testdata': 1838,
 };
 
 function loadTags(): UpstreamTag[] {

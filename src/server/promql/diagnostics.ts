@@ -2,6 +2,7 @@
 // reports it, then (for queries that parse) semantic warnings about metrics and functions.
 import { splitQueries } from '../../shared/promqlDocument';
 import { semanticProblems } from './semantics';
+import { zoneOverlapProblems } from './zoneOverlap';
 import { analyzeSyntax } from './syntax';
 import { DEFAULT_TARGET, type PromqlTarget } from './target';
 import { MetricLookup, Problem } from './types';
@@ -20,7 +21,7 @@ export function analyzeQuery(text: string, metrics?: MetricLookup, target: Promq
       message: 'Too deeply nested (over 1000 levels) or too many operators in a row (over 250) to check: only lexical errors are reported.',
     });
   }
-  if (ast) out.push(...semanticProblems(ast, text, metrics));
+  if (ast) out.push(...semanticProblems(ast, text, metrics), ...zoneOverlapProblems(ast));
   return out;
 }
 
