@@ -17,7 +17,7 @@ export interface ValidatorOptions {
   readonly debounceMs?: number;
   /** Diagnostics published per document; beyond it one note says how many more there are. */
   readonly maxProblems?: number;
-  /** Longest stretch of checking between two turns of the event loop, in ms. */
+  /** Longest stretch of checking between two turns of the event loop, in ms (25: a hover or keystroke waits at most about a frame and a half; shorter slices let garbage collection land inside the check and cost more than they give). */
   readonly sliceMs?: number;
   /** The PromQL language to check against, read at each check (a new object: every query is checked again). */
   readonly target?: () => PromqlTarget;
@@ -69,7 +69,7 @@ export class DocumentValidator {
   ) {
     this.debounceMs = options.debounceMs ?? 150;
     this.maxProblems = options.maxProblems ?? MAX_PROBLEMS;
-    this.sliceMs = options.sliceMs ?? 10;
+    this.sliceMs = options.sliceMs ?? 25;
     this.target = options.target ?? (() => DEFAULT_TARGET);
     this.knowledge = options.knowledge ?? (() => undefined);
   }
