@@ -41,14 +41,14 @@ const FLOORS: Readonly<Record<string, number>> = {
   'v2.42.0 testdata': 525,
   'v2.53.0 parse_test.go': 277,
   'v2.53.0 testdata': 715,
-  'v3.0.0 parse_test.go': 288,
-  'v3.0.0 testdata': 953,
-  'v3.5.0 parse_test.go': 305,
-  'v3.5.0 testdata': 1290,
-  'v3.10.0 parse_test.go': 329,
-  'v3.10.0 testdata': 1552,
-  'v3.14.0 parse_test.go': 338,
-  'v3.14.0 testdata': 1838,
+  'v3.0.0 parse_test.go': 289,
+  'v3.0.0 testdata': 955,
+  'v3.5.0 parse_test.go': 306,
+  'v3.5.0 testdata': 1292,
+  'v3.10.0 parse_test.go': 330,
+  'v3.10.0 testdata': 1554,
+  'v3.14.0 parse_test.go': 339,
+  'v3.14.0 testdata': 1840,
 };
 
 function loadTags(): UpstreamTag[] {

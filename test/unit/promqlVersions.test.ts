@@ -178,6 +178,24 @@ const CASES: readonly Case[] = [
     ],
   },
   { q: 'a </ b', ok: [target('3.11.0')], bad: [[target('3.10.0'), 'unexpected <op:/>']] },
+  // A duration is a number of seconds after @ from 2.54 (`number : NUMBER | DURATION`); real 3.5.3 accepts it.
+  {
+    q: 'foo @ 5m',
+    ok: [target('2.54.0'), target('3.5.5')],
+    bad: [[target('2.53.3'), 'unexpected duration "5m" in @, expected timestamp']],
+  },
+  // From 3.4 a zero duration parses (parseDuration no longer refuses it); ranges and subquery steps must be positive
+  // (positive_duration_expr), offsets not: real 3.5.3 accepts `offset 0s` and refuses `up[0]`.
+  { q: 'foo offset 0s', ok: [target('3.4.0'), target('3.5.5')], bad: [[target('3.3.0'), 'duration must be greater than 0']] },
+  { q: 'up[0]', ok: [target('2.54.0'), target('3.3.0')], bad: [[target('3.4.0'), 'duration must be greater than 0']] },
+  {
+    q: 'up[1m:0s]',
+    ok: [],
+    bad: [
+      [target('2.42.0'), 'duration must be greater than 0'],
+      [target('3.5.5'), 'duration must be greater than 0'],
+    ],
+  },
 ];
 
 const label = (t: PromqlTarget): string => `${t.version}${t.features.size ? ` (${[...t.features].join(', ')})` : ''}`;

@@ -189,10 +189,20 @@ class Checker {
     return i;
   }
 
-  private duration(t: Token): void {
-    if (t.type === 'NUMBER') return;
+  /**
+   * A duration literal's own errors. From 3.4 (positive_duration_expr in generated_parser.y) a zero duration parses
+   * and only ranges and subquery steps must be positive, numbers included (`up[0]`); an offset may be 0s.
+   */
+  private duration(t: Token, positive: boolean): void {
+    const from34 = atLeast(this.target, '3.4.0');
+    if (t.type === 'NUMBER') {
+      if (positive && from34 && parseNumber(t.text) <= 0) this.reduce(t.end, t.start, t.end, 'duration must be greater than 0');
+      return;
+    }
     const d = parseDuration(t.text);
-    if ('error' in d) this.reduce(t.end, t.start, t.end, d.error);
+    if (!('error' in d)) return;
+    if (from34 && !positive && d.error === 'duration must be greater than 0') return;
+    this.reduce(t.end, t.start, t.end, d.error);
   }
 
   private quotedLabels(labels: readonly Label[], detail: string): void {
@@ -277,7 +287,7 @@ class Checker {
       return;
     }
     if (!this.isDurationToken(t(i + 1))) return; // The lexer already rejected it.
-    this.duration(this.tokens[i + 1]);
+    this.duration(this.tokens[i + 1], true);
     const after = t(i + 2);
     if (!after || after.text === ']') return;
     if (after.type !== 'COLON') {
@@ -290,7 +300,7 @@ class Checker {
       this.durationExpr(k, step);
       return;
     }
-    if (this.isDurationToken(t(k))) this.duration(this.tokens[k++]);
+    if (this.isDurationToken(t(k))) this.duration(this.tokens[k++], true);
     else if (t(k) && t(k)?.text !== ']') {
       this.grammar(k, ' in subquery selector, expected duration or "]"');
       return;
@@ -345,9 +355,9 @@ class Checker {
         const pattern = e.kind === 'matrix' ? [is('['), isDuration, is(']')] : [is('['), isDuration, colon];
         let i = this.sequence(open, pattern, '');
         if (i < 0) return;
-        this.duration(this.tokens[open + 1]);
+        this.duration(this.tokens[open + 1], true);
         if (e.kind === 'subquery') {
-          if (this.isDurationToken(this.tokenAt(i))) this.duration(this.tokens[i++]);
+          if (this.isDurationToken(this.tokenAt(i))) this.duration(this.tokens[i++], true);
           i = this.sequence(i, [is(']')], ' in subquery selector, expected "]"');
           if (i < 0) return;
         }
@@ -368,7 +378,7 @@ class Checker {
         const i = this.sequence(kw + 1 + sign, [(t) => this.isDurationToken(t)], ' in offset, expected duration');
         if (i < 0) return;
         const dur = this.tokens[i - 1];
-        this.duration(dur);
+        this.duration(dur, false);
         this.modifierTarget(e.expr, dur.end, 'offset');
         return;
       }
@@ -382,10 +392,22 @@ class Checker {
           end = this.tokens[i - 1].end;
         } else {
           const sign = /^[-+]$/.test(this.tokenAt(at + 1)?.text ?? '') ? 1 : 0;
-          const i = this.sequence(at + 1 + sign, [(t) => t.type === 'NUMBER'], ' in @, expected timestamp');
+          // From 2.54 a duration is a number of seconds there too (`number : NUMBER | DURATION`, generated_parser.y).
+          const durationOk = this.parses('numbersAsDurations');
+          const i = this.sequence(
+            at + 1 + sign,
+            [(t) => t.type === 'NUMBER' || (durationOk && t.type === 'DURATION')],
+            ' in @, expected timestamp',
+          );
           if (i < 0) return;
           const num = this.tokens[i - 1];
           end = num.end;
+          if (num.type === 'DURATION') {
+            const d = parseDuration(num.text);
+            if ('error' in d) this.reduce(num.end, num.start, num.end, d.error);
+            this.modifierTarget(e.expr, end, '@');
+            return;
+          }
           const bad = goNumberError(num.text);
           if (bad) {
             this.reduce(num.end, num.start, num.end, `error parsing number: ${bad}`);
