@@ -5,7 +5,7 @@
 // sets report their figure and every disagreement, and hold a floor.
 import { strict as assert } from 'node:assert';
 import { AGGREGATIONS, FUNCTIONS } from '../../src/server/promql/functions';
-import { PromqlFeature } from '../../src/server/promql/target';
+import { PromqlFeature } from '../../src/shared/promqlTarget';
 import { readCorpus, readFullCorpus } from './promqlCorpus';
 import { agrees, PromqlOracle, show } from './promqlOracle';
 import { prometheus242, prometheus253 } from './prometheusProcess';

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeQuery, prometheusPosition } from '../../src/server/promql/diagnostics';
-import { parseVersion, PromqlFeature, PromqlTarget } from '../../src/server/promql/target';
+import { parseVersion, PromqlTarget } from '../../src/server/promql/target';
+import { PromqlFeature } from '../../src/shared/promqlTarget';
 import { PrometheusProcess } from './prometheusProcess';
 
 /** Prometheus' position for an error it cannot place (2.53 and later, on the empty query). */

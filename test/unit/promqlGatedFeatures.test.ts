@@ -8,7 +8,8 @@ import { FUNCTIONS } from '../../src/server/promql/functions';
 import { hover } from '../../src/server/promql/hover';
 import { MetricStore } from '../../src/server/promql/metrics';
 import { signatureHelp } from '../../src/server/promql/signature';
-import { DEFAULT_TARGET, type PromqlFeature, type PromqlTarget } from '../../src/server/promql/target';
+import { DEFAULT_TARGET, type PromqlTarget } from '../../src/server/promql/target';
+import { type PromqlFeature } from '../../src/shared/promqlTarget';
 import type { FunctionSpec } from '../../src/server/promql/types';
 
 const target = (version: string, features: PromqlFeature[] = []): PromqlTarget => ({

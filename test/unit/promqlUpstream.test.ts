@@ -7,7 +7,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeQuery } from '../../src/server/promql/diagnostics';
-import { compareVersions, PROMQL_FEATURES, PromqlFeature, PromqlTarget } from '../../src/server/promql/target';
+import { compareVersions, PromqlTarget } from '../../src/server/promql/target';
+import { PROMQL_FEATURES, PromqlFeature } from '../../src/shared/promqlTarget';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/promql-upstream');
 

@@ -5,7 +5,8 @@ import { strict as assert } from 'node:assert';
 import { analyzeQuery } from '../../src/server/promql/diagnostics';
 import { FUNCTIONS } from '../../src/server/promql/functions';
 import { UPSTREAM_FUNCTIONS } from '../../src/server/promql/functionGates';
-import { DEFAULT_TARGET, type PromqlFeature, type PromqlTarget } from '../../src/server/promql/target';
+import { DEFAULT_TARGET, type PromqlTarget } from '../../src/server/promql/target';
+import { type PromqlFeature } from '../../src/shared/promqlTarget';
 
 const target = (version: string, ...features: PromqlFeature[]): PromqlTarget => ({
   ...DEFAULT_TARGET,

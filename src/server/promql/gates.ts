@@ -1,7 +1,8 @@
 // Whether a PromQL construct (a function, a syntax, a modifier) exists in the target's language: since which
 // version, behind which `--enable-feature` flag while experimental, stable from which version, removed in which.
 // The checker, completion and hover all decide with `availability`, so they never disagree.
-import { atLeast, type PromqlFeature, type PromqlTarget } from './target';
+import { atLeast, type PromqlTarget } from './target';
+import { type PromqlFeature } from '../../shared/promqlTarget';
 
 export interface Gate {
   /** First Prometheus version that parses it (absent: 2.42 or earlier). */

@@ -3,8 +3,6 @@
 // version the stack pins. Every gate (a function, a syntax, a modifier) is decided against one of these.
 
 import type { Dialect, PromqlFeature } from '../../shared/promqlTarget';
-// The list and the engines are shared with the settings and the client; they are named here too, where the checker looks.
-export { PROMQL_FEATURES, type Dialect, type PromqlFeature } from '../../shared/promqlTarget';
 
 export interface PromqlTarget {
   readonly dialect: Dialect;
