@@ -3,7 +3,7 @@
 // PROMETHEUS_BIN is Prometheus 3.5 LTS, the line the stack pins; PROMETHEUS_242_BIN (prometheus242()) is Debian
 // bookworm's 2.42, for the tests that compare the PromQL checker, tuned to 2.42, with a real parser;
 // PROMETHEUS_253_BIN (prometheus253()) is Debian trixie's 2.53, one more real parser for those tests.
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { errorMessage } from '../../src/core/errors';
 import { until } from '../fixtures/until';
+import { spawnReady, stopChild } from './localServer';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -71,34 +72,20 @@ export class PrometheusProcess {
     if (!bin) throw new Error('PROMETHEUS_BIN is not set (run through test/harness/runTier.js stack)');
     fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
     const port = listenPort ?? (await freePort());
-    const logFile = path.join(dir, 'prometheus.log');
-    const child = spawn(
+    const url = `http://127.0.0.1:${port}`;
+    const child = await spawnReady(
+      'prometheus',
       bin,
       [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...args],
-      { stdio: ['ignore', fs.openSync(logFile, 'w'), fs.openSync(logFile, 'a')] },
+      path.join(dir, 'prometheus.log'),
+      `${url}/-/ready`,
     );
-    const p = new PrometheusProcess(`http://127.0.0.1:${port}`, child, ownsDir ? dir : undefined);
-    await until(
-      20000,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited: ${fs.readFileSync(logFile, 'utf8').slice(-500)}`);
-        try {
-          return (await fetch(`${p.url}/-/ready`)).ok ? p : undefined;
-        } catch {
-          return undefined; // not yet listening
-        }
-      },
-      () => `prometheus not ready: ${fs.readFileSync(logFile, 'utf8').slice(-500)}`,
-    );
+    const p = new PrometheusProcess(url, child, ownsDir ? dir : undefined);
     return p;
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
-      const exited = new Promise((r) => this.child.once('exit', r));
-      this.child.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(this.child);
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
