@@ -175,12 +175,18 @@ export class StackActions implements vscode.Disposable {
     return message;
   }
 
-  /** Restarts a service (picked when not given); returns what it said instead when nothing runs. */
-  async restartService(service?: string): Promise<string | undefined> {
+  /** `service`, or the one the user picks among those with a container; the text said instead when none has one. */
+  private async pickService(title: string, service?: string): Promise<ServiceStatus | string | undefined> {
     const st = await this.servicesToPick();
     if (typeof st === 'string') return st;
-    const name = service ?? (await vscode.window.showQuickPick(st.map((x) => x.service), { title: 'OptiVolt: Restart Service' }));
-    const target = st.find((x) => x.service === name);
+    const name = service ?? (await vscode.window.showQuickPick(st.map((x) => x.service), { title }));
+    return st.find((x) => x.service === name);
+  }
+
+  /** Restarts a service (picked when not given); returns what it said instead when nothing runs. */
+  async restartService(service?: string): Promise<string | undefined> {
+    const target = await this.pickService('OptiVolt: Restart Service', service);
+    if (typeof target === 'string') return target;
     if (!target) return undefined;
     await this.guarded(`OptiVolt: restarting ${target.service}`, async () => this.stack!.manager.restart(target.containerName));
     return undefined;
@@ -190,10 +196,8 @@ export class StackActions implements vscode.Disposable {
 
   /** Follows a service's log (picked when not given); returns what it said instead when nothing runs. */
   async showLogs(service?: string): Promise<string | undefined> {
-    const st = await this.servicesToPick();
-    if (typeof st === 'string') return st;
-    const name = service ?? (await vscode.window.showQuickPick(st.map((x) => x.service), { title: 'OptiVolt: Show Service Logs' }));
-    const target = st.find((x) => x.service === name);
+    const target = await this.pickService('OptiVolt: Show Service Logs', service);
+    if (typeof target === 'string') return target;
     if (!target) return undefined;
     let ch = this.logChannels.get(target.service);
     if (!ch) this.logChannels.set(target.service, (ch = vscode.window.createOutputChannel(`OptiVolt: ${target.service}`)));
