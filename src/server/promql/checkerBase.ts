@@ -6,7 +6,7 @@
 import type { Label } from './ast';
 import { CONSTRUCTS, type Construct } from './constructs';
 import { availability, type Availability } from './gates';
-import { describeToken, type Token } from './lexer';
+import { describeToken, type Token } from './lexCursor';
 import { messageContext } from './tokenStream';
 import { atLeast, type PromqlTarget } from './target';
 import { knownFunction } from './typecheck';

@@ -7,7 +7,7 @@
 // Its trees equal AstBuilder's for the same query (test/unit/promqlFastParse.test.ts checks this on every corpus).
 import type { Expr, Grouping, Label, Matcher, Matching } from './ast';
 import { AGGREGATIONS } from './functions';
-import type { Token } from './lexer';
+import type { Token } from './lexCursor';
 
 // Words lezer-promql specializes or extends (its grammar's @external specialize / extend lists), and the duration
 // functions: as a metric name, label name or function name lezer may read them its own way.

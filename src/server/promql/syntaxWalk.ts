@@ -4,7 +4,7 @@
 import type { Expr } from './ast';
 import { CheckerBase } from './checkerBase';
 import { availability } from './gates';
-import type { Token } from './lexer';
+import type { Token } from './lexCursor';
 import { atLeast } from './target';
 import { knownFunction } from './typecheck';
 import { checkRegex, goNumberError, parseDuration, parseNumber, unquote } from './values';

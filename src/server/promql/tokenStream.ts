@@ -1,6 +1,6 @@
 // Token-stream helpers for the syntax check: when lezer cannot be trusted (depth, long chains), the text lezer
 // parses (number tokens normalised), Prometheus' trailing-comma error, and the context words of its messages.
-import { Token } from './lexer';
+import type { Token } from './lexCursor';
 
 const tokenAt = (tokens: readonly Token[], i: number): Token | undefined => tokens[i];
 
