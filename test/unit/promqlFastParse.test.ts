@@ -98,4 +98,12 @@ describe('PromQL fast parser: the same trees as lezer-promql, or no answer', () 
     assert.equal(fastParse(lex('rate(x[5m],)', {}).tokens), undefined);
     assert.equal(analyzeSyntax('rate(x[5m],)').error?.message, 'trailing commas not allowed in function call args');
   });
+
+  it('a # comment between an operand and its operator is no operator, on either path', () => {
+    // A quoted metric name sends the first query to lezer; the second takes the fast path.
+    for (const q of ['{"foo"} # note\nand 1', 'foo # note\nand 1']) {
+      assert.equal(analyzeSyntax(q).error?.message, 'set operator "and" not allowed in binary scalar expression', q);
+    }
+    assert.equal(fastParse(lex('{"foo"} # note\nand 1', {}).tokens), undefined);
+  });
 });
