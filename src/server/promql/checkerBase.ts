@@ -6,7 +6,8 @@
 import type { Label } from './ast';
 import { CONSTRUCTS, type Construct } from './constructs';
 import { availability, type Availability } from './gates';
-import { describeToken, type Token } from './lexCursor';
+import { checkDurationExpr } from './durationExpr';
+import { describeToken, type LexOptions, type Token } from './lexCursor';
 import { messageContext } from './tokenStream';
 import { atLeast, type PromqlTarget } from './target';
 import { knownFunction } from './typecheck';
@@ -72,12 +73,19 @@ export class CheckerBase {
     return k > i ? k - 1 : undefined;
   }
 
-  /** parse.go's experimentalDurationExpr: an expression where a duration goes needs the flag (until 3.14). */
-  protected durationExpr(first: number, last: number): void {
-    if (this.gate('durationExpressions').ok) return;
-    const from = this.tokens[first].start;
-    const to = this.tokens[last].end;
-    this.reduce(to, from, to, 'experimental duration expression is not enabled');
+  /** A duration expression in tokens[first..last]: a range or subquery step (`positive`) or an offset (durationExpr.ts). */
+  protected durationExpr(first: number, last: number, positive: boolean): void {
+    const keywords = lexOptions(this.target).durationKeywords ?? new Set<string>();
+    checkDurationExpr(
+      this.tokens,
+      first,
+      last,
+      { positive, enabled: this.gate('durationExpressions').ok, keywords },
+      {
+        reduce: (after, from, to, message, lookahead) => this.reduce(after, from, to, message, 'syntax', lookahead),
+        grammar: (i) => this.grammar(i),
+      },
+    );
   }
 
   /** A quoted label name in a grouping list the target accepts: any name in 3.x (UTF-8), legacy names in 2.55. */
@@ -252,7 +260,7 @@ export class CheckerBase {
     const t = (k: number): Token | undefined => this.tokens[k];
     const expr = this.durationExprAt(i + 1);
     if (expr !== undefined) {
-      this.durationExpr(i + 1, expr);
+      this.durationExpr(i + 1, expr, true);
       return;
     }
     if (!this.isDurationToken(t(i + 1))) return; // The lexer already rejected it.
@@ -266,7 +274,7 @@ export class CheckerBase {
     let k = i + 3;
     const step = this.durationExprAt(k);
     if (step !== undefined) {
-      this.durationExpr(k, step);
+      this.durationExpr(k, step, true);
       return;
     }
     if (this.isDurationToken(t(k))) this.duration(this.tokens[k++], true);
@@ -294,4 +302,30 @@ function keywordAsName(tokens: readonly Token[], i: number): boolean {
   if (!t || (t.type !== 'KEYWORD' && t.type !== 'OPERATOR') || !KEYWORD_NAMES.has(t.text.toLowerCase())) return false;
   const prev = tokens[i - 1];
   return !prev || prev.text === '(' || prev.text === ',' || (prev.type === 'OPERATOR' && prev.text !== '@');
+}
+
+// Read once per target object (every query is lexed with them).
+const lexOptionsOf = new WeakMap<PromqlTarget, LexOptions>();
+
+/** How the target's lexer differs from 2.42's (lex.go at the versions in constructs.ts). */
+export function lexOptions(target: PromqlTarget): LexOptions {
+  const known = lexOptionsOf.get(target);
+  if (known) return known;
+  const parses = (c: Construct): boolean => {
+    const a = availability(CONSTRUCTS[c], target);
+    return a.ok || a.why === 'not-enabled';
+  };
+  const keywords = !parses('durationStepMinMax')
+    ? []
+    : atLeast(target, '3.13.0')
+      ? ['step', 'range', 'min_of', 'max_of']
+      : ['step', 'min', 'max', ...(parses('durationRange') ? ['range'] : [])];
+  const options: LexOptions = {
+    limitAggregators: parses('limitAggregations'),
+    numbers254: parses('numbersAsDurations'),
+    durationExpr: parses('durationExpressions'),
+    durationKeywords: new Set(keywords),
+  };
+  lexOptionsOf.set(target, options);
+  return options;
 }

@@ -5,16 +5,14 @@
 // Queries of the common shapes skip lezer: fastParse.ts reads the same tree from the tokens.
 import { SyntaxNode } from '@lezer/common';
 import { AstBuilder, Expr } from './ast';
-import type { Event, SyntaxProblem } from './checkerBase';
-import { CONSTRUCTS, type Construct } from './constructs';
+import { lexOptions, type Event, type SyntaxProblem } from './checkerBase';
 import { fastParse } from './fastParse';
-import { availability } from './gates';
-import type { LexError, LexOptions, Token } from './lexCursor';
+import type { LexError, Token } from './lexCursor';
 import { lex } from './lexer';
 import { parseLenient, parseStrict } from './promqlParsers';
 import { Checker } from './syntaxWalk';
 import { lezerText, tooComplex, trailingComma } from './tokenStream';
-import { atLeast, DEFAULT_TARGET, type PromqlTarget } from './target';
+import { DEFAULT_TARGET, type PromqlTarget } from './target';
 import { TypeChecker } from './typecheck';
 
 export interface SyntaxResult {
@@ -42,25 +40,6 @@ function first(events: readonly Event[]): Event | undefined {
     if (!best || ev.key < best.key || (ev.key === best.key && ev.phase < best.phase)) best = ev;
   }
   return best;
-}
-
-/** How the target's lexer differs from 2.42's (lex.go at the versions in constructs.ts). */
-export function lexOptions(target: PromqlTarget): LexOptions {
-  const parses = (c: Construct): boolean => {
-    const a = availability(CONSTRUCTS[c], target);
-    return a.ok || a.why === 'not-enabled';
-  };
-  const keywords = !parses('durationStepMinMax')
-    ? []
-    : atLeast(target, '3.13.0')
-      ? ['step', 'range', 'min_of', 'max_of']
-      : ['step', 'min', 'max', ...(parses('durationRange') ? ['range'] : [])];
-  return {
-    limitAggregators: parses('limitAggregations'),
-    numbers254: parses('numbersAsDurations'),
-    durationExpr: parses('durationExpressions'),
-    durationKeywords: new Set(keywords),
-  };
 }
 
 /** Parses with lezer and walks the tree into `checker`; where lezer stops, the error there and those recorded before it. */

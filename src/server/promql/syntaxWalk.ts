@@ -93,7 +93,7 @@ export class Checker extends CheckerBase {
         const sign = this.tokenAt(kw + 1)?.text === '-' ? 1 : 0;
         const plain = this.isDurationToken(this.tokenAt(kw + 1 + sign));
         if (!plain && this.parses('durationExpressions') && this.tokenAt(kw + 1)) {
-          this.durationExpr(kw + 1, this.indexEndingAfter(e.to - 1));
+          this.durationExpr(kw + 1, this.indexEndingAfter(e.to - 1), false);
           this.modifierTarget(e.expr, e.to, 'offset');
           return;
         }

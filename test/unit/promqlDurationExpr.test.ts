@@ -1,0 +1,53 @@
+// Duration expressions as Prometheus' parser reduces them (generated_parser.y at v3.5.0 … v3.14.0): where
+// "experimental duration expression is not enabled" points (the left operand, parentheses not included), a sign
+// folded into a literal, division and modulo by a literal zero, a range that is one literal must be positive, and
+// the duration functions only from their version. Each expectation was checked against the real Prometheus 3.5.3
+// (test/stack/promqlAgreement.test.ts) or upstream's parse_test.go at that tag (test/fixtures/promql-upstream).
+import { strict as assert } from 'node:assert';
+import { analyzeQuery, prometheusPosition } from '../../src/server/promql/diagnostics';
+import type { PromqlTarget } from '../../src/server/promql/target';
+import type { PromqlFeature } from '../../src/shared/promqlTarget';
+
+const target = (version: string, ...features: PromqlFeature[]): PromqlTarget => ({
+  dialect: 'prometheus',
+  version,
+  features: new Set(features),
+  reason: 'test',
+});
+
+/** `line:col message` of the first error, as Prometheus prints it, or 'accepts'. */
+function verdict(q: string, t: PromqlTarget): string {
+  const e = analyzeQuery(q, undefined, t).find((p) => p.severity === 'error');
+  return e ? `${prometheusPosition(q, e.from)} ${e.message}` : 'accepts';
+}
+
+const CASES: readonly [string, PromqlTarget, string][] = [
+  // 3.5 without the flag: the error is on the left operand of the first reduction, parentheses excluded.
+  ['foo offset (5m)', target('3.5.3'), '1:13 experimental duration expression is not enabled'],
+  ['up offset (1h + 5m)', target('3.5.3'), '1:12 experimental duration expression is not enabled'],
+  ['up offset -(1h)', target('3.5.3'), '1:13 experimental duration expression is not enabled'],
+  ['up[(5m)]', target('3.5.3'), '1:5 experimental duration expression is not enabled'],
+  ['up @ 1700000000 offset -(5m)', target('3.5.3'), '1:26 experimental duration expression is not enabled'],
+  // A signed literal after offset is no expression; an unfinished one is a syntax error first.
+  ['foo offset +1h', target('3.5.3'), 'accepts'],
+  ['up[5m-]', target('3.5.3'), '1:7 unexpected "]"'],
+  // Literal zero divisors, a non-positive literal range: with the flag, at the operator / the literal.
+  ['up[5m / 0]', target('3.5.3', 'promql-duration-expr'), '1:7 division by zero'],
+  ['foo offset (4d%0)', target('3.5.3', 'promql-duration-expr'), '1:15 modulo by zero'],
+  ['up[-5]', target('3.5.3', 'promql-duration-expr'), '1:4 duration must be greater than 0'],
+  ['up[10m / 2]', target('3.5.3', 'promql-duration-expr'), 'accepts'],
+  // step() arrived in 3.6; after offset it is lexed as a plain word and still a duration function.
+  ['up offset step()', target('3.5.3', 'promql-duration-expr'), '1:11 unexpected identifier "step"'],
+  ['up offset -step()', target('3.10.0', 'promql-duration-expr'), 'accepts'],
+  ['up offset max_of(step(), 5s)', target('3.14.0'), 'accepts'],
+  ['up[step() / 0]', target('3.14.0'), '1:11 division by zero'],
+];
+
+describe('PromQL duration expressions, as Prometheus reduces them', () => {
+  for (const [q, t, expected] of CASES) {
+    it(`${q} on ${t.version}${t.features.size ? ` with ${[...t.features].join(', ')}` : ''}: ${expected}`, () => {
+      const got = verdict(q, t);
+      assert.ok(expected === 'accepts' ? got === 'accepts' : got.startsWith(expected), got);
+    });
+  }
+});
