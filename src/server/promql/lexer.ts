@@ -304,8 +304,9 @@ function lexDurationExpr(l: Lexer): State {
       return lexStatements;
     case ':':
       l.emit('COLON');
-      if (!l.gotDuration) return l.errorf('unexpected colon before duration in duration expression');
-      if (l.gotColon) return l.errorf('unexpected repeated colon in duration expression');
+      // errorf overwrites the item just emitted (lex.go): the parser never sees the colon.
+      if (!l.gotDuration) return l.errorf('unexpected colon before duration in duration expression', true);
+      if (l.gotColon) return l.errorf('unexpected repeated colon in duration expression', true);
       l.gotColon = true;
       return lexDurationExpr;
     case '(':
@@ -315,7 +316,7 @@ function lexDurationExpr(l: Lexer): State {
     case ')':
       l.emit('PUNCT');
       l.parenDepth--;
-      if (l.parenDepth < 0) return l.errorf(`unexpected right parenthesis ${quoteRune(r)}`);
+      if (l.parenDepth < 0) return l.errorf(`unexpected right parenthesis ${quoteRune(r)}`, true);
       return lexDurationExpr;
     case ',':
       l.emit('PUNCT');

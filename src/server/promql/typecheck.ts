@@ -195,8 +195,10 @@ export class TypeChecker {
       case 'vector': {
         if (e.name) {
           for (const m of e.matchers) {
-            if (m.name === '__name__')
-              this.add(e.from, e.to, `metric name must not be set twice: "${e.name.text}" or "${unquote(m.value)}"`);
+            const label = m.quotedName ? unquote(m.name) : m.name;
+            // A quoted name alone in the braces (`up{"job"}`, the UTF-8 syntax) is a metric name too.
+            const nameValue = !m.op ? label : label === '__name__' ? unquote(m.value) : undefined;
+            if (nameValue !== undefined) this.add(e.from, e.to, `metric name must not be set twice: "${e.name.text}" or "${nameValue}"`);
           }
           return 'vector';
         }
