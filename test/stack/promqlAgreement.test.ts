@@ -87,9 +87,9 @@ const ORACLES: readonly { readonly id: string; readonly bin: () => string; reado
   { id: '2.53', bin: prometheus253, features: [], floor: 930 },
   { id: '2.53 experimental', bin: prometheus253, features: ['promql-experimental-functions'], floor: 930 },
   { id: '3.5', bin: prometheus35, features: [], floor: 930 },
-  { id: '3.5 experimental', bin: prometheus35, features: ['promql-experimental-functions'], floor: 928 },
+  { id: '3.5 experimental', bin: prometheus35, features: ['promql-experimental-functions'], floor: 929 },
   { id: '3.5 duration-expr', bin: prometheus35, features: ['promql-duration-expr'], floor: 930 },
-  { id: '3.5 experimental duration-expr', bin: prometheus35, features: ['promql-experimental-functions', 'promql-duration-expr'], floor: 928 },
+  { id: '3.5 experimental duration-expr', bin: prometheus35, features: ['promql-experimental-functions', 'promql-duration-expr'], floor: 929 },
 ];
 
 function prometheus35(): string {

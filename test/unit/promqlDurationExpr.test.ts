@@ -41,6 +41,13 @@ const CASES: readonly [string, PromqlTarget, string][] = [
   ['up offset -step()', target('3.10.0', 'promql-duration-expr'), 'accepts'],
   ['up offset max_of(step(), 5s)', target('3.14.0'), 'accepts'],
   ['up[step() / 0]', target('3.14.0'), '1:11 division by zero'],
+  // Numbers of seconds must fit a time.Duration (3.4+); min()/max() on 3.6–3.12 and any case of step() parse.
+  ['foo[9.5e10]', target('3.5.0', 'promql-duration-expr'), '1:5 duration out of range'],
+  ['foo offset 9.5e10', target('3.5.0', 'promql-duration-expr'), '1:12 duration out of range'],
+  ['foo[max(step(),5s)]', target('3.10.0', 'promql-duration-expr'), 'accepts'],
+  ['foo offset -min(5s,step()+8s)', target('3.10.0', 'promql-duration-expr'), 'accepts'],
+  ['metric1_total offset (STEP()/10)', target('3.14.0'), 'accepts'],
+  ['foo[max(step(),)]', target('3.10.0', 'promql-duration-expr'), '1:16 unexpected ")"'],
   // lex.go's errorf replaces the colon it has just emitted: the parser meets the lexical error, after the colon.
   ['foo[:5m]', target('3.5.3'), '1:6 unexpected colon before duration in duration expression'],
   ['foo[5m:1m:2]', target('3.5.3'), '1:10 unexpected colon'],

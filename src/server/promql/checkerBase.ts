@@ -6,7 +6,7 @@
 import type { Label } from './ast';
 import { CONSTRUCTS, type Construct } from './constructs';
 import { availability, type Availability } from './gates';
-import { checkDurationExpr } from './durationExpr';
+import { checkDurationExpr, MAX_DURATION_SECONDS } from './durationExpr';
 import { describeToken, type LexOptions, type Token } from './lexCursor';
 import { messageContext } from './tokenStream';
 import { atLeast, type PromqlTarget } from './target';
@@ -173,7 +173,10 @@ export class CheckerBase {
   protected duration(t: Token, positive: boolean): void {
     const from34 = atLeast(this.target, '3.4.0');
     if (t.type === 'NUMBER') {
-      if (positive && from34 && parseNumber(t.text) <= 0) this.reduce(t.end, t.start, t.end, 'duration must be greater than 0');
+      const v = parseNumber(t.text);
+      // 3.4's duration_expr: a number of seconds must fit a time.Duration.
+      if (from34 && Math.abs(v) > MAX_DURATION_SECONDS) this.reduce(t.end, t.start, t.end, 'duration out of range');
+      else if (positive && from34 && v <= 0) this.reduce(t.end, t.start, t.end, 'duration must be greater than 0');
       return;
     }
     const d = parseDuration(t.text);

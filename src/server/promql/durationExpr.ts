@@ -24,6 +24,9 @@ interface Node {
   readonly literal?: number;
 }
 
+/** generated_parser.y's bound on a number of seconds as a duration: 1<<63 / 1e9. */
+export const MAX_DURATION_SECONDS = 2 ** 63 / 1e9;
+
 const PRECEDENCE: Readonly<Record<string, number>> = { '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, '^': 6 };
 const MUL = 5;
 const MIN_MAX = new Set(['min', 'max', 'min_of', 'max_of']);
@@ -100,7 +103,12 @@ class DurationParser {
     if (!t) this.fail();
     if (t.type === 'DURATION' || t.type === 'NUMBER') {
       this.i++;
-      return { from: t.start, to: t.end, literal: literalSeconds(t) };
+      const literal = literalSeconds(t);
+      if (Math.abs(literal) > MAX_DURATION_SECONDS) {
+        this.sink.reduce(t.end, t.start, t.end, 'duration out of range', false);
+        return { from: t.start, to: t.end, literal: 0 };
+      }
+      return { from: t.start, to: t.end, literal };
     }
     if (t.type === 'PUNCT' && t.text === '(') {
       this.i++;

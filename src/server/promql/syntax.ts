@@ -51,10 +51,11 @@ function lezerPath(
   target: PromqlTarget,
 ): Expr | undefined {
   const events = checker.events;
+  const words = lexOptions(target).durationKeywords;
   const builder = new AstBuilder(text);
   // After a lexical error nothing more is read, so the parse only needs the text before it.
   const parsed = lexError ? text.slice(0, lexError.pos) : text;
-  const { tree, failAt } = parseStrict(lezerText(parsed, tokens));
+  const { tree, failAt } = parseStrict(lezerText(parsed, tokens, words));
   if (!lexError && tokens.length === 1) {
     events.push({ from: 0, to: text.length, message: 'no expression found in input', code: 'syntax', key: 0, phase: 0 });
     return undefined;
@@ -79,9 +80,9 @@ function lezerPath(
     for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
   };
   if (failIndex > 0) {
-    visit(parseLenient(lezerText(parsed, tokens)).topNode);
+    visit(parseLenient(lezerText(parsed, tokens, words)).topNode);
     // What precedes the failing token may be a complete query whose last reduction needs that token.
-    const prefix = parseStrict(lezerText(text.slice(0, tokens[failIndex]?.start ?? failAt), tokens));
+    const prefix = parseStrict(lezerText(text.slice(0, tokens[failIndex]?.start ?? failAt), tokens, words));
     const prefixAst = prefix.tree && builder.build(prefix.tree.topNode);
     if (prefixAst) before.walk(prefixAst);
   }
