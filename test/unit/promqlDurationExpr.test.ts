@@ -53,12 +53,16 @@ const CASES: readonly [string, PromqlTarget, string][] = [
   ['foo[5m:1m:2]', target('3.5.3'), '1:10 unexpected colon'],
 ];
 
-// Not durations, but found with them against Prometheus 3.5.3: a quoted name alone in the braces names the metric.
+// Not durations, but found with them against Prometheus 3.5.3: a quoted name alone in the braces names the metric,
+// and more.
 const NAMES: readonly [string, string][] = [
   ['up{"job"}', '1:1 metric name must not be set twice: "up" or "job"'],
   ['foo{"__name__"="bar"}', '1:1 metric name must not be set twice: "foo" or "bar"'],
   ['{"foo", a="b"}', 'accepts'],
   ['up{"job"="x"}', 'accepts'],
+  // Before 3.10's fill modifiers `fill(...)` is a call of an unknown function; limitk's parameter is a scalar.
+  ['up + fill() up', '1:6 unknown function with name "fill"'],
+  ['up + fill(a) up', '1:6 unknown function with name "fill"'],
 ];
 
 describe('PromQL duration expressions, as Prometheus reduces them', () => {
@@ -71,4 +75,10 @@ describe('PromQL duration expressions, as Prometheus reduces them', () => {
   for (const [q, expected] of NAMES) {
     it(`${q} on 3.5.3: ${expected}`, () => assert.equal(verdict(q, target('3.5.3')), expected));
   }
+  it('limitk("a", up) with experimental functions on 3.5.3: its parameter must be a scalar', () => {
+    assert.equal(
+      verdict('limitk("a", up)', target('3.5.3', 'promql-experimental-functions')),
+      '1:8 expected type scalar in aggregation parameter, got string',
+    );
+  });
 });

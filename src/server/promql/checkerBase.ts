@@ -45,7 +45,7 @@ export class CheckerBase {
   }
 
   /** Whether the target's parser reads the construct (perhaps only to report it not enabled). */
-  protected parses(c: Construct): boolean {
+  parses(c: Construct): boolean {
     const a = this.gate(c);
     return a.ok || a.why === 'not-enabled';
   }

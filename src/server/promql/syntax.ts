@@ -51,7 +51,7 @@ function lezerPath(
   target: PromqlTarget,
 ): Expr | undefined {
   const events = checker.events;
-  const words = lexOptions(target).durationKeywords;
+  const words = { durationWords: lexOptions(target).durationKeywords, fillIsName: !checker.parses('binopFillModifiers') };
   const builder = new AstBuilder(text);
   // After a lexical error nothing more is read, so the parse only needs the text before it.
   const parsed = lexError ? text.slice(0, lexError.pos) : text;

@@ -80,9 +80,19 @@ function closing(tokens: readonly Token[], open: number): number {
  * The text lezer parses: Prometheus' number tokens rewritten as same-length decimals lezer reads as one number
  * (`5.`, `0X1f`, `1e`), so both see the same tokens; values are read from the original text. A call of a duration
  * function lezer does not know (`max(step(), 5s)` on 3.6–3.12, `STEP()`) becomes a same-length `(1   )`: the
- * duration itself is checked from the tokens (durationExpr.ts), lezer only needs to see a duration there.
+ * duration itself is checked from the tokens (durationExpr.ts), lezer only needs to see a duration there. Before
+ * fill modifiers, `fill(` is renamed so that lezer reads a call, as Prometheus does.
  */
-export function lezerText(text: string, tokens: readonly Token[], durationWords?: ReadonlySet<string>): string {
+export interface LezerTextOptions {
+  /** The target's duration functions (LexOptions.durationKeywords). */
+  readonly durationWords?: ReadonlySet<string>;
+  /** The target has no fill modifiers: `fill(...)` is a call of an unknown function to it, as lezer must read it. */
+  readonly fillIsName?: boolean;
+}
+
+const FILL_WORDS = new Set(['fill', 'fill_left', 'fill_right']);
+
+export function lezerText(text: string, tokens: readonly Token[], { durationWords, fillIsName }: LezerTextOptions = {}): string {
   let out = '';
   let last = 0;
   for (let i = 0; i < tokens.length; i++) {
@@ -90,6 +100,12 @@ export function lezerText(text: string, tokens: readonly Token[], durationWords?
     if (t.end > text.length) break;
     if (t.type === 'COLON' && t.text !== ':') {
       out += text.slice(last, t.start) + ':';
+      last = t.end;
+      continue;
+    }
+    if (fillIsName && t.type === 'IDENTIFIER' && FILL_WORDS.has(t.text.toLowerCase()) && tokens[i + 1]?.text === '(') {
+      // Same length, no longer lezer's Fill keyword; the call's name is read from the original text.
+      out += text.slice(last, t.start) + t.text.slice(0, -1) + '_';
       last = t.end;
       continue;
     }

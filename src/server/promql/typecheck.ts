@@ -131,7 +131,9 @@ export class TypeChecker {
         const spec = AGGREGATIONS.get(e.op);
         const expr = e.args[e.args.length - 1];
         if (expr) this.expect(expr, 'vector', 'aggregation expression');
-        if (spec?.param && e.args.length > 1) this.expect(e.args[0], spec.param, 'aggregation parameter');
+        // limitk / limit_ratio (2.54+, not in AGGREGATIONS: experimental) take a scalar too (parse.go's checkAST).
+        const param = spec?.param ?? (e.op === 'limitk' || e.op === 'limit_ratio' ? 'scalar' : undefined);
+        if (param && e.args.length > 1) this.expect(e.args[0], param, 'aggregation parameter');
         return 'vector';
       }
       case 'binary': {
