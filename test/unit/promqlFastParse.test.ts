@@ -1,7 +1,7 @@
 // The fast parser (src/server/promql/fastParse.ts) against lezer-promql: wherever it answers, lezer's strict parse
 // must accept the query too and AstBuilder must build the very same tree, on every query of the corpora (Prometheus'
-// own parser tests of each release tag, the agreement corpus) and on each of them with one token deleted, for old
-// and new targets. Where it does not answer, the query takes the lezer path unchanged.
+// own parser tests of each release tag, the agreement corpus) and on each of them with one token deleted or doubled,
+// for old and new targets. Where it does not answer, the query takes the lezer path unchanged.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -45,24 +45,31 @@ function bothTrees(query: string, t: PromqlTarget): { fast: unknown; lezer: unkn
   return { fast, lezer: tree ? new AstBuilder(query).build(tree.topNode) : 'rejected' };
 }
 
-/** Each query with one of its tokens cut out: near misses the fast path must not accept unless lezer does. */
-function withOneTokenDeleted(queries: readonly string[]): string[] {
+/** Each query with one of its tokens cut out, or doubled: near misses the fast path must not accept unless lezer does. */
+function withOneTokenChanged(queries: readonly string[], change: 'deleted' | 'doubled'): string[] {
   const out: string[] = [];
   for (const q of queries) {
     const { tokens } = lex(q, {});
-    for (const t of tokens) if (t.type !== 'EOF') out.push(q.slice(0, t.start) + q.slice(t.end));
+    for (const t of tokens) {
+      if (t.type === 'EOF') continue;
+      const text = q.slice(t.start, t.end);
+      out.push(q.slice(0, t.start) + (change === 'doubled' ? `${text} ${text}` : '') + q.slice(t.end));
+    }
   }
   return out;
 }
 
 describe('PromQL fast parser: the same trees as lezer-promql, or no answer', () => {
   const base = [...new Set([...upstreamQueries(), ...readFullCorpus()])];
-  const mutated = [...new Set(withOneTokenDeleted(base))].filter((q) => !base.includes(q));
+  const known = new Set(base);
+  const deleted = [...new Set(withOneTokenChanged(base, 'deleted'))].filter((q) => !known.has(q));
+  const doubled = [...new Set(withOneTokenChanged(base, 'doubled'))].filter((q) => !known.has(q));
 
   // Most real queries take the fast path; most near misses do not parse at all.
   for (const [name, queries, share] of [
     ['the corpora', base, 0.5],
-    ['the corpora with one token deleted', mutated, 0.05],
+    ['the corpora with one token deleted', deleted, 0.05],
+    ['the corpora with one token doubled', doubled, 0.005],
   ] as const) {
     it(`${name}: every query the fast path reads, lezer reads to the same tree`, function () {
       this.timeout(120000);
