@@ -65,17 +65,19 @@ describe('PromQL fast parser: the same trees as lezer-promql, or no answer', () 
   const deleted = [...new Set(withOneTokenChanged(base, 'deleted'))].filter((q) => !known.has(q));
   const doubled = [...new Set(withOneTokenChanged(base, 'doubled'))].filter((q) => !known.has(q));
 
-  // Most real queries take the fast path; most near misses do not parse at all.
-  for (const [name, queries, share] of [
-    ['the corpora', base, 0.5],
-    ['the corpora with one token deleted', deleted, 0.05],
-    ['the corpora with one token doubled', doubled, 0.005],
+  // Most real queries take the fast path; most near misses do not parse at all. The near misses are read by the
+  // oldest and the newest lexer only (the others lie between): 300,000 checks would take half a minute.
+  const ends = [TARGETS[0], TARGETS[TARGETS.length - 1]];
+  for (const [name, queries, targets, share] of [
+    ['the corpora', base, TARGETS, 0.5],
+    ['the corpora with one token deleted', deleted, ends, 0.05],
+    ['the corpora with one token doubled', doubled, ends, 0.005],
   ] as const) {
     it(`${name}: every query the fast path reads, lezer reads to the same tree`, function () {
       this.timeout(120000);
       let answered = 0;
       let checks = 0;
-      for (const t of TARGETS) {
+      for (const t of targets) {
         for (const q of queries) {
           checks++;
           const both = bothTrees(q, t);
@@ -84,7 +86,7 @@ describe('PromQL fast parser: the same trees as lezer-promql, or no answer', () 
           assert.deepStrictEqual(both.fast, both.lezer, `${JSON.stringify(q)} for ${t.version}${t.features.size ? ' +features' : ''}`);
         }
       }
-      console.log(`      ${queries.length} queries × ${TARGETS.length} targets: the fast path read ${answered} of ${checks}`);
+      console.log(`      ${queries.length} queries × ${targets.length} targets: the fast path read ${answered} of ${checks}`);
       // Not a vacuous test: the fast path must take its share.
       assert.ok(answered > checks * share, `fast path answered only ${answered} of ${checks}`);
     });
