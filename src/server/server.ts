@@ -20,7 +20,6 @@ import { MetricStore } from './promql/metrics';
 import { signatureHelp } from './promql/signature';
 import { DEFAULT_TARGET, type PromqlTarget } from './promql/target';
 import { applySetting, detectTarget, type TargetSetting } from './promql/targetDetection';
-import { forTarget } from './targetDiagnostics';
 import { DocumentValidator, type ValidatorOptions } from './validator';
 
 export interface ServerOptions extends ValidatorOptions {
@@ -69,7 +68,7 @@ export function startServer(
   /** The client applies one edit range to every item (LSP 3.17): no per-item copies of 10,000 metrics. */
   let editRangeDefault = false;
   const validator = new DocumentValidator(
-    (params) => void connection.sendDiagnostics(forTarget(params, target)),
+    (params) => void connection.sendDiagnostics(params),
     metrics,
     (uri) => documents.get(uri),
     { ...options, target: () => target, knowledge: () => metrics.generation },

@@ -1,10 +1,11 @@
-// Diagnostics as the PromQL target sees them, just before they are published. The checks follow Prometheus' PromQL:
+// Diagnostics as the PromQL target sees them; the validator applies these while it checks, so that its cap on
+// problems counts what the user is shown. The checks follow Prometheus' PromQL:
 // - against Prometheus, each diagnostic's `source` names the version checked ("promql 3.5.3"): VS Code shows the
 //   source beside the message on hover and in the Problems view, while the message keeps Prometheus' own wording;
 // - against VictoriaMetrics (MetricsQL extends PromQL) or an engine that is not recognisably Prometheus, a syntax
 //   or type error may be a valid query there: errors are not reported, and one Information diagnostic at the top
 //   of the document says why. Warnings and hints (unknown metrics, ranges) still hold.
-import { DiagnosticSeverity, type Diagnostic, type PublishDiagnosticsParams } from 'vscode-languageserver';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { PromqlTarget } from './promql/target';
 
 export const NOT_CHECKED_CODE = 'promql-dialect-not-checked';
@@ -15,20 +16,24 @@ export function notCheckedMessage(target: PromqlTarget): string {
     : `OptiVolt checks Prometheus' PromQL; this server is not recognisably Prometheus, so syntax and type errors are not reported (${target.reason}).`;
 }
 
-export function forTarget(params: PublishDiagnosticsParams, target: PromqlTarget): PublishDiagnosticsParams {
-  if (target.dialect === 'prometheus') {
-    const source = `promql ${target.version}`;
-    return { ...params, diagnostics: params.diagnostics.map((d) => (d.source === 'promql' ? { ...d, source } : d)) };
-  }
-  // A closed document's empty list stays empty: nothing is open to be told.
-  if (!params.diagnostics.length && params.version === undefined) return params;
-  const kept = params.diagnostics.filter((d) => d.severity !== DiagnosticSeverity.Error);
-  const note: Diagnostic = {
-    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-    severity: DiagnosticSeverity.Information,
-    message: notCheckedMessage(target),
-    code: NOT_CHECKED_CODE,
+/** How the target's diagnostics are told: their source, whether errors are reported, the note that says they are not. */
+export interface TargetView {
+  readonly source: string;
+  readonly reportsErrors: boolean;
+  readonly note?: Diagnostic;
+}
+
+export function targetView(target: PromqlTarget): TargetView {
+  if (target.dialect === 'prometheus') return { source: `promql ${target.version}`, reportsErrors: true };
+  return {
     source: 'promql',
+    reportsErrors: false,
+    note: {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: DiagnosticSeverity.Information,
+      message: notCheckedMessage(target),
+      code: NOT_CHECKED_CODE,
+      source: 'promql',
+    },
   };
-  return { ...params, diagnostics: [note, ...kept] };
 }

@@ -11,6 +11,7 @@ import { splitQueries } from '../shared/promqlDocument';
 import { analyzeQuery } from './promql/diagnostics';
 import { DEFAULT_TARGET, type PromqlTarget } from './promql/target';
 import type { MetricLookup, Problem } from './promql/types';
+import { targetView } from './targetDiagnostics';
 
 export interface ValidatorOptions {
   /** Delay between the last edit and the check, in ms. */
@@ -122,12 +123,15 @@ export class DocumentValidator {
     // The document object is updated in place by later edits: positions are computed only while it still
     // holds this version (checked after every pause).
     const version = doc.version;
+    const target = this.target();
+    const view = targetView(target);
+    // The note saying a dialect is not checked comes first and is not one of the capped problems.
     const shown: Diagnostic[] = [];
+    const head = view.note ? [view.note] : [];
     let hidden = 0;
     let firstHidden = 0;
     let toldCounting = false;
     let sliceEnd = Date.now() + this.sliceMs;
-    const target = this.target();
     const knowledge = this.knowledge();
     let checked = this.checked.get(doc.uri);
     if (checked?.target !== target || checked.knowledge !== knowledge) {
@@ -144,6 +148,7 @@ export class DocumentValidator {
       }
       seen.add(block.text);
       for (const p of problems) {
+        if (p.severity === 'error' && !view.reportsErrors) continue;
         const from = p.from + block.start;
         if (shown.length < this.maxProblems) {
           shown.push({
@@ -151,7 +156,7 @@ export class DocumentValidator {
             severity: SEVERITY[p.severity],
             message: p.message,
             code: p.code,
-            source: 'promql',
+            source: view.source,
           });
         } else if (hidden++ === 0) firstHidden = from;
       }
@@ -159,7 +164,8 @@ export class DocumentValidator {
       // The cap is reached and the rest is only counted: show what is known now rather than after the count.
       if (hidden && !toldCounting) {
         toldCounting = true;
-        this.publish({ uri: doc.uri, version, diagnostics: [...shown, this.note(doc, firstHidden, 'more are still being counted')] });
+        const counting = this.note(doc, firstHidden, 'more are still being counted', view.source);
+        this.publish({ uri: doc.uri, version, diagnostics: [...head, ...shown, counting] });
       }
       await new Promise((resolve) => setImmediate(resolve));
       if (run.cancelled || doc.version !== version) return;
@@ -167,19 +173,19 @@ export class DocumentValidator {
     }
     this.runs.delete(doc.uri);
     for (const text of checked.byText.keys()) if (!seen.has(text)) checked.byText.delete(text);
-    if (hidden) shown.push(this.note(doc, firstHidden, `${hidden.toLocaleString('en-US')} more are not shown`));
-    this.publish({ uri: doc.uri, version, diagnostics: shown });
+    if (hidden) shown.push(this.note(doc, firstHidden, `${hidden.toLocaleString('en-US')} more are not shown`, view.source));
+    this.publish({ uri: doc.uri, version, diagnostics: head.length ? [...head, ...shown] : shown });
   }
 
   /** One diagnostic where the first problem not shown is, saying how many are not. */
-  private note(doc: TextDocument, offset: number, rest: string): Diagnostic {
+  private note(doc: TextDocument, offset: number, rest: string, source: string): Diagnostic {
     const at = doc.positionAt(offset);
     return {
       range: { start: at, end: at },
       severity: DiagnosticSeverity.Information,
       message: `Only the first ${this.maxProblems.toLocaleString('en-US')} problems of this document are shown; ${rest}.`,
       code: 'too-many-problems',
-      source: 'promql',
+      source,
     };
   }
 }

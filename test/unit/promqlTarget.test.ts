@@ -8,8 +8,6 @@ import { PrometheusClient, type FetchFn } from '../../src/core/prometheus/client
 import { applySetting, detectTarget, enabledFeatures, METRICSQL_PROBE } from '../../src/server/promql/targetDetection';
 import { DEFAULT_TARGET, PINNED_PROMETHEUS } from '../../src/server/promql/target';
 import { describeTarget } from '../../src/shared/promqlTarget';
-import { DiagnosticSeverity } from 'vscode-languageserver';
-import { forTarget, NOT_CHECKED_CODE } from '../../src/server/targetDiagnostics';
 
 const DIR = path.resolve(__dirname, '../../../test/fixtures/promql-target');
 const recorded = (file: string): string => fs.readFileSync(path.join(DIR, file), 'utf8');
@@ -132,32 +130,5 @@ describe('PromQL target settings (optivolt.promql.version / .features)', () => {
     const t = applySetting(DEFAULT_TARGET, { version: '', features: ['promql-experimental-functions'] });
     assert.deepEqual([t.version, [...t.features]], [PINNED_PROMETHEUS, ['promql-experimental-functions']]);
     assert.equal(applySetting(DEFAULT_TARGET, { version: '', features: [] }), DEFAULT_TARGET);
-  });
-});
-
-describe('diagnostics for the target', () => {
-  const error = {
-    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 4 } },
-    severity: DiagnosticSeverity.Error,
-    message: 'parse error',
-    source: 'promql',
-  };
-  const warning = { ...error, severity: DiagnosticSeverity.Warning, message: 'unknown metric' };
-  it("against Prometheus: Prometheus' wording kept, the source names the version (VS Code shows it on hover)", () => {
-    const out = forTarget({ uri: 'u', version: 1, diagnostics: [error] }, { ...DEFAULT_TARGET, version: '3.5.3' });
-    assert.deepEqual(out.diagnostics, [{ ...error, source: 'promql 3.5.3' }]);
-  });
-  it('against VictoriaMetrics: no errors, warnings kept, one Information note first', () => {
-    const out = forTarget({ uri: 'u', version: 1, diagnostics: [error, warning] }, { ...DEFAULT_TARGET, dialect: 'metricsql' });
-    assert.deepEqual(
-      out.diagnostics.map((d) => [d.severity, d.code ?? d.message]),
-      [
-        [DiagnosticSeverity.Information, NOT_CHECKED_CODE],
-        [DiagnosticSeverity.Warning, 'unknown metric'],
-      ],
-    );
-    assert.match(out.diagnostics[0].message as string, /this server is VictoriaMetrics \(MetricsQL\): its extensions are not checked/);
-    // A closed document is cleared, not told.
-    assert.deepEqual(forTarget({ uri: 'u', diagnostics: [] }, { ...DEFAULT_TARGET, dialect: 'unknown' }).diagnostics, []);
   });
 });

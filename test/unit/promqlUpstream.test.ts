@@ -42,14 +42,14 @@ const FLOORS: Readonly<Record<string, number>> = {
   'v2.42.0 testdata': 525,
   'v2.53.0 parse_test.go': 277,
   'v2.53.0 testdata': 715,
-  'v3.0.0 parse_test.go': 289,
+  'v3.0.0 parse_test.go': 290,
   'v3.0.0 testdata': 955,
-  'v3.5.0 parse_test.go': 306,
+  'v3.5.0 parse_test.go': 313,
   'v3.5.0 testdata': 1292,
-  'v3.10.0 parse_test.go': 330,
-  'v3.10.0 testdata': 1554,
-  'v3.14.0 parse_test.go': 339,
-  'v3.14.0 testdata': 1840,
+  'v3.10.0 parse_test.go': 343,
+  'v3.10.0 testdata': 1570,
+  'v3.14.0 parse_test.go': 348,
+  'v3.14.0 testdata': 1848,
 };
 
 function loadTags(): UpstreamTag[] {

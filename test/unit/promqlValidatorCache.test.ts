@@ -1,10 +1,11 @@
 // The document validator re-checks only the queries an edit changed: the others' problems are reused, shifted
 // to where the query now is, and everything is checked again when the target or the metric knowledge changes.
 import * as assert from 'node:assert/strict';
-import type { PublishDiagnosticsParams } from 'vscode-languageserver';
+import { DiagnosticSeverity, type PublishDiagnosticsParams } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_TARGET, type PromqlTarget } from '../../src/server/promql/target';
 import type { MetricLookup } from '../../src/server/promql/types';
+import { NOT_CHECKED_CODE } from '../../src/server/targetDiagnostics';
 import { DocumentValidator } from '../../src/server/validator';
 
 /** A lookup that records the metric names the checks ask about: which queries were analysed. */
@@ -123,5 +124,64 @@ describe('PromQL document validator: per-query cache', () => {
     assert.equal(first.diagnostics.length, 6);
     assert.match(String(first.diagnostics[5].message), /9 more are not shown/);
     assert.deepEqual(second.diagnostics, first.diagnostics);
+  });
+
+  it("against Prometheus: Prometheus' wording kept, the source names the version (VS Code shows it on hover)", async () => {
+    target = { ...DEFAULT_TARGET, version: '3.5.3' };
+    const out = await check(TextDocument.create('file:///c/4.promql', 'promql', 1, documentText(4)));
+    assert.deepEqual(
+      out.diagnostics.map((d) => [d.severity, d.source]),
+      [
+        [DiagnosticSeverity.Error, 'promql 3.5.3'],
+        [DiagnosticSeverity.Error, 'promql 3.5.3'],
+      ],
+    );
+    assert.match(String(out.diagnostics[0].message), /^unexpected "}" in label matching, expected string/);
+  });
+
+  it('against VictoriaMetrics or an unknown engine: no errors, warnings kept, one Information note first', async () => {
+    target = { ...DEFAULT_TARGET, dialect: 'metricsql' };
+    const out = await check(TextDocument.create('file:///c/5.promql', 'promql', 1, documentText(11)));
+    assert.deepEqual(
+      out.diagnostics.map((d) => [d.severity, d.code ?? d.message]),
+      [
+        [DiagnosticSeverity.Information, NOT_CHECKED_CODE],
+        [DiagnosticSeverity.Warning, 'unknown-metric'],
+        [DiagnosticSeverity.Warning, 'unknown-metric'],
+      ],
+    );
+    assert.match(String(out.diagnostics[0].message), /this server is VictoriaMetrics \(MetricsQL\): its extensions are not checked/);
+    target = { ...DEFAULT_TARGET, dialect: 'unknown', reason: 'it answers as Thanos' };
+    const unknown = await check(TextDocument.create('file:///c/6.promql', 'promql', 1, documentText(3)));
+    assert.deepEqual(
+      unknown.diagnostics.map((d) => d.code),
+      [NOT_CHECKED_CODE],
+    );
+    assert.match(String(unknown.diagnostics[0].message), /not recognisably Prometheus.*\(it answers as Thanos\)/);
+    // A closed document is cleared, not told.
+    const cleared = pub.next();
+    v.close('file:///c/6.promql');
+    assert.deepEqual((await cleared).diagnostics, []);
+  });
+
+  it('counts toward the cap only what is shown: errors a dialect does not report leave room for its warnings', async () => {
+    target = { ...DEFAULT_TARGET, dialect: 'metricsql' };
+    const capped = new DocumentValidator(pub.publish, lookup, (uri) => docs.get(uri), {
+      debounceMs: 0,
+      maxProblems: 3,
+      target: () => target,
+    });
+    // 30 queries: 10 syntax errors (i % 3 == 0), 4 unknown metrics (i = 5, 10, 20, 25).
+    const doc = TextDocument.create('file:///c/7.promql', 'promql', 1, documentText(30));
+    docs.set(doc.uri, doc);
+    const published = pub.next();
+    capped.schedule(doc);
+    const out = await published;
+    capped.dispose();
+    assert.deepEqual(
+      out.diagnostics.map((d) => d.code),
+      [NOT_CHECKED_CODE, 'unknown-metric', 'unknown-metric', 'unknown-metric', 'too-many-problems'],
+    );
+    assert.match(String(out.diagnostics[4].message), /first 3 problems of this document are shown; 1 more are not shown/);
   });
 });

@@ -72,9 +72,10 @@ function nextOutsideComments(text: string, from: number, ch: string): number {
   return -1;
 }
 
+/** The child nodes, without `#` comments (lezer keeps them in the tree, where they would pass for an operator). */
 function children(n: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (let c = n.firstChild; c; c = c.nextSibling) out.push(c);
+  for (let c = n.firstChild; c; c = c.nextSibling) if (c.name !== 'LineComment') out.push(c);
   return out;
 }
 

@@ -4,53 +4,21 @@
 // durations, unbalanced brackets) from its own lexer, at its own positions, and classifies tokens (duration vs
 // number, keyword vs identifier) in ways lezer-promql's newer, more lenient tokenizer does not. Offsets are
 // UTF-16 offsets into the query; prometheusPosition() converts to Prometheus' byte columns.
-
-export type TokenType =
-  | 'IDENTIFIER'
-  | 'METRIC_IDENTIFIER'
-  | 'NUMBER'
-  | 'DURATION'
-  | 'STRING'
-  | 'KEYWORD'
-  | 'OPERATOR'
-  | 'AGGREGATOR'
-  | 'PUNCT'
-  | 'COLON'
-  | 'COMMENT'
-  | 'EOF';
-
-export interface Token {
-  readonly type: TokenType;
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-}
-
-export interface LexError {
-  /** Offset Prometheus reports the error at (the lexer's start of item at the time). */
-  readonly pos: number;
-  readonly message: string;
-  /** Number of non-comment tokens emitted before the error: the parser meets the error there. */
-  readonly tokenIndex: number;
-}
-
-export interface LexResult {
-  /** Non-comment tokens, ending with EOF unless the lexer stopped on an error. */
-  readonly tokens: Token[];
-  readonly error?: LexError;
-}
-
-/** What the target's lexer reads differently from 2.42's. */
-export interface LexOptions {
-  /** `limitk` and `limit_ratio` are aggregators (2.54). */
-  readonly limitAggregators?: boolean;
-  /** 2.54's number scanner (`1_000`), and `[` opens a number or a duration, not only a duration. */
-  readonly numbers254?: boolean;
-  /** 3.4's lexDurationExpr: arithmetic inside brackets. */
-  readonly durationExpr?: boolean;
-  /** Words read as tokens inside brackets (3.6 step/min/max, 3.10 range, 3.13 min_of/max_of for min/max). */
-  readonly durationKeywords?: ReadonlySet<string>;
-}
+import {
+  ch,
+  EOF,
+  isAlpha,
+  isAlphaNumeric,
+  isDigit,
+  isSpace,
+  Lexer,
+  type LexOptions,
+  type LexResult,
+  quoteRune,
+  quoteString,
+  type State,
+} from './lexCursor';
+import { acceptRemainingDuration, scanDurationKeyword, scanNumber } from './lexNumbers';
 
 const OPERATOR_KEYWORDS = new Set(['and', 'or', 'unless', 'atan2']);
 const AGGREGATORS = new Set([
@@ -68,104 +36,6 @@ const AGGREGATORS = new Set([
   'quantile',
 ]);
 const KEYWORDS = new Set(['offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'start', 'end']);
-
-const EOF = -1;
-const isSpace = (r: number): boolean => r === 0x20 || r === 0x09 || r === 0x0a || r === 0x0d;
-const isDigit = (r: number): boolean => r >= 0x30 && r <= 0x39;
-const isAlpha = (r: number): boolean => r === 0x5f || (r >= 0x61 && r <= 0x7a) || (r >= 0x41 && r <= 0x5a);
-const isAlphaNumeric = (r: number): boolean => isAlpha(r) || isDigit(r);
-const ch = (c: string): number => c.charCodeAt(0);
-
-/** Go's %q for a rune, close enough for messages. */
-export function quoteRune(r: number): string {
-  if (r === EOF) return "'\uFFFD'";
-  const c = String.fromCodePoint(r);
-  if (c === "'") return "'\\''";
-  if (c === '\\') return "'\\\\'";
-  if (r === 0x0a) return "'\\n'";
-  if (r === 0x0d) return "'\\r'";
-  if (r === 0x09) return "'\\t'";
-  if (r < 0x20 || r === 0x7f) return `'\\x${r.toString(16).padStart(2, '0')}'`;
-  if (/[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(c)) return `'${c}'`;
-  return r > 0xffff ? `'\\U${r.toString(16).padStart(8, '0')}'` : `'\\u${r.toString(16).padStart(4, '0')}'`;
-}
-
-/** Go's %q for a string, close enough for messages. */
-export const quoteString = (s: string): string => JSON.stringify(s);
-
-type State = ((l: Lexer) => State) | undefined;
-
-class Lexer {
-  pos = 0;
-  start = 0;
-  width = 0;
-  parenDepth = 0;
-  braceOpen = false;
-  bracketOpen = false;
-  gotColon = false;
-  gotDuration = false;
-  stringOpen = 0;
-  readonly tokens: Token[] = [];
-  error?: LexError;
-  scanned = false;
-
-  constructor(
-    readonly input: string,
-    readonly options: LexOptions,
-  ) {}
-  is(valid: string): boolean {
-    const r = this.peek();
-    return r !== EOF && valid.includes(String.fromCodePoint(r));
-  }
-
-  next(): number {
-    if (this.pos >= this.input.length) {
-      this.width = 0;
-      return EOF;
-    }
-    let r = this.input.codePointAt(this.pos)!;
-    this.width = r > 0xffff ? 2 : 1;
-    // A lone surrogate reaches Prometheus as U+FFFD once encoded as UTF-8.
-    if (r >= 0xd800 && r <= 0xdfff) r = 0xfffd;
-    this.pos += this.width;
-    return r;
-  }
-  peek(): number {
-    const r = this.next();
-    this.backup();
-    return r;
-  }
-  backup(): void {
-    this.pos -= this.width;
-  }
-  accept(valid: string): boolean {
-    const r = this.next();
-    if (r !== EOF && valid.includes(String.fromCodePoint(r))) return true;
-    this.backup();
-    return false;
-  }
-  acceptRun(valid: string): void {
-    for (;;) {
-      const r = this.next();
-      if (r === EOF || !valid.includes(String.fromCodePoint(r))) break;
-    }
-    this.backup();
-  }
-  emit(type: TokenType): void {
-    const text = this.input.slice(this.start, this.pos);
-    if (type !== 'COMMENT') this.tokens.push({ type, start: this.start, end: this.pos, text });
-    this.start = this.pos;
-    this.scanned = true;
-  }
-  ignore(): void {
-    this.start = this.pos;
-  }
-  errorf(message: string, dropLast = false): State {
-    if (!this.error) this.error = { pos: this.start, message, tokenIndex: this.tokens.length - (dropLast ? 1 : 0) };
-    this.scanned = true;
-    return undefined;
-  }
-}
 
 function lexStatements(l: Lexer): State {
   if (l.braceOpen) return lexInsideBraces;
@@ -421,85 +291,6 @@ function lexNumberOrDuration(l: Lexer): State {
   return l.errorf(`bad number or duration syntax: ${quoteString(l.input.slice(l.start, l.pos))}`);
 }
 
-function acceptRemainingDuration(l: Lexer): boolean {
-  if (!l.accept('smhdwy')) return false;
-  l.accept('s');
-  while (l.accept('0123456789')) {
-    while (l.accept('0123456789'));
-    if (!l.accept('smhdw')) return false;
-    l.accept('s');
-  }
-  return !isAlphaNumeric(l.next());
-}
-
-function scanNumber(l: Lexer): boolean {
-  return l.options.numbers254 ? scanNumber254(l) : scanNumber242(l);
-}
-
-function scanNumber242(l: Lexer): boolean {
-  let digits = '0123456789';
-  if (l.accept('0') && l.accept('xX')) digits = '0123456789abcdefABCDEF';
-  l.acceptRun(digits);
-  if (l.accept('.')) l.acceptRun(digits);
-  if (l.accept('eE')) {
-    l.accept('+-');
-    l.acceptRun('0123456789');
-  }
-  return !isAlphaNumeric(l.peek());
-}
-
-/** 2.54's scanNumber: digits with single underscores between them, one dot, one exponent. */
-function scanNumber254(l: Lexer): boolean {
-  const initial = l.pos;
-  let digits = '0123456789';
-  if (l.accept('0') && l.accept('xX')) {
-    l.accept('_');
-    digits = '0123456789abcdefABCDEF';
-  }
-  l.accept('.');
-  l.accept(digits);
-  let dot = false;
-  let exponent = false;
-  while (l.is(digits + '._eE')) {
-    if (l.is('.') && dot) {
-      l.accept('.');
-      return false;
-    }
-    if (l.is('eE') && exponent) {
-      l.accept('eE');
-      return false;
-    }
-    if (l.accept('.')) {
-      dot = true;
-      if (l.accept('_.')) return false;
-      if (digits.length > 10) return false;
-      continue;
-    }
-    if (l.accept('eE')) {
-      exponent = true;
-      l.accept('+-');
-      if (l.accept('._eE') || l.peek() === EOF) return false;
-      continue;
-    }
-    if (l.accept('_')) {
-      if (l.accept('._eE') || l.peek() === EOF) return false;
-      continue;
-    }
-    l.acceptRun(digits);
-  }
-  if (l.pos === initial) return false;
-  return !isAlphaNumeric(l.peek());
-}
-
-/** Reads a duration keyword (step, range, min_of ...) whose first letter was just read; false if none. */
-function scanDurationKeyword(l: Lexer): boolean {
-  while (isAlpha(l.next()));
-  l.backup();
-  if (!l.options.durationKeywords?.has(l.input.slice(l.start, l.pos).toLowerCase())) return false;
-  l.emit('KEYWORD');
-  return true;
-}
-
 /** 3.4's lexDurationExpr (as of 3.14): arithmetic, parentheses, commas and duration keywords inside brackets. */
 function lexDurationExpr(l: Lexer): State {
   const r = l.next();
@@ -513,8 +304,9 @@ function lexDurationExpr(l: Lexer): State {
       return lexStatements;
     case ':':
       l.emit('COLON');
-      if (!l.gotDuration) return l.errorf('unexpected colon before duration in duration expression');
-      if (l.gotColon) return l.errorf('unexpected repeated colon in duration expression');
+      // errorf overwrites the item just emitted (lex.go): the parser never sees the colon.
+      if (!l.gotDuration) return l.errorf('unexpected colon before duration in duration expression', true);
+      if (l.gotColon) return l.errorf('unexpected repeated colon in duration expression', true);
       l.gotColon = true;
       return lexDurationExpr;
     case '(':
@@ -524,7 +316,7 @@ function lexDurationExpr(l: Lexer): State {
     case ')':
       l.emit('PUNCT');
       l.parenDepth--;
-      if (l.parenDepth < 0) return l.errorf(`unexpected right parenthesis ${quoteRune(r)}`);
+      if (l.parenDepth < 0) return l.errorf(`unexpected right parenthesis ${quoteRune(r)}`, true);
       return lexDurationExpr;
     case ',':
       l.emit('PUNCT');
@@ -584,30 +376,4 @@ export function lex(input: string, options: LexOptions = {}): LexResult {
     if (l.error) break;
   }
   return { tokens: l.tokens, ...(l.error ? { error: l.error } : {}) };
-}
-
-/** How Prometheus names a token in "unexpected ..." messages. */
-export function describeToken(t: Token): string {
-  switch (t.type) {
-    case 'EOF':
-      return 'end of input';
-    case 'IDENTIFIER':
-      return `identifier ${quoteString(t.text)}`;
-    case 'METRIC_IDENTIFIER':
-      return `metric identifier ${quoteString(t.text)}`;
-    case 'NUMBER':
-      return `number ${quoteString(t.text)}`;
-    case 'DURATION':
-      return `duration ${quoteString(t.text)}`;
-    case 'STRING':
-      return `string ${quoteString(t.text.length > 10 ? t.text.slice(0, 10) + '...' : t.text)}`;
-    case 'KEYWORD':
-      return `<${t.text.toLowerCase()}>`;
-    case 'OPERATOR':
-      return t.text === '@' ? '"@"' : `<op:${t.text.toLowerCase()}>`;
-    case 'AGGREGATOR':
-      return `<aggr:${t.text.toLowerCase()}>`;
-    default:
-      return quoteString(t.text);
-  }
 }

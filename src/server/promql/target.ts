@@ -24,10 +24,17 @@ export const DEFAULT_TARGET: PromqlTarget = {
   reason: `no Prometheus answered: checking against Prometheus ${PINNED_PROMETHEUS}, the version the monitoring stack pins`,
 };
 
+// Every gate of every query compares versions: the few strings met are read once (a bounded memo).
+const parsedVersions = new Map<string, readonly [number, number, number] | undefined>();
+
 /** `major.minor.patch` of a version string ("v3.5.3", "3.5.3-rc.0", "2.42.0+ds"), or undefined when it has none. */
-export function parseVersion(v: string): [number, number, number] | undefined {
+export function parseVersion(v: string): readonly [number, number, number] | undefined {
+  if (parsedVersions.has(v)) return parsedVersions.get(v);
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.trim());
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
+  const parsed = m ? ([Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] as const) : undefined;
+  if (parsedVersions.size >= 256) parsedVersions.clear();
+  parsedVersions.set(v, parsed);
+  return parsed;
 }
 
 /** a < b: negative, equal: 0, a > b: positive (versions without numbers sort first). */

@@ -1,6 +1,6 @@
 // Token-stream helpers for the syntax check: when lezer cannot be trusted (depth, long chains), the text lezer
 // parses (number tokens normalised), Prometheus' trailing-comma error, and the context words of its messages.
-import { Token } from './lexer';
+import type { Token } from './lexCursor';
 
 const tokenAt = (tokens: readonly Token[], i: number): Token | undefined => tokens[i];
 
@@ -54,19 +54,70 @@ export function trailingComma(tokens: readonly Token[], failIndex: number): Toke
   return undefined;
 }
 
+// The duration functions as lezer-promql spells them; others the target has (min/max before 3.13, any case) it
+// cannot parse.
+const LEZER_DURATION_WORDS = new Set(['step', 'range', 'min_of', 'max_of']);
+
+/** Whether token i stands in a duration: lexed as a keyword inside brackets, or after `offset` (through `(`, signs). */
+function inDuration(tokens: readonly Token[], i: number): boolean {
+  if (tokens[i].type === 'KEYWORD') return true;
+  let j = i - 1;
+  while (j >= 0 && /^[-+(]$/.test(tokens[j].text)) j--;
+  return j >= 0 && tokens[j].type === 'KEYWORD' && tokens[j].text.toLowerCase() === 'offset';
+}
+
+/** Index of the `)` closing the `(` at index open, or -1. */
+function closing(tokens: readonly Token[], open: number): number {
+  let depth = 0;
+  for (let k = open; k < tokens.length; k++) {
+    if (tokens[k].text === '(') depth++;
+    else if (tokens[k].text === ')' && --depth === 0) return k;
+  }
+  return -1;
+}
+
 /**
  * The text lezer parses: Prometheus' number tokens rewritten as same-length decimals lezer reads as one number
- * (`5.`, `0X1f`, `1e`), so both see the same tokens; values are read from the original text.
+ * (`5.`, `0X1f`, `1e`), so both see the same tokens; values are read from the original text. A call of a duration
+ * function lezer does not know (`max(step(), 5s)` on 3.6–3.12, `STEP()`) becomes a same-length `(1   )`: the
+ * duration itself is checked from the tokens (durationExpr.ts), lezer only needs to see a duration there. Before
+ * fill modifiers, `fill(` is renamed so that lezer reads a call, as Prometheus does.
  */
-export function lezerText(text: string, tokens: readonly Token[]): string {
+export interface LezerTextOptions {
+  /** The target's duration functions (LexOptions.durationKeywords). */
+  readonly durationWords?: ReadonlySet<string>;
+  /** The target has no fill modifiers: `fill(...)` is a call of an unknown function to it, as lezer must read it. */
+  readonly fillIsName?: boolean;
+}
+
+const FILL_WORDS = new Set(['fill', 'fill_left', 'fill_right']);
+
+export function lezerText(text: string, tokens: readonly Token[], { durationWords, fillIsName }: LezerTextOptions = {}): string {
   let out = '';
   let last = 0;
-  for (const t of tokens) {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
     if (t.end > text.length) break;
     if (t.type === 'COLON' && t.text !== ':') {
       out += text.slice(last, t.start) + ':';
       last = t.end;
       continue;
+    }
+    if (fillIsName && t.type === 'IDENTIFIER' && FILL_WORDS.has(t.text.toLowerCase()) && tokens[i + 1]?.text === '(') {
+      // Same length, no longer lezer's Fill keyword; the call's name is read from the original text.
+      out += text.slice(last, t.start) + t.text.slice(0, -1) + '_';
+      last = t.end;
+      continue;
+    }
+    const word = durationWords?.size && /^(KEYWORD|IDENTIFIER|AGGREGATOR)$/.test(t.type) ? t.text.toLowerCase() : '';
+    if (word && durationWords?.has(word) && !LEZER_DURATION_WORDS.has(t.text) && tokens[i + 1]?.text === '(' && inDuration(tokens, i)) {
+      const close = closing(tokens, i + 1);
+      if (close > 0 && tokens[close].end <= text.length) {
+        out += text.slice(last, t.start) + '(1' + ' '.repeat(tokens[close].end - t.start - 3) + ')';
+        last = tokens[close].end;
+        i = close;
+        continue;
+      }
     }
     if (t.type !== 'NUMBER' || /^(inf|nan)$/i.test(t.text) || /^(\d+(\.\d+)?([eE][-+]?\d+)?|0x[0-9a-fA-F]+)$/.test(t.text)) continue;
     // Right after a number (`1.2.3` is `1.2` then `.3`), a leading blank keeps lezer from joining the two.

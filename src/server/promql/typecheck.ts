@@ -4,7 +4,7 @@
 import { Expr } from './ast';
 import { AGGREGATIONS, FUNCTIONS } from './functions';
 import { availability } from './gates';
-import type { PromqlTarget } from './target';
+import { atLeast, type PromqlTarget } from './target';
 import { ValueType } from './types';
 import { checkRegex, unquote } from './values';
 
@@ -85,6 +85,27 @@ export class TypeChecker {
     private readonly target: PromqlTarget,
   ) {}
 
+  /** info()'s second arguments: label selectors, exempt from the non-empty matcher rule. */
+  private readonly labelSelectors = new Set<Expr>();
+
+  /**
+   * parse.go's checkAST for info(v, selector), before the arguments' own checks: the selector must be an instant
+   * vector, then a selector of labels only. Before 3.8 a selector that is not a plain one made Prometheus' parser
+   * panic (a type assertion), so nothing is said there.
+   */
+  private infoLabels(call: Expr, arg: Expr): void {
+    const t = typeOf(arg, this.target);
+    if (t !== 'vector') {
+      this.add(call.from, call.to, `expected type ${documentedType('vector')} in call to function "info", got ${documentedType(t)}`);
+    } else if (arg.kind === 'vector' && arg.name) {
+      this.add(arg.from, arg.to, 'expected label selectors only, got vector selector instead');
+    } else if (arg.kind === 'vector') {
+      this.labelSelectors.add(arg);
+    } else if (atLeast(this.target, '3.8.0')) {
+      this.add(arg.from, arg.to, 'expected label selectors only');
+    }
+  }
+
   private add(from: number, to: number, message: string): void {
     this.errors.push({ from, to, message });
   }
@@ -110,7 +131,9 @@ export class TypeChecker {
         const spec = AGGREGATIONS.get(e.op);
         const expr = e.args[e.args.length - 1];
         if (expr) this.expect(expr, 'vector', 'aggregation expression');
-        if (spec?.param && e.args.length > 1) this.expect(e.args[0], spec.param, 'aggregation parameter');
+        // limitk / limit_ratio (2.54+, not in AGGREGATIONS: experimental) take a scalar too (parse.go's checkAST).
+        const param = spec?.param ?? (e.op === 'limitk' || e.op === 'limit_ratio' ? 'scalar' : undefined);
+        if (param && e.args.length > 1) this.expect(e.args[0], param, 'aggregation parameter');
         return 'vector';
       }
       case 'binary': {
@@ -159,6 +182,7 @@ export class TypeChecker {
             this.add(e.from, e.to, `expected at most ${na + f.variadic} argument(s) in call to "${f.name}", got ${e.args.length}`);
           }
         }
+        if (f.name === 'info' && e.args.length > 1) this.infoLabels(e, e.args[1]);
         e.args.forEach((arg, i) => {
           if (i >= nargs) {
             if (f.variadic === 0) return;
@@ -195,11 +219,14 @@ export class TypeChecker {
       case 'vector': {
         if (e.name) {
           for (const m of e.matchers) {
-            if (m.name === '__name__')
-              this.add(e.from, e.to, `metric name must not be set twice: "${e.name.text}" or "${unquote(m.value)}"`);
+            const label = m.quotedName ? unquote(m.name) : m.name;
+            // A quoted name alone in the braces (`up{"job"}`, the UTF-8 syntax) is a metric name too.
+            const nameValue = !m.op ? label : label === '__name__' ? unquote(m.value) : undefined;
+            if (nameValue !== undefined) this.add(e.from, e.to, `metric name must not be set twice: "${e.name.text}" or "${nameValue}"`);
           }
           return 'vector';
         }
+        if (this.labelSelectors.has(e)) return 'vector';
         // Unknown regex behaviour counts as non-empty: better silent than a false error.
         if (!e.matchers.some((m) => matchesEmpty(m.op, m.value) !== true)) {
           this.add(e.from, e.to, 'vector selector must contain at least one non-empty matcher');
