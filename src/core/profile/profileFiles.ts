@@ -69,9 +69,14 @@ interface V8Node {
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
 
-function checkV8(
-  doc: unknown,
-): asserts doc is { nodes: V8Node[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] } {
+function checkV8(doc: unknown): asserts doc is {
+  nodes: V8Node[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+  optivoltCpuUs?: unknown;
+} {
   if (!isObj(doc) || !Array.isArray(doc.nodes) || !Array.isArray(doc.samples) || !Array.isArray(doc.timeDeltas))
     throw new Error('it is not a V8 CPU profile (no nodes, samples and timeDeltas)');
   if (!isNum(doc.startTime) || !isNum(doc.endTime)) throw new Error('it has no startTime/endTime');
@@ -157,7 +162,19 @@ export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper)
   raw.sort((a, b) => a.t - b.t);
   const times = raw.map((r) => r.t);
   const weights = raw.map((r, i) => Math.max(0, (i + 1 < n ? raw[i + 1].t : Math.max(doc.endTime, r.t)) - r.t));
-  return { pid, runtime: 'node', frames, stacks, idleStacks, times, stackOf: raw.map((r) => r.s), weights, lineTicks };
+  const cpuUs = isNum(doc.optivoltCpuUs) && doc.optivoltCpuUs >= 0 ? doc.optivoltCpuUs : undefined;
+  return {
+    pid,
+    runtime: 'node',
+    frames,
+    stacks,
+    idleStacks,
+    times,
+    stackOf: raw.map((r) => r.s),
+    weights,
+    lineTicks,
+    ...(cpuUs !== undefined ? { cpuUs } : {}),
+  };
 }
 
 /** python-<pid>.json from the sitecustomize sampler (pythonSampler.ts). */
@@ -197,5 +214,6 @@ export function parsePythonSamples(pid: number, doc: unknown): ProcessSamples {
     stackOf: samples.map((s) => s.s),
     weights: samples.map(() => interval),
     lines: samples.map((s) => s.line),
+    ...(isNum(doc.cpuUs) && doc.cpuUs >= 0 ? { cpuUs: doc.cpuUs } : {}),
   };
 }
