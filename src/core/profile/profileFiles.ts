@@ -49,7 +49,7 @@ export function readProfiles(dir: string, maxBytes = DEFAULT_MAX_PROFILE_BYTES, 
       } catch (err) {
         throw new Error(`it is not valid JSON (${errorMessage(err)})`, { cause: err });
       }
-      profiles.set(id.pid, id.kind === 'v8' ? parseCpuProfile(id.pid, doc, mapper) : parsePythonSamples(id.pid, doc));
+      profiles.set(id.pid, id.kind === 'v8' ? parseCpuProfile(id.pid, doc, mapper, dir) : parsePythonSamples(id.pid, doc));
     } catch (err) {
       problems.push(
         `The profile of process ${id.pid} (${name}) is unusable: ${errorMessage(err)}; its energy is on its '(unprofiled)' frame.`,
@@ -92,9 +92,10 @@ function checkV8(doc: unknown): asserts doc is {
 
 /**
  * A V8 .cpuprofile (the Profiler domain's Profile: nodes with callFrame, samples, timeDeltas in µs from startTime,
- * on V8's TimeTicks: CLOCK_MONOTONIC on Linux, src/base/platform/time.cc) as time-ordered samples.
+ * on V8's TimeTicks: CLOCK_MONOTONIC on Linux, src/base/platform/time.cc) as time-ordered samples. Frames of the
+ * preload in `profilerDir` become one '(optivolt profiler start)' frame.
  */
-export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper): ProcessSamples {
+export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper, profilerDir?: string): ProcessSamples {
   checkV8(doc);
   const byId = new Map<number, V8Node>(doc.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -107,7 +108,9 @@ export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper)
     const synthetic = cf.url === '' && V8_SYNTHETIC.has(name);
     let key: FrameKey = { name, ...(synthetic ? { synthetic: true } : {}) };
     const file = scriptPath(cf.url);
-    if (file && cf.lineNumber >= 0) {
+    // The preload that started the profiler (a temp file, gone after the run): its own cost, said as such.
+    if (file && profilerDir && file.startsWith(profilerDir + path.sep)) key = { name: '(optivolt profiler start)', synthetic: true };
+    else if (file && cf.lineNumber >= 0) {
       const pos = mapper.map(file, cf.lineNumber + 1, cf.columnNumber);
       key = { name, file: pos.file, line: pos.line, ...(pos.column !== undefined ? { column: pos.column } : {}) };
     } else if (file) key = { name, file };
