@@ -55,6 +55,9 @@ function checkSplit(p: EnergyProfile, file: string): void {
     Math.abs(sum - p.totalJoules) <= 0.01 * p.totalJoules,
     `self energies add up to ${sum} J, the tree measured ${p.totalJoules} J`,
   );
+  console.log(
+    `      hot ${(share * 100).toFixed(1)}% of hot+cold; functions ${sum.toFixed(3)} J, tree ${p.totalJoules.toFixed(3)} J (${((sum / p.totalJoules - 1) * 100).toFixed(3)}%)`,
+  );
   assert.ok(p.totalJoules > 0 && p.totalJoules <= FIXTURE_WATTS * (p.durationSeconds + 1), `${p.totalJoules} J in ${p.durationSeconds} s`);
   assert.equal(p.source, 'rapl');
   assert.equal(p.estimated, false);

@@ -220,12 +220,13 @@ describe('profile attribution (pure)', () => {
         { id: 3, callFrame: { functionName: '(idle)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 } },
       ],
       startTime: 1000,
-      endTime: 1400,
+      endTime: 1500,
       samples: [2, 2, 3],
       timeDeltas: [10, 100, 90],
     };
     const p = parseCpuProfile(5, doc, new SourceMapper());
     assert.deepEqual(p.times, [1010, 1110, 1200]);
+    // 100, 90 and 300 (to endTime), capped at twice the median delta (100).
     assert.deepEqual(p.weights, [100, 90, 200]);
     assert.deepEqual(p.frames[p.stacks[p.stackOf[0]][0]], { name: 'f', file: '/p/f.js', line: 10, column: 5 });
     assert.ok(p.idleStacks.has(p.stackOf[2]));

@@ -41,6 +41,25 @@ describe('optivolt profile on bad input (dist/cli.js)', function () {
     assert.equal(exit7.code, 7, exit7.stderr);
   });
 
+  it('a profile that is corrupt when read: named in the limits, its process keeps its energy on its own frame', async () => {
+    const prog = path.join(dir, 'spoil.js');
+    // Its exit listener runs after the profiler's, which has written the profile: it spoils it, as a crash mid-write would.
+    fs.writeFileSync(
+      prog,
+      `function work() { let x = 0; for (let i = 0; i < 4e7; i++) x = (x * 31 + i) % 1000003; return x; }
+work();
+process.on('exit', () => require('fs').writeFileSync(require('path').join(process.env.OPTIVOLT_PROFILE_DIR, 'node-' + process.pid + '.cpuprofile'), '{"nodes": ['));
+`,
+    );
+    const r = await runProfile(['--json', '--', process.execPath, prog]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /The profile of process \d+ \(node-\d+\.cpuprofile\) is unusable: it is not valid JSON/);
+    assert.ok(r.profile, r.stdout);
+    assert.match(r.profile.functions[0].name, /^\(unprofiled\) node \[\d+\]$/);
+    assert.ok(Math.abs(selfSum(r.profile) - r.profile.totalJoules) <= 0.01 * r.profile.totalJoules);
+    assert.ok(r.profile.limits.some((l) => /not valid JSON/.test(l)));
+  });
+
   it('Ctrl-C: the command gets the signal, the partial profile is printed, profile ends by SIGINT', async () => {
     const prog = path.join(dir, 'spin.js');
     const started = path.join(dir, 'started');
