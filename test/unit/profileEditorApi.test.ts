@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildEnergyProfile } from '../../src/core/profile/buildProfile';
+import { profileCommand } from '../../src/core/profile/profileCommand';
 import { profilingEnv } from '../../src/core/profile/profilingEnv';
 import { recordTimeline } from '../../src/core/profile/timeline';
 import { TreeSampler } from '../../src/core/energy/treeMeasurement';
@@ -81,5 +82,34 @@ if (s < 0) console.log(s);
       fs.rmSync(dir, { recursive: true, force: true });
     }
     assert.equal(fs.existsSync(env.dir), false, 'the profiling folder is gone after dispose()');
+  });
+
+  it('profileCommand runs a command in the given folder and environment and returns its profile', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-profile-api-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'rel.js'),
+        'function fromCwd() { let x = 0; for (let i = 0; i < 4e7; i++) x = (x * 31 + i) % 1000003; return x; }\nfromCwd();\nprocess.exit(Number(process.env.EXIT_WITH));\n',
+      );
+      const runs: number[] = [];
+      const out = await profileCommand(process.execPath, ['rel.js'], {
+        settings,
+        cwd: dir,
+        env: { ...process.env, EXIT_WITH: '4' },
+        intervalUs: 500,
+        onRun: (i) => runs.push(i),
+      });
+      assert.equal(out.exitCode, 4);
+      assert.deepEqual(runs, [1]);
+      const p = out.profile;
+      assert.equal(p.cwd, dir);
+      assert.equal(p.intervalUs, 500);
+      assert.deepEqual(p.command, [process.execPath, 'rel.js']);
+      const f = fnNamed(p, 'fromCwd', 'rel.js');
+      assert.equal(f.file, path.join(dir, 'rel.js'));
+      assert.ok(f.selfJoules > 0.5 * p.totalJoules, `${f.selfJoules} of ${p.totalJoules} J`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -92,7 +92,8 @@ function checkV8(doc: unknown): asserts doc is {
 
 /**
  * A V8 .cpuprofile (the Profiler domain's Profile: nodes with callFrame, samples, timeDeltas in µs from startTime,
- * on V8's TimeTicks: CLOCK_MONOTONIC on Linux, src/base/platform/time.cc) as time-ordered samples. Frames of the
+ * on V8's TimeTicks: TimeTicks::Now is ClockNow(CLOCK_MONOTONIC) on Linux, deps/v8/src/base/platform/time.cc) as
+ * time-ordered samples. Frames of the
  * preload in `profilerDir` become one '(optivolt profiler start)' frame.
  */
 export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper, profilerDir?: string): ProcessSamples {
