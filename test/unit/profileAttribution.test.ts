@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { assembleProfile, buildEnergyProfile, runEnergy } from '../../src/core/profile/buildProfile';
 import { toFolded, toSpeedscope } from '../../src/core/profile/profileExport';
 import { parseCpuProfile, readProfiles } from '../../src/core/profile/profileFiles';
+import { perfAvailability } from '../../src/core/profile/profileCommand';
 import { profilingEnv } from '../../src/core/profile/profilingEnv';
 import { attributeSamples, ProcessSamples, processShares } from '../../src/core/profile/sampleEnergy';
 import { SourceMapper } from '../../src/core/profile/sourceMaps';
@@ -300,5 +301,21 @@ describe('profile files (temp folders)', () => {
     }
     assert.equal(fs.existsSync(e.dir), false);
     assert.throws(() => profilingEnv({}, 5), /100-1000000/);
+  });
+
+  it("perfAvailability reads perf_event_paranoid and the process's capabilities", () => {
+    const proc = (paranoid: string | undefined, capEff: string): string => {
+      fs.rmSync(path.join(dir, 'proc'), { recursive: true, force: true });
+      fs.mkdirSync(path.join(dir, 'proc', 'sys', 'kernel'), { recursive: true });
+      fs.mkdirSync(path.join(dir, 'proc', 'self'));
+      if (paranoid !== undefined) fs.writeFileSync(path.join(dir, 'proc', 'sys', 'kernel', 'perf_event_paranoid'), `${paranoid}\n`);
+      fs.writeFileSync(path.join(dir, 'proc', 'self', 'status'), `Name:\tnode\nCapEff:\t${capEff}\n`);
+      return perfAvailability(path.join(dir, 'proc'));
+    };
+    assert.match(proc('2', '0000000000000000'), /perf_event_paranoid is 2, which allows sampling the user space of one's own processes/);
+    assert.match(proc('3', '0000000000000000'), /perf_event_paranoid is 3, which forbids perf to users without CAP_PERFMON/);
+    assert.match(proc('4', '0000004000000000'), /does not restrict this user/); // CAP_PERFMON (bit 38)
+    assert.match(proc(undefined, '0000000000000000'), /the kernel has no perf events/);
+    assert.match(proc('2', '0'), /perf binary is (not )?installed\.$/);
   });
 });

@@ -57,7 +57,23 @@ export interface ProfileOutcome {
   readonly notes: readonly string[];
 }
 
-/** Whether Linux perf could sample other programs here, in one sentence for the profile's limits. */
+/** CAP_SYS_ADMIN (21) or CAP_PERFMON (38) in this process's effective set (/proc/self/status CapEff). */
+function perfPrivileged(procRoot: string): boolean {
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(path.join(procRoot, 'self/status'), 'utf8'));
+    const caps = m ? BigInt(`0x${m[1]}`) : 0n;
+    return (caps & ((1n << 21n) | (1n << 38n))) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether Linux perf could sample other programs here, in one sentence for the profile's limits. perf_event_paranoid
+ * (Documentation/admin-guide/sysctl/kernel.rst): >= 2 forbids kernel profiling to unprivileged users, user space of
+ * their own processes stays allowed; Debian and Ubuntu add 3, no perf_event_open at all without privilege;
+ * CAP_PERFMON or CAP_SYS_ADMIN bypass it.
+ */
 export function perfAvailability(procRoot = '/proc'): string {
   let paranoid: number | undefined;
   try {
@@ -68,13 +84,16 @@ export function perfAvailability(procRoot = '/proc'): string {
   const perf = (process.env.PATH ?? '')
     .split(path.delimiter)
     .some((d) => d !== '' && fs.statSync(path.join(d, 'perf'), { throwIfNoEntry: false })?.isFile());
+  const privileged = perfPrivileged(procRoot);
   const kernel =
-    paranoid === undefined
+    paranoid === undefined || !Number.isFinite(paranoid)
       ? 'the kernel has no perf events (no /proc/sys/kernel/perf_event_paranoid)'
-      : paranoid <= 1
-        ? `perf_event_paranoid is ${paranoid}, which allows user-space sampling`
-        : `perf_event_paranoid is ${paranoid}, which forbids sampling without CAP_PERFMON`;
-  return `Linux perf is not used by OptiVolt: ${kernel}, and the perf binary is ${perf ? 'installed' : 'not installed'}.`;
+      : privileged
+        ? `perf_event_paranoid is ${paranoid}, which does not restrict this user (CAP_PERFMON or CAP_SYS_ADMIN)`
+        : paranoid >= 3
+          ? `perf_event_paranoid is ${paranoid}, which forbids perf to users without CAP_PERFMON`
+          : `perf_event_paranoid is ${paranoid}, which allows sampling the user space of one's own processes`;
+  return `Linux perf is not used by OptiVolt yet: ${kernel}, and the perf binary is ${perf ? 'installed' : 'not installed'}.`;
 }
 
 /** Runs `command` `repeat` times, each profiled, and returns the merged EnergyProfile (see the module comment). */
