@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { assembleProfile, buildEnergyProfile, runEnergy } from '../../src/core/profile/buildProfile';
 import { toFolded, toSpeedscope } from '../../src/core/profile/profileExport';
+import { parsePerfScript } from '../../src/core/profile/perfProfile';
 import { parseCpuProfile, readProfiles } from '../../src/core/profile/profileFiles';
 import { perfAvailability } from '../../src/core/profile/profileCommand';
 import { profilingEnv } from '../../src/core/profile/profilingEnv';
@@ -207,6 +208,36 @@ describe('profile attribution (pure)', () => {
     const ss = toSpeedscope(p);
     assert.equal(ss.profiles.length, 2);
     assert.ok(Math.abs(ss.profiles.reduce((s, x) => s + x.weights.reduce((a2, w) => a2 + w, 0), 0) - 10) < 1e-9);
+  });
+
+  it('reads perf script output: stacks root first, times in µs on CLOCK_MONOTONIC, cpu-clock periods as weights', () => {
+    const text = [
+      'perf 10/10 100.000100:    1000000 ',
+      '\t  1234 main (/usr/bin/perf)',
+      '',
+      'sh 11/11 100.000500:    1000000 ',
+      '\t  14f13 [unknown] (/usr/bin/dash)',
+      '\t  55ac7c4b9ba0 [unknown] ([unknown])',
+      '',
+      'sh 11/11 100.001500:    2000000 ',
+      '\t  48d84 __strtoll (/usr/lib/x86_64-linux-gnu/libc.so.6)',
+      '\t  9e60 evaltree (/usr/bin/dash)',
+      '',
+    ].join('\n');
+    const m = parsePerfScript(text, new Set([10]));
+    assert.deepEqual([...m.keys()], [11]);
+    const p = m.get(11)!;
+    assert.equal(p.comm, 'sh');
+    assert.deepEqual(p.times, [100000500, 100001500]);
+    assert.deepEqual(p.weights, [1000, 2000]);
+    assert.deepEqual(
+      p.stacks[p.stackOf[1]].map((f) => p.frames[f]),
+      [
+        { name: 'evaltree', file: '/usr/bin/dash' },
+        { name: '__strtoll', file: '/usr/lib/x86_64-linux-gnu/libc.so.6' },
+      ],
+    );
+    assert.deepEqual(p.frames[p.stacks[p.stackOf[0]][0]], { name: '[unknown] [unknown]' });
   });
 
   it('reads V8 .cpuprofile timing: sample i at startTime + deltas[0..i], standing for the time to the next', () => {

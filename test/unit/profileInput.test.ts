@@ -106,6 +106,31 @@ spin();
     );
   });
 
+  it('--perf: a program that is neither Node nor Python gets native stacks from Linux perf, its exit code kept', async function () {
+    const probe = path.join(dir, 'probe.data');
+    // perf installed and allowed to sample here (perf_event_paranoid, capabilities, seccomp)?
+    if (spawnSync('perf', ['record', '-q', '-o', probe, '--', 'true'], { stdio: 'ignore' }).status !== 0) this.skip();
+    const r = await runProfile(['--json', '--perf', '--', 'sh', '-c', 'i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; exit 5']);
+    assert.equal(r.code, 5, r.stderr);
+    assert.ok(r.profile, r.stdout);
+    const p = r.profile;
+    const sh = p.processes.find((x) => x.command === 'sh');
+    assert.ok(sh && sh.profiled && sh.runtime === 'other', JSON.stringify(p.processes));
+    const native = p.functions.filter((f) => !f.synthetic && f.file !== undefined && f.file.startsWith('/'));
+    assert.ok(native.length > 0, JSON.stringify(p.functions.slice(0, 5)));
+    const shJoules = native.reduce((a, f) => a + f.selfJoules, 0);
+    // Most of it on frames of a binary (the rest on '[unknown]' addresses, or its own frame where perf had no sample).
+    assert.ok(shJoules >= 0.8 * sh.joules, `native frames ${shJoules} J of sh's ${sh.joules} J`);
+    assert.ok(Math.abs(selfSum(p) - p.totalJoules) <= 0.01 * p.totalJoules);
+    assert.ok(
+      p.limits.some((l) => /sampled with Linux perf/.test(l)),
+      p.limits.join('\n'),
+    );
+    assert.ok(!p.limits.some((l) => /needs Node\.js or Python/.test(l)), p.limits.join('\n'));
+    const missing = await runProfile(['--perf', '--', 'optivolt-no-such-command-xyz']);
+    assert.equal(missing.code, 127, missing.stderr);
+  });
+
   it('--repeat 2: per-function runs and spread; bad flags are refused before anything runs', async () => {
     const prog = path.join(dir, 'twice.js');
     fs.writeFileSync(prog, 'function work() { let x = 0; for (let i = 0; i < 3e7; i++) x = (x * 31 + i) % 1000003; return x; }\nwork();\n');

@@ -43,6 +43,8 @@ export interface ProfileMeta {
   readonly intervalUs: number;
   /** Limits known beyond the ones the profile finds itself (perf unavailable, a run interrupted ...). */
   readonly limits?: readonly string[];
+  /** The command ran under Linux perf (its other programs have native stacks). */
+  readonly perf?: boolean;
 }
 
 /** The model paragraph every profile carries. */
@@ -95,7 +97,7 @@ export function runEnergy(
   let attributed = 0;
   for (const [pid, e] of energies) {
     const p = profiles.get(pid);
-    const comm = timeline.processes.get(pid)?.comm ?? p?.runtime ?? 'process';
+    const comm = timeline.processes.get(pid)?.comm ?? p?.comm ?? p?.runtime ?? 'process';
     const stacks: { frames: FrameKey[]; joules: number; samples: number }[] = [];
     if (p) {
       for (const [s, v] of e.stackJoules) {
@@ -225,7 +227,8 @@ export function assembleProfile(runs: readonly RunEnergy[], meta: ProfileMeta): 
     .sort((a, b) => b.joules - a.joules);
   const limits = [...BASE_LIMITS, ...(meta.limits ?? [])];
   for (const r of runs) for (const p of r.problems) if (!limits.includes(p)) limits.push(p);
-  const unprofiled = processes.filter((p) => p.runtime === 'other' && p.pid > 0).map((p) => p.command);
+  // Under --perf, perf itself is the tree's root: its own CPU is said in the limits, not blamed on a runtime.
+  const unprofiled = processes.filter((p) => !p.profiled && p.pid > 0 && !(meta.perf && p.command === 'perf')).map((p) => p.command);
   // A Node or Python that wrote no profile: killed by a signal, or started so that the injection did not reach it.
   const runtimes = [...new Set(unprofiled.filter((c) => RUNTIME_COMM.test(c)))];
   const others = [...new Set(unprofiled.filter((c) => !RUNTIME_COMM.test(c)))];

@@ -18,6 +18,7 @@ import { InterruptedError, measureCommand } from '../energy/measureCommand';
 import type { EndingSignal, SignalWatch } from '../energy/processGroup';
 import type { OptiVoltSettings } from '../settings';
 import { assembleProfile, RunEnergy, runEnergy } from './buildProfile';
+import { findExecutable, perfCommand, readPerfProfiles } from './perfProfile';
 import { DEFAULT_MAX_PROFILE_BYTES, readProfiles } from './profileFiles';
 import { DEFAULT_INTERVAL_US, profilingEnv } from './profilingEnv';
 import { recordTimeline, TimelineRecorder } from './timeline';
@@ -42,6 +43,8 @@ export interface ProfileOptions {
   readonly terminal?: boolean;
   /** Profiles larger than this are not read (default 256 MiB). */
   readonly maxProfileBytes?: number;
+  /** Sample programs that are neither Node nor Python with Linux perf (the command runs under perf record). */
+  readonly perf?: boolean;
   /** After each run (for a progress line). */
   readonly onRun?: (run: number, joules: number, seconds: number) => void;
 }
@@ -107,13 +110,20 @@ export async function profileCommand(command: string, args: readonly string[], o
   let partial: string | undefined;
   let source: EnergyProfile['source'] = 'estimate';
   let estimated = true;
+  const baseEnv = opts.env ?? process.env;
+  if (opts.perf && !findExecutable('perf', baseEnv.PATH))
+    throw new Error('sampling with perf needs the perf binary (Debian: linux-perf), which is not on PATH');
   for (let i = 0; i < repeat && !opts.signals?.received; i++) {
-    const penv = profilingEnv(opts.env ?? process.env, intervalUs);
+    const penv = profilingEnv(baseEnv, intervalUs);
     try {
       let recorder: TimelineRecorder | undefined;
       let m;
       try {
-        m = await measureCommand(command, args, {
+        // perf itself would only exit 255 for a command it cannot start: say it as a shell would (127).
+        if (opts.perf && !findExecutable(command, baseEnv.PATH))
+          throw Object.assign(new Error(`spawn ${command} ENOENT`), { code: 'ENOENT' });
+        const [cmd, argv] = opts.perf ? ['perf', perfCommand(command, args, penv.dir, intervalUs)] : [command, args];
+        m = await measureCommand(cmd, argv, {
           settings: opts.settings,
           procRoot: opts.procRoot,
           baselineSeconds: opts.baselineSeconds ?? 0,
@@ -141,7 +151,13 @@ export async function profileCommand(command: string, args: readonly string[], o
               ]),
             }
           : recorded;
-      const { profiles, problems } = readProfiles(penv.dir, opts.maxProfileBytes ?? DEFAULT_MAX_PROFILE_BYTES);
+      const maxBytes = opts.maxProfileBytes ?? DEFAULT_MAX_PROFILE_BYTES;
+      const { profiles, problems } = readProfiles(penv.dir, maxBytes);
+      if (opts.perf) {
+        const native = readPerfProfiles(penv.dir, new Set(profiles.keys()), maxBytes);
+        for (const [pid, p] of native.profiles) profiles.set(pid, p);
+        problems.push(...native.problems);
+      }
       if (timeline) runs.push(runEnergy(timeline, profiles, m.result.durationSeconds, problems));
       for (const p of problems) opts.log?.(p);
       exitCode = m.exitCode;
@@ -161,7 +177,11 @@ export async function profileCommand(command: string, args: readonly string[], o
     limits.push(`The run was interrupted by ${interrupted}: the profile covers it up to then, and processes it ended wrote no profile.`);
   if (exitCode !== 0 && !interrupted) limits.push(`The command exited with code ${exitCode}: the profile covers it up to then.`);
   if (partial !== undefined) limits.push(`The power source failed during the run, so the figures cover only the time before: ${partial}`);
-  if (runs.some((r) => r.processes.some((p) => p.runtime === 'other' && p.pid > 0))) limits.push(perfAvailability());
+  if (opts.perf)
+    limits.push(
+      "Programs other than Node and Python were sampled with Linux perf: native frames (symbol and binary), no source lines; perf's own CPU (writing its samples) is in the tree's energy, on its '(unprofiled) perf' frame.",
+    );
+  else if (runs.some((r) => r.processes.some((p) => !p.profiled && p.pid > 0))) limits.push(perfAvailability());
   if (runs.some((r) => r.durationSeconds < 1))
     limits.push('A run shorter than a second spans one or two power intervals: its split between processes is coarse.');
   const profile = assembleProfile(runs, {
@@ -172,6 +192,7 @@ export async function profileCommand(command: string, args: readonly string[], o
     estimated,
     intervalUs,
     limits,
+    perf: opts.perf === true,
   });
   return {
     profile,
