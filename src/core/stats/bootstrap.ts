@@ -35,7 +35,8 @@ function quantile(sorted: readonly number[], p: number): number {
  * nA + nB - 2 for reference only (the bootstrap needs none).
  */
 export function bootstrapTest(a: readonly number[], b: readonly number[], seed: number, resamples = DEFAULT_RESAMPLES): DifferenceTest {
-  if (a.length < 2 || b.length < 2) throw new RangeError(`the bootstrap needs at least 2 values on each side (have ${a.length} and ${b.length})`);
+  if (a.length < 2 || b.length < 2)
+    throw new RangeError(`the bootstrap needs at least 2 values on each side (have ${a.length} and ${b.length})`);
   const difference = mean(b) - mean(a);
   const standardError = Math.sqrt(sampleVariance(a) / a.length + sampleVariance(b) / b.length);
   const df = a.length + b.length - 2;

@@ -16,7 +16,8 @@ export interface DifferenceTest {
 }
 
 export function welchTest(a: readonly number[], b: readonly number[]): DifferenceTest {
-  if (a.length < 2 || b.length < 2) throw new RangeError(`Welch's test needs at least 2 values on each side (have ${a.length} and ${b.length})`);
+  if (a.length < 2 || b.length < 2)
+    throw new RangeError(`Welch's test needs at least 2 values on each side (have ${a.length} and ${b.length})`);
   const difference = mean(b) - mean(a);
   const qa = sampleVariance(a) / a.length;
   const qb = sampleVariance(b) / b.length;
