@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { replaceFile, writeTempFile } from '../core/energy/sessionFiles';
 import { errorMessage } from '../core/errors';
 import { compareMeasurements, EnergyComparison } from '../core/reports/energyComparison';
@@ -80,6 +81,9 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
     if (!m || !FORMATS.includes(m[1] as Format))
       throw new UsageError(`--report must be ${FORMATS.map((f) => `${f}=FILE`).join(', ')} (got "${r}")`);
     if (reports.has(m[1] as Format)) throw new UsageError(`--report ${m[1]} is given twice`);
+    // Said before any work, and no folder made on the way: a typo in a CI path should fail, not scatter folders.
+    if (!fs.statSync(path.dirname(path.resolve(m[2])), { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`--report ${m[1]}=FILE needs a file in an existing folder (got "${m[2]}")`);
     reports.set(m[1] as Format, m[2]);
   }
   if (v['profile-before'] !== undefined && v['profile-after'] === undefined)
