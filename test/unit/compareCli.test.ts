@@ -209,7 +209,7 @@ describe('optivolt compare (dist/cli.js, real runs on a load-following RAPL stan
     const sarif = JSON.parse(fs.readFileSync(file('located.sarif'), 'utf8'));
     assert.deepEqual(sarifSchemaErrors(sarif), []);
     const loc = sarif.runs[0].results[0].locations[0];
-    assert.deepEqual(loc.physicalLocation, { artifactLocation: { uri: 'src/burn.ts', uriBaseId: 'SRCROOT' }, region: { startLine: 12 } });
+    assert.deepEqual(loc.physicalLocation, { artifactLocation: { uri: 'src/burn.ts', uriBaseId: '%SRCROOT%' }, region: { startLine: 12 } });
     assert.equal(loc.logicalLocations[0].name, 'burn');
   });
 

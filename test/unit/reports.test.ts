@@ -153,7 +153,7 @@ describe('compare reports (src/core/reports)', function () {
     };
     assert.deepEqual(sarifSchemaErrors(log), []);
     const locs = log.runs[0].results[0].locations.map((l) => l.physicalLocation);
-    assert.deepEqual(locs[0], { artifactLocation: { uri: 'src/render.ts', uriBaseId: 'SRCROOT' }, region: { startLine: 5 } });
+    assert.deepEqual(locs[0], { artifactLocation: { uri: 'src/render.ts', uriBaseId: '%SRCROOT%' }, region: { startLine: 5 } });
     assert.equal(locs[1].artifactLocation.uri, 'src/new%20helper.ts');
     assert.equal(locs[2].artifactLocation.uri, 'file:///usr/lib/node/x.js');
   });

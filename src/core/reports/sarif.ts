@@ -10,11 +10,12 @@ import { formatEnergy } from '../energy/cost';
 
 export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 export const RULE_ID = 'optivolt/energy-regression';
-const SRCROOT = 'SRCROOT';
+// CodeQL's own base id: what GitHub code scanning resolves against the repository's root.
+const SRCROOT = '%SRCROOT%';
 
 export interface SarifOptions {
   readonly toolVersion: string;
-  /** Paths inside it are written relative to it (uriBaseId SRCROOT), as code scanning wants. */
+  /** Paths inside it are written relative to it (uriBaseId %SRCROOT%), as code scanning wants. */
   readonly root: string;
   /** By comparison name. */
   readonly hotspots?: ReadonlyMap<string, readonly Hotspot[]>;
