@@ -29,6 +29,7 @@ function measurement(name: string, energies: number[], extra: Partial<Measuremen
     host: 'ci-1',
     intervalSeconds: 0.5,
     ...extra,
+    key: extra.key ?? name,
   };
 }
 

@@ -18,6 +18,8 @@ export interface RunSample {
 export interface Measurement {
   /** The command line, or the session's configuration. */
   readonly name: string;
+  /** What pairs it with its counterpart in the other file: a task and a launch configuration may share a name. */
+  readonly key: string;
   readonly file: string;
   readonly origin: 'measure' | 'sessions';
   readonly runs: readonly RunSample[];
@@ -59,6 +61,7 @@ function fromMeasure(data: Record<string, unknown>, file: string): Measurement {
   const command = Array.isArray(data.command) && data.command.every((c) => typeof c === 'string') ? data.command.join(' ') : 'measurement';
   return {
     name: command,
+    key: command,
     file,
     origin: 'measure',
     runs,
@@ -78,7 +81,13 @@ function fromSessions(text: string, file: string): Measurement[] {
     byConfig.set(key, [...(byConfig.get(key) ?? []), runSample(r, `${file}: records[${i}]`)]);
   });
   if (byConfig.size === 0) throw new InputError(`${file} has no Energy Sessions`);
-  return [...byConfig].map(([key, runs]) => ({ name: key.split('\u0000')[1], file, origin: 'sessions' as const, runs }));
+  const configs = [...byConfig.keys()].map((k) => k.split('\u0000')[1]);
+  return [...byConfig].map(([key, runs]) => {
+    const [kind, config] = key.split('\u0000');
+    // The kind is said only where a name alone would be ambiguous.
+    const name = configs.filter((c) => c === config).length > 1 ? `${config} (${kind})` : config;
+    return { name, key, file, origin: 'sessions' as const, runs };
+  });
 }
 
 /** The measurements in FILE: one for a measure file, one per configuration for a sessions export. */
@@ -117,11 +126,11 @@ export function pairMeasurements(before: Measurement[], after: Measurement[]): {
   const pairs: Pair[] = [];
   const unmatched: string[] = [];
   for (const b of before) {
-    const a = after.find((m) => m.name === b.name);
+    const a = after.find((m) => m.key === b.key);
     if (a) pairs.push({ before: b, after: a });
     else unmatched.push(`"${b.name}" is only in ${b.file}`);
   }
-  for (const a of after) if (!before.some((m) => m.name === a.name)) unmatched.push(`"${a.name}" is only in ${a.file}`);
+  for (const a of after) if (!before.some((m) => m.key === a.key)) unmatched.push(`"${a.name}" is only in ${a.file}`);
   if (pairs.length === 0)
     throw new InputError(`no measurement is in both files (${before[0].file}: ${names(before)}; ${after[0].file}: ${names(after)})`);
   return { pairs, unmatched };
