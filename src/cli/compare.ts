@@ -28,9 +28,10 @@ after measured on different sources or hosts.
 
 Options:
   --threshold P            the smallest change that counts, in % of BEFORE (default ${DEFAULT_THRESHOLD_PERCENT}%; 0: significance alone)
-  --report junit=FILE      JUnit XML: a testcase per measurement, a failure per regression (repeatable, with
-  --report sarif=FILE      SARIF 2.1.0: a result per regression        the other formats)
-  --report markdown=FILE   the verdict table; with GITHUB_STEP_SUMMARY set it is also appended there
+  --report junit=FILE      JUnit XML: a testcase per measurement, a failure per regression
+  --report sarif=FILE      SARIF 2.1.0: a result per regression
+  --report markdown=FILE   the verdict table (with GITHUB_STEP_SUMMARY set it is also appended there); --report
+                           is repeatable, one per format, each FILE in an existing folder, written whole or not at all
   --profile-before FILE    energy profiles (optivolt profile) of BEFORE and AFTER: SARIF results then point at the
   --profile-after FILE     functions whose energy grew most (with only --profile-after: that use the most)
   --seed N                 the bootstrap's seed (default ${DEFAULT_SEED}), for reproducible intervals

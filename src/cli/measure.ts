@@ -45,7 +45,8 @@ Options:
 Exit code, the first that applies:
   128+N  a signal N ended measure (see below)
   C      the command failed with exit code C (not 0): its failure is never hidden by the budget's verdict
-  127    the command was not found;  1  measure could not measure, check the budget, or write --json-file
+  127    the command was not found;  1  measure could not measure, check the budget, or write --json-file,
+         or a --baseline-command run failed
   3      the command succeeded and its energy is over --budget-joules
   0      the command succeeded (and is within the budget)
 
