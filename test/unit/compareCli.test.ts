@@ -19,8 +19,8 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs the CLI without blocking this process's event loop (the RAPL stand-in ticks in it). */
-function cli(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60000): Promise<Run> {
+/** Runs the CLI without blocking this process's event loop (the RAPL stand-in ticks in it); never into a real job summary. */
+function cli(args: string[], env: NodeJS.ProcessEnv = { ...process.env, GITHUB_STEP_SUMMARY: '' }, timeoutMs = 60000): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
@@ -288,6 +288,26 @@ describe('optivolt compare (dist/cli.js, real runs on a load-following RAPL stan
       r.stdout,
     );
     assert.doesNotMatch(r.stdout, /other load: .*before\.json/);
+  });
+
+  it('a failing baseline command ends the series: exit 1 and why', async () => {
+    const r = await cli([
+      'measure',
+      '--repeat',
+      '2',
+      '--baseline-command',
+      'exit 3',
+      '--source',
+      'rapl',
+      '--powercap-root',
+      rapl.root,
+      '--baseline',
+      '0',
+      '--',
+      'true',
+    ]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^optivolt: the baseline command failed \(exit 3\): the series ends$/m);
   });
 
   const bad: Array<[string, () => string[], RegExp]> = [

@@ -5,6 +5,7 @@ import { bootstrapTest, seededRandom } from '../../src/core/stats/bootstrap';
 import { summarize } from '../../src/core/stats/descriptive';
 import { effectSize } from '../../src/core/stats/effectSize';
 import { runsNeeded } from '../../src/core/stats/power';
+import { planRuns } from '../../src/core/stats/runSeries';
 import { tCdf, tQuantile } from '../../src/core/stats/tDistribution';
 import { compareSamples } from '../../src/core/stats/verdict';
 import { welchTest } from '../../src/core/stats/welch';
@@ -133,6 +134,20 @@ describe('statistics (src/core/stats)', function () {
     assert.ok(detected(Math.max(2, Math.round(n / 2))) < 0.7, 'half the runs are clearly not enough');
     assert.equal(runsNeeded(5, 0, 0), 2, 'no noise: the minimum');
     assert.equal(runsNeeded(0.001, 100, 100), undefined, 'beyond practical');
+  });
+
+  it('the run plan: warm-ups first, then interleaved baseline/program runs, or a shuffle reproducible by its seed', () => {
+    const kinds = (p: ReturnType<typeof planRuns>): string => p.map((r) => (r.warmup ? 'w' : '') + r.kind[0]).join(' ');
+    assert.equal(kinds(planRuns({ repeat: 3, warmup: 1, withBaseline: true })), 'wb wp b p b p b p');
+    assert.equal(kinds(planRuns({ repeat: 2, warmup: 0, withBaseline: false })), 'p p');
+    const shuffled = planRuns({ repeat: 10, warmup: 1, withBaseline: true, shuffleSeed: 5 });
+    assert.deepEqual(planRuns({ repeat: 10, warmup: 1, withBaseline: true, shuffleSeed: 5 }), shuffled);
+    assert.notEqual(kinds(shuffled), kinds(planRuns({ repeat: 10, warmup: 1, withBaseline: true, shuffleSeed: 6 })));
+    assert.equal(kinds(shuffled.slice(0, 2)), 'wb wp');
+    const measured = shuffled.slice(2);
+    assert.equal(measured.filter((r) => r.kind === 'program').length, 10);
+    assert.equal(measured.filter((r) => r.kind === 'baseline').length, 10);
+    assert.notEqual(kinds(measured), kinds(planRuns({ repeat: 10, warmup: 0, withBaseline: true })), 'not the interleaved order');
   });
 
   it('no detectable change says how many runs would tell the threshold from the noise', () => {
