@@ -311,6 +311,13 @@ describe('optivolt compare (dist/cli.js, real runs on a load-following RAPL stan
   });
 
   const bad: Array<[string, () => string[], RegExp]> = [
+    ['a failed command', () => ['compare', file('before.json'), file('failed.json')], /failed\.json: the command failed \(exit 7\)/],
+    ['an interrupted series', () => ['compare', file('before.json'), file('cut.json')], /cut\.json: the series was interrupted by SIGINT/],
+    [
+      'a partial figure',
+      () => ['compare', file('before.json'), file('partial.json')],
+      /partial\.json: the power source failed during a run/,
+    ],
     ['one file', () => ['compare', file('before.json')], /compare needs two files/],
     ['a missing file', () => ['compare', file('before.json'), file('nope.json')], /cannot read .*nope\.json/],
     ['not JSON', () => ['compare', file('before.json'), file('garbage.json')], /garbage\.json is not JSON/],
@@ -322,7 +329,7 @@ describe('optivolt compare (dist/cli.js, real runs on a load-following RAPL stan
     ],
     [
       'no configuration in both',
-      () => ['compare', file('sessions-before.json'), file('other-sessions.json')],
+      () => ['compare', file('some-sessions.json'), file('other-sessions.json')],
       /no measurement is in both files/,
     ],
     [
@@ -350,8 +357,11 @@ describe('optivolt compare (dist/cli.js, real runs on a load-following RAPL stan
       fs.writeFileSync(file('single.json'), JSON.stringify({ energyJoules: 3, durationSeconds: 1, source: 'rapl', estimated: false }));
       const good = { energyJoules: 1, durationSeconds: 1, hostEnergyAboveBaselineJoules: 1, source: 'rapl', estimated: false };
       fs.writeFileSync(file('badrun.json'), JSON.stringify({ runResults: [good, { ...good, energyJoules: 'x' }] }));
+      fs.writeFileSync(file('failed.json'), JSON.stringify({ exitCode: 7, runResults: [good, good] }));
+      fs.writeFileSync(file('cut.json'), JSON.stringify({ exitCode: 0, interrupted: 'SIGINT', runResults: [good, good] }));
+      fs.writeFileSync(file('partial.json'), JSON.stringify({ exitCode: 0, partial: 'RAPL vanished', runResults: [good, good] }));
       fs.writeFileSync(file('other-sessions.json'), toJson([record('deploy', 1, 0), record('deploy', 2, 1)]));
-      if (!fs.existsSync(file('sessions-before.json'))) fs.writeFileSync(file('sessions-before.json'), toJson([record('build', 1, 0)]));
+      fs.writeFileSync(file('some-sessions.json'), toJson([record('build', 1, 0), record('build', 2, 1)]));
       const r = await cli(args());
       assert.equal(r.status, 2, `${r.stdout}\n${r.stderr}`);
       const lines = r.stderr.split('\n').filter(Boolean);

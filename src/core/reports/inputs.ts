@@ -57,6 +57,13 @@ function fromMeasure(data: Record<string, unknown>, file: string): Measurement {
       `${file} holds one run of optivolt measure, without its runs: measure again with --json --repeat N (N >= 2; 5 or more to see small changes)`,
     );
   }
+  // Figures of a failed, cut or partly measured run are not the program's energy: comparing them would mislead.
+  if (finite(data.exitCode) && data.exitCode !== 0)
+    throw new InputError(`${file}: the command failed (exit ${data.exitCode}), so its runs are not comparable; fix it and measure again`);
+  if (typeof data.interrupted === 'string')
+    throw new InputError(`${file}: the series was interrupted by ${data.interrupted}; measure again`);
+  if (data.partial !== undefined)
+    throw new InputError(`${file}: the power source failed during a run (${String(data.partial)}), so its figures cover only part of it`);
   const runs = data.runResults.map((r, i) => runSample(r, `${file}: runResults[${i}]`));
   const command = Array.isArray(data.command) && data.command.every((c) => typeof c === 'string') ? data.command.join(' ') : 'measurement';
   return {
@@ -117,12 +124,14 @@ export interface Pair {
 }
 
 /**
- * Which measurement of BEFORE goes with which of AFTER. One each: they are compared whatever their names (the change
- * under test may change the command line). Several (sessions exports): by configuration; those in one file only are
- * returned in `unmatched`.
+ * Which measurement of BEFORE goes with which of AFTER. A measure file and one other measurement: compared whatever
+ * their names (the change under test may change the command line). Sessions exports: by configuration (and kind);
+ * those in one file only are returned in `unmatched`.
  */
 export function pairMeasurements(before: Measurement[], after: Measurement[]): { pairs: Pair[]; unmatched: string[] } {
-  if (before.length === 1 && after.length === 1) return { pairs: [{ before: before[0], after: after[0] }], unmatched: [] };
+  const single = before.length === 1 && after.length === 1;
+  if (single && (before[0].origin === 'measure' || after[0].origin === 'measure'))
+    return { pairs: [{ before: before[0], after: after[0] }], unmatched: [] };
   const pairs: Pair[] = [];
   const unmatched: string[] = [];
   for (const b of before) {
