@@ -109,6 +109,19 @@ describe('statistics (src/core/stats)', function () {
     assert.ok(significant / trials <= 0.075, `false positives ${significant}/${trials}`);
   });
 
+  it("few runs stay with Welch's t even when skewed, and its false-positive rate holds at 3 runs (2,000 trials)", () => {
+    assert.equal(compareSamples([10, 10.1, 10.2, 30], [10, 10.1, 10.3, 29], { thresholdPercent: 0 }).method, 'welch');
+    assert.equal(
+      compareSamples([10, 10.1, 10.2, 10.1, 10, 10.2, 10.1, 30], [10, 10.1, 10.2, 10.1, 10, 10.2, 10.1, 29]).method,
+      'bootstrap',
+    );
+    const z = normal(seededRandom(6));
+    let significant = 0;
+    for (let i = 0; i < 2000; i++)
+      if (compareSamples(draw(3, 100, 3, z), draw(3, 100, 3, z), { thresholdPercent: 0 }).significant) significant++;
+    assert.ok(significant / 2000 >= 0.03 && significant / 2000 <= 0.07, `false positives at 3 runs: ${significant}/2000`);
+  });
+
   it('the bootstrap is reproducible by seed and finds a real shift', () => {
     const z = normal(seededRandom(4));
     const a = draw(12, 100, 3, z);
