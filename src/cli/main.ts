@@ -8,11 +8,13 @@ import { OptiVoltSettings, readSettings } from '../core/settings';
 import { runExporter } from './exporter';
 import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
 import { runMeasure } from './measure';
+import { runProfile } from './profile';
 import { guardOutput, onOutputClosed } from './output';
 import { runStack } from './stack';
 
 const USAGE = `Usage: optivolt sample [options]
        optivolt measure [options] -- COMMAND [ARGS...]   (optivolt measure --help)
+       optivolt profile [options] -- COMMAND [ARGS...]   (optivolt profile --help)
        optivolt exporter [options]                       (optivolt exporter --help)
        optivolt stack up|down|status|logs|restart ...    (optivolt stack --help)
 
@@ -138,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'measure') return await runMeasure(rest);
+    if (command === 'profile') return await runProfile(rest);
     if (command === 'exporter') return await runExporter(rest);
     if (command === 'stack') return await runStack(rest);
     if (command !== 'sample')

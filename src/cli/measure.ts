@@ -55,7 +55,7 @@ interface MeasureArgs {
   readonly overrides: Record<string, unknown>;
 }
 
-function num(name: string, raw: string | undefined, min: number, integer: boolean): number | undefined {
+export function num(name: string, raw: string | undefined, min: number, integer: boolean): number | undefined {
   if (raw === undefined) return undefined;
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
@@ -244,7 +244,7 @@ function writeAtomically(file: string, text: string): boolean {
  * Ends this process by the signal it received, once its output is flushed, so a shell sees "killed by SIGINT"
  * (its loop stops on Ctrl-C, $? is 128+N). Exits 128+N should the signal not end us.
  */
-async function dieBy(signal: EndingSignal): Promise<number> {
+export async function dieBy(signal: EndingSignal): Promise<number> {
   await new Promise<void>((r) => process.stdout.write('', () => process.stderr.write('', () => r())));
   process.removeAllListeners(signal);
   process.kill(process.pid, signal);

@@ -14,6 +14,9 @@ export interface Interval {
   readonly attribution: Attribution;
   /** The idle level (W) the attribution used: another model can be applied to the same scans with it. */
   readonly idleWatts: number;
+  /** The monotonic clock (hrClock, CLOCK_MONOTONIC on Linux) at the interval's two scans, ns: profiles place samples by it. */
+  readonly startNs?: bigint;
+  readonly endNs?: bigint;
 }
 
 /** Scans /proc at each host sample and attributes the interval since the previous one. */
@@ -40,7 +43,7 @@ export class IntervalSampler {
     const seconds = secondsBetween(prev.at, at);
     const idleWatts = this.idle.watts;
     const attribution = attribute(prev.scan, scan, host.watts, seconds, { model, idleWatts });
-    return { prev: prev.scan, scan, host, seconds, attribution, idleWatts };
+    return { prev: prev.scan, scan, host, seconds, attribution, idleWatts, startNs: prev.at, endNs: at };
   }
 
   /** Drops the baseline (after a pause): the next call only primes. */

@@ -8,7 +8,7 @@ import { pidStatFields } from '../proc/stat';
 import type { OptiVoltSettings } from '../settings';
 import type { MeterResult } from './meter';
 import { DEFAULT_KILL_GRACE_MS, EndingSignal, GroupGuard, SignalWatch } from './processGroup';
-import { TreeSampler } from './treeMeasurement';
+import { TreeMeasurement, TreeSampler } from './treeMeasurement';
 
 export interface MeasureOptions {
   readonly settings: OptiVoltSettings;
@@ -22,6 +22,11 @@ export interface MeasureOptions {
   readonly killGraceMs?: number;
   /** Whether measure runs on a terminal (default: stdin is a TTY): the command then keeps the terminal. */
   readonly terminal?: boolean;
+  /** The command's environment (default: this process's) and working folder (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Told of the measurement before the command starts (a profile records its per-process timeline). */
+  readonly onTree?: (tree: TreeMeasurement) => void;
 }
 
 /** A signal arrived before the command started: nothing of this run was measured. */
@@ -93,6 +98,7 @@ export async function measureCommand(command: string, args: readonly string[], o
     // The baseline's last sample is the first scan, just before the start (the sampler takes it at once).
     trees = new TreeSampler(monitor, { procRoot: opts.procRoot, onError: opts.log });
     const tree = trees.begin({ baselineWatts });
+    opts.onTree?.(tree);
     const linuxTicks = os.platform() === 'linux' && opts.procRoot === undefined;
     const before = linuxTicks ? childTicksOfSelf() : 0;
     if (opts.signals?.received) throw new InterruptedError(opts.signals.received);
@@ -100,7 +106,12 @@ export async function measureCommand(command: string, args: readonly string[], o
     // process it starts. On a terminal: the terminal's foreground group, so it keeps /dev/tty for prompts and
     // Ctrl-C reaches it from the terminal; SIGTERM/SIGHUP are passed on to its process tree (processGroup.ts).
     const onTerminal = opts.terminal ?? process.stdin.isTTY === true;
-    const child = spawn(command, args, { stdio: 'inherit', detached: opts.signals !== undefined && !onTerminal });
+    const child = spawn(command, args, {
+      stdio: 'inherit',
+      detached: opts.signals !== undefined && !onTerminal,
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+    });
     if (child.pid !== undefined) tree.addRoot(child.pid);
     const group =
       child.pid !== undefined && opts.signals

@@ -24,6 +24,8 @@ const total = (p: ProcInfo): number => p.ticks + p.childTicks;
 
 /** One accounted interval: what the host could still sell of it (busy ticks not charged to the tree) and at what price. */
 interface Slot {
+  /** The tree's CPU ticks counted in the interval. */
+  readonly ticks: number;
   free: number;
   readonly joulesPerTick: number;
   readonly seconds: number;
@@ -179,6 +181,7 @@ export class ProcessTreeMeter {
     this.unpriced += ticks - priced;
     // wattsPerTick prices a tick of this interval in Watts over the interval; Joules add the interval's length.
     const slot: Slot = {
+      ticks,
       free: perTick > 0 ? busy - priced : 0,
       joulesPerTick: perTick * i.seconds,
       seconds: i.seconds,
@@ -192,6 +195,14 @@ export class ProcessTreeMeter {
     this.estimated = i.host.estimated;
     this.settle();
     return priced * perTick;
+  }
+
+  /**
+   * Each accounted interval's ticks and Joules so far, in order (later ticks priced against an interval raise its
+   * Joules): a profile shares them among the tree's processes. They add up to programJ.
+   */
+  get intervalEnergies(): readonly { readonly ticks: number; readonly joules: number }[] {
+    return this.slots.map((s) => ({ ticks: s.ticks, joules: s.programJ }));
   }
 
   /** Prices unpriced ticks against the busy ticks earlier intervals left uncharged, latest first. */

@@ -56,6 +56,7 @@ export class TreeMeasurement {
   private adopt: { readonly parent: number; readonly note: string; readonly sinceTicks: number } | undefined;
   private adopted = false;
   private readonly notes: string[] = [];
+  private readonly observers = new Set<(i: Interval, tree: ReadonlySet<number>) => void>();
 
   constructor(opts: BeginOptions, procRoot?: string) {
     const now = bootTicks(procRoot);
@@ -90,6 +91,12 @@ export class TreeMeasurement {
     this.notes.push(note);
   }
 
+  /** Called after each accounted interval with the tree's processes in it (a profile's per-process timeline). */
+  observe(fn: (i: Interval, tree: ReadonlySet<number>) => void): { dispose(): void } {
+    this.observers.add(fn);
+    return { dispose: () => this.observers.delete(fn) };
+  }
+
   /** Accounts one interval; returns the pids adopted in it. */
   update(i: Interval): number[] {
     const adopted: number[] = [];
@@ -102,6 +109,10 @@ export class TreeMeasurement {
       }
     }
     this.lastWatts = this.meter.update(i);
+    if (this.observers.size) {
+      const tree = this.meter.treeOf(i.scan);
+      for (const fn of this.observers) fn(i, tree);
+    }
     return adopted;
   }
 

@@ -1,0 +1,153 @@
+/**
+ * Energy per function: `optivolt profile` and the editor's Profile Energy run a command under the measurement core
+ * (measureCommand: same power sources, process-tree attribution, signals and exit codes) with every Node and Python
+ * process of its tree writing a CPU profile, then price each sample at its process's attributed Watts.
+ *
+ * API (stable, used by src/client):
+ * - profileCommand(command, args, opts): runs and profiles like the CLI (cwd, env, intervalUs, repeat, signals, log).
+ * - profilingEnv(baseEnv, intervalUs) -> { env, dir, dispose() } (profilingEnv.ts): for debug sessions and tasks the
+ *   editor starts itself; recordTimeline(treeMeasurement) (timeline.ts) records the per-process timeline from the
+ *   TreeMeasurement the editor already runs; buildEnergyProfile(timeline, dir, meta) (buildProfile.ts) makes the
+ *   EnergyProfile; then dispose() the env.
+ * - toSpeedscope / toFolded (profileExport.ts): the files `--out` writes beside the profile.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EnergyProfile } from '../../shared/energyProfile';
+import { InterruptedError, measureCommand } from '../energy/measureCommand';
+import type { EndingSignal, SignalWatch } from '../energy/processGroup';
+import type { OptiVoltSettings } from '../settings';
+import { assembleProfile, RunEnergy, runEnergy } from './buildProfile';
+import { DEFAULT_MAX_PROFILE_BYTES, readProfiles } from './profileFiles';
+import { DEFAULT_INTERVAL_US, profilingEnv } from './profilingEnv';
+import { recordTimeline, TimelineRecorder } from './timeline';
+
+export { InterruptedError };
+
+export interface ProfileOptions {
+  readonly settings: OptiVoltSettings;
+  readonly cwd?: string;
+  /** The command's environment before the profilers are injected (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Sampling interval (µs), default 1000 (V8's default). */
+  readonly intervalUs?: number;
+  /** Runs (default 1); a failing or interrupted run ends the series. */
+  readonly repeat?: number;
+  readonly signals?: SignalWatch;
+  readonly killGraceMs?: number;
+  readonly log?: (message: string) => void;
+  readonly procRoot?: string;
+  /** Seconds of host power measured before each run (default 0: the profile reports no above-baseline figure). */
+  readonly baselineSeconds?: number;
+  readonly terminal?: boolean;
+  /** Profiles larger than this are not read (default 256 MiB). */
+  readonly maxProfileBytes?: number;
+  /** After each run (for a progress line). */
+  readonly onRun?: (run: number, joules: number, seconds: number) => void;
+}
+
+export interface ProfileOutcome {
+  readonly profile: EnergyProfile;
+  /** The last run's exit code (128 + N when a signal ended it). */
+  readonly exitCode: number;
+  readonly interrupted?: EndingSignal;
+  /** Why the figures cover only part of a run (the power source failed during it). */
+  readonly partial?: string;
+  /** The measurement's notes (CPU time it could not count ...). */
+  readonly notes: readonly string[];
+}
+
+/** Whether Linux perf could sample other programs here, in one sentence for the profile's limits. */
+export function perfAvailability(procRoot = '/proc'): string {
+  let paranoid: number | undefined;
+  try {
+    paranoid = Number(fs.readFileSync(path.join(procRoot, 'sys/kernel/perf_event_paranoid'), 'utf8').trim());
+  } catch {
+    paranoid = undefined;
+  }
+  const perf = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .some((d) => d !== '' && fs.statSync(path.join(d, 'perf'), { throwIfNoEntry: false })?.isFile());
+  const kernel =
+    paranoid === undefined
+      ? 'the kernel has no perf events (no /proc/sys/kernel/perf_event_paranoid)'
+      : paranoid <= 1
+        ? `perf_event_paranoid is ${paranoid}, which allows user-space sampling`
+        : `perf_event_paranoid is ${paranoid}, which forbids sampling without CAP_PERFMON`;
+  return `Linux perf is not used by OptiVolt: ${kernel}, and the perf binary is ${perf ? 'installed' : 'not installed'}.`;
+}
+
+/** Runs `command` `repeat` times, each profiled, and returns the merged EnergyProfile (see the module comment). */
+export async function profileCommand(command: string, args: readonly string[], opts: ProfileOptions): Promise<ProfileOutcome> {
+  const intervalUs = opts.intervalUs ?? DEFAULT_INTERVAL_US;
+  const repeat = opts.repeat ?? 1;
+  const startedAt = new Date().toISOString();
+  const runs: RunEnergy[] = [];
+  const notes: string[] = [];
+  let exitCode = 0;
+  let partial: string | undefined;
+  let source: EnergyProfile['source'] = 'estimate';
+  let estimated = true;
+  for (let i = 0; i < repeat && !opts.signals?.received; i++) {
+    const penv = profilingEnv(opts.env ?? process.env, intervalUs);
+    try {
+      let recorder: TimelineRecorder | undefined;
+      let m;
+      try {
+        m = await measureCommand(command, args, {
+          settings: opts.settings,
+          procRoot: opts.procRoot,
+          baselineSeconds: opts.baselineSeconds ?? 0,
+          log: opts.log,
+          signals: opts.signals,
+          killGraceMs: opts.killGraceMs,
+          terminal: opts.terminal,
+          env: penv.env,
+          cwd: opts.cwd,
+          onTree: (tree) => (recorder = recordTimeline(tree)),
+        });
+      } catch (err) {
+        if (err instanceof InterruptedError && runs.length > 0) break;
+        throw err;
+      }
+      const timeline = (recorder as TimelineRecorder | undefined)?.finish(m.result.energyJoules);
+      const { profiles, problems } = readProfiles(penv.dir, opts.maxProfileBytes ?? DEFAULT_MAX_PROFILE_BYTES);
+      if (timeline) runs.push(runEnergy(timeline, profiles, m.result.durationSeconds, problems));
+      for (const p of problems) opts.log?.(p);
+      exitCode = m.exitCode;
+      partial ??= m.partial;
+      source = m.result.source;
+      estimated = m.result.estimated;
+      if (m.note && !notes.includes(m.note)) notes.push(m.note);
+      opts.onRun?.(i + 1, m.result.energyJoules, m.result.durationSeconds);
+      if (exitCode !== 0 || m.interrupted) break;
+    } finally {
+      penv.dispose();
+    }
+  }
+  const limits: string[] = [...notes];
+  const interrupted = opts.signals?.received;
+  if (interrupted)
+    limits.push(`The run was interrupted by ${interrupted}: the profile covers it up to then, and processes it ended wrote no profile.`);
+  if (exitCode !== 0 && !interrupted) limits.push(`The command exited with code ${exitCode}: the profile covers it up to then.`);
+  if (partial !== undefined) limits.push(`The power source failed during the run, so the figures cover only the time before: ${partial}`);
+  if (runs.some((r) => r.processes.some((p) => p.runtime === 'other' && p.pid > 0))) limits.push(perfAvailability());
+  if (runs.some((r) => r.durationSeconds < 1))
+    limits.push('A run shorter than a second spans one or two power intervals: its split between processes is coarse.');
+  const profile = assembleProfile(runs, {
+    command: [command, ...args],
+    cwd: path.resolve(opts.cwd ?? process.cwd()),
+    startedAt,
+    source,
+    estimated,
+    intervalUs,
+    limits,
+  });
+  return {
+    profile,
+    exitCode,
+    notes,
+    ...(interrupted ? { interrupted } : {}),
+    ...(partial !== undefined ? { partial } : {}),
+  };
+}
