@@ -1,0 +1,187 @@
+// "OptiVolt: Profile Energy": what to run (the active Node/TypeScript/Python file, a launch configuration, a task),
+// with which runtime, and the run itself through the core's profileCommand (src/core/profile/profileCommand.ts, the
+// same as `optivolt profile`) under a cancellable progress notification.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { SignalWatch } from '../../core/energy/processGroup';
+import { errorMessage } from '../../core/errors';
+import type { OptiVoltSettings } from '../../core/settings';
+import { profileCommand, type ProfileOutcome } from '../../core/profile/profileCommand';
+import { formatEnergy } from '../../core/energy/cost';
+
+/** One thing to profile: a command line, where to run it, its environment additions and a label. */
+export interface ProfileTarget {
+  readonly label: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Power sampling while profiling: short intervals price samples closer to the moment they were taken. */
+const PROFILE_REFRESH_MS = 500;
+
+const NODE_EXT = /\.(m|c)?js$/i;
+const TS_EXT = /\.(m|c)?tsx?$/i;
+
+/** How a source file is run: node for JavaScript, the workspace's tsx (else node's type stripping) for TypeScript, python3. */
+export function targetForFile(file: string, workspaceFolder: string | undefined): ProfileTarget {
+  const cwd = workspaceFolder ?? path.dirname(file);
+  const label = path.basename(file);
+  if (NODE_EXT.test(file)) return { label, command: 'node', args: [file], cwd };
+  if (/\.py$/i.test(file)) return { label, command: 'python3', args: [file], cwd };
+  if (TS_EXT.test(file)) {
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      const tsx = path.join(dir, 'node_modules', '.bin', 'tsx');
+      if (fs.existsSync(tsx)) return { label, command: tsx, args: [file], cwd };
+      if (dir === path.dirname(dir) || (workspaceFolder && dir === workspaceFolder)) break;
+    }
+    // Node 22.18+ and 23.6+ run erasable TypeScript directly; older ones say so in the program's output.
+    return { label, command: 'node', args: [file], cwd };
+  }
+  throw new Error(`${label} is not a Node.js, TypeScript or Python file: choose a launch configuration or a task instead`);
+}
+
+type Vars = (s: string) => string;
+
+function launchVariables(folder: vscode.WorkspaceFolder | undefined, file: string | undefined): Vars {
+  const root = folder?.uri.fsPath ?? '';
+  return (s) =>
+    s
+      .replace(/\$\{workspaceFolder\}|\$\{workspaceRoot\}/g, root)
+      .replace(/\$\{file\}/g, file ?? '')
+      .replace(/\$\{fileDirname\}/g, file ? path.dirname(file) : '')
+      .replace(/\$\{env:([^}]+)\}/g, (_, name: string) => process.env[name] ?? '');
+}
+
+/** A node or python launch configuration as a command line (program, args, cwd, env, runtimeExecutable/python). */
+export function targetForLaunch(config: Record<string, unknown>, vars: Vars, folder: string | undefined): ProfileTarget {
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? vars(v) : undefined);
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((a): a is string => typeof a === 'string').map(vars) : []);
+  const program = str(config.program);
+  const name = typeof config.name === 'string' ? config.name : 'launch configuration';
+  const type = String(config.type);
+  const cwd = str(config.cwd) ?? folder ?? (program ? path.dirname(program) : process.cwd());
+  const env =
+    config.env && typeof config.env === 'object'
+      ? Object.fromEntries(Object.entries(config.env).map(([k, v]) => [k, vars(String(v))]))
+      : undefined;
+  if (/^(pwa-)?node$/.test(type)) {
+    if (!program) throw new Error(`"${name}" has no "program" to run`);
+    const runtime = str(config.runtimeExecutable) ?? 'node';
+    return {
+      label: name,
+      command: runtime,
+      args: [...list(config.runtimeArgs), program, ...list(config.args)],
+      cwd,
+      ...(env ? { env } : {}),
+    };
+  }
+  if (type === 'python' || type === 'debugpy') {
+    const python = str(config.python) ?? 'python3';
+    const module = str(config.module);
+    if (!program && !module) throw new Error(`"${name}" has neither "program" nor "module" to run`);
+    const what = module ? ['-m', module] : [program!];
+    return { label: name, command: python, args: [...what, ...list(config.args)], cwd, ...(env ? { env } : {}) };
+  }
+  throw new Error(`"${name}" is a ${type} configuration: Profile Energy runs node and python launch configurations`);
+}
+
+/** Asks what to profile: the active file first, then launch configurations and tasks. Undefined: cancelled. */
+export async function pickTarget(): Promise<ProfileTarget | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  const file = editor?.document.uri.scheme === 'file' ? editor.document.uri.fsPath : undefined;
+  const folder = (editor && vscode.workspace.getWorkspaceFolder(editor.document.uri)) ?? vscode.workspace.workspaceFolders?.[0];
+  type Item = vscode.QuickPickItem & { make?: () => ProfileTarget | Promise<ProfileTarget> };
+  const items: Item[] = [];
+  if (file && (NODE_EXT.test(file) || TS_EXT.test(file) || /\.py$/i.test(file)))
+    items.push({
+      label: `$(file-code) ${path.basename(file)}`,
+      description: 'the active file',
+      make: () => targetForFile(file, folder?.uri.fsPath),
+    });
+  const launches = vscode.workspace.getConfiguration('launch', folder?.uri).get<Record<string, unknown>[]>('configurations') ?? [];
+  const vars = launchVariables(folder, file);
+  for (const c of launches.filter((c) => c.request === 'launch' && /^(pwa-)?node$|^python$|^debugpy$/.test(String(c.type))))
+    items.push({
+      label: `$(debug-alt) ${String(c.name)}`,
+      description: 'launch configuration',
+      make: () => targetForLaunch(c, vars, folder?.uri.fsPath),
+    });
+  for (const t of await vscode.tasks.fetchTasks()) {
+    const ex = t.execution;
+    if (!(ex instanceof vscode.ShellExecution) && !(ex instanceof vscode.ProcessExecution)) continue;
+    items.push({ label: `$(tools) ${t.name}`, description: `task (${t.source})`, make: () => targetForTask(t, vars, folder?.uri.fsPath) });
+  }
+  if (items.length === 0)
+    throw new Error('open a Node.js, TypeScript or Python file, or add a node/python launch configuration or a task, to profile');
+  const chosen =
+    items.length === 1
+      ? items[0]
+      : await vscode.window.showQuickPick(items, { title: 'OptiVolt: Profile Energy', placeHolder: 'What to run and profile' });
+  if (!chosen?.make) return undefined;
+  // The file as on disk is what runs: unsaved edits are saved first.
+  if (file && chosen.description === 'the active file' && editor?.document.isDirty) await editor.document.save();
+  return chosen.make();
+}
+
+/** A shell task runs under `sh -c` (its command line as the shell would see it), a process task as given. */
+function targetForTask(t: vscode.Task, vars: Vars, folder: string | undefined): ProfileTarget {
+  const ex = t.execution as vscode.ShellExecution | vscode.ProcessExecution;
+  const cwd = vars(ex.options?.cwd ?? folder ?? process.cwd());
+  const env = ex.options?.env;
+  if (ex instanceof vscode.ProcessExecution)
+    return { label: t.name, command: vars(ex.process), args: ex.args.map(vars), cwd, ...(env ? { env } : {}) };
+  const arg = (a: string | vscode.ShellQuotedString): string => vars(typeof a === 'string' ? a : a.value);
+  const line =
+    ex.commandLine !== undefined
+      ? vars(ex.commandLine)
+      : [ex.command, ...(ex.args ?? [])]
+          .filter((a) => a !== undefined)
+          .map(arg)
+          .join(' ');
+  return { label: t.name, command: '/bin/sh', args: ['-c', line], cwd, ...(env ? { env } : {}) };
+}
+
+/**
+ * Runs `target` profiled, under a progress notification whose Cancel ends the program's process group (SIGINT, then
+ * SIGKILL after the grace period) and keeps what was profiled up to then. Undefined when cancelled before any run.
+ */
+export async function runProfile(
+  target: ProfileTarget,
+  settings: OptiVoltSettings,
+  log: vscode.LogOutputChannel,
+  repeat = 1,
+): Promise<ProfileOutcome | undefined> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `OptiVolt: profiling ${target.label}`, cancellable: true },
+    async (progress, token) => {
+      const watch = new SignalWatch({ processSignals: false });
+      const cancelled = token.onCancellationRequested(() => watch.trigger('SIGINT'));
+      log.info(`Profiling ${[target.command, ...target.args].join(' ')} in ${target.cwd}.`);
+      try {
+        return await profileCommand(target.command, target.args, {
+          settings: { ...settings, refreshInterval: PROFILE_REFRESH_MS },
+          cwd: target.cwd,
+          env: { ...process.env, ...target.env },
+          repeat,
+          signals: watch,
+          terminal: false,
+          log: (m) => log.info(m),
+          onRun: (run, joules, seconds) =>
+            progress.report({
+              message: `run ${run} of ${repeat}: ${formatEnergy(joules)} in ${seconds.toFixed(1)} s`,
+              increment: 100 / repeat,
+            }),
+        });
+      } catch (err) {
+        if (token.isCancellationRequested) return undefined;
+        throw new Error(`profiling ${target.label} failed: ${errorMessage(err)}`, { cause: err });
+      } finally {
+        cancelled.dispose();
+        watch.dispose();
+      }
+    },
+  );
+}
