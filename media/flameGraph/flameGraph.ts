@@ -113,7 +113,7 @@ function save(): void {
 }
 
 function render(): void {
-  orientation.textContent = prefs.orientation === 'icicle' ? 'Icicle (top-down)' : 'Flame (bottom-up)';
+  orientation.textContent = prefs.orientation === 'icicle' ? 'View: icicle (top-down)' : 'View: flame (bottom-up)';
   orientation.title = 'Switch between icicle (callers on top) and flame (callers at the bottom)';
   tableBy.value = prefs.tableBy;
   if (!shown) return;
@@ -129,6 +129,7 @@ function show(msg: Shown): void {
   shown = msg;
   title.textContent = msg.title;
   model.replaceChildren();
+  model.hidden = msg.type === 'state/compare';
   rule.textContent = '';
   if (msg.type === 'state/profile') {
     const p = msg.profile;

@@ -42,6 +42,15 @@ function nameCell(tr: HTMLTableRowElement, f: { name: string; file?: string; lin
     td.textContent = f.name;
     if (f.synthetic) td.classList.add('synthetic');
   }
+  // The location under the name keeps the table narrow enough to sit beside the graph.
+  const where = locationText(f);
+  if (where) {
+    const small = document.createElement('span');
+    small.className = 'where';
+    small.textContent = where;
+    small.title = f.file ?? '';
+    td.append(small);
+  }
 }
 
 function header(table: HTMLTableElement, columns: readonly [string, string?][]): HTMLTableSectionElement {
@@ -66,7 +75,7 @@ export function renderFunctions(
   search: string,
   open: OpenSource,
 ): void {
-  const body = header(table, [['Function'], ['Self', 'num'], ['Self %', 'num'], ['Total', 'num'], ['Total %', 'num'], ['Location']]);
+  const body = header(table, [['Function'], ['Self', 'num'], ['Self %', 'num'], ['Total', 'num']]);
   const q = search.trim().toLowerCase();
   const rows = functions
     .filter((f) => !q || f.name.toLowerCase().includes(q))
@@ -80,9 +89,7 @@ export function renderFunctions(
     nameCell(tr, f, open);
     cell(tr, joulesText(f.selfJoules), 'num self-j');
     cell(tr, percentText(f.selfJoules / of), 'num self-pct');
-    cell(tr, joulesText(f.totalJoules), 'num total-j');
-    cell(tr, percentText(f.totalJoules / of), 'num total-pct');
-    cell(tr, locationText(f), 'location').title = f.file ?? '';
+    cell(tr, `${joulesText(f.totalJoules)} · ${percentText(f.totalJoules / of)}`, 'num total-j');
   }
   table.createCaption().textContent = `Top functions by ${by} energy${q ? ` matching "${search.trim()}"` : ''} (${rows.length} of ${functions.length})`;
 }
@@ -96,7 +103,6 @@ export function renderMoved(table: HTMLTableElement, deltas: readonly FunctionDe
     ['ΔJ', 'num'],
     ['Spread', 'num'],
     ['Verdict'],
-    ['Location'],
   ]);
   const q = search.trim().toLowerCase();
   const rows = deltas.filter((d) => !q || d.name.toLowerCase().includes(q)).slice(0, MAX_ROWS);
@@ -110,7 +116,6 @@ export function renderMoved(table: HTMLTableElement, deltas: readonly FunctionDe
     cell(tr, `${d.deltaJoules > 0 ? '+' : ''}${joulesText(d.deltaJoules)}`, 'num delta');
     cell(tr, d.spreadJoules === undefined ? '–' : `±${joulesText(d.spreadJoules)}`, 'num');
     cell(tr, VERDICT_TEXT[d.verdict], 'verdict');
-    cell(tr, locationText(d), 'location').title = d.file ?? '';
   }
   table.createCaption().textContent = `Functions whose energy moved (${rows.length} of ${deltas.length})`;
 }

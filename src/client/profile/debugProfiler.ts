@@ -53,6 +53,12 @@ export class DebugProfiler implements vscode.Disposable {
       // Sessions that never reached a measurement (debug.measure "never", declined): nothing to build, clean up.
       vscode.debug.onDidTerminateDebugSession((s) => {
         const p = this.bySession.get(s.id);
+        // Injected configurations that never started a session of their own (an adapter that resolved a launch again,
+        // a launch that failed) are done with once a profiled session ends.
+        if (p) {
+          for (const q of this.pending.values()) q.penv.dispose();
+          this.pending.clear();
+        }
         if (p && !p.recorder) {
           this.bySession.delete(s.id);
           p.penv.dispose();
@@ -66,6 +72,10 @@ export class DebugProfiler implements vscode.Disposable {
   private inject(config: vscode.DebugConfiguration): vscode.DebugConfiguration {
     if (!this.host.config.settings['debug.profile'] || config.request !== 'launch' || !PROFILED_TYPES.test(String(config.type)))
       return config;
+    // Already injected: an adapter resolving a launch again (js-debug turns `node` into `pwa-node` and starts its
+    // child sessions from the parent's configuration, env included). The first injection stands.
+    const given = config.env as Record<string, unknown> | undefined;
+    if (typeof config[MARK] === 'string' || typeof given?.OPTIVOLT_PROFILE_DIR === 'string') return config;
     try {
       const base: Record<string, string> = { ...(config.env as Record<string, string> | undefined) };
       const penv = profilingEnv({ ...base, NODE_OPTIONS: base.NODE_OPTIONS ?? '', PYTHONPATH: base.PYTHONPATH ?? '' }, DEFAULT_INTERVAL_US);

@@ -12,7 +12,8 @@ import type { Config } from '../config';
 import type { FlameGraphController } from '../webviews/flameGraph/flameGraph';
 import type { FlameFocus } from '../../shared/webviews/flameGraphProtocol';
 import { ProfileItem, type ProfileLibrary } from './profileLibrary';
-import { pickTarget, runProfile, targetForFile } from './profileRun';
+import { namedTarget, pickTarget, runProfile, targetForFile } from './profileRun';
+import { isRecord } from '../../shared/guards';
 
 const MB = 1024 * 1024;
 
@@ -39,7 +40,7 @@ export function registerProfileCommands(h: ProfileCommandsHost): vscode.Disposab
   const items = (a: unknown, b: unknown): StoredProfile[] =>
     h.library.selection(a instanceof ProfileItem ? a : undefined, Array.isArray(b) ? b.filter((i) => i instanceof ProfileItem) : undefined);
   return [
-    cmd('optivolt.profileEnergy', (file?: unknown) => profileEnergy(h, typeof file === 'string' ? file : undefined)),
+    cmd('optivolt.profileEnergy', (what?: unknown) => profileEnergy(h, what)),
     cmd('optivolt.openEnergyProfile', (file?: unknown) =>
       openProfile(h, file instanceof vscode.Uri ? file.fsPath : typeof file === 'string' ? file : undefined),
     ),
@@ -104,8 +105,21 @@ export async function storeAndShow(
   }
 }
 
-async function profileEnergy(h: ProfileCommandsHost, file: string | undefined): Promise<string | undefined> {
-  const target = file ? targetForFile(file, vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath) : await pickTarget();
+/** `what`: a file path or Uri, { launch: name } or { task: name }; nothing: ask. */
+async function profileEnergy(h: ProfileCommandsHost, what: unknown): Promise<string | undefined> {
+  const file = what instanceof vscode.Uri ? what.fsPath : typeof what === 'string' ? what : undefined;
+  const named =
+    isRecord(what) && typeof what.launch === 'string'
+      ? { kind: 'launch' as const, name: what.launch }
+      : isRecord(what) && typeof what.task === 'string'
+        ? { kind: 'task' as const, name: what.task }
+        : undefined;
+  if (file) await vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file && d.isDirty)?.save();
+  const target = file
+    ? targetForFile(file, vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath)
+    : named
+      ? await namedTarget(named.kind, named.name)
+      : await pickTarget();
   if (!target) return undefined;
   const outcome = await runProfile(target, h.config.settings, h.log);
   if (!outcome) {

@@ -88,42 +88,77 @@ export function targetForLaunch(config: Record<string, unknown>, vars: Vars, fol
   throw new Error(`"${name}" is a ${type} configuration: Profile Energy runs node and python launch configurations`);
 }
 
-/** Asks what to profile: the active file first, then launch configurations and tasks. Undefined: cancelled. */
-export async function pickTarget(): Promise<ProfileTarget | undefined> {
+/** What can be profiled here: the active file (when it is one), node/python launch configurations, shell/process tasks. */
+interface Candidate extends vscode.QuickPickItem {
+  readonly from: 'file' | 'launch' | 'task';
+  readonly name: string;
+  make(): ProfileTarget;
+}
+
+async function candidates(): Promise<Candidate[]> {
   const editor = vscode.window.activeTextEditor;
   const file = editor?.document.uri.scheme === 'file' ? editor.document.uri.fsPath : undefined;
   const folder = (editor && vscode.workspace.getWorkspaceFolder(editor.document.uri)) ?? vscode.workspace.workspaceFolders?.[0];
-  type Item = vscode.QuickPickItem & { make?: () => ProfileTarget | Promise<ProfileTarget> };
-  const items: Item[] = [];
-  if (file && (NODE_EXT.test(file) || TS_EXT.test(file) || /\.py$/i.test(file)))
-    items.push({
-      label: `$(file-code) ${path.basename(file)}`,
+  const out: Candidate[] = [];
+  if (file && (NODE_EXT.test(file) || TS_EXT.test(file) || /\.py$/i.test(file))) {
+    const name = path.basename(file);
+    out.push({
+      from: 'file',
+      name,
+      label: `$(file-code) ${name}`,
       description: 'the active file',
       make: () => targetForFile(file, folder?.uri.fsPath),
     });
+  }
   const launches = vscode.workspace.getConfiguration('launch', folder?.uri).get<Record<string, unknown>[]>('configurations') ?? [];
   const vars = launchVariables(folder, file);
-  for (const c of launches.filter((c) => c.request === 'launch' && /^(pwa-)?node$|^python$|^debugpy$/.test(String(c.type))))
-    items.push({
-      label: `$(debug-alt) ${String(c.name)}`,
+  for (const c of launches.filter((c) => c.request === 'launch' && /^(pwa-)?node$|^python$|^debugpy$/.test(String(c.type)))) {
+    const name = String(c.name);
+    out.push({
+      from: 'launch',
+      name,
+      label: `$(debug-alt) ${name}`,
       description: 'launch configuration',
       make: () => targetForLaunch(c, vars, folder?.uri.fsPath),
     });
-  for (const t of await vscode.tasks.fetchTasks()) {
-    const ex = t.execution;
-    if (!(ex instanceof vscode.ShellExecution) && !(ex instanceof vscode.ProcessExecution)) continue;
-    items.push({ label: `$(tools) ${t.name}`, description: `task (${t.source})`, make: () => targetForTask(t, vars, folder?.uri.fsPath) });
   }
+  for (const t of await vscode.tasks.fetchTasks()) {
+    if (!(t.execution instanceof vscode.ShellExecution) && !(t.execution instanceof vscode.ProcessExecution)) continue;
+    out.push({
+      from: 'task',
+      name: t.name,
+      label: `$(tools) ${t.name}`,
+      description: `task (${t.source})`,
+      make: () => targetForTask(t, vars, folder?.uri.fsPath),
+    });
+  }
+  return out;
+}
+
+/** Asks what to profile: the active file first, then launch configurations and tasks. Undefined: cancelled. */
+export async function pickTarget(): Promise<ProfileTarget | undefined> {
+  const items = await candidates();
   if (items.length === 0)
     throw new Error('open a Node.js, TypeScript or Python file, or add a node/python launch configuration or a task, to profile');
   const chosen =
     items.length === 1
       ? items[0]
       : await vscode.window.showQuickPick(items, { title: 'OptiVolt: Profile Energy', placeHolder: 'What to run and profile' });
-  if (!chosen?.make) return undefined;
+  if (!chosen) return undefined;
   // The file as on disk is what runs: unsaved edits are saved first.
-  if (file && chosen.description === 'the active file' && editor?.document.isDirty) await editor.document.save();
+  const doc = vscode.window.activeTextEditor?.document;
+  if (chosen.from === 'file' && doc?.isDirty) await doc.save();
   return chosen.make();
+}
+
+/** A launch configuration or task named by a command argument ({ "launch": "name" } or { "task": "name" }, for keybindings). */
+export async function namedTarget(kind: 'launch' | 'task', name: string): Promise<ProfileTarget> {
+  const found = (await candidates()).find((c) => c.from === kind && c.name === name);
+  if (!found)
+    throw new Error(
+      kind === 'launch' ? `no node or python launch configuration named "${name}"` : `no shell or process task named "${name}"`,
+    );
+  return found.make();
 }
 
 /** A shell task runs under `sh -c` (its command line as the shell would see it), a process task as given. */
@@ -177,6 +212,8 @@ export async function runProfile(
         });
       } catch (err) {
         if (token.isCancellationRequested) return undefined;
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+          throw new Error(`${target.command} was not found: is it installed and on the PATH of VS Code?`, { cause: err });
         throw new Error(`profiling ${target.label} failed: ${errorMessage(err)}`, { cause: err });
       } finally {
         cancelled.dispose();
