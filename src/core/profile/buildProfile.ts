@@ -67,6 +67,7 @@ export function profileModel(source: SourceKind, estimated: boolean): string {
 export const BASE_LIMITS: readonly string[] = [
   "Other threads of a process (V8's garbage collector and compiler threads, libuv workers, Python threads) are charged through its main thread's samples.",
   'Processes killed by a signal write no profile: their energy stays on their process frame.',
+  "V8 samples wall time: within an interval, a function blocked in a synchronous call (spawnSync, readFileSync, Atomics.wait) shares its process's CPU energy as if it ran; time waiting in the event loop is '(idle)' and free. Python samples CPU time only.",
   "Intervals are as long as the power sampling interval: within one, a process's energy is spread by its samples' time, not by the power at each sample.",
 ];
 

@@ -6,7 +6,8 @@
  * same V8 profiler through node:inspector (Profiler.setSamplingInterval / start / stop, the calls `--cpu-prof` makes
  * in src/inspector_profiler.cc) and writes the same .cpuprofile JSON. A same-thread inspector Session answers
  * synchronously, so the profile is written inside the 'exit' event, after process.exit() and uncaught errors too.
- * A process killed by a signal writes none: its energy stays on its '(unprofiled)' frame.
+ * A process killed by a signal writes none: its energy stays on its '(unprofiled)' frame. The profile gets one field
+ * more, optivoltCpuUs (process.cpuUsage() at exit), which V8's readers ignore.
  */
 export const NODE_PRELOAD_SOURCE = `'use strict';
 // Written by optivolt profile: starts the V8 CPU profiler and writes node-<pid>.cpuprofile at exit.
@@ -25,8 +26,11 @@ export const NODE_PRELOAD_SOURCE = `'use strict';
     return; // no inspector in this build of Node: the process stays unprofiled
   }
   process.on('exit', () => {
+    // The process's whole CPU time: attribution needs what it spent after the last /proc scan saw it.
+    const cpu = process.cpuUsage();
     session.post('Profiler.stop', (err, res) => {
       if (err || !res || !res.profile) return;
+      res.profile.optivoltCpuUs = cpu.user + cpu.system;
       const fs = require('node:fs');
       const path = require('node:path');
       const file = path.join(dir, 'node-' + process.pid + '.cpuprofile');

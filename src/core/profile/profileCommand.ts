@@ -110,7 +110,18 @@ export async function profileCommand(command: string, args: readonly string[], o
         if (err instanceof InterruptedError && runs.length > 0) break;
         throw err;
       }
-      const timeline = (recorder as TimelineRecorder | undefined)?.finish(m.result.energyJoules);
+      const recorded = (recorder as TimelineRecorder | undefined)?.finish(m.result.energyJoules);
+      // A command that ended before the first scan was never named by /proc: its name is the command's.
+      const timeline =
+        recorded && m.pid !== undefined && !recorded.processes.has(m.pid)
+          ? {
+              ...recorded,
+              processes: new Map([
+                ...recorded.processes,
+                [m.pid, { pid: m.pid, ppid: process.pid, comm: path.basename(command).slice(0, 15) }],
+              ]),
+            }
+          : recorded;
       const { profiles, problems } = readProfiles(penv.dir, opts.maxProfileBytes ?? DEFAULT_MAX_PROFILE_BYTES);
       if (timeline) runs.push(runEnergy(timeline, profiles, m.result.durationSeconds, problems));
       for (const p of problems) opts.log?.(p);

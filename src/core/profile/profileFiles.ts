@@ -49,7 +49,7 @@ export function readProfiles(dir: string, maxBytes = DEFAULT_MAX_PROFILE_BYTES, 
       } catch (err) {
         throw new Error(`it is not valid JSON (${errorMessage(err)})`, { cause: err });
       }
-      profiles.set(id.pid, id.kind === 'v8' ? parseCpuProfile(id.pid, doc, mapper) : parsePythonSamples(id.pid, doc));
+      profiles.set(id.pid, id.kind === 'v8' ? parseCpuProfile(id.pid, doc, mapper, dir) : parsePythonSamples(id.pid, doc));
     } catch (err) {
       problems.push(
         `The profile of process ${id.pid} (${name}) is unusable: ${errorMessage(err)}; its energy is on its '(unprofiled)' frame.`,
@@ -69,9 +69,14 @@ interface V8Node {
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
 
-function checkV8(
-  doc: unknown,
-): asserts doc is { nodes: V8Node[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] } {
+function checkV8(doc: unknown): asserts doc is {
+  nodes: V8Node[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+  optivoltCpuUs?: unknown;
+} {
   if (!isObj(doc) || !Array.isArray(doc.nodes) || !Array.isArray(doc.samples) || !Array.isArray(doc.timeDeltas))
     throw new Error('it is not a V8 CPU profile (no nodes, samples and timeDeltas)');
   if (!isNum(doc.startTime) || !isNum(doc.endTime)) throw new Error('it has no startTime/endTime');
@@ -87,9 +92,10 @@ function checkV8(
 
 /**
  * A V8 .cpuprofile (the Profiler domain's Profile: nodes with callFrame, samples, timeDeltas in µs from startTime,
- * on V8's TimeTicks: CLOCK_MONOTONIC on Linux, src/base/platform/time.cc) as time-ordered samples.
+ * on V8's TimeTicks: CLOCK_MONOTONIC on Linux, src/base/platform/time.cc) as time-ordered samples. Frames of the
+ * preload in `profilerDir` become one '(optivolt profiler start)' frame.
  */
-export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper): ProcessSamples {
+export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper, profilerDir?: string): ProcessSamples {
   checkV8(doc);
   const byId = new Map<number, V8Node>(doc.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -102,7 +108,9 @@ export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper)
     const synthetic = cf.url === '' && V8_SYNTHETIC.has(name);
     let key: FrameKey = { name, ...(synthetic ? { synthetic: true } : {}) };
     const file = scriptPath(cf.url);
-    if (file && cf.lineNumber >= 0) {
+    // The preload that started the profiler (a temp file, gone after the run): its own cost, said as such.
+    if (file && profilerDir && file.startsWith(profilerDir + path.sep)) key = { name: '(optivolt profiler start)', synthetic: true };
+    else if (file && cf.lineNumber >= 0) {
       const pos = mapper.map(file, cf.lineNumber + 1, cf.columnNumber);
       key = { name, file: pos.file, line: pos.line, ...(pos.column !== undefined ? { column: pos.column } : {}) };
     } else if (file) key = { name, file };
@@ -157,7 +165,19 @@ export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper)
   raw.sort((a, b) => a.t - b.t);
   const times = raw.map((r) => r.t);
   const weights = raw.map((r, i) => Math.max(0, (i + 1 < n ? raw[i + 1].t : Math.max(doc.endTime, r.t)) - r.t));
-  return { pid, runtime: 'node', frames, stacks, idleStacks, times, stackOf: raw.map((r) => r.s), weights, lineTicks };
+  const cpuUs = isNum(doc.optivoltCpuUs) && doc.optivoltCpuUs >= 0 ? doc.optivoltCpuUs : undefined;
+  return {
+    pid,
+    runtime: 'node',
+    frames,
+    stacks,
+    idleStacks,
+    times,
+    stackOf: raw.map((r) => r.s),
+    weights,
+    lineTicks,
+    ...(cpuUs !== undefined ? { cpuUs } : {}),
+  };
 }
 
 /** python-<pid>.json from the sitecustomize sampler (pythonSampler.ts). */
@@ -197,5 +217,6 @@ export function parsePythonSamples(pid: number, doc: unknown): ProcessSamples {
     stackOf: samples.map((s) => s.s),
     weights: samples.map(() => interval),
     lines: samples.map((s) => s.line),
+    ...(isNum(doc.cpuUs) && doc.cpuUs >= 0 ? { cpuUs: doc.cpuUs } : {}),
   };
 }

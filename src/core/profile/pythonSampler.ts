@@ -63,7 +63,9 @@ def _ov_start():
         stacks = [None] * len(state['stacks'])
         for key, i in state['stacks'].items():
             stacks[i] = list(key)
+        t = _ov_os.times()
         doc = {'format': 'optivolt-python-samples', 'version': 1, 'pid': state['pid'], 'intervalUs': round(interval * 1e6),
+               'cpuUs': round((t[0] + t[1]) * 1e6),
                'frames': frames, 'stacks': stacks, 'samples': [[round(t * 1e6), s, l] for t, s, l in state['samples']]}
         path = _ov_os.path.join(out, 'python-%d.json' % state['pid'])
         tmp = path + '.tmp'

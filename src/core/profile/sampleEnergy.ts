@@ -1,4 +1,5 @@
 import type { ProfileRuntime } from '../../shared/energyProfile';
+import { USER_HZ } from '../attribution/attribute';
 import type { ProcessTimeline } from './timeline';
 
 /**
@@ -8,7 +9,7 @@ import type { ProcessTimeline } from './timeline';
  * the tree's processes by their own CPU ticks in it; ticks the meter counted that no live process shows (processes
  * that ended in the interval, whose last ticks reach it through their reaper) go to the processes that ended, or to
  * profiled processes that have samples in the interval and no ticks of their own (born and gone between two scans),
- * by their sampled time. A process's share of an interval is then spread over its samples in the interval, weighted
+ * by the CPU time they spent unseen (see processShares). A process's share of an interval is then spread over its samples in the interval, weighted
  * by each sample's time, idle samples excluded; a share with no sample to carry it stays on the process itself
  * ('(program)' when it was profiled, '(unprofiled)' when not). Nothing is lost: the process shares add up to the
  * interval's Joules, and the samples' shares to the process share.
@@ -42,6 +43,8 @@ export interface ProcessSamples {
   /** Line of each sample's leaf (1-based; 0 unknown), or per stack line ticks (V8's positionTicks). */
   readonly lines?: readonly number[];
   readonly lineTicks?: ReadonlyMap<number, readonly { readonly line: number; readonly ticks: number }[]>;
+  /** The process's whole CPU time (user + system, µs) as it reported it at exit. */
+  readonly cpuUs?: number;
 }
 
 /** Energy of one process of one run, by stack. */
@@ -77,30 +80,44 @@ function sampledTime(p: ProcessSamples, start: number, end: number): number {
   return sum;
 }
 
-/** Each process's Joules in each interval (see the module comment). Keyed by interval index, then pid. */
+/** µs of CPU time per clock tick (USER_HZ 100, the unit of /proc's times). */
+const US_PER_TICK = 1e6 / USER_HZ;
+
+/**
+ * Each process's Joules in each interval (see the module comment). Keyed by interval index, then pid. The ticks no
+ * live process shows go by what each candidate spent after the scans last saw it: its own CPU total at exit (from
+ * its profile) less the ticks the scans counted for it; else by its sampled time; else evenly among the ended ones.
+ */
 export function processShares(timeline: ProcessTimeline, profiles: ReadonlyMap<number, ProcessSamples>): Map<number, number>[] {
   const root = timeline.rootPids[0] ?? -1;
+  const seen = new Map<number, number>();
   return timeline.intervals.map((iv) => {
     const weights = new Map<number, number>();
     let known = 0;
     for (const [pid, t] of iv.own) {
       weights.set(pid, t);
       known += t;
+      seen.set(pid, (seen.get(pid) ?? 0) + t);
     }
     const rest = Math.max(0, iv.ticks - known);
     if (rest > 0 || known === 0) {
-      // Whose are the ticks no live process shows: those that ended, or were born and gone unseen, by sampled time.
-      const sampled = new Map<number, number>();
+      const candidates = new Map<number, number>();
+      for (const pid of iv.gone) candidates.set(pid, 0);
       for (const [pid, p] of profiles) {
         if (iv.own.has(pid)) continue;
-        const t = sampledTime(p, iv.startUs, iv.endUs);
-        if (t > 0) sampled.set(pid, t);
+        const sampled = sampledTime(p, iv.startUs, iv.endUs);
+        if (sampled > 0 || candidates.has(pid)) candidates.set(pid, sampled / US_PER_TICK);
+      }
+      for (const pid of candidates.keys()) {
+        const cpu = profiles.get(pid)?.cpuUs;
+        if (cpu !== undefined) candidates.set(pid, Math.max(0, cpu / US_PER_TICK - (seen.get(pid) ?? 0)));
       }
       const share = rest > 0 ? rest : 1;
-      const sampledSum = [...sampled.values()].reduce((a, b) => a + b, 0);
-      if (sampledSum > 0) for (const [pid, t] of sampled) weights.set(pid, (weights.get(pid) ?? 0) + (share * t) / sampledSum);
+      const total = [...candidates.values()].reduce((a, b) => a + b, 0);
+      if (total > 0) for (const [pid, w] of candidates) weights.set(pid, (weights.get(pid) ?? 0) + (share * w) / total);
       else if (iv.gone.length) for (const pid of iv.gone) weights.set(pid, (weights.get(pid) ?? 0) + share / iv.gone.length);
       else if (known === 0) weights.set(root, 1);
+      for (const [pid, w] of weights) if (!iv.own.has(pid)) seen.set(pid, (seen.get(pid) ?? 0) + w);
     }
     const total = [...weights.values()].reduce((a, b) => a + b, 0);
     const out = new Map<number, number>();
