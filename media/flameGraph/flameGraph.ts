@@ -17,7 +17,7 @@ import {
 } from '../../src/shared/webviews/flameGraphProtocol';
 import { vsCodeApi } from '../common/vscodeApi';
 import { FlameChart } from './flameChart';
-import { joulesText, locationText, percentText } from '../../src/shared/profileFormat';
+import { isDiskPath, joulesText, locationText, percentText } from '../../src/shared/profileFormat';
 import { renderFunctions, renderMoved } from './functionTables';
 
 interface SavedState {
@@ -100,9 +100,10 @@ function showDetails(node: FlameNode | undefined): void {
       ? `before ${joulesText(node.beforeJoules)} · after ${joulesText(node.afterJoules)} · Δ ${joulesText(node.afterJoules - node.beforeJoules)}`
       : `total ${joulesText(node.totalJoules)} (${percentText(node.totalJoules / (of || 1))}) · self ${joulesText(node.selfJoules)} (${percentText(node.selfJoules / (of || 1))})`;
   details.append(el('strong', {}, node.name), el('span', {}, ` ${figures} `));
-  if (node.file && !node.synthetic) {
+  if (isDiskPath(node.file) && !node.synthetic) {
+    const file = node.file;
     const go = el('button', { id: 'go-to-source', type: 'button' }, `Go to ${locationText(node)}`);
-    go.addEventListener('click', () => openSource(node.file!, node.line));
+    go.addEventListener('click', () => openSource(file, node.line));
     details.append(go);
   }
 }

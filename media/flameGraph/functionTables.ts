@@ -3,7 +3,7 @@
 // link: activating it asks the host to open the source at its line.
 import type { FunctionEnergy } from '../../src/shared/energyProfile';
 import type { FunctionDelta } from '../../src/shared/webviews/flameGraphProtocol';
-import { joulesText, locationText, percentText } from '../../src/shared/profileFormat';
+import { isDiskPath, joulesText, locationText, percentText } from '../../src/shared/profileFormat';
 
 /** Rows shown at most; the search narrows them. */
 const MAX_ROWS = 100;
@@ -27,15 +27,16 @@ function cell(tr: HTMLTableRowElement, text: string, cls?: string): HTMLTableCel
 function nameCell(tr: HTMLTableRowElement, f: { name: string; file?: string; line?: number; synthetic?: boolean }, open: OpenSource): void {
   const td = tr.insertCell();
   td.className = 'name';
-  if (f.file && !f.synthetic) {
+  if (isDiskPath(f.file) && !f.synthetic) {
     const a = document.createElement('a');
     a.href = '#';
     a.className = 'source-link';
     a.textContent = f.name;
-    a.title = `Open ${f.file}${f.line ? `:${f.line}` : ''}`;
+    const file = f.file;
+    a.title = `Open ${file}${f.line ? `:${f.line}` : ''}`;
     a.addEventListener('click', (e) => {
       e.preventDefault();
-      open(f.file!, f.line);
+      open(file, f.line);
     });
     td.append(a);
   } else {
@@ -96,14 +97,7 @@ export function renderFunctions(
 
 /** Functions whose self energy moved, largest |ΔJ| first, with the verdict of the noise rule. */
 export function renderMoved(table: HTMLTableElement, deltas: readonly FunctionDelta[], search: string, open: OpenSource): void {
-  const body = header(table, [
-    ['Function'],
-    ['Before', 'num'],
-    ['After', 'num'],
-    ['ΔJ', 'num'],
-    ['Spread', 'num'],
-    ['Verdict'],
-  ]);
+  const body = header(table, [['Function'], ['Before', 'num'], ['After', 'num'], ['ΔJ', 'num'], ['Spread', 'num'], ['Verdict']]);
   const q = search.trim().toLowerCase();
   const rows = deltas.filter((d) => !q || d.name.toLowerCase().includes(q)).slice(0, MAX_ROWS);
   for (const d of rows) {

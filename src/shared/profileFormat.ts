@@ -22,3 +22,8 @@ export function locationText(f: { readonly file?: string; readonly line?: number
   const base = f.file.split(/[\\/]/).pop() ?? f.file;
   return f.line ? `${base}:${f.line}` : base;
 }
+
+/** Whether a frame's file is a path on disk (not `node:internal/...`, `<frozen ...>` or a URL), so it can be opened. */
+export function isDiskPath(file: string | undefined): file is string {
+  return file !== undefined && (file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file));
+}

@@ -200,6 +200,13 @@ describe('energy profiles in the editor', function () {
         ],
       }),
     );
-    await runnerChecks(dir, 'profile-run');
+    // The README's screenshot: the editor area alone (no side bar, no panel), then the workbench as it was.
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    try {
+      await runnerChecks(dir, 'profile-run');
+    } finally {
+      await vscode.commands.executeCommand('workbench.view.explorer');
+    }
   });
 });

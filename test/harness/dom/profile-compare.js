@@ -2,7 +2,7 @@
 // profiles): the moved function's row with its ΔJ and verdict, the noise rule stated, differential colours.
 const fs = require('fs');
 const path = require('path');
-const { flameFrame } = require('../flameFrame');
+const { flameFrame } = require('../webviewFrame');
 
 module.exports = async (page, checks, { outDir, work }) => {
   const expected = JSON.parse(fs.readFileSync(path.join(work, 'profile-compare-expected.json'), 'utf8'));

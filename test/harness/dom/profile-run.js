@@ -2,7 +2,7 @@
 // program are in the flame graph's table with the shares the stored profile has, and a screenshot for the README.
 const fs = require('fs');
 const path = require('path');
-const { flameFrame } = require('../flameFrame');
+const { flameFrame } = require('../webviewFrame');
 
 module.exports = async (page, checks, { outDir, work }) => {
   const expected = JSON.parse(fs.readFileSync(path.join(work, 'profile-run-expected.json'), 'utf8'));

@@ -3,7 +3,7 @@
 // toggle work, and the table's link jumps to the source (the host test then checks the editor's line).
 const fs = require('fs');
 const path = require('path');
-const { flameFrame } = require('../flameFrame');
+const { flameFrame } = require('../webviewFrame');
 
 module.exports = async (page, checks, { outDir, work }) => {
   const expected = JSON.parse(fs.readFileSync(path.join(work, 'profile-expected.json'), 'utf8'));
