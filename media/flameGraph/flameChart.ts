@@ -141,7 +141,10 @@ export class FlameChart {
       div.setAttribute('role', 'button');
       const row = this.opts.orientation === 'icicle' ? b.depth : maxDepth - b.depth;
       div.style.cssText = `left:${(b.x * 100).toFixed(4)}%;width:${(b.w * 100).toFixed(4)}%;top:${row * ROW_PX}px`;
-      const label = `${name} · ${joulesText(total)} · ${percentText(total / (this.rootTotal || 1))}`;
+      const label =
+        node?.beforeJoules !== undefined && node.afterJoules !== undefined
+          ? `${name} · ${joulesText(node.beforeJoules)} → ${joulesText(node.afterJoules)}`
+          : `${name} · ${joulesText(total)} · ${percentText(total / (this.rootTotal || 1))}`;
       const aria = node ? this.describe(node) : `all: ${joulesText(total)}, 100% of the run`;
       div.setAttribute('aria-label', aria);
       div.title = aria;

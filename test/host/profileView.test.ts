@@ -26,6 +26,17 @@ main();
 `;
 const BURN_SPLIT = path.resolve(__dirname, '../../../test/fixtures/burnSplit.js');
 
+/** For the README's screenshots: the editor area alone (no side bar, no panel) while `body` runs, then the side bar again. */
+async function wideEditor(body: () => Promise<void>): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeSidebar');
+  await vscode.commands.executeCommand('workbench.action.closePanel');
+  try {
+    await body();
+  } finally {
+    await vscode.commands.executeCommand('workbench.view.explorer');
+  }
+}
+
 describe('energy profiles in the editor', function () {
   this.timeout(120000);
   const dir = process.env.OPTIVOLT_HOST_DOM_DIR;
@@ -105,6 +116,35 @@ describe('energy profiles in the editor', function () {
     assert.equal(editor.selection.active.line, 4, 'the cursor is on hot() (line 5)');
   });
 
+  it('exports the stored profile as EnergyProfile JSON, speedscope and folded stacks', async () => {
+    const json = await vscode.commands.executeCommand<string>(
+      'optivolt.exportEnergyProfile',
+      profileId,
+      path.join(tmp, 'out', 'run.json'),
+      'json',
+    );
+    const back = JSON.parse(fs.readFileSync(json, 'utf8')) as EnergyProfile;
+    assert.equal(back.totalJoules, 10);
+    assert.equal(back.functions[0].name, 'hot');
+    const speedscope = await vscode.commands.executeCommand<string>(
+      'optivolt.exportEnergyProfile',
+      profileId,
+      path.join(tmp, 'out', 'run.speedscope.json'),
+      'speedscope',
+    );
+    const doc = JSON.parse(fs.readFileSync(speedscope, 'utf8')) as { $schema: string; shared: { frames: { name: string }[] } };
+    assert.equal(doc.$schema, 'https://www.speedscope.app/file-format-schema.json');
+    assert.ok(doc.shared.frames.some((f) => f.name === 'hot'));
+    const folded = await vscode.commands.executeCommand<string>(
+      'optivolt.exportEnergyProfile',
+      profileId,
+      path.join(tmp, 'out', 'run.folded'),
+      'folded',
+    );
+    assert.match(fs.readFileSync(folded, 'utf8'), /^main \(.*app\.js:1\);hot \(.*app\.js:5\) 7500000$/m);
+    assert.deepEqual(fs.readdirSync(path.join(tmp, 'out')).sort(), ['run.folded', 'run.json', 'run.speedscope.json'], 'no temp files left');
+  });
+
   it('puts a CodeLens on the hot function and heat on its lines; both say stale after an edit', async () => {
     const a = await api();
     const doc = await vscode.workspace.openTextDocument(app);
@@ -150,7 +190,7 @@ describe('energy profiles in the editor', function () {
       path.join(dir, 'profile-compare-expected.json'),
       JSON.stringify({ moved: 'hot', delta: '-6.00 J', verdict: 'real', quiet: 'warm' }),
     );
-    await runnerChecks(dir, 'profile-compare');
+    await wideEditor(() => runnerChecks(dir, 'profile-compare'));
   });
 
   it('comes back after a window reload (the serializer reads the stored profile)', async () => {
@@ -200,13 +240,6 @@ describe('energy profiles in the editor', function () {
         ],
       }),
     );
-    // The README's screenshot: the editor area alone (no side bar, no panel), then the workbench as it was.
-    await vscode.commands.executeCommand('workbench.action.closeSidebar');
-    await vscode.commands.executeCommand('workbench.action.closePanel');
-    try {
-      await runnerChecks(dir, 'profile-run');
-    } finally {
-      await vscode.commands.executeCommand('workbench.view.explorer');
-    }
+    await wideEditor(() => runnerChecks(dir, 'profile-run'));
   });
 });
