@@ -241,5 +241,7 @@ describe('energy profiles in the editor', function () {
       }),
     );
     await wideEditor(() => runnerChecks(dir, 'profile-run'));
+    await vscode.commands.executeCommand('optivolt.energyProfiles.focus');
+    await runnerChecks(dir, 'profile-list');
   });
 });
