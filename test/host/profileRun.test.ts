@@ -2,6 +2,7 @@
 // library sampler), a debug session profiled with optivolt.debug.profile (js-debug), a program that crashes, a
 // launch configuration whose runtime does not exist, and jump to source for a file that is not on this disk.
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -78,6 +79,46 @@ describe('profiling from the editor', function () {
     assert.equal(p.functions.find((f) => f.name === 'burn_hot')?.line, defLine);
   });
 
+  it('profiles a TypeScript file without tsx: node runs it where it strips types (function at its .ts line), else a clear error', async () => {
+    const file = path.join(tmp, 'typed.ts');
+    fs.writeFileSync(
+      file,
+      [
+        'interface Work { readonly ms: number }',
+        'function crunch(w: Work): number {',
+        '  const end = Date.now() + w.ms;',
+        '  let x = 0;',
+        '  while (Date.now() < end) x += Math.sqrt(x + 1);',
+        '  return x;',
+        '}',
+        'console.log(crunch({ ms: 800 }) > 0);',
+        '',
+      ].join('\n'),
+    );
+    const a = await api();
+    const before = a.profiles().stored.length;
+    const node = execFileSync('node', ['--version'], { encoding: 'utf8' }).trim();
+    const [major, minor] = node.slice(1).split('.').map(Number);
+    if (major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18)) {
+      const id = await vscode.commands.executeCommand<string>('optivolt.profileEnergy', file);
+      const p = await storedProfile(id);
+      const crunch = p.functions.find((f) => f.name === 'crunch');
+      assert.ok(crunch, `crunch profiled: ${p.functions.map((f) => `${f.name}@${f.file}:${f.line}`).join(', ')}`);
+      assert.equal(crunch.file, file);
+      assert.equal(crunch.line, 2);
+      return;
+    }
+    // This machine's node cannot run TypeScript and the workspace has no tsx: said before anything runs.
+    let id: string | undefined = 'not run';
+    const errors = await recording('showErrorMessage', async () => {
+      id = await vscode.commands.executeCommand<string | undefined>('optivolt.profileEnergy', file);
+    });
+    assert.equal(id, undefined);
+    assert.equal(a.profiles().stored.length, before);
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0].startsWith(`OptiVolt: typed.ts: node ${node} cannot run TypeScript. Add tsx`), errors[0]);
+  });
+
   it('profiles a debug session when optivolt.debug.profile is on, and shows its flame graph', async () => {
     const a = await api();
     await setSetting('debug.profile', true);
@@ -116,7 +157,10 @@ describe('profiling from the editor', function () {
 
   it('keeps what a crashing program ran before it crashed, and says it exited with its code', async () => {
     const file = path.join(tmp, 'crash.js');
-    fs.writeFileSync(file, 'function work() { const e = Date.now() + 300; while (Date.now() < e); }\nwork();\nprocess.exit(3);\n');
+    fs.writeFileSync(
+      file,
+      "function work() { const e = Date.now() + 300; while (Date.now() < e); }\nwork();\nconsole.log('about to crash');\nprocess.exit(3);\n",
+    );
     const id = await vscode.commands.executeCommand<string>('optivolt.profileEnergy', file);
     assert.ok(id);
     const p = await storedProfile(id);
@@ -124,6 +168,13 @@ describe('profiling from the editor', function () {
       p.limits.some((l) => /exited with code 3/.test(l)),
       p.limits.join(' | '),
     );
+    // The program's own output, in the "OptiVolt Program Output" channel (shown, so VS Code has its document).
+    const out = await waitFor('the program output channel', () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'output' && /crash\.js[^]*\[exit code/.test(d.getText())),
+    );
+    assert.match(out.getText(), /^\$ node .*crash\.js/m);
+    assert.match(out.getText(), /^about to crash$/m);
+    assert.match(out.getText(), /^\[exit code 3; [\d.]+ J\]$/m);
   });
 
   it('turns a launch configuration whose runtime does not exist into a readable error, storing nothing', async () => {

@@ -35,7 +35,8 @@ export function openEnergyProfiles(o: {
   const library = new ProfileLibrary(o.sessionsFile, o.config, o.log);
   const flameGraph = new FlameGraphController({ extensionUri: o.extensionUri, library, log: o.log });
   const lens = new ProfileLens(library);
-  const host = { library, flameGraph, config: o.config, log: o.log };
+  const output = vscode.window.createOutputChannel('OptiVolt Program Output');
+  const host = { library, flameGraph, config: o.config, log: o.log, output };
   const debugProfiler = new DebugProfiler({
     config: o.config,
     log: o.log,
@@ -43,7 +44,7 @@ export function openEnergyProfiles(o: {
   });
   return {
     debugProfiler,
-    disposables: [...registerProfileCommands(host), debugProfiler, lens, flameGraph, library],
+    disposables: [...registerProfileCommands(host), debugProfiler, lens, flameGraph, library, output],
     testState: () => ({
       dir: library.dir,
       stored: library.list(),

@@ -22,6 +22,8 @@ export interface ProfileCommandsHost {
   readonly flameGraph: FlameGraphController;
   readonly config: Config;
   readonly log: vscode.LogOutputChannel;
+  /** Where a profiled program's stdout and stderr go. */
+  readonly output: vscode.OutputChannel;
 }
 
 type ExportFormat = 'json' | 'speedscope' | 'folded';
@@ -121,7 +123,7 @@ async function profileEnergy(h: ProfileCommandsHost, what: unknown): Promise<str
       ? await namedTarget(named.kind, named.name)
       : await pickTarget();
   if (!target) return undefined;
-  const outcome = await runProfile(target, h.config.settings, h.log);
+  const outcome = await runProfile(target, h.config.settings, h.log, h.output);
   if (!outcome) {
     void vscode.window.showInformationMessage(`OptiVolt: profiling ${target.label} was cancelled before it ran.`);
     return undefined;

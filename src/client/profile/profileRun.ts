@@ -1,6 +1,7 @@
 // "OptiVolt: Profile Energy": what to run (the active Node/TypeScript/Python file, a launch configuration, a task),
 // with which runtime, and the run itself through the core's profileCommand (src/core/profile/profileCommand.ts, the
 // same as `optivolt profile`) under a cancellable progress notification.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -37,10 +38,31 @@ export function targetForFile(file: string, workspaceFolder: string | undefined)
       if (fs.existsSync(tsx)) return { label, command: tsx, args: [file], cwd };
       if (dir === path.dirname(dir) || (workspaceFolder && dir === workspaceFolder)) break;
     }
-    // Node 22.18+ and 23.6+ run erasable TypeScript directly; older ones say so in the program's output.
-    return { label, command: 'node', args: [file], cwd };
+    // Node 22.18+ and 23.6+ run erasable TypeScript by default (type stripping); older ones cannot run a .ts at all.
+    if (nodeStripsTypes()) return { label, command: 'node', args: [file], cwd };
+    throw new Error(
+      `${label}: node ${nodeVersion() ?? '(not found)'} cannot run TypeScript. Add tsx to the workspace (npm install --save-dev tsx), ` +
+        'use Node 22.18 or later, or profile the compiled .js (its source maps lead back to the .ts lines)',
+    );
   }
   throw new Error(`${label} is not a Node.js, TypeScript or Python file: choose a launch configuration or a task instead`);
+}
+
+/** The `node` on PATH's version, e.g. "v20.20.2"; undefined when there is none. */
+function nodeVersion(): string | undefined {
+  try {
+    return execFileSync('node', ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Type stripping is on by default from Node 22.18 and 23.6 (nodejs/node#56350, backported in 22.18.0). */
+function nodeStripsTypes(): boolean {
+  const m = /^v(\d+)\.(\d+)/.exec(nodeVersion() ?? '');
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
 }
 
 type Vars = (s: string) => string;
@@ -187,6 +209,7 @@ export async function runProfile(
   target: ProfileTarget,
   settings: OptiVoltSettings,
   log: vscode.LogOutputChannel,
+  output: vscode.OutputChannel,
   repeat = 1,
 ): Promise<ProfileOutcome | undefined> {
   return vscode.window.withProgress(
@@ -194,9 +217,14 @@ export async function runProfile(
     async (progress, token) => {
       const watch = new SignalWatch({ processSignals: false });
       const cancelled = token.onCancellationRequested(() => watch.trigger('SIGINT'));
-      log.info(`Profiling ${[target.command, ...target.args].join(' ')} in ${target.cwd}.`);
+      const line = [target.command, ...target.args].join(' ');
+      log.info(`Profiling ${line} in ${target.cwd}.`);
+      // The program's own output, as a terminal would show it (the extension host has none).
+      output.clear();
+      output.appendLine(`$ ${line}   (in ${target.cwd})`);
+      output.show(true);
       try {
-        return await profileCommand(target.command, target.args, {
+        const outcome = await profileCommand(target.command, target.args, {
           settings: { ...settings, refreshInterval: PROFILE_REFRESH_MS },
           cwd: target.cwd,
           env: { ...process.env, ...target.env },
@@ -204,13 +232,18 @@ export async function runProfile(
           signals: watch,
           terminal: false,
           log: (m) => log.info(m),
+          output: (text) => output.append(text),
           onRun: (run, joules, seconds) =>
             progress.report({
               message: `run ${run} of ${repeat}: ${formatEnergy(joules)} in ${seconds.toFixed(1)} s`,
               increment: 100 / repeat,
             }),
         });
+        const how = outcome.interrupted ? `stopped by ${outcome.interrupted}` : `exit code ${outcome.exitCode}`;
+        output.appendLine(`[${how}; ${formatEnergy(outcome.profile.totalJoules)}]`);
+        return outcome;
       } catch (err) {
+        output.appendLine(token.isCancellationRequested ? '[cancelled before it ran]' : `[not run: ${errorMessage(err)}]`);
         if (token.isCancellationRequested) return undefined;
         if ((err as NodeJS.ErrnoException).code === 'ENOENT')
           throw new Error(`${target.command} was not found: is it installed and on the PATH of VS Code?`, { cause: err });
