@@ -25,6 +25,8 @@ Options:
   --repeat N               run N times: per-function mean and spread (default 1); a failing run ends the series
   --interval-us N          sampling interval in µs, ${MIN_INTERVAL_US}-${MAX_INTERVAL_US} (default ${DEFAULT_INTERVAL_US})
   --top N                  functions in the summary (default 15)
+  --perf                   sample programs that are neither Node nor Python with Linux perf (the command runs
+                           under perf record -g; needs the perf binary and perf_event_paranoid <= 2 or CAP_PERFMON)
   --kill-after SECONDS     after SIGINT/SIGTERM/SIGHUP, how long the command has to end before SIGKILL (default 5)
   --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL
   --interval MS            power sampling interval, 500-60000 (default 500)
@@ -41,6 +43,7 @@ interface ProfileArgs {
   readonly repeat: number;
   readonly intervalUs: number;
   readonly top: number;
+  readonly perf: boolean;
   readonly killGraceMs: number;
   readonly procRoot?: string;
   readonly overrides: Record<string, unknown>;
@@ -58,6 +61,7 @@ export function parseProfileArgs(argv: string[]): ProfileArgs | 'help' {
       repeat: { type: 'string' },
       'interval-us': { type: 'string' },
       top: { type: 'string' },
+      perf: { type: 'boolean', default: false },
       'kill-after': { type: 'string' },
       ...SOURCE_FLAGS,
       help: { type: 'boolean', short: 'h', default: false },
@@ -84,6 +88,7 @@ export function parseProfileArgs(argv: string[]): ProfileArgs | 'help' {
     repeat: num('repeat', v.repeat, 1, true) ?? 1,
     intervalUs,
     top: num('top', v.top, 1, true) ?? 15,
+    perf: v.perf ?? false,
     killGraceMs: (num('kill-after', v['kill-after'], 0, false) ?? DEFAULT_KILL_GRACE_MS / 1000) * 1000,
     procRoot: v['proc-root'],
     overrides: sourceOverrides(v, 500),
@@ -131,6 +136,7 @@ export async function runProfile(argv: string[]): Promise<number> {
       procRoot: a.procRoot,
       intervalUs: a.intervalUs,
       repeat: a.repeat,
+      perf: a.perf,
       signals: watch,
       killGraceMs: a.killGraceMs,
       log: (msg) => process.stderr.write(`optivolt: ${inFlags(msg)}\n`),

@@ -55,6 +55,9 @@ function checkSplit(p: EnergyProfile, file: string): void {
     Math.abs(sum - p.totalJoules) <= 0.01 * p.totalJoules,
     `self energies add up to ${sum} J, the tree measured ${p.totalJoules} J`,
   );
+  console.log(
+    `      hot ${(share * 100).toFixed(1)}% of hot+cold; functions ${sum.toFixed(3)} J, tree ${p.totalJoules.toFixed(3)} J (${((sum / p.totalJoules - 1) * 100).toFixed(3)}%)`,
+  );
   assert.ok(p.totalJoules > 0 && p.totalJoules <= FIXTURE_WATTS * (p.durationSeconds + 1), `${p.totalJoules} J in ${p.durationSeconds} s`);
   assert.equal(p.source, 'rapl');
   assert.equal(p.estimated, false);
@@ -163,6 +166,37 @@ describe('optivolt profile (dist/cli.js, powercap fixture)', function () {
       'line energy on the hot loop (line 4)',
     );
     assert.ok(fs.existsSync(marker), "the user's own sitecustomize ran too");
+  });
+
+  it("Python: multiprocessing's workers are profiled too (they end by os._exit or Pool.terminate's SIGTERM)", async function () {
+    if (!hasPython()) this.skip(); // python3 (3.8+) is not installed on this machine
+    const prog = path.join(dir, 'pool.py');
+    fs.writeFileSync(
+      prog,
+      `import multiprocessing as mp
+
+
+def work(n):
+    x = 0
+    for i in range(n):
+        x = (x * 31 + i) % 1000003
+    return x
+
+
+if __name__ == '__main__':
+    with mp.get_context('fork').Pool(2) as p:
+        print(sum(p.map(work, [1500000] * 2)) > 0)
+`,
+    );
+    const r = await runProfile(['--json', '--', 'python3', prog]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.profile, r.stdout);
+    const p = r.profile;
+    const profiled = p.processes.filter((x) => x.runtime === 'python' && x.profiled);
+    assert.ok(profiled.length >= 3, `the parent and both workers: ${JSON.stringify(p.processes)}`);
+    const work = fnNamed(p, 'work', 'pool.py');
+    assert.ok(work.selfJoules > 0.6 * p.totalJoules, `work ${work.selfJoules} of ${p.totalJoules} J`);
+    assert.ok(Math.abs(selfSum(p) - p.totalJoules) <= 0.01 * p.totalJoules);
   });
 
   it('TypeScript: the hot function is reported at its .ts file and line (source map beside the .js, and inline)', async () => {

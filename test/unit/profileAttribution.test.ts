@@ -6,7 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { assembleProfile, buildEnergyProfile, runEnergy } from '../../src/core/profile/buildProfile';
 import { toFolded, toSpeedscope } from '../../src/core/profile/profileExport';
+import { parsePerfScript } from '../../src/core/profile/perfProfile';
 import { parseCpuProfile, readProfiles } from '../../src/core/profile/profileFiles';
+import { perfAvailability } from '../../src/core/profile/profileCommand';
 import { profilingEnv } from '../../src/core/profile/profilingEnv';
 import { attributeSamples, ProcessSamples, processShares } from '../../src/core/profile/sampleEnergy';
 import { SourceMapper } from '../../src/core/profile/sourceMaps';
@@ -208,6 +210,36 @@ describe('profile attribution (pure)', () => {
     assert.ok(Math.abs(ss.profiles.reduce((s, x) => s + x.weights.reduce((a2, w) => a2 + w, 0), 0) - 10) < 1e-9);
   });
 
+  it('reads perf script output: stacks root first, times in µs on CLOCK_MONOTONIC, cpu-clock periods as weights', () => {
+    const text = [
+      'perf 10/10 100.000100:    1000000 ',
+      '\t  1234 main (/usr/bin/perf)',
+      '',
+      'sh 11/11 100.000500:    1000000 ',
+      '\t  14f13 [unknown] (/usr/bin/dash)',
+      '\t  55ac7c4b9ba0 [unknown] ([unknown])',
+      '',
+      'sh 11/11 100.001500:    2000000 ',
+      '\t  48d84 __strtoll (/usr/lib/x86_64-linux-gnu/libc.so.6)',
+      '\t  9e60 evaltree (/usr/bin/dash)',
+      '',
+    ].join('\n');
+    const m = parsePerfScript(text, new Set([10]));
+    assert.deepEqual([...m.keys()], [11]);
+    const p = m.get(11)!;
+    assert.equal(p.comm, 'sh');
+    assert.deepEqual(p.times, [100000500, 100001500]);
+    assert.deepEqual(p.weights, [1000, 2000]);
+    assert.deepEqual(
+      p.stacks[p.stackOf[1]].map((f) => p.frames[f]),
+      [
+        { name: 'evaltree', file: '/usr/bin/dash' },
+        { name: '__strtoll', file: '/usr/lib/x86_64-linux-gnu/libc.so.6' },
+      ],
+    );
+    assert.deepEqual(p.frames[p.stacks[p.stackOf[0]][0]], { name: '[unknown] [unknown]' });
+  });
+
   it('reads V8 .cpuprofile timing: sample i at startTime + deltas[0..i], standing for the time to the next', () => {
     const doc = {
       nodes: [
@@ -220,12 +252,13 @@ describe('profile attribution (pure)', () => {
         { id: 3, callFrame: { functionName: '(idle)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 } },
       ],
       startTime: 1000,
-      endTime: 1400,
+      endTime: 1500,
       samples: [2, 2, 3],
       timeDeltas: [10, 100, 90],
     };
     const p = parseCpuProfile(5, doc, new SourceMapper());
     assert.deepEqual(p.times, [1010, 1110, 1200]);
+    // 100, 90 and 300 (to endTime), capped at twice the median delta (100).
     assert.deepEqual(p.weights, [100, 90, 200]);
     assert.deepEqual(p.frames[p.stacks[p.stackOf[0]][0]], { name: 'f', file: '/p/f.js', line: 10, column: 5 });
     assert.ok(p.idleStacks.has(p.stackOf[2]));
@@ -299,5 +332,21 @@ describe('profile files (temp folders)', () => {
     }
     assert.equal(fs.existsSync(e.dir), false);
     assert.throws(() => profilingEnv({}, 5), /100-1000000/);
+  });
+
+  it("perfAvailability reads perf_event_paranoid and the process's capabilities", () => {
+    const proc = (paranoid: string | undefined, capEff: string): string => {
+      fs.rmSync(path.join(dir, 'proc'), { recursive: true, force: true });
+      fs.mkdirSync(path.join(dir, 'proc', 'sys', 'kernel'), { recursive: true });
+      fs.mkdirSync(path.join(dir, 'proc', 'self'));
+      if (paranoid !== undefined) fs.writeFileSync(path.join(dir, 'proc', 'sys', 'kernel', 'perf_event_paranoid'), `${paranoid}\n`);
+      fs.writeFileSync(path.join(dir, 'proc', 'self', 'status'), `Name:\tnode\nCapEff:\t${capEff}\n`);
+      return perfAvailability(path.join(dir, 'proc'));
+    };
+    assert.match(proc('2', '0000000000000000'), /perf_event_paranoid is 2, which allows sampling the user space of one's own processes/);
+    assert.match(proc('3', '0000000000000000'), /perf_event_paranoid is 3, which forbids perf to users without CAP_PERFMON/);
+    assert.match(proc('4', '0000004000000000'), /does not restrict this user/); // CAP_PERFMON (bit 38)
+    assert.match(proc(undefined, '0000000000000000'), /the kernel has no perf events/);
+    assert.match(proc('2', '0'), /perf binary is (not )?installed\.$/);
   });
 });

@@ -41,6 +41,25 @@ describe('optivolt profile on bad input (dist/cli.js)', function () {
     assert.equal(exit7.code, 7, exit7.stderr);
   });
 
+  it('a profile that is corrupt when read: named in the limits, its process keeps its energy on its own frame', async () => {
+    const prog = path.join(dir, 'spoil.js');
+    // Its exit listener runs after the profiler's, which has written the profile: it spoils it, as a crash mid-write would.
+    fs.writeFileSync(
+      prog,
+      `function work() { let x = 0; for (let i = 0; i < 4e7; i++) x = (x * 31 + i) % 1000003; return x; }
+work();
+process.on('exit', () => require('fs').writeFileSync(require('path').join(process.env.OPTIVOLT_PROFILE_DIR, 'node-' + process.pid + '.cpuprofile'), '{"nodes": ['));
+`,
+    );
+    const r = await runProfile(['--json', '--', process.execPath, prog]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /The profile of process \d+ \(node-\d+\.cpuprofile\) is unusable: it is not valid JSON/);
+    assert.ok(r.profile, r.stdout);
+    assert.match(r.profile.functions[0].name, /^\(unprofiled\) node \[\d+\]$/);
+    assert.ok(Math.abs(selfSum(r.profile) - r.profile.totalJoules) <= 0.01 * r.profile.totalJoules);
+    assert.ok(r.profile.limits.some((l) => /not valid JSON/.test(l)));
+  });
+
   it('Ctrl-C: the command gets the signal, the partial profile is printed, profile ends by SIGINT', async () => {
     const prog = path.join(dir, 'spin.js');
     const started = path.join(dir, 'started');
@@ -85,6 +104,31 @@ spin();
       p.limits.some((l) => /perf_event_paranoid|no perf events/.test(l) && /perf binary is (not )?installed/.test(l)),
       p.limits.join('\n'),
     );
+  });
+
+  it('--perf: a program that is neither Node nor Python gets native stacks from Linux perf, its exit code kept', async function () {
+    const probe = path.join(dir, 'probe.data');
+    // perf installed and allowed to sample here (perf_event_paranoid, capabilities, seccomp)?
+    if (spawnSync('perf', ['record', '-q', '-o', probe, '--', 'true'], { stdio: 'ignore' }).status !== 0) this.skip();
+    const r = await runProfile(['--json', '--perf', '--', 'sh', '-c', 'i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; exit 5']);
+    assert.equal(r.code, 5, r.stderr);
+    assert.ok(r.profile, r.stdout);
+    const p = r.profile;
+    const sh = p.processes.find((x) => x.command === 'sh');
+    assert.ok(sh && sh.profiled && sh.runtime === 'other', JSON.stringify(p.processes));
+    const native = p.functions.filter((f) => !f.synthetic && f.file !== undefined && f.file.startsWith('/'));
+    assert.ok(native.length > 0, JSON.stringify(p.functions.slice(0, 5)));
+    const shJoules = native.reduce((a, f) => a + f.selfJoules, 0);
+    // Most of it on frames of a binary (the rest on '[unknown]' addresses, or its own frame where perf had no sample).
+    assert.ok(shJoules >= 0.8 * sh.joules, `native frames ${shJoules} J of sh's ${sh.joules} J`);
+    assert.ok(Math.abs(selfSum(p) - p.totalJoules) <= 0.01 * p.totalJoules);
+    assert.ok(
+      p.limits.some((l) => /sampled with Linux perf/.test(l)),
+      p.limits.join('\n'),
+    );
+    assert.ok(!p.limits.some((l) => /needs Node\.js or Python/.test(l)), p.limits.join('\n'));
+    const missing = await runProfile(['--perf', '--', 'optivolt-no-such-command-xyz']);
+    assert.equal(missing.code, 127, missing.stderr);
   });
 
   it('--repeat 2: per-function runs and spread; bad flags are refused before anything runs', async () => {

@@ -43,6 +43,8 @@ export interface ProfileMeta {
   readonly intervalUs: number;
   /** Limits known beyond the ones the profile finds itself (perf unavailable, a run interrupted ...). */
   readonly limits?: readonly string[];
+  /** The command ran under Linux perf (its other programs have native stacks). */
+  readonly perf?: boolean;
 }
 
 /** The model paragraph every profile carries. */
@@ -66,10 +68,13 @@ export function profileModel(source: SourceKind, estimated: boolean): string {
 /** What every profile leaves out, whatever the run. */
 export const BASE_LIMITS: readonly string[] = [
   "Other threads of a process (V8's garbage collector and compiler threads, libuv workers, Python threads) are charged through its main thread's samples.",
-  'Processes killed by a signal write no profile: their energy stays on their process frame.',
+  'Node processes ended by a signal (Ctrl-C, SIGTERM) without a handler of their own write no profile, nor does any process killed by SIGKILL: their energy stays on their process frame. Python writes its profile on SIGINT, SIGTERM and SIGHUP.',
   "V8 samples wall time: within an interval, a function blocked in a synchronous call (spawnSync, readFileSync, Atomics.wait) shares its process's CPU energy as if it ran; time waiting in the event loop is '(idle)' and free. Python samples CPU time only.",
   "Intervals are as long as the power sampling interval: within one, a process's energy is spread by its samples' time, not by the power at each sample.",
 ];
+
+/** Process names (/proc comm) of the runtimes that are profiled. */
+const RUNTIME_COMM = /^(node|nodejs|python[\d.]*)$/;
 
 const frameKeyOf = (f: FrameKey): string => `${f.name}\u0000${f.file ?? ''}\u0000${f.line ?? ''}\u0000${f.column ?? ''}`;
 const functionKeyOf = (f: FrameKey): string => `${f.name}\u0000${f.file ?? ''}\u0000${f.line ?? ''}`;
@@ -92,7 +97,7 @@ export function runEnergy(
   let attributed = 0;
   for (const [pid, e] of energies) {
     const p = profiles.get(pid);
-    const comm = timeline.processes.get(pid)?.comm ?? p?.runtime ?? 'process';
+    const comm = timeline.processes.get(pid)?.comm ?? p?.comm ?? p?.runtime ?? 'process';
     const stacks: { frames: FrameKey[]; joules: number; samples: number }[] = [];
     if (p) {
       for (const [s, v] of e.stackJoules) {
@@ -222,10 +227,18 @@ export function assembleProfile(runs: readonly RunEnergy[], meta: ProfileMeta): 
     .sort((a, b) => b.joules - a.joules);
   const limits = [...BASE_LIMITS, ...(meta.limits ?? [])];
   for (const r of runs) for (const p of r.problems) if (!limits.includes(p)) limits.push(p);
-  const others = processes.filter((p) => p.runtime === 'other' && p.pid > 0).map((p) => p.command);
+  // Under --perf, perf itself is the tree's root: its own CPU is said in the limits, not blamed on a runtime.
+  const unprofiled = processes.filter((p) => !p.profiled && p.pid > 0 && !(meta.perf && p.command === 'perf')).map((p) => p.command);
+  // A Node or Python that wrote no profile: killed by a signal, or started so that the injection did not reach it.
+  const runtimes = [...new Set(unprofiled.filter((c) => RUNTIME_COMM.test(c)))];
+  const others = [...new Set(unprofiled.filter((c) => !RUNTIME_COMM.test(c)))];
+  if (runtimes.length)
+    limits.push(
+      `${runtimes.join(', ')} wrote no profile (ended by a signal, or started without the injected environment: python -I or -E ignores PYTHONPATH, a NODE_OPTIONS replaced by the program): its energy is on its '(unprofiled)' frame.`,
+    );
   if (others.length)
     limits.push(
-      `Per-function energy needs Node.js or Python: ${[...new Set(others)].join(', ')} ${others.length === 1 ? 'has' : 'have'} one '(unprofiled)' frame per process.`,
+      `Per-function energy needs Node.js or Python: ${others.join(', ')} ${others.length === 1 ? 'has' : 'have'} one '(unprofiled)' frame per process.`,
     );
   return {
     version: ENERGY_PROFILE_VERSION,

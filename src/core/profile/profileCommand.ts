@@ -18,6 +18,7 @@ import { InterruptedError, measureCommand } from '../energy/measureCommand';
 import type { EndingSignal, SignalWatch } from '../energy/processGroup';
 import type { OptiVoltSettings } from '../settings';
 import { assembleProfile, RunEnergy, runEnergy } from './buildProfile';
+import { findExecutable, perfCommand, readPerfProfiles } from './perfProfile';
 import { DEFAULT_MAX_PROFILE_BYTES, readProfiles } from './profileFiles';
 import { DEFAULT_INTERVAL_US, profilingEnv } from './profilingEnv';
 import { recordTimeline, TimelineRecorder } from './timeline';
@@ -44,6 +45,8 @@ export interface ProfileOptions {
   readonly maxProfileBytes?: number;
   /** The command's stdout and stderr (see MeasureOptions.output); default: passed through. */
   readonly output?: (text: string) => void;
+  /** Sample programs that are neither Node nor Python with Linux perf (the command runs under perf record). */
+  readonly perf?: boolean;
   /** After each run (for a progress line). */
   readonly onRun?: (run: number, joules: number, seconds: number) => void;
 }
@@ -59,7 +62,23 @@ export interface ProfileOutcome {
   readonly notes: readonly string[];
 }
 
-/** Whether Linux perf could sample other programs here, in one sentence for the profile's limits. */
+/** CAP_SYS_ADMIN (21) or CAP_PERFMON (38) in this process's effective set (/proc/self/status CapEff). */
+function perfPrivileged(procRoot: string): boolean {
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(path.join(procRoot, 'self/status'), 'utf8'));
+    const caps = m ? BigInt(`0x${m[1]}`) : 0n;
+    return (caps & ((1n << 21n) | (1n << 38n))) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether Linux perf could sample other programs here, in one sentence for the profile's limits. perf_event_paranoid
+ * (Documentation/admin-guide/sysctl/kernel.rst): >= 2 forbids kernel profiling to unprivileged users, user space of
+ * their own processes stays allowed; Debian and Ubuntu add 3, no perf_event_open at all without privilege;
+ * CAP_PERFMON or CAP_SYS_ADMIN bypass it.
+ */
 export function perfAvailability(procRoot = '/proc'): string {
   let paranoid: number | undefined;
   try {
@@ -70,13 +89,16 @@ export function perfAvailability(procRoot = '/proc'): string {
   const perf = (process.env.PATH ?? '')
     .split(path.delimiter)
     .some((d) => d !== '' && fs.statSync(path.join(d, 'perf'), { throwIfNoEntry: false })?.isFile());
+  const privileged = perfPrivileged(procRoot);
   const kernel =
-    paranoid === undefined
+    paranoid === undefined || !Number.isFinite(paranoid)
       ? 'the kernel has no perf events (no /proc/sys/kernel/perf_event_paranoid)'
-      : paranoid <= 1
-        ? `perf_event_paranoid is ${paranoid}, which allows user-space sampling`
-        : `perf_event_paranoid is ${paranoid}, which forbids sampling without CAP_PERFMON`;
-  return `Linux perf is not used by OptiVolt: ${kernel}, and the perf binary is ${perf ? 'installed' : 'not installed'}.`;
+      : privileged
+        ? `perf_event_paranoid is ${paranoid}, which does not restrict this user (CAP_PERFMON or CAP_SYS_ADMIN)`
+        : paranoid >= 3
+          ? `perf_event_paranoid is ${paranoid}, which forbids perf to users without CAP_PERFMON`
+          : `perf_event_paranoid is ${paranoid}, which allows sampling the user space of one's own processes`;
+  return `Linux perf is not used by OptiVolt yet: ${kernel}, and the perf binary is ${perf ? 'installed' : 'not installed'}.`;
 }
 
 /** Runs `command` `repeat` times, each profiled, and returns the merged EnergyProfile (see the module comment). */
@@ -90,13 +112,20 @@ export async function profileCommand(command: string, args: readonly string[], o
   let partial: string | undefined;
   let source: EnergyProfile['source'] = 'estimate';
   let estimated = true;
+  const baseEnv = opts.env ?? process.env;
+  if (opts.perf && !findExecutable('perf', baseEnv.PATH))
+    throw new Error('sampling with perf needs the perf binary (Debian: linux-perf), which is not on PATH');
   for (let i = 0; i < repeat && !opts.signals?.received; i++) {
-    const penv = profilingEnv(opts.env ?? process.env, intervalUs);
+    const penv = profilingEnv(baseEnv, intervalUs);
     try {
       let recorder: TimelineRecorder | undefined;
       let m;
       try {
-        m = await measureCommand(command, args, {
+        // perf itself would only exit 255 for a command it cannot start: say it as a shell would (127).
+        if (opts.perf && !findExecutable(command, baseEnv.PATH))
+          throw Object.assign(new Error(`spawn ${command} ENOENT`), { code: 'ENOENT' });
+        const [cmd, argv] = opts.perf ? ['perf', perfCommand(command, args, penv.dir, intervalUs)] : [command, args];
+        m = await measureCommand(cmd, argv, {
           settings: opts.settings,
           procRoot: opts.procRoot,
           baselineSeconds: opts.baselineSeconds ?? 0,
@@ -125,7 +154,13 @@ export async function profileCommand(command: string, args: readonly string[], o
               ]),
             }
           : recorded;
-      const { profiles, problems } = readProfiles(penv.dir, opts.maxProfileBytes ?? DEFAULT_MAX_PROFILE_BYTES);
+      const maxBytes = opts.maxProfileBytes ?? DEFAULT_MAX_PROFILE_BYTES;
+      const { profiles, problems } = readProfiles(penv.dir, maxBytes);
+      if (opts.perf) {
+        const native = readPerfProfiles(penv.dir, new Set(profiles.keys()), maxBytes);
+        for (const [pid, p] of native.profiles) profiles.set(pid, p);
+        problems.push(...native.problems);
+      }
       if (timeline) runs.push(runEnergy(timeline, profiles, m.result.durationSeconds, problems));
       for (const p of problems) opts.log?.(p);
       exitCode = m.exitCode;
@@ -145,7 +180,11 @@ export async function profileCommand(command: string, args: readonly string[], o
     limits.push(`The run was interrupted by ${interrupted}: the profile covers it up to then, and processes it ended wrote no profile.`);
   if (exitCode !== 0 && !interrupted) limits.push(`The command exited with code ${exitCode}: the profile covers it up to then.`);
   if (partial !== undefined) limits.push(`The power source failed during the run, so the figures cover only the time before: ${partial}`);
-  if (runs.some((r) => r.processes.some((p) => p.runtime === 'other' && p.pid > 0))) limits.push(perfAvailability());
+  if (opts.perf)
+    limits.push(
+      "Programs other than Node and Python were sampled with Linux perf: native frames (symbol and binary), no source lines; perf's own CPU (writing its samples) is in the tree's energy, on its '(unprofiled) perf' frame.",
+    );
+  else if (runs.some((r) => r.processes.some((p) => !p.profiled && p.pid > 0))) limits.push(perfAvailability());
   if (runs.some((r) => r.durationSeconds < 1))
     limits.push('A run shorter than a second spans one or two power intervals: its split between processes is coarse.');
   const profile = assembleProfile(runs, {
@@ -156,6 +195,7 @@ export async function profileCommand(command: string, args: readonly string[], o
     estimated,
     intervalUs,
     limits,
+    perf: opts.perf === true,
   });
   return {
     profile,

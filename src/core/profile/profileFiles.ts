@@ -92,7 +92,8 @@ function checkV8(doc: unknown): asserts doc is {
 
 /**
  * A V8 .cpuprofile (the Profiler domain's Profile: nodes with callFrame, samples, timeDeltas in µs from startTime,
- * on V8's TimeTicks: CLOCK_MONOTONIC on Linux, src/base/platform/time.cc) as time-ordered samples. Frames of the
+ * on V8's TimeTicks: TimeTicks::Now is ClockNow(CLOCK_MONOTONIC) on Linux, deps/v8/src/base/platform/time.cc) as
+ * time-ordered samples. Frames of the
  * preload in `profilerDir` become one '(optivolt profiler start)' frame.
  */
 export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper, profilerDir?: string): ProcessSamples {
@@ -154,7 +155,8 @@ export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper,
       );
     return s;
   };
-  // Sample i is at startTime + timeDeltas[0..i]; it stands for the time until the next one (the last: until endTime).
+  // Sample i is at startTime + timeDeltas[0..i]; it stands for the time until the next one (the last: until endTime),
+  // capped (below).
   const n = doc.samples.length;
   const raw: { t: number; s: number }[] = [];
   let t = doc.startTime;
@@ -164,7 +166,13 @@ export function parseCpuProfile(pid: number, doc: unknown, mapper: SourceMapper,
   }
   raw.sort((a, b) => a.t - b.t);
   const times = raw.map((r) => r.t);
-  const weights = raw.map((r, i) => Math.max(0, (i + 1 < n ? raw[i + 1].t : Math.max(doc.endTime, r.t)) - r.t));
+  const deltas = raw.map((r, i) => Math.max(0, (i + 1 < n ? raw[i + 1].t : Math.max(doc.endTime, r.t)) - r.t));
+  // A delta far above the profile's usual one is mostly time the thread was not running (descheduled on a busy
+  // machine: V8's sampler signals coalesce, so the next sample comes late) or the tail after the last sample: it is
+  // capped at twice the median delta, so one late sample does not take a whole stall's energy.
+  const sorted = deltas.filter((d) => d > 0).sort((a, b) => a - b);
+  const cap = sorted.length ? 2 * sorted[sorted.length >> 1] : Infinity;
+  const weights = deltas.map((d) => Math.min(d, cap));
   const cpuUs = isNum(doc.optivoltCpuUs) && doc.optivoltCpuUs >= 0 ? doc.optivoltCpuUs : undefined;
   return {
     pid,

@@ -9,7 +9,10 @@
  * the profile's limits). Each sample keeps time.monotonic() (CLOCK_MONOTONIC on Linux, the clock of the energy
  * intervals) and the stack as (function, file, first line) frames plus the leaf's current line. At exit (atexit,
  * so also after sys.exit and an uncaught exception, not after a fatal signal) it writes python-<pid>.json, renamed
- * into place. A forked child starts afresh with its own timer (setitimer is not inherited across fork).
+ * into place. A forked child starts afresh with its own timer (setitimer is not inherited across fork) and writes
+ * its file in os._exit, which forked children (multiprocessing's workers) end with and which skips atexit. SIGTERM
+ * and SIGHUP, where the program leaves them at their default, write the file and then end the process by the same
+ * signal (Python runs the handler between bytecodes: a long call into C delays it until it returns).
  */
 export const PYTHON_SITECUSTOMIZE_SOURCE = `# Written by optivolt profile: a CPU-time sampling profiler (standard library only). See pythonSampler.ts.
 import os as _ov_os
@@ -51,8 +54,9 @@ def _ov_start():
         state['samples'].append((time.monotonic(), s, line))
 
     def write():
-        if state['pid'] != _ov_os.getpid():
+        if state['pid'] != _ov_os.getpid() or state.get('written'):
             return
+        state['written'] = True
         try:
             signal.setitimer(signal.ITIMER_PROF, 0)
         except Exception:
@@ -81,6 +85,7 @@ def _ov_start():
 
     def begin():
         state['pid'] = _ov_os.getpid()
+        state['written'] = False
         state['frames'].clear()
         state['stacks'].clear()
         del state['samples'][:]
@@ -92,6 +97,28 @@ def _ov_start():
 
     begin()
     atexit.register(write)
+    # Forked children (multiprocessing's workers, os.fork) end with os._exit, which skips atexit: write first.
+    real_exit = _ov_os._exit
+
+    def exit_now(code):
+        try:
+            write()
+        finally:
+            real_exit(code)
+
+    _ov_os._exit = exit_now
+
+    # SIGTERM and SIGHUP end a Python process without atexit (multiprocessing's Pool.terminate, a supervisor): where
+    # the program left them at their default, write, then die by the same signal as it would have.
+    def on_ending(signum, frame):
+        write()
+        signal.signal(signum, signal.SIG_DFL)
+        _ov_os.kill(_ov_os.getpid(), signum)
+
+    for name in ('SIGTERM', 'SIGHUP'):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
+            signal.signal(sig, on_ending)
     if hasattr(_ov_os, 'register_at_fork'):
         _ov_os.register_at_fork(after_in_child=begin)
 

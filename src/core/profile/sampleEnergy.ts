@@ -29,7 +29,7 @@ export interface FrameKey {
 /** One process's samples, time-ordered. */
 export interface ProcessSamples {
   readonly pid: number;
-  readonly runtime: Exclude<ProfileRuntime, 'other'>;
+  readonly runtime: ProfileRuntime;
   readonly frames: readonly FrameKey[];
   /** Frame indices, root first. */
   readonly stacks: readonly (readonly number[])[];
@@ -43,6 +43,8 @@ export interface ProcessSamples {
   /** Line of each sample's leaf (1-based; 0 unknown), or per stack line ticks (V8's positionTicks). */
   readonly lines?: readonly number[];
   readonly lineTicks?: ReadonlyMap<number, readonly { readonly line: number; readonly ticks: number }[]>;
+  /** The process's name as the profiler saw it (perf), for a process no /proc scan saw. */
+  readonly comm?: string;
   /** The process's whole CPU time (user + system, µs) as it reported it at exit. */
   readonly cpuUs?: number;
 }

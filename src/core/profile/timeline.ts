@@ -3,7 +3,10 @@ import type { TreeMeasurement } from '../energy/treeMeasurement';
 
 /** One energy interval of a measured tree, per process: what attribution needs to price profile samples. */
 export interface TimelineInterval {
-  /** CLOCK_MONOTONIC, µs (the clock of V8's sample timestamps and Python's time.monotonic()). */
+  /**
+   * CLOCK_MONOTONIC, µs: hrClock is process.hrtime, libuv's uv_hrtime (clock_gettime(CLOCK_MONOTONIC), src/unix/linux.c),
+   * the clock of V8's sample timestamps and of Python's time.monotonic() on Linux.
+   */
   readonly startUs: number;
   readonly endUs: number;
   /** The tree's Joules in the interval, as the meter priced them (they add up to its energyJoules). */
