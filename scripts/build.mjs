@@ -16,6 +16,7 @@ const entries = [
   { in: 'media/powerView/powerView.ts', out: 'dist/media/powerView.js', platform: 'browser' },
   { in: 'media/grafanaView/grafanaView.ts', out: 'dist/media/grafanaView.js', platform: 'browser' },
   { in: 'media/promqlResult/promqlResult.ts', out: 'dist/media/promqlResult.js', platform: 'browser' },
+  { in: 'media/flameGraph/flameGraph.ts', out: 'dist/media/flameGraph.js', platform: 'browser' },
 ];
 
 const options = entries.map((e) => ({

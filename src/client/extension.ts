@@ -7,6 +7,7 @@ import { formatEnergy } from '../core/energy/cost';
 import { Config } from './config';
 import { registerPowerDetails } from './details';
 import { openEnergySessions } from './sessions/energySessions';
+import { openEnergyProfiles } from './profile/energyProfiles';
 import { GrafanaViewController } from './webviews/grafanaView/grafanaView';
 import { loadBundle } from './loadDockerode';
 import { measureTask, Measurements, trackDebugSessions } from './measurements';
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     log,
   });
   const sessions = openEnergySessions(context, log, problems);
+  const profiles = openEnergyProfiles({ extensionUri: context.extensionUri, sessionsFile: sessions.file, config, log });
   const stack = new StackCommands({ context, monitor, config, log, grafana });
   const measurements = new Measurements({
     monitor,
@@ -58,10 +60,12 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     settings: () => config.settings,
     log,
     demand,
-    onFinished: (r) => {
+    onFinished: (r, key) => {
       log.info(`"${r.name}": ${formatEnergy(r.energyJoules)} in ${r.durationSeconds.toFixed(1)} s (${r.pids.length} processes).`);
       sessions.view.addAndAnnounce(r, log);
+      profiles.debugProfiler.onFinished(r, key);
     },
+    onStarted: (key, tree) => profiles.debugProfiler.onStarted(key, tree),
   });
   const cmd = vscode.commands.registerCommand;
   // Disposed in this order: what uses a part goes before it (measurements still hand their records to the sessions view).
@@ -76,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     ...trackDebugSessions(measurements, () => config.settings),
     startPromqlOnFirstDocument(context, config, log),
     measurements,
+    ...profiles.disposables,
     stack,
     sessions.view,
     grafana,
@@ -86,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     log,
   );
   log.info(`OptiVolt activated (power source setting: ${config.settings['power.source']}, every ${config.settings.refreshInterval} ms).`);
-  return probes?.api({ config, power, bar, powerView, grafana, promqlResult, sessions, stack, promql: () => promql });
+  return probes?.api({ config, power, bar, powerView, grafana, promqlResult, sessions, stack, profiles, promql: () => promql });
 }
 
 /** Stops the PromQL language server and returns that promise, so the extension host waits for it (vscode-eslint). */

@@ -24,8 +24,10 @@ export interface MeasurementsHost {
   log: vscode.LogOutputChannel;
   /** Keeps the monitor running while a measurement is active, whatever the status bar setting. */
   readonly demand: MonitorDemand;
-  /** A finished measurement, to be stored and announced. */
-  onFinished(record: SessionRecord): void;
+  /** A finished measurement (`key` as given to start()), to be stored and announced. */
+  onFinished(record: SessionRecord, key: string): void;
+  /** A measurement began (a debug session being profiled records its per-process timeline from it). */
+  onStarted?(key: string, tree: TreeMeasurement): void;
 }
 
 interface Active {
@@ -76,6 +78,7 @@ export class Measurements implements vscode.Disposable {
         : {}),
     });
     this.active.set(key, { tree, kind, name, config, startedAt: Date.now() });
+    this.host.onStarted?.(key, tree);
     this.host.log.info(`Measuring ${kind} "${name}" (baseline ${formatWatts(baseline)}).`);
     this.render();
   }
@@ -119,7 +122,7 @@ export class Measurements implements vscode.Disposable {
     };
     if (this.active.size === 0) this.stopSampling();
     this.render();
-    this.host.onFinished(record);
+    this.host.onFinished(record, key);
     return record;
   }
 

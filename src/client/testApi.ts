@@ -8,6 +8,7 @@ import type { SessionRecord } from '../core/energy/sessionRecord';
 import type { OptiVoltSettings } from '../core/settings';
 import type { Config } from './config';
 import type { EnergySessions } from './sessions/energySessions';
+import type { EnergyProfiles, EnergyProfilesState } from './profile/energyProfiles';
 import type { GrafanaTestApi, GrafanaViewController } from './webviews/grafanaView/grafanaView';
 import type { StackActions } from './stack/stackActions';
 import { replayRestore } from './webviews/panelRestore';
@@ -49,6 +50,8 @@ export interface OptiVoltApi {
   replayRestore(viewType: string, state: unknown): Promise<void>;
   /** The PromQL language client, once a .promql document has been opened. */
   promql(): PromqlLanguage | undefined;
+  /** Stored energy profiles, the active one, the flame graph panel. */
+  profiles(): EnergyProfilesState;
 }
 
 export interface Parts {
@@ -60,6 +63,7 @@ export interface Parts {
   readonly promqlResult: PromqlResultController;
   readonly sessions: EnergySessions;
   readonly stack: StackCommands;
+  readonly profiles: EnergyProfiles;
   promql(): PromqlLanguage | undefined;
 }
 
@@ -102,6 +106,7 @@ export class TestProbes {
       sampleNow: () => monitor.tick(),
       promqlResult: () => p.promqlResult.state(),
       promql: p.promql,
+      profiles: () => p.profiles.testState(),
       replayRestore,
     };
   }

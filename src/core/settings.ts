@@ -25,6 +25,10 @@ export interface OptiVoltSettings {
   readonly 'statusBar.enabled': boolean;
   readonly 'attribution.model': AttributionModel;
   readonly 'debug.measure': 'always' | 'ask' | 'never';
+  /** Profile debug sessions too (energy per function), not only measure them. */
+  readonly 'debug.profile': boolean;
+  /** How much disk the stored energy profiles may use together (MB); the oldest go first. */
+  readonly 'profile.storageLimitMB': number;
   readonly 'stack.powerExporter': 'auto' | 'scaphandre' | 'optivolt';
   readonly 'stack.services': readonly string[];
   readonly 'stack.images': Readonly<Record<string, string>>;
@@ -58,6 +62,8 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'statusBar.enabled': true,
   'attribution.model': 'share-all',
   'debug.measure': 'always',
+  'debug.profile': false,
+  'profile.storageLimitMB': 100,
   'stack.powerExporter': 'auto',
   'stack.services': [...STACK_SERVICES],
   'stack.images': {},
@@ -118,6 +124,8 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   'statusBar.enabled': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   'attribution.model': oneOf(ATTRIBUTION_MODELS),
   'debug.measure': oneOf(['always', 'ask', 'never']),
+  'debug.profile': (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
+  'profile.storageLimitMB': num(1, 100000, true),
   'stack.powerExporter': oneOf(['auto', 'scaphandre', 'optivolt']),
   'stack.services': (v) =>
     Array.isArray(v) && v.every((x) => typeof x === 'string' && isStackService(x))

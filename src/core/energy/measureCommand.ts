@@ -27,6 +27,8 @@ export interface MeasureOptions {
   readonly cwd?: string;
   /** Told of the measurement before the command starts (a profile records its per-process timeline). */
   readonly onTree?: (tree: TreeMeasurement) => void;
+  /** The command's stdout and stderr, for a host without a terminal (the editor); default: passed through (inherited). */
+  readonly output?: (text: string) => void;
 }
 
 /** A signal arrived before the command started: nothing of this run was measured. */
@@ -107,12 +109,13 @@ export async function measureCommand(command: string, args: readonly string[], o
     // Ctrl-C reaches it from the terminal; SIGTERM/SIGHUP are passed on to its process tree (processGroup.ts).
     const onTerminal = opts.terminal ?? process.stdin.isTTY === true;
     const child = spawn(command, args, {
-      stdio: 'inherit',
+      stdio: opts.output ? ['ignore', 'pipe', 'pipe'] : 'inherit',
       detached: opts.signals !== undefined && !onTerminal,
       ...(opts.env ? { env: opts.env } : {}),
       ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
     });
     if (child.pid !== undefined) tree.addRoot(child.pid);
+    if (opts.output) for (const stream of [child.stdout, child.stderr]) stream?.setEncoding('utf8').on('data', opts.output);
     const group =
       child.pid !== undefined && opts.signals
         ? new GroupGuard(child.pid, opts.signals, opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS, onTerminal ? 'tree' : 'group')

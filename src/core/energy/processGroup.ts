@@ -32,14 +32,24 @@ function ignoredAtStart(): Set<string> {
 export class SignalWatch {
   received: EndingSignal | undefined;
   private readonly handlers = new Set<(sig: EndingSignal) => void>();
-  private readonly watched = ENDING_SIGNALS.filter((s) => !ignoredAtStart().has(s));
+  private readonly watched: readonly EndingSignal[];
   private readonly listener = (sig: NodeJS.Signals): void => {
     this.received ??= sig as EndingSignal;
     for (const h of this.handlers) h(sig as EndingSignal);
   };
 
-  constructor() {
+  /**
+   * `processSignals: false`: a watch only trigger() ends (the editor's Cancel button), for a host process whose own
+   * signals are not the measured command's to take (the extension host).
+   */
+  constructor(opts: { processSignals?: boolean } = {}) {
+    this.watched = opts.processSignals === false ? [] : ENDING_SIGNALS.filter((s) => !ignoredAtStart().has(s));
     for (const s of this.watched) process.on(s, this.listener);
+  }
+
+  /** Ends the measurement as if `sig` had arrived: passed on to the command's process group. */
+  trigger(sig: EndingSignal): void {
+    this.listener(sig);
   }
 
   onSignal(handler: (sig: EndingSignal) => void): () => void {

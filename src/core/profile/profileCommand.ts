@@ -43,6 +43,8 @@ export interface ProfileOptions {
   readonly terminal?: boolean;
   /** Profiles larger than this are not read (default 256 MiB). */
   readonly maxProfileBytes?: number;
+  /** The command's stdout and stderr (see MeasureOptions.output); default: passed through. */
+  readonly output?: (text: string) => void;
   /** Sample programs that are neither Node nor Python with Linux perf (the command runs under perf record). */
   readonly perf?: boolean;
   /** After each run (for a progress line). */
@@ -134,6 +136,7 @@ export async function profileCommand(command: string, args: readonly string[], o
           env: penv.env,
           cwd: opts.cwd,
           onTree: (tree) => (recorder = recordTimeline(tree)),
+          ...(opts.output ? { output: opts.output } : {}),
         });
       } catch (err) {
         if (err instanceof InterruptedError && runs.length > 0) break;

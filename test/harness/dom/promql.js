@@ -2,33 +2,13 @@
 // series has run): the table rows match the run the host test saw, the chart is drawn, and a screenshot is kept.
 const fs = require('fs');
 const path = require('path');
-
-/** The webview (of possibly several open) whose page holds the result table. */
-async function resultFrame(page, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const outer = page.locator('iframe.webview.ready');
-    const n = await outer.count();
-    for (let i = 0; i < n; i++) {
-      const frame = outer.nth(i).contentFrame().locator('#active-frame').contentFrame();
-      if (
-        (await frame
-          .locator('#result')
-          .count()
-          .catch(() => 0)) > 0
-      )
-        return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview with a #result table among ${n}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const { webviewFrame } = require('../webviewFrame');
 
 module.exports = async (page, checks, { outDir, work }) => {
   const expected = JSON.parse(fs.readFileSync(path.join(work, 'promql-expected.json'), 'utf8'));
   let frame;
   await checks.check('PromQL result view is open in a webview', async () => {
-    frame = await resultFrame(page, 30000);
+    frame = await webviewFrame(page, '#result', 30000);
   });
   if (!frame) return;
   await checks.check('PromQL result table shows one row per series of the run', async () => {
