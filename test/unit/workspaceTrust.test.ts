@@ -25,7 +25,10 @@ const RESTRICTED: Readonly<Record<string, string>> = {
 };
 
 /** A new setting whose name says it points at a URL, a path, an executable, an image or an exposure must be decided on. */
-const LOOKS_SENSITIVE = /url|root|path|dir|folder|file|command|executable|binary|image|bind|host|privileged|token|password/i;
+const SENSITIVE_WORDS =
+  /^(url|root|path|dir|folder|file|command|executable|binary|image|bind|host|privileged|token|password|ca|headers?)s?$/i;
+/** Whole words of a key ("stack.powercapRoot" -> stack, powercap, root), so "profile" is not read as "file". */
+const looksSensitive = (key: string): boolean => key.split(/\.|(?=[A-Z])/).some((word) => SENSITIVE_WORDS.test(word));
 
 interface Manifest {
   capabilities?: { untrustedWorkspaces?: { supported?: unknown; description?: unknown; restrictedConfigurations?: unknown } };
@@ -54,7 +57,7 @@ describe('Restricted Mode (capabilities.untrustedWorkspaces)', () => {
 
   it('leaves no URL-, path- or image-like setting unrestricted', () => {
     const unrestricted = Object.entries(properties)
-      .filter(([key, schema]) => !(key in RESTRICTED) && (schema.format === 'uri' || LOOKS_SENSITIVE.test(key.replace(/^optivolt\./, ''))))
+      .filter(([key, schema]) => !(key in RESTRICTED) && (schema.format === 'uri' || looksSensitive(key.replace(/^optivolt\./, ''))))
       .map(([key]) => key);
     assert.deepEqual(unrestricted, []);
   });
