@@ -438,6 +438,32 @@ describe('ProcessTreeMeter', () => {
     assert.equal(m.note, undefined);
   });
 
+  it("a root reaped outside the tree: another child's own reaped children are not taken for the root's last moments", () => {
+    // Two measurements at once under one reaper (the extension host, or a test runner): the other child is a CLI that
+    // reaps its own program and ends in the same interval. The reaper's cutime then grows by that child's total *and*
+    // its program's: both are someone else's.
+    rig.spawn(50, 1);
+    rig.spawn(100, 50);
+    rig.spawn(60, 50, 5); // another child of the reaper, not measured
+    rig.spawn(61, 60, 80); // its own child, seen at the last scan, reaped by 60 before 60 ends
+    rig.prime();
+    const m = new ProcessTreeMeter([100], 0, rig.nowMs);
+    rig.burn(100, 40);
+    rig.burn(61, 10);
+    m.update(rig.step(20, 2, 200, 200));
+    assert.equal(m.countedTicks, 40);
+    rig.burn(100, 30); // after the last scan
+    rig.exit(100, 50);
+    rig.exit(61, 60);
+    rig.exit(60, 50);
+    m.update(rig.step(20, 2, 200, 200));
+    assert.equal(
+      m.countedTicks,
+      70,
+      '40 seen + 30 from the reaper (its growth 165, less 40 counted, 5 of the other child and 90 of its child)',
+    );
+  });
+
   it('setPaused accumulates pausedSeconds with the injected clock; finish closes an open pause', () => {
     let t = 1000;
     const m = new ProcessTreeMeter([1], 0, () => t);

@@ -242,14 +242,21 @@ export class ProcessTreeMeter {
    */
   private lastMoments(outside: ReadonlyMap<number, number>, i: Interval): number {
     let ticks = 0;
+    const children = new Map<number, ProcInfo[]>();
+    for (const p of i.prev.procs.values()) {
+      if (this.members.has(p.pid) || i.scan.procs.has(p.pid)) continue; // only others that ended in the interval
+      const list = children.get(p.ppid);
+      if (list) list.push(p);
+      else children.set(p.ppid, [p]);
+    }
+    // What ended under `pid` in the interval, as last seen: a child reaps its own children before it ends, so the
+    // reaper's cutime grows by theirs too (a concurrent `optivolt measure` reaping its program, then ending). Where a
+    // descendant was reparented instead, this errs low, never double.
+    const endedUnder = (pid: number): number => (children.get(pid) ?? []).reduce((n, c) => n + total(c) + endedUnder(c.pid), 0);
     for (const [reaper, counted] of outside) {
       const before = i.prev.procs.get(reaper) as ProcInfo;
       const after = i.scan.procs.get(reaper) as ProcInfo;
-      let others = 0;
-      for (const p of i.prev.procs.values()) {
-        if (p.ppid === reaper && !this.members.has(p.pid) && !i.scan.procs.has(p.pid)) others += total(p);
-      }
-      ticks += Math.max(0, after.childTicks - before.childTicks - others - counted);
+      ticks += Math.max(0, after.childTicks - before.childTicks - endedUnder(reaper) - counted);
     }
     return ticks;
   }
