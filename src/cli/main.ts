@@ -7,6 +7,7 @@ import { createSource } from '../core/power/sources';
 import { OptiVoltSettings, readSettings } from '../core/settings';
 import { runExporter } from './exporter';
 import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
+import { runCompare } from './compare';
 import { runMeasure } from './measure';
 import { runProfile } from './profile';
 import { guardOutput, onOutputClosed } from './output';
@@ -15,6 +16,7 @@ import { runStack } from './stack';
 const USAGE = `Usage: optivolt sample [options]
        optivolt measure [options] -- COMMAND [ARGS...]   (optivolt measure --help)
        optivolt profile [options] -- COMMAND [ARGS...]   (optivolt profile --help)
+       optivolt compare [options] BEFORE.json AFTER.json (optivolt compare --help)
        optivolt exporter [options]                       (optivolt exporter --help)
        optivolt stack up|down|status|logs|restart ...    (optivolt stack --help)
 
@@ -141,10 +143,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'measure') return await runMeasure(rest);
     if (command === 'profile') return await runProfile(rest);
+    if (command === 'compare') return await runCompare(rest, version());
     if (command === 'exporter') return await runExporter(rest);
     if (command === 'stack') return await runStack(rest);
     if (command !== 'sample')
-      throw new UsageError(`unknown command "${command}" (try: optivolt sample --help, optivolt measure --help, optivolt exporter --help)`);
+      throw new UsageError(
+        `unknown command "${command}" (try: optivolt sample --help, optivolt measure --help, optivolt compare --help, optivolt exporter --help)`,
+      );
     const args = parseSampleArgs(rest);
     if (args === 'help') {
       process.stdout.write(`${USAGE}\n`);

@@ -8,6 +8,8 @@ import { DEFAULT_KILL_GRACE_MS, EndingSignal, SignalWatch } from '../core/energy
 import { OptiVoltSettings, readSettings } from '../core/settings';
 import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
 import { errorMessage } from '../core/errors';
+import type { SampleSummary } from '../core/stats/descriptive';
+import { planRuns, runFigures, SeriesStatistics, seriesStatistics } from '../core/stats/runSeries';
 
 // stack.ts imports it from here.
 export { UsageError };
@@ -24,8 +26,17 @@ Options:
   --budget-joules J        exit 3 when the program's energy is over J (an energy regression gate for CI);
                            exit 1 when the figure is partial (the power source failed during a run). The verdict
                            is printed and in the JSON's "budget" field whatever the exit code
-  --repeat N               run N times and report the mean and spread (default 1); peakWatts is the highest of
-                           the runs, pids every process seen in any run; a failing run ends the series
+  --repeat N               run N times and report the mean, standard deviation and 95% confidence interval of
+                           the program's energy, the host's energy above baseline and the duration (default 1);
+                           peakWatts is the highest of the runs, pids every process seen in any run; a failing run
+                           ends the series. The JSON then lists each run (runResults) and the statistics, which
+                           \`optivolt compare\` reads
+  --warmup K               K runs first (of the baseline command too) that are not counted (default 0)
+  --baseline-command CMD   also measure CMD (run by /bin/sh -c) as many times, interleaved with the command's runs:
+                           its figures are in the JSON's baselineCommand; a failing baseline run ends the series
+                           (exit 1)
+  --shuffle                run the measured runs in a random order (seeded: --seed N, default from the clock, and
+                           printed in the JSON) instead of interleaved
   --kill-after SECONDS     after SIGINT/SIGTERM/SIGHUP, how long the command has to end before SIGKILL (default 5)
   --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL
   --interval MS            sampling interval, 500-60000 (default 500)
@@ -34,7 +45,8 @@ Options:
 Exit code, the first that applies:
   128+N  a signal N ended measure (see below)
   C      the command failed with exit code C (not 0): its failure is never hidden by the budget's verdict
-  127    the command was not found;  1  measure could not measure, check the budget, or write --json-file
+  127    the command was not found;  1  measure could not measure, check the budget, or write --json-file,
+         or a --baseline-command run failed
   3      the command succeeded and its energy is over --budget-joules
   0      the command succeeded (and is within the budget)
 
@@ -50,6 +62,9 @@ interface MeasureArgs {
   readonly baseline: number;
   readonly budget?: number;
   readonly repeat: number;
+  readonly warmup: number;
+  readonly baselineCommand?: string;
+  readonly shuffleSeed?: number;
   readonly killGraceMs: number;
   readonly procRoot?: string;
   readonly overrides: Record<string, unknown>;
@@ -76,6 +91,10 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
       baseline: { type: 'string' },
       'budget-joules': { type: 'string' },
       repeat: { type: 'string' },
+      warmup: { type: 'string' },
+      'baseline-command': { type: 'string' },
+      shuffle: { type: 'boolean', default: false },
+      seed: { type: 'string' },
       'kill-after': { type: 'string' },
       ...SOURCE_FLAGS,
       help: { type: 'boolean', short: 'h', default: false },
@@ -94,6 +113,10 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
       throw new UsageError(`--json-file needs a file in an existing folder (got "${jsonFile}")`);
     }
   }
+  const baselineCommand = v['baseline-command'];
+  if (baselineCommand !== undefined && baselineCommand.trim() === '') throw new UsageError('--baseline-command needs a command line');
+  const seed = num('seed', v.seed, 0, true);
+  if (seed !== undefined && !v.shuffle) throw new UsageError('--seed only orders --shuffle: add --shuffle');
   return {
     command: cmd[0],
     args: cmd.slice(1),
@@ -102,14 +125,14 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
     baseline: num('baseline', v.baseline, 0, false) ?? 2,
     budget: num('budget-joules', v['budget-joules'], 0, false),
     repeat: num('repeat', v.repeat, 1, true) ?? 1,
+    warmup: num('warmup', v.warmup, 0, true) ?? 0,
+    baselineCommand,
+    shuffleSeed: v.shuffle ? (seed ?? Date.now() % 2 ** 31) : undefined,
     killGraceMs: (num('kill-after', v['kill-after'], 0, false) ?? DEFAULT_KILL_GRACE_MS / 1000) * 1000,
     procRoot: v['proc-root'],
     overrides: sourceOverrides(v, 500),
   };
 }
-
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: number[]): number => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
 export async function runMeasure(argv: string[]): Promise<number> {
   const a = parseMeasureArgs(argv);
@@ -130,14 +153,20 @@ export async function runMeasure(argv: string[]): Promise<number> {
 
 async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: SignalWatch): Promise<number> {
   const runs: MeterResult[] = [];
+  const baselineRuns: MeterResult[] = [];
   const pids = new Set<number>();
   let exitCode = 0;
   let partial: string | undefined;
   const label = [a.command, ...a.args].join(' ');
-  for (let i = 0; i < a.repeat && !watch.received; i++) {
+  const plan = planRuns({ repeat: a.repeat, warmup: a.warmup, withBaseline: a.baselineCommand !== undefined, shuffleSeed: a.shuffleSeed });
+  let programRun = 0;
+  for (const step of plan) {
+    if (watch.received) break;
+    const baseline = step.kind === 'baseline';
+    const what = baseline ? `baseline command "${a.baselineCommand}"` : `"${label}"`;
     let m;
     try {
-      m = await measureCommand(a.command, a.args, {
+      m = await measureCommand(baseline ? '/bin/sh' : a.command, baseline ? ['-c', a.baselineCommand as string] : a.args, {
         settings,
         procRoot: a.procRoot,
         baselineSeconds: a.baseline,
@@ -147,32 +176,50 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
       });
     } catch (err) {
       if (err instanceof InterruptedError) break;
-      process.stderr.write(`optivolt: cannot measure "${label}": ${inFlags(errorMessage(err))}\n`);
+      process.stderr.write(`optivolt: cannot measure ${what}: ${inFlags(errorMessage(err))}\n`);
       return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 1;
     }
-    runs.push(m.result);
-    // Every run's processes: its command (which may end before the first scan sees it) and what the scans saw.
-    if (m.pid !== undefined) pids.add(m.pid);
-    for (const pid of m.result.pids) pids.add(pid);
-    exitCode = m.exitCode;
-    partial ??= m.partial;
     if (m.note) process.stderr.write(`optivolt: ${inFlags(m.note)}\n`);
-    if (a.repeat > 1)
-      process.stderr.write(
-        `optivolt: run ${i + 1}/${a.repeat}: ${formatEnergy(m.result.energyJoules)} in ${m.result.durationSeconds.toFixed(2)} s\n`,
-      );
+    const figures = `${formatEnergy(m.result.energyJoules)} in ${m.result.durationSeconds.toFixed(2)} s`;
+    if (baseline) {
+      if (m.exitCode !== 0) {
+        process.stderr.write(`optivolt: the baseline command failed (exit ${m.exitCode}): the series ends\n`);
+        return 1;
+      }
+      if (!step.warmup) baselineRuns.push(m.result);
+      process.stderr.write(`optivolt: ${step.warmup ? 'warm-up ' : ''}baseline run: ${figures}\n`);
+      continue;
+    }
+    exitCode = m.exitCode;
+    if (step.warmup) process.stderr.write(`optivolt: warm-up run (not counted): ${figures}\n`);
+    else {
+      runs.push(m.result);
+      // Every run's processes: its command (which may end before the first scan sees it) and what the scans saw.
+      if (m.pid !== undefined) pids.add(m.pid);
+      for (const pid of m.result.pids) pids.add(pid);
+      partial ??= m.partial;
+      if (a.repeat > 1) process.stderr.write(`optivolt: run ${++programRun}/${a.repeat}: ${figures}\n`);
+    }
     if (exitCode !== 0) break;
   }
   const signal = watch.received;
   if (runs.length === 0) {
-    process.stderr.write(`optivolt: interrupted by ${signal} before "${label}" started: nothing measured\n`);
-    return dieBy(signal ?? 'SIGTERM');
+    if (signal) {
+      process.stderr.write(`optivolt: interrupted by ${signal} before "${label}" started: nothing measured\n`);
+      return dieBy(signal);
+    }
+    process.stderr.write(`optivolt: a warm-up run of "${label}" failed (exit ${exitCode}): nothing measured\n`);
+    return exitCode;
   }
   const last = runs[runs.length - 1];
+  const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
   const energy = mean(runs.map((r) => r.energyJoules));
   const money = energyFigures(energy, settings.costPerKWh, settings.carbonIntensity);
   // A partial figure could pass a budget the whole run exceeds: the gate cannot say.
   const verdict = a.budget === undefined ? undefined : partial !== undefined ? 'unknown' : energy > a.budget ? 'over' : 'within';
+  const series = runs.length > 1 || a.baselineCommand !== undefined || a.warmup > 0;
+  const runResults = runs.map(runFigures);
+  const stats = seriesStatistics(runResults);
   const summary = {
     durationSeconds: mean(runs.map((r) => r.durationSeconds)),
     energyJoules: energy,
@@ -189,11 +236,28 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
     co2Grams: money.co2Grams,
     exitCode,
     pids: [...pids].sort((x, y) => x - y),
-    ...(runs.length > 1
+    ...(runs.length > 1 ? { runs: runs.length, energyJoulesStd: stats.energyJoules.sd, durationSecondsStd: stats.durationSeconds.sd } : {}),
+    // What `optivolt compare` reads: each run, the statistics, and what tells two files apart (host, source, interval).
+    ...(series
       ? {
-          runs: runs.length,
-          energyJoulesStd: std(runs.map((r) => r.energyJoules)),
-          durationSecondsStd: std(runs.map((r) => r.durationSeconds)),
+          command: [a.command, ...a.args],
+          host: os.hostname(),
+          intervalSeconds: settings.refreshInterval / 1000,
+          warmup: a.warmup,
+          order: a.shuffleSeed !== undefined ? 'shuffled' : a.baselineCommand !== undefined ? 'interleaved' : 'sequential',
+          ...(a.shuffleSeed !== undefined ? { seed: a.shuffleSeed } : {}),
+          runResults,
+          statistics: stats,
+        }
+      : {}),
+    ...(a.baselineCommand !== undefined && baselineRuns.length > 0
+      ? {
+          baselineCommand: {
+            command: a.baselineCommand,
+            runs: baselineRuns.length,
+            runResults: baselineRuns.map(runFigures),
+            statistics: seriesStatistics(baselineRuns.map(runFigures)),
+          },
         }
       : {}),
     ...(a.budget !== undefined ? { budget: { limitJoules: a.budget, verdict } } : {}),
@@ -203,12 +267,16 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
   const json = `${JSON.stringify(summary)}\n`;
   if (a.json) process.stdout.write(json);
   else {
-    const spread = runs.length > 1 ? ` ± ${formatEnergy(summary.energyJoulesStd ?? 0)} over ${runs.length} runs` : '';
+    const spread = runs.length > 1 ? ` ± ${formatEnergy(stats.energyJoules.sd)} over ${runs.length} runs` : '';
     const cut = signal ? `, interrupted by ${signal}${a.repeat > 1 ? ` after ${runs.length} of ${a.repeat} runs` : ''}` : '';
     process.stderr.write(
       `optivolt: "${label}" ran ${summary.durationSeconds.toFixed(2)} s (exit ${exitCode}${cut}), source ${last.source}${last.estimated ? ' (≈ ESTIMATE from CPU load)' : ''}\n` +
         `  program: ${formatEnergy(energy)}${spread}, average ${formatWatts(summary.averageWatts)}, peak ${formatWatts(summary.peakWatts)}\n` +
         `  host: ${formatEnergy(summary.hostEnergyJoules)}, ${formatEnergy(summary.hostEnergyAboveBaselineJoules)} above the ${formatWatts(summary.baselineWatts)} baseline\n` +
+        (runs.length > 1 ? statisticsLines(stats) : '') +
+        (summary.baselineCommand
+          ? `  baseline command (${baselineRuns.length} runs):\n${statisticsLines(summary.baselineCommand.statistics, 'its energy')}`
+          : '') +
         `  cost: ${formatCost(money.cost, settings.currency)} at ${settings.costPerKWh} ${settings.currency}/kWh · ${formatCo2(money.co2Grams)}\n`,
     );
   }
@@ -224,6 +292,18 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
   if (exitCode !== 0) return exitCode;
   if (verdict === 'unknown' || !written) return 1;
   return verdict === 'over' ? 3 : 0;
+}
+
+/** Mean ± sd and the 95% interval of each figure, one line each. */
+function statisticsLines(st: SeriesStatistics, energyOf = 'program energy'): string {
+  const line = (what: string, s: SampleSummary, unit: (x: number) => string): string =>
+    `    ${what}: mean ${unit(s.mean)}, sd ${unit(s.sd)}${s.ci95 ? `, 95% CI [${unit(s.ci95[0])}, ${unit(s.ci95[1])}]` : ''}\n`;
+  const seconds = (x: number): string => `${x.toFixed(3)} s`;
+  return (
+    line(energyOf, st.energyJoules, formatEnergy) +
+    line('host energy above baseline', st.hostEnergyAboveBaselineJoules, formatEnergy) +
+    line('duration', st.durationSeconds, seconds)
+  );
 }
 
 /** Writes FILE whole or not at all (a temporary file beside it, renamed): a reader never sees half a report. */

@@ -179,7 +179,9 @@ describe('optivolt measure (dist/cli.js, real estimate)', function () {
     assert.equal(s.runs, 3);
     assert.ok(typeof s.energyJoulesStd === 'number' && s.energyJoulesStd >= 0, JSON.stringify(s));
     assert.ok(typeof s.durationSecondsStd === 'number' && s.durationSecondsStd >= 0, JSON.stringify(s));
-    assert.deepEqual(Object.keys(s).sort(), [...KEYS, 'durationSecondsStd', 'energyJoulesStd', 'runs'].sort());
+    // The series fields `optivolt compare` reads (issue 17).
+    const series = ['command', 'host', 'intervalSeconds', 'order', 'runResults', 'statistics', 'warmup'];
+    assert.deepEqual(Object.keys(s).sort(), [...KEYS, 'durationSecondsStd', 'energyJoulesStd', 'runs', ...series].sort());
     for (const n of [1, 2, 3]) assert.match(r.stderr, new RegExp(`run ${n}/3`));
   });
 
