@@ -5,8 +5,9 @@
  * clock of the measurement timeline: process.hrtime is uv_hrtime) and the process's CPU time over the test.
  *
  * How each framework is reached, in the process that runs the test:
- * - mocha: Runner.prototype.emit is wrapped when mocha's lib/runner.js loads; 'test' and 'test end' are the events
- *   its reporters read (lib/runner.js EVENT_TEST_BEGIN / EVENT_TEST_END), in parallel mode's workers too.
+ * - mocha: EventEmitter.prototype.emit is wrapped (mocha 12's runner is an ES module a preload cannot patch): the
+ *   'test' and 'test end' events its reporters read (lib/runner.js EVENT_TEST_BEGIN / EVENT_TEST_END) of a mocha
+ *   Test, in parallel mode's workers too.
  * - node:test: the builtin's test/it (and their skip/todo/only) are wrapped and syncBuiltinESMExports() makes
  *   `import { test } from 'node:test'` see them; each test's function is timed, subtests through t.test.
  * - jest (jest-circus): the test environment class gets a handleTestEvent (jest-circus's jestAdapterInit adds the
@@ -45,22 +46,25 @@ export const NODE_TEST_HOOKS_SOURCE = `'use strict';
     return {};
   };
 
-  const patchMocha = (Runner) => {
-    if (typeof Runner !== 'function' || !Runner.prototype || Runner.prototype.__optivolt) return;
-    const emit = Runner.prototype.emit;
-    const open = new WeakMap();
-    Runner.prototype.__optivolt = true;
-    Runner.prototype.emit = function (event, test) {
-      if (event === 'test' && test) open.set(test, begin());
-      else if (event === 'test end' && test && open.has(test)) {
-        const b = open.get(test);
-        open.delete(test);
-        const outcome = test.pending ? 'skipped' : test.state === 'failed' ? 'failed' : test.state === 'passed' ? 'passed' : 'unknown';
-        const suite = test.parent && typeof test.parent.fullTitle === 'function' ? test.parent.fullTitle() : '';
-        finish(b, { framework: 'mocha', name: String(test.title), suite, file: test.file, outcome });
-      }
-      return emit.apply(this, arguments);
-    };
+  // mocha's Runner is an EventEmitter (lib/runner.js, CommonJS before v12, an ES module since): its emit is
+  // EventEmitter.prototype.emit, reached here whatever module system loaded it; a Test has type 'test' and fullTitle.
+  const mochaOpen = new WeakMap();
+  const events = require('node:events');
+  const emit = events.EventEmitter.prototype.emit;
+  events.EventEmitter.prototype.emit = function (event, test) {
+    if ((event === 'test' || event === 'test end') && test && test.type === 'test' && typeof test.fullTitle === 'function') {
+      try {
+        if (event === 'test') mochaOpen.set(test, begin());
+        else if (mochaOpen.has(test)) {
+          const b = mochaOpen.get(test);
+          mochaOpen.delete(test);
+          const outcome = test.pending ? 'skipped' : test.state === 'failed' ? 'failed' : test.state === 'passed' ? 'passed' : 'unknown';
+          const suite = test.parent && typeof test.parent.fullTitle === 'function' ? test.parent.fullTitle() : '';
+          finish(b, { framework: 'mocha', name: String(test.title), suite, file: test.file, outcome });
+        }
+      } catch {}
+    }
+    return emit.apply(this, arguments);
   };
 
   const circusName = (t) => {
@@ -155,11 +159,10 @@ export const NODE_TEST_HOOKS_SOURCE = `'use strict';
   };
 
   const load = Module._load;
-  Module._load = function (request, parent) {
+  Module._load = function (request) {
     const exp = load.apply(this, arguments);
     try {
       if (request === 'node:test') patchNodeTest(exp);
-      else if (/runner(\\.js)?$/.test(request) && /[\\\\/]mocha[\\\\/]lib[\\\\/]runner\\.js$/.test(Module._resolveFilename(request, parent))) patchMocha(exp);
       else if (/jest-environment/.test(request)) patchJestEnvironment(exp);
     } catch {}
     return exp;

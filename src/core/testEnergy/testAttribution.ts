@@ -64,7 +64,14 @@ function segments(tests: readonly TestRecord[], s: number, e: number): Segment[]
     const [a, b] = [xs[k], xs[k + 1]];
     const on = tests.map((t, i) => (t.startUs <= a && t.endUs >= b ? i : -1)).filter((i) => i >= 0);
     const inner = on.filter(
-      (i) => !on.some((j) => j !== i && tests[j].startUs >= tests[i].startUs && tests[j].endUs <= tests[i].endUs && !(tests[j].startUs === tests[i].startUs && tests[j].endUs === tests[i].endUs && j < i)),
+      (i) =>
+        !on.some(
+          (j) =>
+            j !== i &&
+            tests[j].startUs >= tests[i].startUs &&
+            tests[j].endUs <= tests[i].endUs &&
+            !(tests[j].startUs === tests[i].startUs && tests[j].endUs === tests[i].endUs && j < i),
+        ),
     );
     out.push({ a, b, active: inner });
   }
@@ -72,7 +79,11 @@ function segments(tests: readonly TestRecord[], s: number, e: number): Segment[]
 }
 
 /** Splits the timeline's energy between tests (see the module comment). */
-export function testEnergies(timeline: ProcessTimeline, records: readonly TestRecord[], exitCpuUs: ReadonlyMap<number, number>): TestRunEnergy {
+export function testEnergies(
+  timeline: ProcessTimeline,
+  records: readonly TestRecord[],
+  exitCpuUs: ReadonlyMap<number, number>,
+): TestRunEnergy {
   const profiles = new Map<number, ProcessSamples>();
   for (const [pid, cpu] of exitCpuUs) profiles.set(pid, cpuOnly(pid, cpu));
   const shares = processShares(timeline, profiles);

@@ -83,7 +83,9 @@ export async function testEnergyCommand(command: string, args: readonly string[]
       if (timeline) {
         const energy = testEnergies(timeline, tests, recs.exitCpuUs);
         if (energy.concurrent)
-          note('Tests ran concurrently within one process: their CPU time is the whole process\'s, so those tests share its energy by time, not by their own CPU.');
+          note(
+            "Tests ran concurrently within one process: their CPU time is the whole process's, so those tests share its energy by time, not by their own CPU.",
+          );
         runs.push({ energy, durationSeconds: m.result.durationSeconds });
       }
       if (tests.length === 0) note(NO_TESTS);
@@ -100,8 +102,11 @@ export async function testEnergyCommand(command: string, args: readonly string[]
   }
   const interrupted = opts.signals?.received;
   if (interrupted) note(`The run was interrupted by ${interrupted}: the tests it finished are counted.`);
-  if (runs.some((r) => r.durationSeconds < 1)) note('A run shorter than a second spans one or two power intervals: its split between tests is coarse.');
-  note('A test lasting less than a power interval (500 ms by default) gets its process\'s power of that interval, pro-rated by its CPU time.');
+  if (runs.some((r) => r.durationSeconds < 1))
+    note('A run shorter than a second spans one or two power intervals: its split between tests is coarse.');
+  note(
+    "A test lasting less than a power interval (500 ms by default) gets its process's power of that interval, pro-rated by its CPU time.",
+  );
   const report = assembleTestReport(runs, {
     command: [command, ...args],
     cwd: path.resolve(opts.cwd ?? process.cwd()),

@@ -52,7 +52,11 @@ export interface TestEnergyReport {
 
 export function testModel(source: SourceKind, estimated: boolean): string {
   const from =
-    source === 'rapl' ? "the host's RAPL energy counters" : source === 'prometheus' ? 'host power read from Prometheus' : 'an ESTIMATE of host power from CPU load (≈)';
+    source === 'rapl'
+      ? "the host's RAPL energy counters"
+      : source === 'prometheus'
+        ? 'host power read from Prometheus'
+        : 'an ESTIMATE of host power from CPU load (≈)';
   return (
     `Host power (${from}${estimated && source !== 'estimate' ? ', estimated' : ''}) is shared among the processes that ran by their CPU time ` +
     `in each interval; each test process's share of an interval goes to the tests that ran in it by their own CPU time in their window, ` +
