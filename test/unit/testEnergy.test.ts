@@ -1,4 +1,4 @@
-// `optivolt test` from the built CLI on real mocha, node:test, jest and pytest suites (test/fixtures/testEnergy), on a
+// `optivolt test` from the built CLI on real mocha, node:test, jest, vitest and pytest suites (test/fixtures/testEnergy), on a
 // powercap fixture drawing a known power: the test burning 5x the CPU of the others is on top, tests and
 // '(outside tests)' add up to the test processes' energy within 2%, failures keep their exit code, budgets.
 import { strict as assert } from 'node:assert';
@@ -73,6 +73,23 @@ describe('optivolt test (dist/cli.js, powercap fixture)', function () {
       'jest/suite.test.js',
       4,
     );
+  });
+
+  it('vitest (forks pool, with the one setupFiles line in its config): the heavy test on top, add up within 2%', async function () {
+    const vitest = frameworkBin('vitest/vitest.mjs');
+    if (!vitest) return this.skip();
+    const r = await runTestCli([
+      '--json',
+      '--',
+      process.execPath,
+      vitest,
+      'run',
+      '--root',
+      'vitest',
+      '--config',
+      'vitest.config.mjs',
+    ]);
+    checkSuite(r, 'vitest/suite.test.mjs', 4);
   });
 
   it('pytest through the plugin (nothing installed): the heavy test on top, add up within 2%', async function () {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { quoteNodeOption } from '../profile/profilingEnv';
 import { NODE_TEST_HOOKS_SOURCE } from './nodeHooks';
 import { PYTEST_PLUGIN_MODULE, PYTEST_PLUGIN_SOURCE } from './pytestPlugin';
+import { VITEST_SETUP_ENV, VITEST_SETUP_SOURCE } from './vitestSetup';
 
 export interface TestHooksEnv {
   /** The environment to start the test command with: its Node and pytest processes record their tests. */
@@ -17,13 +18,15 @@ export interface TestHooksEnv {
 /**
  * A temp folder with the Node preload and the pytest plugin, and `baseEnv` with them injected: `--require` appended
  * to NODE_OPTIONS (after the user's options), the plugin's folder put first on PYTHONPATH and its module added to
- * PYTEST_PLUGINS. Nothing is written into the project.
+ * PYTEST_PLUGINS; the vitest setup file's path in OPTIVOLT_VITEST_SETUP (vitestSetup.ts). Nothing is written into the project.
  */
 export function testHooksEnv(baseEnv: NodeJS.ProcessEnv): TestHooksEnv {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-tests-'));
   try {
     const preload = path.join(dir, 'test-hooks.cjs');
     fs.writeFileSync(preload, NODE_TEST_HOOKS_SOURCE);
+    const vitestSetup = path.join(dir, 'vitest-setup.mjs');
+    fs.writeFileSync(vitestSetup, VITEST_SETUP_SOURCE);
     const py = path.join(dir, 'python');
     fs.mkdirSync(py);
     fs.writeFileSync(path.join(py, `${PYTEST_PLUGIN_MODULE}.py`), PYTEST_PLUGIN_SOURCE);
@@ -34,6 +37,7 @@ export function testHooksEnv(baseEnv: NodeJS.ProcessEnv): TestHooksEnv {
       PYTHONPATH: [py, baseEnv.PYTHONPATH].filter(Boolean).join(path.delimiter),
       PYTEST_PLUGINS: plugins,
       OPTIVOLT_TEST_DIR: dir,
+      [VITEST_SETUP_ENV]: vitestSetup,
     };
     return { env, dir, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
   } catch (err) {

@@ -42,7 +42,7 @@ export interface TestEnergyOutcome {
 }
 
 const NO_TESTS =
-  'No test was recorded: the hooks reach mocha, node:test and jest run by Node, and pytest; for vitest add the one-line setup file the README shows, or the runner ran no test.';
+  'No test was recorded: the hooks reach mocha, node:test and jest run by Node, and pytest; vitest needs the one setupFiles line the README shows; or the runner ran no test.';
 
 /** Runs `command` `repeat` times with the hooks and returns the energy of each test (see the module comment). */
 export async function testEnergyCommand(command: string, args: readonly string[], opts: TestEnergyOptions): Promise<TestEnergyOutcome> {
