@@ -78,17 +78,7 @@ describe('optivolt test (dist/cli.js, powercap fixture)', function () {
   it('vitest (forks pool, with the one setupFiles line in its config): the heavy test on top, add up within 2%', async function () {
     const vitest = frameworkBin('vitest/vitest.mjs');
     if (!vitest) return this.skip();
-    const r = await runTestCli([
-      '--json',
-      '--',
-      process.execPath,
-      vitest,
-      'run',
-      '--root',
-      'vitest',
-      '--config',
-      'vitest.config.mjs',
-    ]);
+    const r = await runTestCli(['--json', '--', process.execPath, vitest, 'run', '--root', 'vitest', '--config', 'vitest.config.mjs']);
     checkSuite(r, 'vitest/suite.test.mjs', 4);
   });
 
