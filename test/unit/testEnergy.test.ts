@@ -65,14 +65,29 @@ describe('optivolt test (dist/cli.js, powercap fixture)', function () {
     assert.ok(parent && inner && parent.joules < 0.2 * inner.joules, `parent ${parent?.joules} J, its subtest ${inner?.joules} J`);
   });
 
-  it('jest (jest-circus, in its own worker or in band): the heavy test on top, add up within 2%', async function () {
+  it('jest (jest-circus) in band: the heavy test on top, add up within 2%', async function () {
     const jest = frameworkBin('jest/bin/jest');
     if (!jest) return this.skip();
-    checkSuite(
-      await runTestCli(['--json', '--', process.execPath, jest, '--config', 'jest/jest.config.json', '--rootDir', 'jest']),
-      'jest/suite.test.js',
-      4,
-    );
+    const args = ['--config', 'jest/jest.config.json', '--rootDir', 'jest', '--runInBand'];
+    checkSuite(await runTestCli(['--json', '--', process.execPath, jest, ...args]), 'jest/suite.test.js', 6);
+  });
+
+  it('jest in two worker processes: each worker its tests and its outside-tests row, jest itself apart', async function () {
+    const jest = frameworkBin('jest/bin/jest');
+    if (!jest) return this.skip();
+    // A fresh cache: with no timings from an earlier run, jest runs two files in workers (jest/core testSchedulerHelper).
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-jest-cache-'));
+    try {
+      const args = ['--config', 'jest/jest.config.json', '--rootDir', 'jest', '--maxWorkers', '2', '--cacheDirectory', cache];
+      const r = await runTestCli(['--json', '--', process.execPath, jest, ...args]);
+      checkSuite(r, 'jest/suite.test.js', 6);
+      const pids = new Set(r.report?.tests.map((t) => t.pid));
+      assert.equal(pids.size, 2, 'two workers ran the tests');
+      assert.deepEqual(new Set(r.report?.outside.map((o) => o.pid)), pids);
+      assert.ok((r.report?.otherJoules ?? 0) > 0, "jest's parent process is apart");
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('vitest (forks pool, with the one setupFiles line in its config): the heavy test on top, add up within 2%', async function () {
