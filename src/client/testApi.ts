@@ -17,6 +17,8 @@ import type { PromqlLanguage } from './promql/promqlClient';
 import type { PromqlResultController, PromqlResultState } from './webviews/promqlResult/promqlResult';
 import type { StackCommands } from './stack/stackCommands';
 import type { PowerStatusBar } from './statusBar';
+import type { TestCaseEnergy } from '../core/testEnergy/testReport';
+import type { TestEnergyView } from './testEnergy/testEnergyView';
 
 export interface OptiVoltApi {
   status(): PowerStatus;
@@ -49,6 +51,9 @@ export interface OptiVoltApi {
   replayRestore(viewType: string, state: unknown): Promise<void>;
   /** The PromQL language client, once a .promql document has been opened. */
   promql(): PromqlLanguage | undefined;
+  /** The Energy per Test view's rows (suites heaviest first, tests heaviest first) and its history file's reports. */
+  testEnergyRows(): { suite: string; tests: TestCaseEnergy[] }[];
+  testEnergyView(): TestEnergyView;
 }
 
 export interface Parts {
@@ -60,6 +65,7 @@ export interface Parts {
   readonly promqlResult: PromqlResultController;
   readonly sessions: EnergySessions;
   readonly stack: StackCommands;
+  readonly testEnergy: TestEnergyView;
   promql(): PromqlLanguage | undefined;
 }
 
@@ -103,6 +109,8 @@ export class TestProbes {
       promqlResult: () => p.promqlResult.state(),
       promql: p.promql,
       replayRestore,
+      testEnergyRows: () => p.testEnergy.rows(),
+      testEnergyView: () => p.testEnergy,
     };
   }
 }

@@ -41,6 +41,8 @@ export interface OptiVoltSettings {
   readonly 'promql.version': string;
   /** `--enable-feature` flags PromQL is checked with; [] = ask the configured server. */
   readonly 'promql.features': readonly PromqlFeature[];
+  /** The test command Measure Test Energy runs ('' = ask). */
+  readonly 'testEnergy.command': string;
 }
 
 export const DEFAULT_SETTINGS: OptiVoltSettings = {
@@ -71,6 +73,7 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'grafana.url': '',
   'promql.version': '',
   'promql.features': [],
+  'testEnergy.command': '',
 };
 
 /** undefined = valid, else why not; `allowed` says what a valid value is, for surfaces that word problems themselves. */
@@ -104,6 +107,7 @@ const url: Check = (v) => {
 };
 
 const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
+  'testEnergy.command': (v) => (typeof v === 'string' ? undefined : 'must be a command line (a string)'),
   'power.source': oneOf(SOURCE_MODES),
   refreshInterval: num(500, 60000, true),
   'prometheus.url': url,
