@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestEnergyReport } from '../../src/core/testEnergy/testReport';
-import { api } from './util';
+import { api, runnerChecks } from './util';
 
 const SUITES = path.resolve(__dirname, '../../../test/fixtures/testEnergy');
 const MOCHA = path.resolve(__dirname, '../../../node_modules/mocha/bin/mocha.js');
@@ -46,5 +46,12 @@ describe('Energy per Test view', function () {
     const item = a.testEnergyView().getTreeItem({ kind: 'test', test: heavy });
     assert.match(String(item.description), /J · [\d.]+% · Δ/);
     assert.equal(item.command?.command, 'vscode.open');
+  });
+
+  it("the view's rows in the workbench DOM: the heavy test first (the runner's check, screenshot)", async function () {
+    const dir = process.env.OPTIVOLT_HOST_DOM_DIR;
+    if (!dir) return this.skip();
+    await vscode.commands.executeCommand('optivolt.testEnergy.focus');
+    await runnerChecks(dir, 'testEnergy');
   });
 });
