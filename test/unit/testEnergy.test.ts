@@ -118,6 +118,20 @@ describe('optivolt test (dist/cli.js, powercap fixture)', function () {
     assert.match(r.report?.tests[0].name ?? '', /heavy/);
   });
 
+  it('Ctrl-C: the suite gets the signal, the tests that ended are printed, optivolt test ends by SIGINT', async () => {
+    const mocha = frameworkBin('mocha/bin/mocha.js') ?? '';
+    // Light tests of 0.5 s and a heavy one of 2.5 s: the signal comes during the heavy test.
+    const r = await runTestCli(['--json', '--', process.execPath, mocha, 'mocha/suite.test.cjs'], { BURN_UNIT_MS: '500' }, (proc) =>
+      setTimeout(() => proc.kill('SIGINT'), 2000),
+    );
+    assert.equal(r.signal, 'SIGINT', `ended by SIGINT (code ${r.code}): ${r.stderr}`);
+    assert.equal(r.report?.interrupted, 'SIGINT', r.stdout);
+    const names = r.report?.tests.map((t) => t.name) ?? [];
+    assert.ok(names.includes('light one') && names.length < 4, names.join(', '));
+    assert.ok(r.report?.limits.some((l) => /interrupted by SIGINT/.test(l)));
+    assert.match(r.stderr, /light one/);
+  });
+
   it('budgets: a single run over a name budget exits 3 and says it is one run; a previous output as budgets passes', async () => {
     const mocha = frameworkBin('mocha/bin/mocha.js') ?? '';
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-budget-'));
