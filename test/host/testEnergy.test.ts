@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestEnergyReport } from '../../src/core/testEnergy/testReport';
-import { api, runnerChecks } from './util';
+import { api, runnerChecks, setSetting, waitFor } from './util';
 
 const SUITES = path.resolve(__dirname, '../../../test/fixtures/testEnergy');
 const MOCHA = path.resolve(__dirname, '../../../node_modules/mocha/bin/mocha.js');
@@ -46,6 +46,22 @@ describe('Energy per Test view', function () {
     const item = a.testEnergyView().getTreeItem({ kind: 'test', test: heavy });
     assert.match(String(item.description), /J · [\d.]+% · Δ/);
     assert.equal(item.command?.command, 'vscode.open');
+  });
+
+  it("with optivolt.testEnergy.repeat 2, the change against the previous run has Welch's p", async () => {
+    const a = await api();
+    await setSetting('testEnergy.repeat', 2);
+    try {
+      await waitFor('the setting', () => a.settings()['testEnergy.repeat'] === 2);
+      await vscode.commands.executeCommand('optivolt.measureTestEnergy', command);
+      await vscode.commands.executeCommand('optivolt.measureTestEnergy', command);
+      const heavy = a.testEnergyRows()[0].tests[0];
+      assert.equal(heavy.joulesPerRun.length, 2);
+      const item = a.testEnergyView().getTreeItem({ kind: 'test', test: heavy });
+      assert.match(String(item.description), /Δ [+−]\d+% \((significant|within noise), p \d\.\d{3}\)/);
+    } finally {
+      await setSetting('testEnergy.repeat', undefined);
+    }
   });
 
   it("the view's rows in the workbench DOM: the heavy test first (the runner's check, screenshot)", async function () {

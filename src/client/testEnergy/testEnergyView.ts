@@ -96,6 +96,7 @@ export class TestEnergyView implements vscode.TreeDataProvider<Node>, vscode.Cod
             // Tests last fractions of a second: power intervals as short as the core allows (the CLI's default too).
             settings: { ...this.settings(), refreshInterval: 500 },
             cwd: folder?.uri.fsPath,
+            repeat: this.settings()['testEnergy.repeat'],
             terminal: false,
             log: (m) => this.log.info(`Energy per Test: ${m}`),
           });

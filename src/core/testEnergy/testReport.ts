@@ -47,6 +47,8 @@ export interface TestEnergyReport {
   readonly tests: readonly TestCaseEnergy[];
   /** The last run's '(outside tests)' rows, one per process that ran tests. */
   readonly outside: readonly { readonly pid: number; readonly comm: string; readonly joules: number }[];
+  /** The last run's processes that ran no test (pid 0: energy no process carried). */
+  readonly others: readonly { readonly pid: number; readonly comm: string; readonly joules: number }[];
   readonly limits: readonly string[];
 }
 
@@ -131,6 +133,7 @@ export function assembleTestReport(
     model: testModel(meta.source, meta.estimated),
     tests,
     outside: last ? last.energy.outside : [],
+    others: last ? last.energy.others : [],
     limits: meta.limits,
   };
 }
