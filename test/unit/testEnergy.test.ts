@@ -61,6 +61,16 @@ describe('optivolt test (dist/cli.js, powercap fixture)', function () {
     checkSuite(await runTestCli(['--json', '--', process.execPath, mocha, 'mocha/suite.test.cjs']), 'mocha/suite.test.cjs', 4);
   });
 
+  it('mocha --parallel: the tests of its worker processes, each with its outside-tests row', async () => {
+    const mocha = frameworkBin('mocha/bin/mocha.js') ?? '';
+    const files = ['mocha/suite.test.cjs', 'mocha/second.test.cjs'];
+    const r = await runTestCli(['--json', '--', process.execPath, mocha, '--parallel', '--jobs', '2', ...files]);
+    checkSuite(r, 'mocha/suite.test.cjs', 6);
+    const pids = new Set(r.report?.tests.map((t) => t.pid));
+    assert.ok(!pids.has(r.report?.others.find((o) => o.comm.startsWith('node'))?.pid ?? -1), "mocha's parent ran no test");
+    assert.deepEqual(new Set(r.report?.outside.map((o) => o.pid)), pids);
+  });
+
   it('node:test: the heavy test on top, subtests counted once, add up within 2%', async () => {
     const r = await runTestCli(['--json', '--', process.execPath, '--test', 'nodeTest/suite.test.mjs']);
     checkSuite(r, 'nodeTest/suite.test.mjs', 5);
