@@ -77,6 +77,13 @@ export class TestEnergyView implements vscode.TreeDataProvider<Node>, vscode.Cod
       void vscode.window.showInformationMessage('OptiVolt: the tests are already being measured.');
       return undefined;
     }
+    // Running the tests runs the workspace's code: not in Restricted Mode (as VS Code disables tasks there).
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(
+        "OptiVolt: Measure Test Energy runs the workspace's tests, which Restricted Mode does not allow. Trust the workspace first.",
+      );
+      return undefined;
+    }
     const folder = vscode.workspace.workspaceFolders?.[0];
     const configured = this.settings()['testEnergy.command'].trim();
     const command =
