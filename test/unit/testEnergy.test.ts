@@ -80,6 +80,12 @@ describe('optivolt test (dist/cli.js, powercap fixture)', function () {
     assert.ok(parent && inner && parent.joules < 0.2 * inner.joules, `parent ${parent?.joules} J, its subtest ${inner?.joules} J`);
   });
 
+  it('node:test, the file run directly by node (no --test): its tests in that one process', async () => {
+    const r = await runTestCli(['--json', '--', process.execPath, 'nodeTest/suite.test.mjs']);
+    checkSuite(r, 'nodeTest/suite.test.mjs', 5);
+    assert.equal(new Set(r.report?.tests.map((t) => t.pid)).size, 1);
+  });
+
   it('jest (jest-circus) in band: the heavy test on top, add up within 2%', async function () {
     const jest = frameworkBin('jest/bin/jest');
     if (!jest) return this.skip();

@@ -168,8 +168,9 @@ export const NODE_TEST_HOOKS_SOURCE = `'use strict';
     return exp;
   };
   // An ES module's \`import 'node:test'\` does not pass through Module._load: patch the builtin up front in the
-  // processes that run node:test files (node --test's children have NODE_TEST_CONTEXT; a file run directly).
-  if (process.env.NODE_TEST_CONTEXT || process.execArgv.includes('--test') || /test/i.test(process.argv[1] || '')) {
+  // processes that run node:test files (node --test's children have NODE_TEST_CONTEXT; a test file run directly, not a
+  // tool's script under node_modules).
+  if (process.env.NODE_TEST_CONTEXT || process.execArgv.includes('--test') || /test/i.test((process.argv[1] || '').replace(/.*[\\/]node_modules[\\/].*/, ''))) {
     try { patchNodeTest(require('node:test')); } catch {}
   }
 })();
