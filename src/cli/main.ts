@@ -12,11 +12,13 @@ import { runMeasure } from './measure';
 import { runProfile } from './profile';
 import { guardOutput, onOutputClosed } from './output';
 import { runStack } from './stack';
+import { runTest } from './test';
 
 const USAGE = `Usage: optivolt sample [options]
        optivolt measure [options] -- COMMAND [ARGS...]   (optivolt measure --help)
        optivolt profile [options] -- COMMAND [ARGS...]   (optivolt profile --help)
        optivolt compare [options] BEFORE.json AFTER.json (optivolt compare --help)
+       optivolt test [options] -- TEST COMMAND [ARGS...] (optivolt test --help)
        optivolt exporter [options]                       (optivolt exporter --help)
        optivolt stack up|down|status|logs|restart ...    (optivolt stack --help)
 
@@ -144,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'measure') return await runMeasure(rest);
     if (command === 'profile') return await runProfile(rest);
     if (command === 'compare') return await runCompare(rest, version());
+    if (command === 'test') return await runTest(rest);
     if (command === 'exporter') return await runExporter(rest);
     if (command === 'stack') return await runStack(rest);
     if (command !== 'sample')

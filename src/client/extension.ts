@@ -1,6 +1,7 @@
 // The composition root: creates the extension's parts, wires them, and hands every disposable to the context.
 // Settings reach each part through Config's change events (./config.ts); the monitor runs while a part holds it
 // (MonitorDemand). activate() routes nothing itself.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { formatEnergy } from '../core/energy/cost';
@@ -18,6 +19,7 @@ import { registerPromqlRun } from './webviews/promqlResult/promqlResult';
 import { StackCommands } from './stack/stackCommands';
 import { PowerStatusBar } from './statusBar';
 import { OptiVoltApi, TestProbes } from './testApi';
+import { TestEnergyView } from './testEnergy/testEnergyView';
 
 export type { OptiVoltApi } from './testApi';
 
@@ -53,6 +55,8 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
   });
   const sessions = openEnergySessions(context, log, problems);
   const profiles = openEnergyProfiles({ extensionUri: context.extensionUri, sessionsFile: sessions.file, config, log });
+  // Test energy reports live beside the workspace's Energy Sessions history.
+  const testEnergy = new TestEnergyView(path.join(path.dirname(sessions.file), 'test-energy.json'), () => config.settings, log);
   const stack = new StackCommands({ context, monitor, config, log, grafana });
   const measurements = new Measurements({
     monitor,
@@ -81,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     startPromqlOnFirstDocument(context, config, log),
     measurements,
     ...profiles.disposables,
+    testEnergy,
     stack,
     sessions.view,
     grafana,
@@ -91,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     log,
   );
   log.info(`OptiVolt activated (power source setting: ${config.settings['power.source']}, every ${config.settings.refreshInterval} ms).`);
-  return probes?.api({ config, power, bar, powerView, grafana, promqlResult, sessions, stack, profiles, promql: () => promql });
+  return probes?.api({ config, power, bar, powerView, grafana, promqlResult, sessions, stack, profiles, testEnergy, promql: () => promql });
 }
 
 /** Stops the PromQL language server and returns that promise, so the extension host waits for it (vscode-eslint). */

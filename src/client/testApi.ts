@@ -18,6 +18,8 @@ import type { PromqlLanguage } from './promql/promqlClient';
 import type { PromqlResultController, PromqlResultState } from './webviews/promqlResult/promqlResult';
 import type { StackCommands } from './stack/stackCommands';
 import type { PowerStatusBar } from './statusBar';
+import type { TestCaseEnergy } from '../core/testEnergy/testReport';
+import type { TestEnergyView } from './testEnergy/testEnergyView';
 
 export interface OptiVoltApi {
   status(): PowerStatus;
@@ -52,6 +54,9 @@ export interface OptiVoltApi {
   promql(): PromqlLanguage | undefined;
   /** Stored energy profiles, the active one, the flame graph panel. */
   profiles(): EnergyProfilesState;
+  /** The Energy per Test view's rows (suites heaviest first, tests heaviest first) and its history file's reports. */
+  testEnergyRows(): { suite: string; tests: TestCaseEnergy[] }[];
+  testEnergyView(): TestEnergyView;
 }
 
 export interface Parts {
@@ -64,6 +69,7 @@ export interface Parts {
   readonly sessions: EnergySessions;
   readonly stack: StackCommands;
   readonly profiles: EnergyProfiles;
+  readonly testEnergy: TestEnergyView;
   promql(): PromqlLanguage | undefined;
 }
 
@@ -108,6 +114,8 @@ export class TestProbes {
       promql: p.promql,
       profiles: () => p.profiles.testState(),
       replayRestore,
+      testEnergyRows: () => p.testEnergy.rows(),
+      testEnergyView: () => p.testEnergy,
     };
   }
 }

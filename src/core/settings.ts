@@ -45,6 +45,10 @@ export interface OptiVoltSettings {
   readonly 'promql.version': string;
   /** `--enable-feature` flags PromQL is checked with; [] = ask the configured server. */
   readonly 'promql.features': readonly PromqlFeature[];
+  /** The test command Measure Test Energy runs ('' = ask). */
+  readonly 'testEnergy.command': string;
+  /** Runs of the test command per Measure Test Energy: 2 or more give each test a mean and the change a p. */
+  readonly 'testEnergy.repeat': number;
 }
 
 export const DEFAULT_SETTINGS: OptiVoltSettings = {
@@ -77,6 +81,8 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'grafana.url': '',
   'promql.version': '',
   'promql.features': [],
+  'testEnergy.command': '',
+  'testEnergy.repeat': 1,
 };
 
 /** undefined = valid, else why not; `allowed` says what a valid value is, for surfaces that word problems themselves. */
@@ -110,6 +116,8 @@ const url: Check = (v) => {
 };
 
 const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
+  'testEnergy.repeat': num(1, 20, true),
+  'testEnergy.command': (v) => (typeof v === 'string' ? undefined : 'must be a command line (a string)'),
   'power.source': oneOf(SOURCE_MODES),
   refreshInterval: num(500, 60000, true),
   'prometheus.url': url,

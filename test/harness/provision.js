@@ -7,7 +7,7 @@
 // Node major version from $npm_config_user_agent, so the outer npm's "node/v20" made the install of code-server
 // (which builds against Node 24) fail under `npm test` while it passed by hand.
 //
-// Usage: node test/harness/provision.js docker|prometheus|victoriametrics|host [ARGS...]   prints the script's answer on stdout.
+// Usage: node test/harness/provision.js docker|prometheus|victoriametrics|pytest|host [ARGS...]   prints the script's answer on stdout.
 const { spawnSync } = require('child_process');
 const path = require('path');
 
@@ -15,6 +15,7 @@ const SCRIPTS = {
   docker: { file: 'provision-docker.sh', what: 'the Docker engine and its local images' },
   prometheus: { file: 'provision-prometheus.sh', what: "Debian's prometheus binaries" },
   victoriametrics: { file: 'provision-victoriametrics.sh', what: "Debian's victoria-metrics binary (sid)" },
+  pytest: { file: 'provision-pytest.sh', what: "Debian's python3-pytest (when python3 has no pytest)" },
   host: { file: 'provision-host.sh', what: "the host tier's tools (code-server, Node 24, playwright-core, chromium)" },
 };
 

@@ -10,6 +10,8 @@ const root = path.resolve(__dirname, '../../..');
 
 /** The settings whose workspace value VS Code must ignore in Restricted Mode, and why. */
 const RESTRICTED: Readonly<Record<string, string>> = {
+  'optivolt.testEnergy.command':
+    "a shell command Measure Test Energy runs: in Restricted Mode only the user's value counts (and the command refuses to run there anyway), like every command-like setting",
   'optivolt.prometheus.url':
     'polled from start-up for power, and sent the PromQL typed in the editor: a workspace value would make OptiVolt call a host the repository picks (and show its numbers as measurements)',
   'optivolt.grafana.url':

@@ -19,7 +19,7 @@ export interface ProfilingEnv {
 }
 
 /** NODE_OPTIONS splits on spaces and honours double quotes (src/node_options.cc ParseNodeOptionsEnvVar). */
-function quoteNodeOption(p: string): string {
+export function quoteNodeOption(p: string): string {
   return /[\s"\\]/.test(p) ? `"${p.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : p;
 }
 
