@@ -3,6 +3,9 @@ import type { OptiVoltSettings, SettingProblem } from '../core/settings';
 import { flagOfSetting } from '../core/stack/optionNames';
 import { errorMessage } from '../core/errors';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
+import type { PushSample } from '../core/push/pushFormat';
+import { pushIdentity } from '../core/push/pushIdentity';
+import { pushgatewayTarget, pushSamples, PushTarget, PushUrlError, remoteWriteTarget } from '../core/push/pushTargets';
 
 /** A bad command line: `main` prints its message as one line and exits 2. */
 export class UsageError extends Error {}
@@ -101,4 +104,64 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
   } catch (err) {
     throw new UsageError(errorMessage(err).split('\n')[0] + hint);
   }
+}
+
+/**
+ * The flags that push a result to the team's engine (history across machines), for every command that produces one
+ * (`measure`, `profile`; `test` can spread them into its options and call parsePushFlags/pushResult the same way).
+ */
+export const PUSH_FLAGS = {
+  push: { type: 'string' },
+  'push-remote-write': { type: 'string' },
+  'push-name': { type: 'string' },
+} as const;
+
+export const PUSH_USAGE = `  --push URL               push the result to a Pushgateway (http://host:9091, pushgateway://host:9091, or its
+                           /metrics/job/NAME URL), labelled repository, branch, commit, session, host (see README)
+  --push-remote-write URL  push it to a Prometheus remote-write receiver instead or as well (e.g.
+                           http://prometheus:9090/api/v1/write)
+  --push-name NAME         the session label: a name that stays the same across commits (default: the command line)`;
+
+type PushFlagValues = { readonly [K in keyof typeof PUSH_FLAGS]?: string };
+
+export interface PushPlan {
+  readonly targets: readonly PushTarget[];
+  readonly name?: string;
+}
+
+/** The push targets, checked before anything runs (a bad URL after a long run would lose the result). */
+export function parsePushFlags(v: PushFlagValues): PushPlan | undefined {
+  const targets: PushTarget[] = [];
+  try {
+    if (v.push !== undefined) targets.push(pushgatewayTarget(v.push));
+    if (v['push-remote-write'] !== undefined) targets.push(remoteWriteTarget(v['push-remote-write']));
+  } catch (err) {
+    if (err instanceof PushUrlError) throw new UsageError(err.message);
+    throw err;
+  }
+  const name = v['push-name'];
+  if (name !== undefined && name.trim() === '') throw new UsageError('--push-name needs a name');
+  if (targets.length === 0) {
+    if (name !== undefined) throw new UsageError('--push-name names what --push or --push-remote-write sends: add one');
+    return undefined;
+  }
+  return { targets, name };
+}
+
+/** Pushes to every target, each failure said on stderr; false when any failed (the command then exits 1). */
+export async function pushResult(plan: PushPlan, kind: string, defaultName: string, samples: readonly PushSample[]): Promise<boolean> {
+  const id = pushIdentity(plan.name ?? defaultName, process.cwd());
+  let ok = true;
+  for (const t of plan.targets) {
+    try {
+      const where = await pushSamples(t, id, kind, samples);
+      process.stderr.write(
+        `optivolt: pushed ${samples.length} samples to ${where} (commit ${id.commit.slice(0, 12)}, session "${id.session}")\n`,
+      );
+    } catch (err) {
+      ok = false;
+      process.stderr.write(`optivolt: ${errorMessage(err)}\n`);
+    }
+  }
+  return ok;
 }

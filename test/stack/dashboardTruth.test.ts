@@ -159,6 +159,8 @@ describe('Dashboards against the truth, through a real Prometheus over backfille
       const lines: string[] = [];
       let checked = 0;
       for (const { d, panels } of dashboards()) {
+        // Its figures are pushed results, not Scaphandre's: history.test.ts checks them against what was pushed.
+        if (d.uid === 'optivolt-history') continue;
         const vars = Object.fromEntries(d.templating.list.map((v) => [v.name, Number(v.current.value)]));
         const want = truths(rangeS, vars)[d.uid] ?? {};
         for (const p of panels.filter(isEnergyFigure)) {
