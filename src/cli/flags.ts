@@ -5,6 +5,7 @@ import { errorMessage } from '../core/errors';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
 import type { PushSample } from '../core/push/pushFormat';
 import { pushIdentity } from '../core/push/pushIdentity';
+import { minimalSamples } from '../core/push/pushResults';
 import { pushgatewayTarget, pushSamples, PushTarget, PushUrlError, remoteWriteTarget } from '../core/push/pushTargets';
 
 /** A bad command line: `main` prints its message as one line and exits 2. */
@@ -114,19 +115,28 @@ export const PUSH_FLAGS = {
   push: { type: 'string' },
   'push-remote-write': { type: 'string' },
   'push-name': { type: 'string' },
+  'push-minimal': { type: 'boolean' },
 } as const;
 
 export const PUSH_USAGE = `  --push URL               push the result to a Pushgateway (http://host:9091, pushgateway://host:9091, or its
                            /metrics/job/NAME URL), labelled repository, branch, commit, session, host (see README)
   --push-remote-write URL  push it to a Prometheus remote-write receiver instead or as well (e.g.
                            http://prometheus:9090/api/v1/write)
-  --push-name NAME         the session label: a name that stays the same across commits (default: the command line)`;
+  --push-name NAME         the session label: a name that stays the same across commits (default: the command line)
+  --push-minimal           push only energy and duration (and a profile's functions), without the host label:
+                           the label scheme for many runners (see the README's Scale section)`;
 
-type PushFlagValues = { readonly [K in keyof typeof PUSH_FLAGS]?: string };
+type PushFlagValues = {
+  readonly push?: string;
+  readonly 'push-remote-write'?: string;
+  readonly 'push-name'?: string;
+  readonly 'push-minimal'?: boolean;
+};
 
 export interface PushPlan {
   readonly targets: readonly PushTarget[];
   readonly name?: string;
+  readonly minimal: boolean;
 }
 
 /** The push targets, checked before anything runs (a bad URL after a long run would lose the result). */
@@ -143,14 +153,17 @@ export function parsePushFlags(v: PushFlagValues): PushPlan | undefined {
   if (name !== undefined && name.trim() === '') throw new UsageError('--push-name needs a name');
   if (targets.length === 0) {
     if (name !== undefined) throw new UsageError('--push-name names what --push or --push-remote-write sends: add one');
+    if (v['push-minimal']) throw new UsageError('--push-minimal trims what --push or --push-remote-write sends: add one');
     return undefined;
   }
-  return { targets, name };
+  return { targets, name, minimal: v['push-minimal'] ?? false };
 }
 
 /** Pushes to every target, each failure said on stderr; false when any failed (the command then exits 1). */
-export async function pushResult(plan: PushPlan, kind: string, defaultName: string, samples: readonly PushSample[]): Promise<boolean> {
-  const id = pushIdentity(plan.name ?? defaultName, process.cwd());
+export async function pushResult(plan: PushPlan, kind: string, defaultName: string, all: readonly PushSample[]): Promise<boolean> {
+  const found = pushIdentity(plan.name ?? defaultName, process.cwd());
+  const id = plan.minimal ? { ...found, host: '' } : found;
+  const samples = plan.minimal ? minimalSamples(all) : all;
   let ok = true;
   for (const t of plan.targets) {
     try {

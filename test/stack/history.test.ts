@@ -89,6 +89,21 @@ describe('energy history across machines: Pushgateway and remote write into a re
     const sent = new Map(runs.map((r, i) => [want[i], r.json.energyJoules as number]));
     for (const [k, j] of byKey) assert.ok(Math.abs(j - (sent.get(k) as number)) < 1e-9, `${k}: ${j} pushed as ${sent.get(k)}`);
     assert.ok(got.every((v) => v.metric.host === os.hostname() && v.metric.source === 'estimate'));
+    // --push-minimal: energy and duration only, no host label.
+    const minimal = await cli(
+      dir,
+      ['measure', ...onEstimate('0'), '--push', gatewayUrl, '--push-minimal', '--push-name', 'minimal test', '--', process.execPath, '-e', ''],
+      'c9',
+    );
+    assert.equal(minimal.code, 0, minimal.stderr);
+    const names = await eventually('the minimal push scraped', async () => {
+      const r = await query(`{__name__=~"optivolt_.+", job="optivolt", session="minimal test"}`);
+      return r.length ? r : undefined;
+    });
+    assert.deepEqual(names.map((v) => v.metric.__name__).sort(), ['optivolt_duration_seconds', 'optivolt_energy_joules']);
+    assert.ok(names.every((v) => v.metric.host === undefined));
+    // The Pushgateway adds its own two series per group (push_time_seconds, push_failure_time_seconds).
+    assert.equal((await query(`push_time_seconds{job="optivolt", session="minimal test"}`)).length, 1);
     // A rerun on the same commit replaces its group (PUT), it does not add a series.
     const again = await measure('c1', 'burn test');
     assert.equal(again.code, 0, again.stderr);
@@ -136,7 +151,7 @@ describe('energy history across machines: Pushgateway and remote write into a re
     }
     const perCommit = await query(fill(d.panels[0].targets[0].expr));
     const keys = perCommit.map((v) => `${v.metric.commit}/${v.metric.session}`).sort();
-    assert.deepEqual(keys, ['c1/burn test', 'c2/burn test', 'c2/other test', 'c3/burn test', 'p1/work', 'p2/work']);
+    assert.deepEqual(keys, ['c1/burn test', 'c2/burn test', 'c2/other test', 'c3/burn test', 'c9/minimal test', 'p1/work', 'p2/work']);
     // Template variables list what was pushed.
     const repos = (await (await fetch(`${prom.url}/api/v1/label/repository/values?match[]=optivolt_energy_joules`)).json()) as { data: string[] };
     assert.deepEqual(repos.data, [REPO]);

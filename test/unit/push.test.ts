@@ -136,6 +136,7 @@ describe('push: history across machines (no engine)', () => {
       [['measure', '--push', 'http://p:9090/api/v1/write', '--', 'true'], /use --push-remote-write/],
       [['measure', '--push-name', 'x', '--', 'true'], /--push-name names what --push/],
       [['profile', '--push-top', '5', '--', 'true'], /--push-top limits what --push/],
+      [['measure', '--push-minimal', '--', 'true'], /--push-minimal trims what --push/],
       [['profile', '--push', 'http://gw:9091', '--push-top', '99', '--', 'true'], /--push-top must be at most 50/],
     ];
     for (const [args, msg] of cases) {

@@ -86,3 +86,10 @@ export function profileSamples(p: EnergyProfile, exitCode: number, top: number, 
     ),
   ];
 }
+
+/** The gauges --push-minimal keeps: what the "Energy per commit" dashboard charts (the README's Scale section). */
+const MINIMAL = new Set(['optivolt_energy_joules', 'optivolt_duration_seconds', 'optivolt_function_self_energy_joules']);
+
+export function minimalSamples(samples: readonly PushSample[]): PushSample[] {
+  return samples.filter((s) => MINIMAL.has(s.name));
+}

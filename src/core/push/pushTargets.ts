@@ -64,7 +64,15 @@ function groupingSegment(name: string, value: string): string {
 
 /** The identity as labels, plus the kind of result (measure, profile, test). */
 export function identityLabels(id: PushIdentity, kind: string): Record<string, string> {
-  return { kind, repository: id.repository, branch: id.branch, commit: id.commit, session: id.session, host: id.host };
+  // No host (--push-minimal): runners of one pool share their results' series.
+  return {
+    kind,
+    repository: id.repository,
+    branch: id.branch,
+    commit: id.commit,
+    session: id.session,
+    ...(id.host ? { host: id.host } : {}),
+  };
 }
 
 /**
