@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chooseZone, keplerNodePower, keplerTree, KEPLER_MODEL } from '../../src/core/attribution/keplerTree';
 import { PrometheusClient } from '../../src/core/prometheus/client';
+import { PrometheusSource } from '../../src/core/power/prometheusSource';
+import { SourceError } from '../../src/core/power/source';
 import { KeplerNodeConfig, keplerTruth, startKeplerStandIn } from '../fixtures/keplerStandIn';
 import { eventually, PrometheusProcess } from './prometheusProcess';
 
@@ -124,6 +126,23 @@ describe('Kepler on the engine: stand-ins of two nodes scraped by a real Prometh
     const pkg = await keplerNodePower(client, 'package');
     near(pkg.get('node-a') ?? NaN, 50, 'node-a package');
     near(pkg.get('node-b') ?? NaN, 35, 'node-b package');
+  });
+
+  it("the status bar's power source: optivolt.kepler.node and .zone read that node's power, with Kepler's model named", async () => {
+    const a = await new PrometheusSource(client, false, { node: 'node-a', zone: '' }).read();
+    near(a.watts, 50, 'node-a');
+    assert.deepEqual(Object.keys(a.zones), ['package']);
+    assert.match(a.detail ?? '', /^Kepler node node-a, zone package, via Prometheus http:\/\/127\.0\.0\.1:\d+\. Kepler's model/);
+    const b = await new PrometheusSource(client, false, { node: 'node-b', zone: 'psys' }).read();
+    near(b.watts, 60, 'node-b psys');
+    const fallback = await new PrometheusSource(client, false, { node: 'node-b', zone: 'dram' }).read();
+    near(fallback.watts, 35, 'node-b has no dram zone: package');
+    assert.match(fallback.detail ?? '', /zone package \(no dram zone\)/);
+    await assert.rejects(new PrometheusSource(client, false, { node: 'node-z', zone: '' }).read(), (err: SourceError) => {
+      assert.equal(err.code, 'no-data');
+      assert.match(err.message, /no Kepler node "node-z" \(nodes: node-a, node-b\)/);
+      return true;
+    });
   });
 
   it('every query of the provisioned Kepler dashboard answers, with the stand-ins\' figures', async () => {

@@ -56,9 +56,9 @@ export const NO_NAMESPACE = '(no namespace)';
 
 const q = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
-/** The zones the engine has Kepler series in (empty: no Kepler). */
-export async function keplerZones(client: PrometheusClient): Promise<string[]> {
-  const rows = await client.query('count by (zone) (kepler_node_cpu_watts)');
+/** The zones the engine has Kepler series in, of one node when given (empty: no Kepler there). */
+export async function keplerZones(client: PrometheusClient, node?: string): Promise<string[]> {
+  const rows = await client.query(`count by (zone) (kepler_node_cpu_watts${node !== undefined ? `{node_name="${q(node)}"}` : ''})`);
   return rows.map((r) => r.metric.zone).filter((z): z is string => z !== undefined && z !== '');
 }
 
