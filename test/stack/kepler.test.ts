@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { KeplerRows } from '../../src/core/attribution/keplerRows';
 import { chooseZone, keplerNodePower, keplerTree, KEPLER_MODEL } from '../../src/core/attribution/keplerTree';
 import { PrometheusClient } from '../../src/core/prometheus/client';
 import { PrometheusSource } from '../../src/core/power/prometheusSource';
@@ -35,7 +36,7 @@ const NODE_A: KeplerNodeConfig = {
   ],
   processes: [
     { pid: 101, comm: 'nginx', exe: '/usr/sbin/nginx', cpu: 0.8, containerId: 'c-web' },
-    { pid: 102, comm: 'nginx', exe: '/usr/sbin/nginx', cpu: 0.4, containerId: 'c-web' },
+    { pid: 102, comm: 'nginx', exe: '/usr/sbin/nginx', cpu: 0.3, containerId: 'c-web' },
     { pid: 103, comm: 'envoy', exe: '/usr/local/bin/envoy', cpu: 0.2, containerId: 'c-side' },
     { pid: 201, comm: 'postgres', exe: '/usr/lib/postgresql/bin/postgres', cpu: 1.2, containerId: 'c-db' },
     { pid: 301, comm: 'coredns', exe: '/coredns', cpu: 0.1, containerId: 'c-dns' },
@@ -143,6 +144,29 @@ describe('Kepler on the engine: stand-ins of two nodes scraped by a real Prometh
       assert.match(err.message, /no Kepler node "node-z" \(nodes: node-a, node-b\)/);
       return true;
     });
+  });
+
+  it("the power view's tables: the node's containers as namespace/pod/container and their processes, energy adding up", async () => {
+    const rows = new KeplerRows(client, 'node-a', '');
+    const sample = (time: number) => ({ time, watts: 50, source: 'prometheus' as const, estimated: false, zones: {}, detail: '' });
+    const first = await rows.sample(sample(1000), 3);
+    const second = await rows.sample(sample(3000), 3);
+    assert.ok(first && second);
+    const truth = keplerTruth(NODE_A, 'package');
+    assert.deepEqual(
+      second.containers.map((c) => c.name),
+      ['shop/db-0/postgres', 'shop/web-7d9f/nginx', 'shop/web-7d9f/envoy', 'kube-system/coredns-5c/coredns'],
+    );
+    near(second.containers[0].watts, truth.container.get('c-db') ?? NaN, 'postgres');
+    near(second.containers[0].energyJoules, 2 * (truth.container.get('c-db') ?? NaN), 'postgres over 2 s');
+    assert.equal(second.processes.length, 3, 'top N');
+    assert.equal(second.processCount, 5, 'processes in containers, running');
+    assert.equal(second.processes[0].pid, 201);
+    near(second.hostWatts, 50, 'node');
+    near(second.idleWatts, truth.idleWatts, 'idle apart');
+    near(second.hostCpu, NODE_A.usageRatio, 'usage ratio');
+    assert.match(second.notice ?? '', /^Kepler node node-a, namespace\/pod\/container, zone package \(of .*\)\. Kepler's model/);
+    assert.equal(await new KeplerRows(client, 'node-z', '').sample(sample(1000), 3), undefined);
   });
 
   it('every query of the provisioned Kepler dashboard answers, with the stand-ins\' figures', async () => {
