@@ -3,6 +3,10 @@ import type { OptiVoltSettings, SettingProblem } from '../core/settings';
 import { flagOfSetting } from '../core/stack/optionNames';
 import { errorMessage } from '../core/errors';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
+import type { PushSample } from '../core/push/pushFormat';
+import { pushIdentity } from '../core/push/pushIdentity';
+import { minimalSamples } from '../core/push/pushResults';
+import { pushgatewayTarget, pushSamples, PushTarget, PushUrlError, remoteWriteTarget } from '../core/push/pushTargets';
 
 /** A bad command line: `main` prints its message as one line and exits 2. */
 export class UsageError extends Error {}
@@ -101,4 +105,76 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
   } catch (err) {
     throw new UsageError(errorMessage(err).split('\n')[0] + hint);
   }
+}
+
+/**
+ * The flags that push a result to the team's engine (history across machines), for every command that produces one
+ * (`measure`, `profile`; `test` can spread them into its options and call parsePushFlags/pushResult the same way).
+ */
+export const PUSH_FLAGS = {
+  push: { type: 'string' },
+  'push-remote-write': { type: 'string' },
+  'push-name': { type: 'string' },
+  'push-minimal': { type: 'boolean' },
+} as const;
+
+export const PUSH_USAGE = `  --push URL               push the result to a Pushgateway (http://host:9091, pushgateway://host:9091, or its
+                           /metrics/job/NAME URL), labelled repository, branch, commit, session, host (see README)
+  --push-remote-write URL  push it to a Prometheus remote-write receiver instead or as well (e.g.
+                           http://prometheus:9090/api/v1/write)
+  --push-name NAME         the session label: a name that stays the same across commits (default: the command line)
+  --push-minimal           push only energy and duration (and a profile's functions), without the host label:
+                           the label scheme for many runners (see the README's Scale section)`;
+
+type PushFlagValues = {
+  readonly push?: string;
+  readonly 'push-remote-write'?: string;
+  readonly 'push-name'?: string;
+  readonly 'push-minimal'?: boolean;
+};
+
+export interface PushPlan {
+  readonly targets: readonly PushTarget[];
+  readonly name?: string;
+  readonly minimal: boolean;
+}
+
+/** The push targets, checked before anything runs (a bad URL after a long run would lose the result). */
+export function parsePushFlags(v: PushFlagValues): PushPlan | undefined {
+  const targets: PushTarget[] = [];
+  try {
+    if (v.push !== undefined) targets.push(pushgatewayTarget(v.push));
+    if (v['push-remote-write'] !== undefined) targets.push(remoteWriteTarget(v['push-remote-write']));
+  } catch (err) {
+    if (err instanceof PushUrlError) throw new UsageError(err.message);
+    throw err;
+  }
+  const name = v['push-name'];
+  if (name !== undefined && name.trim() === '') throw new UsageError('--push-name needs a name');
+  if (targets.length === 0) {
+    if (name !== undefined) throw new UsageError('--push-name names what --push or --push-remote-write sends: add one');
+    if (v['push-minimal']) throw new UsageError('--push-minimal trims what --push or --push-remote-write sends: add one');
+    return undefined;
+  }
+  return { targets, name, minimal: v['push-minimal'] ?? false };
+}
+
+/** Pushes to every target, each failure said on stderr; false when any failed (the command then exits 1). */
+export async function pushResult(plan: PushPlan, kind: string, defaultName: string, all: readonly PushSample[]): Promise<boolean> {
+  const found = pushIdentity(plan.name ?? defaultName, process.cwd());
+  const id = plan.minimal ? { ...found, host: '' } : found;
+  const samples = plan.minimal ? minimalSamples(all) : all;
+  let ok = true;
+  for (const t of plan.targets) {
+    try {
+      const where = await pushSamples(t, id, kind, samples);
+      process.stderr.write(
+        `optivolt: pushed ${samples.length} samples to ${where} (commit ${id.commit.slice(0, 12)}, session "${id.session}")\n`,
+      );
+    } catch (err) {
+      ok = false;
+      process.stderr.write(`optivolt: ${errorMessage(err)}\n`);
+    }
+  }
+  return ok;
 }

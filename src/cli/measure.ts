@@ -6,7 +6,21 @@ import { InterruptedError, measureCommand } from '../core/energy/measureCommand'
 import type { MeterResult } from '../core/energy/meter';
 import { DEFAULT_KILL_GRACE_MS, EndingSignal, SignalWatch } from '../core/energy/processGroup';
 import { OptiVoltSettings, readSettings } from '../core/settings';
-import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
+import {
+  checkSourceMode,
+  inFlags,
+  parseFlags,
+  parsePushFlags,
+  PUSH_FLAGS,
+  PUSH_USAGE,
+  pushResult,
+  PushPlan,
+  refuseInvalid,
+  SOURCE_FLAGS,
+  sourceOverrides,
+  UsageError,
+} from './flags';
+import { resultSamples } from '../core/push/pushResults';
 import { errorMessage } from '../core/errors';
 import type { SampleSummary } from '../core/stats/descriptive';
 import { planRuns, runFigures, SeriesStatistics, seriesStatistics } from '../core/stats/runSeries';
@@ -40,13 +54,14 @@ Options:
   --kill-after SECONDS     after SIGINT/SIGTERM/SIGHUP, how long the command has to end before SIGKILL (default 5)
   --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL
   --interval MS            sampling interval, 500-60000 (default 500)
+${PUSH_USAGE}
   -h, --help               this help
 
 Exit code, the first that applies:
   128+N  a signal N ended measure (see below)
   C      the command failed with exit code C (not 0): its failure is never hidden by the budget's verdict
-  127    the command was not found;  1  measure could not measure, check the budget, or write --json-file,
-         or a --baseline-command run failed
+  127    the command was not found;  1  measure could not measure, check the budget, write --json-file or
+         push (--push), or a --baseline-command run failed
   3      the command succeeded and its energy is over --budget-joules
   0      the command succeeded (and is within the budget)
 
@@ -67,6 +82,7 @@ interface MeasureArgs {
   readonly shuffleSeed?: number;
   readonly killGraceMs: number;
   readonly procRoot?: string;
+  readonly push?: PushPlan;
   readonly overrides: Record<string, unknown>;
 }
 
@@ -97,12 +113,14 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
       seed: { type: 'string' },
       'kill-after': { type: 'string' },
       ...SOURCE_FLAGS,
+      ...PUSH_FLAGS,
       help: { type: 'boolean', short: 'h', default: false },
     },
     false,
     dash < 0 ? ' (put the command after --)' : '',
   ).values;
   if (v.help) return 'help';
+  const push = parsePushFlags(v);
   if (cmd.length === 0) throw new UsageError('no command to measure: optivolt measure [options] -- COMMAND [ARGS...]');
   checkSourceMode(v.source);
   const jsonFile = v['json-file'];
@@ -130,6 +148,7 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
     shuffleSeed: v.shuffle ? (seed ?? Date.now() % 2 ** 31) : undefined,
     killGraceMs: (num('kill-after', v['kill-after'], 0, false) ?? DEFAULT_KILL_GRACE_MS / 1000) * 1000,
     procRoot: v['proc-root'],
+    push,
     overrides: sourceOverrides(v, 500),
   };
 }
@@ -281,6 +300,12 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
     );
   }
   const written = a.jsonFile === undefined || writeAtomically(a.jsonFile, json);
+  // An interrupted or partial series is not a commit's figure: it is not pushed to the history.
+  const pushed =
+    a.push === undefined ||
+    signal !== undefined ||
+    partial !== undefined ||
+    (await pushResult(a.push, 'measure', label, resultSamples({ ...summary, runs: runs.length }, Date.now())));
   if (signal) return dieBy(signal);
   // The verdict is said whatever the exit code, so a failing command's code does not hide it (nor it the code).
   const failed = exitCode !== 0 ? ` (measure exits ${exitCode}, the command's own code)` : '';
@@ -290,7 +315,7 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
     );
   if (verdict === 'over') process.stderr.write(`optivolt: over budget: ${formatEnergy(energy)} > ${a.budget} J${failed}\n`);
   if (exitCode !== 0) return exitCode;
-  if (verdict === 'unknown' || !written) return 1;
+  if (verdict === 'unknown' || !written || !pushed) return 1;
   return verdict === 'over' ? 3 : 0;
 }
 

@@ -8,7 +8,21 @@ import { DEFAULT_INTERVAL_US, MAX_INTERVAL_US, MIN_INTERVAL_US } from '../core/p
 import { writeProfileFiles } from '../core/profile/profileWrite';
 import { readSettings } from '../core/settings';
 import type { EnergyProfile } from '../shared/energyProfile';
-import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
+import {
+  checkSourceMode,
+  inFlags,
+  parseFlags,
+  parsePushFlags,
+  PUSH_FLAGS,
+  PUSH_USAGE,
+  pushResult,
+  PushPlan,
+  refuseInvalid,
+  SOURCE_FLAGS,
+  sourceOverrides,
+  UsageError,
+} from './flags';
+import { DEFAULT_PUSH_TOP, MAX_PUSH_TOP, profileSamples } from '../core/push/pushResults';
 import { dieBy, num } from './measure';
 
 export const PROFILE_USAGE = `Usage: optivolt profile [options] -- COMMAND [ARGS...]
@@ -30,10 +44,12 @@ Options:
   --kill-after SECONDS     after SIGINT/SIGTERM/SIGHUP, how long the command has to end before SIGKILL (default 5)
   --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL
   --interval MS            power sampling interval, 500-60000 (default 500)
+${PUSH_USAGE}
+  --push-top N             functions pushed, 1-${MAX_PUSH_TOP} (default ${DEFAULT_PUSH_TOP}); the rest are summed as "(other)"
   -h, --help               this help
 
 Exit codes as optivolt measure: the command's own code, 127 when it is not found, 128+N after a signal N
-(what was profiled up to then is printed), 1 when profiling or writing --out failed.`;
+(what was profiled up to then is printed), 1 when profiling, writing --out or pushing failed.`;
 
 interface ProfileArgs {
   readonly command: string;
@@ -46,6 +62,8 @@ interface ProfileArgs {
   readonly perf: boolean;
   readonly killGraceMs: number;
   readonly procRoot?: string;
+  readonly push?: PushPlan;
+  readonly pushTop: number;
   readonly overrides: Record<string, unknown>;
 }
 
@@ -64,12 +82,18 @@ export function parseProfileArgs(argv: string[]): ProfileArgs | 'help' {
       perf: { type: 'boolean', default: false },
       'kill-after': { type: 'string' },
       ...SOURCE_FLAGS,
+      ...PUSH_FLAGS,
+      'push-top': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     false,
     dash < 0 ? ' (put the command after --)' : '',
   ).values;
   if (v.help) return 'help';
+  const push = parsePushFlags(v);
+  const pushTop = num('push-top', v['push-top'], 1, true) ?? DEFAULT_PUSH_TOP;
+  if (pushTop > MAX_PUSH_TOP) throw new UsageError(`--push-top must be at most ${MAX_PUSH_TOP} (got "${v['push-top']}")`);
+  if (v['push-top'] !== undefined && !push) throw new UsageError('--push-top limits what --push or --push-remote-write sends: add one');
   if (cmd.length === 0) throw new UsageError('no command to profile: optivolt profile [options] -- COMMAND [ARGS...]');
   checkSourceMode(v.source);
   const out = v.out;
@@ -89,6 +113,8 @@ export function parseProfileArgs(argv: string[]): ProfileArgs | 'help' {
     intervalUs,
     top: num('top', v.top, 1, true) ?? 15,
     perf: v.perf ?? false,
+    push,
+    pushTop,
     killGraceMs: (num('kill-after', v['kill-after'], 0, false) ?? DEFAULT_KILL_GRACE_MS / 1000) * 1000,
     procRoot: v['proc-root'],
     overrides: sourceOverrides(v, 500),
@@ -166,7 +192,12 @@ export async function runProfile(argv: string[]): Promise<number> {
       process.stderr.write(`optivolt: cannot write --out ${a.out}: ${errorMessage(err)}\n`);
     }
   }
+  // An interrupted profile is not a commit's figure: it is not pushed to the history.
+  const pushed =
+    a.push === undefined ||
+    interrupted !== undefined ||
+    (await pushResult(a.push, 'profile', label, profileSamples(profile, exitCode, a.pushTop, Date.now())));
   if (interrupted) return dieBy(interrupted);
   if (exitCode !== 0) return exitCode;
-  return written ? 0 : 1;
+  return written && pushed ? 0 : 1;
 }

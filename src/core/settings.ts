@@ -14,6 +14,10 @@ export interface OptiVoltSettings {
   readonly 'power.source': SourceMode;
   readonly refreshInterval: number;
   readonly 'prometheus.url': string;
+  /** Kepler's node whose power the Prometheus source reads ('' = Scaphandre / node-exporter as before). */
+  readonly 'kepler.node': string;
+  /** Kepler's zone for that node ('' = package, else psys, else the first the engine has). */
+  readonly 'kepler.zone': string;
   readonly 'power.powercapRoot': string;
   readonly 'estimate.model': 'teads' | 'linear';
   readonly 'estimate.tdpWatts': number;
@@ -55,6 +59,8 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'power.source': 'auto',
   refreshInterval: 2000,
   'prometheus.url': 'http://127.0.0.1:9090',
+  'kepler.node': '',
+  'kepler.zone': '',
   'power.powercapRoot': '/sys/class/powercap',
   'estimate.model': 'teads',
   'estimate.tdpWatts': 0,
@@ -121,6 +127,8 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   'power.source': oneOf(SOURCE_MODES),
   refreshInterval: num(500, 60000, true),
   'prometheus.url': url,
+  'kepler.node': (v) => (typeof v === 'string' ? undefined : 'must be a node name'),
+  'kepler.zone': oneOf(['', 'package', 'psys', 'core', 'uncore', 'dram']),
   'power.powercapRoot': nonEmpty,
   'estimate.model': oneOf(['teads', 'linear']),
   'estimate.tdpWatts': num(0, 2000),

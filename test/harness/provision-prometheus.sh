@@ -3,7 +3,8 @@
 # registry, no install): apt-get download + dpkg-deb -x into the cache.
 #
 # Usage: provision-prometheus.sh        -> prints the path of Prometheus 3.5 LTS (Debian sid's `prometheus`, the line
-#                                          the stack pins); promtool and prometheus-node-exporter are beside it.
+#                                          the stack pins); promtool, prometheus-node-exporter and
+#                                          prometheus-pushgateway are beside it.
 #        provision-prometheus.sh 2.42   -> prints the path of Debian bookworm's Prometheus 2.42, kept for the tests
 #                                          that compare the PromQL checker (tuned to 2.42) with a real parser.
 #        provision-prometheus.sh 2.53   -> prints the path of Debian trixie's Prometheus 2.53, a second real parser
@@ -73,7 +74,9 @@ fetch() { # package name
   log "$(basename "$DIR"/debs/"$1"_*.deb) unpacked into $DIR/root"
 }
 # Sid ships promtool as its own package (bookworm had it inside `prometheus`).
-if [ ! -x "$DIR/root/usr/bin/prometheus" ] || [ ! -x "$DIR/root/usr/bin/promtool" ] || [ ! -x "$DIR/root/usr/bin/prometheus-node-exporter" ]; then
+# prometheus-pushgateway: the Pushgateway that `optivolt measure/profile --push` feeds (history across machines).
+if [ ! -x "$DIR/root/usr/bin/prometheus" ] || [ ! -x "$DIR/root/usr/bin/promtool" ] || [ ! -x "$DIR/root/usr/bin/prometheus-node-exporter" ] \
+  || [ ! -x "$DIR/root/usr/bin/prometheus-pushgateway" ]; then
   mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$DIR/debs" "$DIR/root"
   echo "deb http://deb.debian.org/debian sid main" >"$APT/sources.list"
   log "reading Debian sid's package lists into $APT (once; the system's apt state is untouched)"
@@ -81,6 +84,7 @@ if [ ! -x "$DIR/root/usr/bin/prometheus" ] || [ ! -x "$DIR/root/usr/bin/promtool
   [ -x "$DIR/root/usr/bin/prometheus" ] || fetch prometheus
   [ -x "$DIR/root/usr/bin/promtool" ] || fetch promtool
   [ -x "$DIR/root/usr/bin/prometheus-node-exporter" ] || fetch prometheus-node-exporter
+  [ -x "$DIR/root/usr/bin/prometheus-pushgateway" ] || fetch prometheus-pushgateway
 fi
 # Sid moves: whichever revision it had is fine, but the stack pins the 3.5 LTS line, so say so when it is not 3.5.
 v=$("$DIR/root/usr/bin/prometheus" --version 2>&1 | head -1) || { log "$DIR/root/usr/bin/prometheus does not run here: $v"; exit 1; }

@@ -159,6 +159,8 @@ describe('Dashboards against the truth, through a real Prometheus over backfille
       const lines: string[] = [];
       let checked = 0;
       for (const { d, panels } of dashboards()) {
+        // Their figures are pushed results and Kepler's, not Scaphandre's: history.test.ts and kepler.test.ts check them.
+        if (d.uid === 'optivolt-history' || d.uid === 'optivolt-kepler') continue;
         const vars = Object.fromEntries(d.templating.list.map((v) => [v.name, Number(v.current.value)]));
         const want = truths(rangeS, vars)[d.uid] ?? {};
         for (const p of panels.filter(isEnergyFigure)) {

@@ -1,3 +1,4 @@
+import { chooseZone, KEPLER_MODEL, keplerNodePower, keplerZones } from '../attribution/keplerTree';
 import { PrometheusClient, PrometheusError } from '../prometheus/client';
 import { PowerReading, PowerSource, SourceError } from './source';
 
@@ -55,12 +56,15 @@ export class PrometheusSource implements PowerSource {
   constructor(
     private readonly client: PrometheusClient,
     private readonly requireScaphandre = false,
+    /** A Kepler node to read instead (its zone: '' = the preferred one); node '' = no Kepler. */
+    private readonly kepler: { readonly node: string; readonly zone: string } = { node: '', zone: '' },
   ) {
     this.origin = client.baseUrl;
   }
 
   async read(): Promise<PowerReading> {
     try {
+      if (this.kepler.node) return await this.keplerNode();
       return (await this.scaphandre()) ?? (await this.nodeRapl()) ?? this.noData();
     } catch (err) {
       if (err instanceof PrometheusError) {
@@ -105,6 +109,32 @@ export class PrometheusSource implements PowerSource {
     // Packages plus DRAM, as the RAPL source and Scaphandre count the host: DRAM is its own domain, outside the package.
     const watts = [...pkgs, ...drams.filter((s) => !implausible(s.value))].reduce((sum, s) => sum + s.value, 0);
     return { watts, zones, detail: `node-exporter RAPL counters via Prometheus ${this.origin}${noted(dropped)}` };
+  }
+
+  /** Kepler's chosen node in one zone (zones overlap, so they are never summed). */
+  private async keplerNode(): Promise<PowerReading> {
+    const node = this.kepler.node;
+    // The node's own zones: nodes differ (one has psys, another package and dram).
+    const zone = chooseZone(await keplerZones(this.client, node), this.kepler.zone || undefined);
+    if (zone === undefined) {
+      const nodes = await this.client.query('count by (node_name) (kepler_node_cpu_watts)');
+      const known =
+        nodes
+          .map((n) => n.metric.node_name)
+          .sort()
+          .join(', ') || 'none: Kepler is not scraped';
+      throw new SourceError('no-data', `Prometheus at ${this.origin} has no Kepler node "${node}" (nodes: ${known}).`);
+    }
+    const power = await keplerNodePower(this.client, zone);
+    const watts = power.get(node);
+    if (watts === undefined) throw new SourceError('no-data', `Prometheus at ${this.origin} has no Kepler node "${node}" in zone ${zone}.`);
+    this.check('kepler_node_cpu_watts', [{ metric: { node_name: node, zone }, value: watts }]);
+    const wanted = this.kepler.zone && this.kepler.zone !== zone ? ` (no ${this.kepler.zone} zone)` : '';
+    return {
+      watts,
+      zones: { [zone]: watts },
+      detail: `Kepler node ${node}, zone ${zone}${wanted}, via Prometheus ${this.origin}. ${KEPLER_MODEL}`,
+    };
   }
 
   /** Host figures that are not power make the whole reading no value, with the reason. */

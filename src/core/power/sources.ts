@@ -21,7 +21,10 @@ export interface Platform {
 export function createSource(kind: SourceKind, settings: OptiVoltSettings, platform: Platform, forAuto: boolean): PowerSource {
   switch (kind) {
     case 'prometheus':
-      return new PrometheusSource(new PrometheusClient(settings['prometheus.url'], platform.fetch), forAuto);
+      return new PrometheusSource(new PrometheusClient(settings['prometheus.url'], platform.fetch), forAuto, {
+        node: settings['kepler.node'],
+        zone: settings['kepler.zone'],
+      });
     case 'rapl':
       return new RaplSource(settings['power.powercapRoot'], platform.mono ?? hrClock);
     case 'estimate':
@@ -35,6 +38,8 @@ export function createSource(kind: SourceKind, settings: OptiVoltSettings, platf
 /** Settings whose change means the sources must be rebuilt. */
 export const SOURCE_SETTINGS: ReadonlyArray<keyof OptiVoltSettings> = [
   'prometheus.url',
+  'kepler.node',
+  'kepler.zone',
   'power.powercapRoot',
   'estimate.model',
   'estimate.tdpWatts',

@@ -6,6 +6,7 @@ import { AttributionSnapshot } from '../../../shared/attribution';
 import { DEFAULT_PREFS, FromWebview, parseFromWebview, ToWebview, ViewPrefs } from '../../../shared/webviews/powerViewProtocol';
 import type { HostHistory } from '../../../core/attribution/history';
 import { ProcessSampler } from '../../../core/attribution/processSampler';
+import { KeplerRows } from '../../../core/attribution/keplerRows';
 import { PrometheusRows } from '../../../core/attribution/prometheusRows';
 import { PrometheusClient } from '../../../core/prometheus/client';
 import { ContainerDirectory, DockerApi } from '../../../core/containers/containerDirectory';
@@ -96,6 +97,7 @@ export class PowerViewSession {
   private lastSampleTime = 0;
   private busy = false;
   private promRows: { url: string; rows: PrometheusRows } | undefined;
+  private keplerRows: { key: string; rows: KeplerRows } | undefined;
   private lastSnapshot: AttributionSnapshot | undefined;
 
   constructor(
@@ -196,7 +198,13 @@ export class PowerViewSession {
   private async attribute(last: NonNullable<PowerStatus['last']>): Promise<void> {
     const s = this.host.config.settings;
     let snapshot: AttributionSnapshot | undefined;
-    if (last.source === 'prometheus') {
+    if (last.source === 'prometheus' && s['kepler.node']) {
+      // Kepler's node: its containers (namespace/pod/container) and processes, in the status bar's zone.
+      const key = `${s['prometheus.url']} ${s['kepler.node']} ${s['kepler.zone']}`;
+      if (this.keplerRows?.key !== key)
+        this.keplerRows = { key, rows: new KeplerRows(new PrometheusClient(s['prometheus.url']), s['kepler.node'], s['kepler.zone']) };
+      snapshot = await this.keplerRows.rows.sample(last, this.prefsNow.topN);
+    } else if (last.source === 'prometheus') {
       const url = s['prometheus.url'];
       if (this.promRows?.url !== url) this.promRows = { url, rows: new PrometheusRows(new PrometheusClient(url)) };
       snapshot = await this.promRows.rows.sample(last, this.prefsNow.topN, this.prefsNow.groupByName, s['attribution.model']);
