@@ -6,7 +6,7 @@ import { InterruptedError, measureCommand } from '../core/energy/measureCommand'
 import type { MeterResult } from '../core/energy/meter';
 import { DEFAULT_KILL_GRACE_MS, EndingSignal, SignalWatch } from '../core/energy/processGroup';
 import { OptiVoltSettings, readSettings } from '../core/settings';
-import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
+import { checkSourceMode, inFlags, parseFlags, prometheusToken, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
 import { errorMessage } from '../core/errors';
 import type { SampleSummary } from '../core/stats/descriptive';
 import { planRuns, runFigures, SeriesStatistics, seriesStatistics } from '../core/stats/runSeries';
@@ -38,7 +38,8 @@ Options:
   --shuffle                run the measured runs in a random order (seeded: --seed N, default from the clock, and
                            printed in the JSON) instead of interleaved
   --kill-after SECONDS     after SIGINT/SIGTERM/SIGHUP, how long the command has to end before SIGKILL (default 5)
-  --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL
+  --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL,
+  --prometheus-header 'K: V', --prometheus-ca FILE, --prometheus-token-file FILE (or $OPTIVOLT_PROMETHEUS_TOKEN)
   --interval MS            sampling interval, 500-60000 (default 500)
   -h, --help               this help
 
@@ -67,6 +68,7 @@ interface MeasureArgs {
   readonly shuffleSeed?: number;
   readonly killGraceMs: number;
   readonly procRoot?: string;
+  readonly prometheusToken?: string;
   readonly overrides: Record<string, unknown>;
 }
 
@@ -130,6 +132,7 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
     shuffleSeed: v.shuffle ? (seed ?? Date.now() % 2 ** 31) : undefined,
     killGraceMs: (num('kill-after', v['kill-after'], 0, false) ?? DEFAULT_KILL_GRACE_MS / 1000) * 1000,
     procRoot: v['proc-root'],
+    prometheusToken: prometheusToken(v),
     overrides: sourceOverrides(v, 500),
   };
 }
@@ -169,6 +172,7 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
       m = await measureCommand(baseline ? '/bin/sh' : a.command, baseline ? ['-c', a.baselineCommand as string] : a.args, {
         settings,
         procRoot: a.procRoot,
+        prometheusToken: a.prometheusToken,
         baselineSeconds: a.baseline,
         log: (msg) => process.stderr.write(`optivolt: ${inFlags(msg)}\n`),
         signals: watch,

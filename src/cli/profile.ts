@@ -8,7 +8,7 @@ import { DEFAULT_INTERVAL_US, MAX_INTERVAL_US, MIN_INTERVAL_US } from '../core/p
 import { writeProfileFiles } from '../core/profile/profileWrite';
 import { readSettings } from '../core/settings';
 import type { EnergyProfile } from '../shared/energyProfile';
-import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
+import { checkSourceMode, inFlags, parseFlags, prometheusToken, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
 import { dieBy, num } from './measure';
 
 export const PROFILE_USAGE = `Usage: optivolt profile [options] -- COMMAND [ARGS...]
@@ -28,7 +28,8 @@ Options:
   --perf                   sample programs that are neither Node nor Python with Linux perf (the command runs
                            under perf record -g; needs the perf binary and perf_event_paranoid <= 2 or CAP_PERFMON)
   --kill-after SECONDS     after SIGINT/SIGTERM/SIGHUP, how long the command has to end before SIGKILL (default 5)
-  --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL
+  --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL,
+  --prometheus-header 'K: V', --prometheus-ca FILE, --prometheus-token-file FILE (or $OPTIVOLT_PROMETHEUS_TOKEN)
   --interval MS            power sampling interval, 500-60000 (default 500)
   -h, --help               this help
 
@@ -46,6 +47,7 @@ interface ProfileArgs {
   readonly perf: boolean;
   readonly killGraceMs: number;
   readonly procRoot?: string;
+  readonly prometheusToken?: string;
   readonly overrides: Record<string, unknown>;
 }
 
@@ -91,6 +93,7 @@ export function parseProfileArgs(argv: string[]): ProfileArgs | 'help' {
     perf: v.perf ?? false,
     killGraceMs: (num('kill-after', v['kill-after'], 0, false) ?? DEFAULT_KILL_GRACE_MS / 1000) * 1000,
     procRoot: v['proc-root'],
+    prometheusToken: prometheusToken(v),
     overrides: sourceOverrides(v, 500),
   };
 }
@@ -134,6 +137,7 @@ export async function runProfile(argv: string[]): Promise<number> {
     outcome = await profileCommand(a.command, a.args, {
       settings,
       procRoot: a.procRoot,
+      prometheusToken: a.prometheusToken,
       intervalUs: a.intervalUs,
       repeat: a.repeat,
       perf: a.perf,

@@ -3,6 +3,7 @@ import { SOURCE_MODES, SourceMode } from '../shared/power';
 import { ATTRIBUTION_MODELS, type AttributionModel } from '../shared/attribution';
 import { normalizeGrafanaUrl } from './grafana/url';
 import { normalizePrometheusUrl, redactUrl } from './prometheus/client';
+import { headersProblem } from './prometheus/access';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
 import { errorMessage } from './errors';
 import { isRecord } from '../shared/guards';
@@ -14,6 +15,10 @@ export interface OptiVoltSettings {
   readonly 'power.source': SourceMode;
   readonly refreshInterval: number;
   readonly 'prometheus.url': string;
+  /** Extra headers for every Prometheus request (e.g. X-Scope-OrgID for a Mimir tenant); never Authorization. */
+  readonly 'prometheus.headers': Readonly<Record<string, string>>;
+  /** PEM CA file for an https engine with a private CA; '' = the system's CAs. */
+  readonly 'prometheus.caFile': string;
   readonly 'power.powercapRoot': string;
   readonly 'estimate.model': 'teads' | 'linear';
   readonly 'estimate.tdpWatts': number;
@@ -51,6 +56,8 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'power.source': 'auto',
   refreshInterval: 2000,
   'prometheus.url': 'http://127.0.0.1:9090',
+  'prometheus.headers': {},
+  'prometheus.caFile': '',
   'power.powercapRoot': '/sys/class/powercap',
   'estimate.model': 'teads',
   'estimate.tdpWatts': 0,
@@ -113,6 +120,8 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   'power.source': oneOf(SOURCE_MODES),
   refreshInterval: num(500, 60000, true),
   'prometheus.url': url,
+  'prometheus.headers': headersProblem,
+  'prometheus.caFile': (v) => (typeof v === 'string' ? undefined : 'must be the path of a PEM file, or empty'),
   'power.powercapRoot': nonEmpty,
   'estimate.model': oneOf(['teads', 'linear']),
   'estimate.tdpWatts': num(0, 2000),

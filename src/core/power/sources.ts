@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import type { SourceKind } from '../../shared/power';
 import { FetchFn, PrometheusClient } from '../prometheus/client';
+import { accessFromSettings } from '../prometheus/access';
 import { estimateModel, OptiVoltSettings } from '../settings';
 import { EstimateSource } from './estimate';
 import { PrometheusSource } from './prometheusSource';
@@ -15,13 +16,18 @@ export interface Platform {
   readonly fetch?: FetchFn;
   readonly mono?: MonoClock;
   readonly logicalCpus?: number;
+  /** Bearer token for the Prometheus engine (SecretStorage, OPTIVOLT_PROMETHEUS_TOKEN): never a setting. */
+  readonly prometheusToken?: string;
 }
 
 /** Builds the source of `kind` from the current settings. */
 export function createSource(kind: SourceKind, settings: OptiVoltSettings, platform: Platform, forAuto: boolean): PowerSource {
   switch (kind) {
     case 'prometheus':
-      return new PrometheusSource(new PrometheusClient(settings['prometheus.url'], platform.fetch), forAuto);
+      return new PrometheusSource(
+        new PrometheusClient(settings['prometheus.url'], platform.fetch, undefined, accessFromSettings(settings, platform.prometheusToken)),
+        forAuto,
+      );
     case 'rapl':
       return new RaplSource(settings['power.powercapRoot'], platform.mono ?? hrClock);
     case 'estimate':
@@ -35,6 +41,8 @@ export function createSource(kind: SourceKind, settings: OptiVoltSettings, platf
 /** Settings whose change means the sources must be rebuilt. */
 export const SOURCE_SETTINGS: ReadonlyArray<keyof OptiVoltSettings> = [
   'prometheus.url',
+  'prometheus.headers',
+  'prometheus.caFile',
   'power.powercapRoot',
   'estimate.model',
   'estimate.tdpWatts',
