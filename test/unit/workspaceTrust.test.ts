@@ -12,6 +12,8 @@ const root = path.resolve(__dirname, '../../..');
 const RESTRICTED: Readonly<Record<string, string>> = {
   'optivolt.prometheus.url':
     'polled from start-up for power, and sent the PromQL typed in the editor: a workspace value would make OptiVolt call a host the repository picks (and show its numbers as measurements)',
+  'optivolt.prometheus.caFile':
+    'a CA trusted for https to the engine (which gets the Prometheus token): a workspace value would let the repository vouch for a host impersonating it',
   'optivolt.grafana.url':
     "OptiVolt's loopback proxy adds the user's Grafana token to requests to this URL: a workspace value would send the token to the repository's host",
   'optivolt.power.powercapRoot':

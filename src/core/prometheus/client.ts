@@ -84,6 +84,8 @@ export class PrometheusClient {
   private readonly fetchUrl: string;
   private readonly headers: Record<string, string>;
   private readonly fetchFn: FetchFn;
+  /** The tenant asked for (X-Scope-OrgID), named when a query finds nothing. */
+  readonly tenant?: string;
   /** Requests sent, retries included (tests count them: a failing engine must not be hammered). */
   requests = 0;
 
@@ -101,6 +103,7 @@ export class PrometheusClient {
     // The token wins over user:password@: one Authorization header, the one the user set last on purpose.
     const auth = access.token ? `Bearer ${access.token}` : authorization;
     this.headers = { ...access.headers, ...(auth ? { authorization: auth } : {}) };
+    this.tenant = Object.entries(access.headers ?? {}).find(([k]) => k.toLowerCase() === 'x-scope-orgid')?.[1];
   }
 
   /** Runs an instant query and returns its vector (a scalar comes back as one sample without labels). */
