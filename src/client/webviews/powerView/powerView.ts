@@ -27,6 +27,8 @@ export interface PowerViewHost {
   log: vscode.LogOutputChannel;
   /** Keeps the monitor running while the view is open, whatever the status bar setting. */
   readonly demand: MonitorDemand;
+  /** The configured engine with its credentials (token, headers, CA); absent: the URL alone. */
+  readonly prometheus?: { readonly generation: number; client(): PrometheusClient };
   /** The host tests' observer (ExtensionMode.Test only): each message a session posts to its webview. */
   readonly onPosted?: (session: PowerViewSession) => void;
 }
@@ -197,8 +199,11 @@ export class PowerViewSession {
     const s = this.host.config.settings;
     let snapshot: AttributionSnapshot | undefined;
     if (last.source === 'prometheus') {
-      const url = s['prometheus.url'];
-      if (this.promRows?.url !== url) this.promRows = { url, rows: new PrometheusRows(new PrometheusClient(url)) };
+      // A new URL, token, header or CA means a new client: the generation says when.
+      const url = `${s['prometheus.url']}#${this.host.prometheus?.generation ?? 0}`;
+      if (this.promRows?.url !== url) {
+        this.promRows = { url, rows: new PrometheusRows(this.host.prometheus?.client() ?? new PrometheusClient(s['prometheus.url'])) };
+      }
       snapshot = await this.promRows.rows.sample(last, this.prefsNow.topN, this.prefsNow.groupByName, s['attribution.model']);
     } else {
       snapshot = this.sampler.sample(last);
