@@ -3,7 +3,7 @@ import { SOURCE_MODES, SourceMode } from '../shared/power';
 import { ATTRIBUTION_MODELS, type AttributionModel } from '../shared/attribution';
 import { normalizeGrafanaUrl } from './grafana/url';
 import { normalizePrometheusUrl, redactUrl } from './prometheus/client';
-import { headersProblem } from './prometheus/access';
+import { headersProblem, showableHeaders } from './prometheus/access';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
 import { errorMessage } from './errors';
 import { isRecord } from '../shared/guards';
@@ -210,13 +210,17 @@ export function readSettings(get: (key: keyof OptiVoltSettings) => unknown): Set
   const invalid: SettingProblem[] = [];
   for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof OptiVoltSettings>) {
     const value = get(key);
+    // What a problem shows of the value: a credential typed where it does not belong is not repeated.
+    const shownValue = key === 'prometheus.headers' ? showableHeaders(value) : value;
     const why = value === undefined ? undefined : CHECKS[key](value);
     // Problems are shown and logged: a URL's password never is.
     if (why) {
-      problems.push(redactUrl(`optivolt.${key} ${why} (got ${JSON.stringify(value)}); using ${JSON.stringify(DEFAULT_SETTINGS[key])}.`));
+      problems.push(
+        redactUrl(`optivolt.${key} ${why} (got ${JSON.stringify(shownValue)}); using ${JSON.stringify(DEFAULT_SETTINGS[key])}.`),
+      );
       invalid.push({
         key,
-        shown: redactUrl(JSON.stringify(value)),
+        shown: redactUrl(JSON.stringify(shownValue)),
         reason: redactUrl(why),
         ...(CHECKS[key].allowed ? { allowed: CHECKS[key].allowed } : {}),
       });

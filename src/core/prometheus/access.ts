@@ -54,10 +54,19 @@ export function headersProblem(v: unknown): string | undefined {
     if (name.toLowerCase() === 'authorization') {
       return 'must not set Authorization: keep the token in SecretStorage with "OptiVolt: Set Prometheus Token" (CLI: OPTIVOLT_PROMETHEUS_TOKEN or --prometheus-token-file)';
     }
-    if (!HEADER_NAME.test(name)) return `has an invalid header name ${JSON.stringify(name)}`;
+    if (!HEADER_NAME.test(name))
+      return `must name headers with letters, digits and -_.!#$%&'*+^\`|~ (${JSON.stringify(name)} is not a header name)`;
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) return `must give header ${name} a one-line string value`;
   }
   return undefined;
+}
+
+/** A headers value fit to show: an Authorization header's value (which is refused, but was typed) masked. */
+export function showableHeaders(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, k.toLowerCase() === 'authorization' ? '***' : x]),
+  );
 }
 
 /** `K: V` (curl's form, as the CLI takes it) to a name and value; throws on anything else. */
