@@ -12,6 +12,8 @@ import { SCAPH_HOST_QUERY } from '../../src/core/power/prometheusSource';
 import { headersProblem, parseHeaderLine, retryDelayMs, type RetryPolicy } from '../../src/core/prometheus/access';
 import { PrometheusClient, PrometheusError } from '../../src/core/prometheus/client';
 import { readSettings } from '../../src/core/settings';
+import { PROMETHEUS_ACCESS } from '../../src/shared/lspProtocol';
+import { startHarness, until } from '../fixtures/lspHarness';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const T = 1700000000.5;
@@ -24,11 +26,12 @@ interface Seen {
 /** Answers from a queue of statuses (with optional Retry-After), then like Prometheus: 42 W for Scaphandre's query. */
 async function startEngine(
   plan: Array<{ status: number; retryAfter?: string }> = [],
+  accept: (h: http.IncomingHttpHeaders) => boolean = () => true,
 ): Promise<{ url: string; seen: Seen[]; stop(): Promise<void> }> {
   const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
     seen.push({ at: Date.now(), headers: req.headers });
-    const next = plan.shift();
+    const next = accept(req.headers) ? plan.shift() : { status: 401 };
     if (next) {
       res.writeHead(next.status, { 'Content-Type': 'text/plain', ...(next.retryAfter ? { 'Retry-After': next.retryAfter } : {}) });
       res.end('busy\n');
@@ -181,6 +184,31 @@ describe('Prometheus-API engines: credentials, headers and retries (issue 18)', 
       c.query('up'),
       (e: unknown) => e instanceof PrometheusError && e.kind === 'unexpected' && /ca\.pem\): ENOENT/.test(e.message),
     );
+  });
+});
+
+describe('PromQL language server: the engine credentials (issue 18)', function () {
+  this.timeout(20000);
+
+  it('takes them in initializationOptions and again by notification, and never says the token', async () => {
+    const srv = await startEngine([], (hd) => hd.authorization === 'Bearer new-tok');
+    const logs: string[] = [];
+    const h = await startHarness(srv.url, { prometheusAccess: { token: 'old-tok', headers: { 'X-Scope-OrgID': 'team-a' } } });
+    h.client.onNotification('window/logMessage', (p: { message: string }) => void logs.push(p.message));
+    try {
+      const refused = await until(() => h.statuses.find((x) => x.problem), 5000);
+      assert.match(String(refused.problem), /HTTP 401 .*bearer token/);
+      assert.equal(srv.seen[0].headers.authorization, 'Bearer old-tok');
+      assert.equal(srv.seen[0].headers['x-scope-orgid'], 'team-a');
+      await h.client.sendNotification(PROMETHEUS_ACCESS, { token: 'new-tok' });
+      await until(() => (h.statuses[h.statuses.length - 1]?.problem === undefined ? true : undefined), 5000);
+      assert.ok(srv.seen.some((x) => x.headers.authorization === 'Bearer new-tok'));
+      const said = JSON.stringify([h.statuses, logs]);
+      assert.ok(!said.includes('old-tok') && !said.includes('new-tok'), said);
+    } finally {
+      h.stop();
+      await srv.stop();
+    }
   });
 });
 
