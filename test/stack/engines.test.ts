@@ -4,7 +4,6 @@
 // header and TLS with a private CA, and against a real VictoriaMetrics, directly and as a tenant. Then the failures,
 // each said as what it is, with nginx's access log counting the requests the retries make.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,8 +19,8 @@ import { BASIC_PASSWORD, BASIC_USER, EnginesProxy, TOKEN } from './enginesProxy'
 import { ExporterStandIn, scaphandreBody } from './exporterStandIn';
 import { spawnReady, stopChild } from './localServer';
 import { eventually, freePort, PrometheusProcess } from './prometheusProcess';
+import { runCli } from '../fixtures/engineCli';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const PROBE = 'optivolt_engines_probe_total';
 const body = (): string =>
   `${scaphandreBody()}# HELP ${PROBE} Requests seen by the engines test.\n# TYPE ${PROBE} counter\n${PROBE}{team="a"} 7\n`;
@@ -278,22 +277,4 @@ async function startVictoriaMetrics(target: string): Promise<{ url: string; stop
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const base = { ...process.env };
-    delete base.OPTIVOLT_PROMETHEUS_TOKEN;
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 20000);
-    p.on('error', reject);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }

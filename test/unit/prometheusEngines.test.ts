@@ -2,7 +2,6 @@
 // refused (Authorization in headers, a token on the command line), the retry policy against a real local HTTP
 // server that counts requests (429/503, Retry-After in seconds and as a date), and the CLI's flags end to end.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,8 +13,8 @@ import { PrometheusClient, PrometheusError } from '../../src/core/prometheus/cli
 import { readSettings } from '../../src/core/settings';
 import { PROMETHEUS_ACCESS } from '../../src/shared/lspProtocol';
 import { startHarness, until } from '../fixtures/lspHarness';
+import { runCli } from '../fixtures/engineCli';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const T = 1700000000.5;
 
 interface Seen {
@@ -265,21 +264,3 @@ describe('CLI: the engine flags (issue 18)', function () {
     assert.equal(srv.seen.length, 0, 'nothing was sent');
   });
 });
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const base = { ...process.env };
-    delete base.OPTIVOLT_PROMETHEUS_TOKEN;
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 15000);
-    p.on('error', reject);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
