@@ -177,6 +177,22 @@ describe('Prometheus-API engines: credentials, headers and retries (issue 18)', 
     assert.throws(() => parseHeaderLine('no colon'), /"Name: value"/);
   });
 
+  it('a server that accepts but never answers: unreachable (TimeoutError), one request, no retry', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const c = new PrometheusClient(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`, undefined, 300, { retry: FAST });
+      await assert.rejects(
+        c.query('up'),
+        (e: unknown) => e instanceof PrometheusError && e.kind === 'unreachable' && /TimeoutError/.test(e.message),
+      );
+      assert.equal(c.requests, 1);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
   it('an unreadable CA file is said by the request, not thrown by the constructor', async () => {
     const c = new PrometheusClient('https://127.0.0.1:1', undefined, 1000, { caFile: '/nonexistent/ca.pem' });
     await assert.rejects(
