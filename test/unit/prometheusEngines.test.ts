@@ -105,6 +105,29 @@ describe('Prometheus-API engines: credentials, headers and retries (issue 18)', 
     }
   });
 
+  it("keeps the engine's own words when it gives up (a JSON error body)", async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(503, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'TSDB not ready' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const c = new PrometheusClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, undefined, 2000, {
+        retry: { retries: 1, baseMs: 10, maxDelayMs: 100 },
+      });
+      await assert.rejects(
+        c.query('up'),
+        (e: unknown) =>
+          e instanceof PrometheusError &&
+          e.prometheusText === 'TSDB not ready' &&
+          /after 2 attempts; try again later\. It said: TSDB not ready/.test(e.message),
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it('honours Retry-After as an HTTP date, and refuses to wait longer than the bound', async () => {
     const srv = await startEngine([
       { status: 429, retryAfter: new Date(Date.now() + 1000).toUTCString() },

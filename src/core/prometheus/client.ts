@@ -171,10 +171,15 @@ export class PrometheusClient {
       if (wait === undefined) {
         const after = res.headers?.get('retry-after');
         const why = res.status === 429 ? 'rate-limited' : 'unavailable';
+        // The engine's own words when it gave some (Prometheus' 503 "unavailable", a Mimir limit), else a proxy's page.
+        const said = await res.json().then(
+          (b) => (b as ApiEnvelope | undefined)?.error,
+          () => undefined,
+        );
         throw new PrometheusError(
           'http',
-          `${this.baseUrl} is ${why}: HTTP ${res.status} after ${attempt + 1} attempt${attempt ? 's' : ''}${after ? ` (Retry-After: ${after})` : ''}; try again later.`,
-          undefined,
+          `${this.baseUrl} is ${why}: HTTP ${res.status} after ${attempt + 1} attempt${attempt ? 's' : ''}${after ? ` (Retry-After: ${after})` : ''}; try again later.${said ? ` It said: ${said}` : ''}`,
+          said,
           res.status,
         );
       }
