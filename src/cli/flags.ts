@@ -3,6 +3,8 @@ import type { OptiVoltSettings, SettingProblem } from '../core/settings';
 import { flagOfSetting } from '../core/stack/optionNames';
 import { errorMessage } from '../core/errors';
 import { SOURCE_MODES, SourceMode } from '../shared/power';
+import * as fs from 'node:fs';
+import { parseHeaderLine } from '../core/prometheus/access';
 import type { PushSample } from '../core/push/pushFormat';
 import { pushIdentity } from '../core/push/pushIdentity';
 import { minimalSamples } from '../core/push/pushResults';
@@ -20,6 +22,8 @@ export const SETTING_FLAGS: Partial<Record<keyof OptiVoltSettings, string>> = {
   'power.source': '--source',
   'power.powercapRoot': '--powercap-root',
   'prometheus.url': '--prometheus-url',
+  'prometheus.headers': '--prometheus-header',
+  'prometheus.caFile': '--prometheus-ca',
   refreshInterval: '--interval',
 };
 
@@ -29,10 +33,49 @@ export const SOURCE_FLAGS = {
   'powercap-root': { type: 'string' },
   'proc-root': { type: 'string' },
   'prometheus-url': { type: 'string' },
+  'prometheus-header': { type: 'string', multiple: true },
+  'prometheus-ca': { type: 'string' },
+  'prometheus-token-file': { type: 'string' },
   interval: { type: 'string' },
 } as const;
 
-type SourceFlagValues = { readonly [K in keyof typeof SOURCE_FLAGS]?: string };
+type SourceFlagValues = { readonly [K in Exclude<keyof typeof SOURCE_FLAGS, 'prometheus-header'>]?: string } & {
+  readonly 'prometheus-header'?: readonly string[];
+};
+
+/**
+ * The Prometheus bearer token: `--prometheus-token-file FILE` (first line), else OPTIVOLT_PROMETHEUS_TOKEN. Never a
+ * flag of its own: a command line is visible to every user of the machine (ps, /proc/PID/cmdline).
+ */
+export function prometheusToken(v: SourceFlagValues, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = v['prometheus-token-file'];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--prometheus-token-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
+    }
+    const token = text.split(/\r?\n/)[0].trim();
+    if (!token) throw new UsageError(`--prometheus-token-file: ${file} is empty`);
+    return token;
+  }
+  return env.OPTIVOLT_PROMETHEUS_TOKEN?.trim() || undefined;
+}
+
+function headerFlags(lines: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!lines) return undefined;
+  const out: Record<string, string> = {};
+  for (const line of lines) {
+    try {
+      const [k, val] = parseHeaderLine(line);
+      out[k] = val;
+    } catch (err) {
+      throw new UsageError(errorMessage(err));
+    }
+  }
+  return out;
+}
 
 /** --source is checked before the settings are read: its message lists every mode, which the settings check does not. */
 export function checkSourceMode(source: string | undefined): void {
@@ -47,6 +90,8 @@ export function sourceOverrides(v: SourceFlagValues, defaultIntervalMs?: number)
     'power.source': v.source,
     'power.powercapRoot': v['powercap-root'],
     'prometheus.url': v['prometheus-url'],
+    'prometheus.headers': headerFlags(v['prometheus-header']),
+    'prometheus.caFile': v['prometheus-ca'],
     refreshInterval: numberOrText(v.interval) ?? defaultIntervalMs,
   };
 }

@@ -6,7 +6,7 @@ import { PowerMonitor } from '../core/power/monitor';
 import { createSource } from '../core/power/sources';
 import { OptiVoltSettings, readSettings } from '../core/settings';
 import { runExporter } from './exporter';
-import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
+import { checkSourceMode, inFlags, parseFlags, prometheusToken, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
 import { runCompare } from './compare';
 import { runMeasure } from './measure';
 import { runProfile } from './profile';
@@ -29,7 +29,10 @@ Options:
   --source auto|rapl|estimate|prometheus   power source (default auto)
   --powercap-root DIR                      powercap tree (default /sys/class/powercap)
   --proc-root DIR                          /proc tree for the estimate (default /proc)
-  --prometheus-url URL                     Prometheus server (default http://127.0.0.1:9090)
+  --prometheus-url URL                     Prometheus-API engine (default http://127.0.0.1:9090; user:password@ = basic auth)
+  --prometheus-header 'K: V'               extra header, repeatable (e.g. 'X-Scope-OrgID: team-a')
+  --prometheus-ca FILE                     PEM CA for an https engine
+  --prometheus-token-file FILE             bearer token (first line); else $OPTIVOLT_PROMETHEUS_TOKEN
   --interval MS                            milliseconds between samples, >= 500 (default 2000)
   --count N                                stop after N samples (default: run until interrupted)
   --json                                   one JSON object per line
@@ -39,6 +42,7 @@ Options:
 interface SampleArgs {
   readonly settings: OptiVoltSettings;
   readonly procRoot?: string;
+  readonly prometheusToken?: string;
   readonly count?: number;
   readonly json: boolean;
 }
@@ -61,7 +65,13 @@ export function parseSampleArgs(argv: string[]): SampleArgs | 'help' {
   const overrides = sourceOverrides(v);
   const { settings, invalid } = readSettings((k) => overrides[k]);
   refuseInvalid(invalid);
-  return { settings, procRoot: v['proc-root'], count: positiveInt('count', v.count, 1), json: v.json ?? false };
+  return {
+    settings,
+    procRoot: v['proc-root'],
+    prometheusToken: prometheusToken(v),
+    count: positiveInt('count', v.count, 1),
+    json: v.json ?? false,
+  };
 }
 
 function textLine(s: PowerSample): string {
@@ -81,7 +91,7 @@ async function sample(args: SampleArgs): Promise<number> {
   const monitor = new PowerMonitor({
     mode: s['power.source'],
     intervalMs: s.refreshInterval,
-    createSource: (kind, forAuto) => createSource(kind, s, { procRoot: args.procRoot }, forAuto),
+    createSource: (kind, forAuto) => createSource(kind, s, { procRoot: args.procRoot, prometheusToken: args.prometheusToken }, forAuto),
     log: (level, msg) => {
       if (level === 'warn') process.stderr.write(`optivolt: ${inFlags(msg)}\n`);
     },

@@ -11,6 +11,7 @@ import {
   inFlags,
   parseFlags,
   parsePushFlags,
+  prometheusToken,
   PUSH_FLAGS,
   PUSH_USAGE,
   pushResult,
@@ -52,7 +53,8 @@ Options:
   --shuffle                run the measured runs in a random order (seeded: --seed N, default from the clock, and
                            printed in the JSON) instead of interleaved
   --kill-after SECONDS     after SIGINT/SIGTERM/SIGHUP, how long the command has to end before SIGKILL (default 5)
-  --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL
+  --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL,
+  --prometheus-header 'K: V', --prometheus-ca FILE, --prometheus-token-file FILE (or $OPTIVOLT_PROMETHEUS_TOKEN)
   --interval MS            sampling interval, 500-60000 (default 500)
 ${PUSH_USAGE}
   -h, --help               this help
@@ -83,6 +85,7 @@ interface MeasureArgs {
   readonly killGraceMs: number;
   readonly procRoot?: string;
   readonly push?: PushPlan;
+  readonly prometheusToken?: string;
   readonly overrides: Record<string, unknown>;
 }
 
@@ -149,6 +152,7 @@ export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {
     killGraceMs: (num('kill-after', v['kill-after'], 0, false) ?? DEFAULT_KILL_GRACE_MS / 1000) * 1000,
     procRoot: v['proc-root'],
     push,
+    prometheusToken: prometheusToken(v),
     overrides: sourceOverrides(v, 500),
   };
 }
@@ -188,6 +192,7 @@ async function measureRuns(a: MeasureArgs, settings: OptiVoltSettings, watch: Si
       m = await measureCommand(baseline ? '/bin/sh' : a.command, baseline ? ['-c', a.baselineCommand as string] : a.args, {
         settings,
         procRoot: a.procRoot,
+        prometheusToken: a.prometheusToken,
         baselineSeconds: a.baseline,
         log: (msg) => process.stderr.write(`optivolt: ${inFlags(msg)}\n`),
         signals: watch,

@@ -13,6 +13,7 @@ import {
   inFlags,
   parseFlags,
   parsePushFlags,
+  prometheusToken,
   PUSH_FLAGS,
   PUSH_USAGE,
   pushResult,
@@ -42,7 +43,8 @@ Options:
   --perf                   sample programs that are neither Node nor Python with Linux perf (the command runs
                            under perf record -g; needs the perf binary and perf_event_paranoid <= 2 or CAP_PERFMON)
   --kill-after SECONDS     after SIGINT/SIGTERM/SIGHUP, how long the command has to end before SIGKILL (default 5)
-  --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL
+  --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL,
+  --prometheus-header 'K: V', --prometheus-ca FILE, --prometheus-token-file FILE (or $OPTIVOLT_PROMETHEUS_TOKEN)
   --interval MS            power sampling interval, 500-60000 (default 500)
 ${PUSH_USAGE}
   --push-top N             functions pushed, 1-${MAX_PUSH_TOP} (default ${DEFAULT_PUSH_TOP}); the rest are summed as "(other)"
@@ -64,6 +66,7 @@ interface ProfileArgs {
   readonly procRoot?: string;
   readonly push?: PushPlan;
   readonly pushTop: number;
+  readonly prometheusToken?: string;
   readonly overrides: Record<string, unknown>;
 }
 
@@ -117,6 +120,7 @@ export function parseProfileArgs(argv: string[]): ProfileArgs | 'help' {
     pushTop,
     killGraceMs: (num('kill-after', v['kill-after'], 0, false) ?? DEFAULT_KILL_GRACE_MS / 1000) * 1000,
     procRoot: v['proc-root'],
+    prometheusToken: prometheusToken(v),
     overrides: sourceOverrides(v, 500),
   };
 }
@@ -160,6 +164,7 @@ export async function runProfile(argv: string[]): Promise<number> {
     outcome = await profileCommand(a.command, a.args, {
       settings,
       procRoot: a.procRoot,
+      prometheusToken: a.prometheusToken,
       intervalUs: a.intervalUs,
       repeat: a.repeat,
       perf: a.perf,

@@ -13,6 +13,7 @@ import { GrafanaViewController } from './webviews/grafanaView/grafanaView';
 import { loadBundle } from './loadDockerode';
 import { measureTask, Measurements, trackDebugSessions } from './measurements';
 import { LivePower } from './powerMonitor';
+import { PrometheusConnection } from './prometheusConnection';
 import { PowerViewController } from './webviews/powerView/powerView';
 import type { PromqlLanguage } from './promql/promqlClient';
 import { registerPromqlRun } from './webviews/promqlResult/promqlResult';
@@ -32,9 +33,26 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
   const probes = context.extensionMode === vscode.ExtensionMode.Test ? new TestProbes() : undefined;
   const { log, problems } = outputChannel();
   const config = new Config({ problems, changed: (keys) => log.info(`Settings changed: ${keys.map((k) => `optivolt.${k}`).join(', ')}`) });
-  const power = new LivePower(config, (level, message, code) => {
-    log[level](message);
-    if (code === 'permission') problems([message], { logged: true });
+  const prometheus = new PrometheusConnection(context.secrets, config, (m) => {
+    log.info(m);
+    void vscode.window.showInformationMessage(`OptiVolt: ${m}`);
+  });
+  const power = new LivePower(
+    config,
+    (level, message, code) => {
+      log[level](message);
+      if (code === 'permission') problems([message], { logged: true });
+    },
+    () => prometheus.bearer,
+  );
+  // The stored token arrives after activation, and may change: the sources and the language server follow it.
+  // (Settings changes already rebuild the sources: SOURCE_SETTINGS.)
+  let tokenSeen = prometheus.bearer;
+  const followToken = prometheus.onDidChange(() => {
+    promql?.setAccess(prometheus.access());
+    if (prometheus.bearer === tokenSeen) return;
+    tokenSeen = prometheus.bearer;
+    power.monitor.reconfigure({ sourcesChanged: true });
   });
   const { monitor, demand, history } = power;
   const bar = new PowerStatusBar(monitor, demand, config);
@@ -45,12 +63,14 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     config,
     log,
     demand,
+    prometheus,
     onPosted: probes?.powerViewPosted,
   });
   const grafana = new GrafanaViewController({ extensionUri: context.extensionUri, secrets: context.secrets, config, log });
   const promqlResult = registerPromqlRun(context, {
     extensionUri: context.extensionUri,
     prometheusUrl: () => config.settings['prometheus.url'],
+    prometheusClient: (timeoutMs) => prometheus.client(timeoutMs),
     log,
   });
   const sessions = openEnergySessions(context, log, problems);
@@ -78,11 +98,13 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     cmd('optivolt.openGrafanaDashboard', (view?: unknown) => grafana.openDashboard(view)),
     cmd('optivolt.openGrafanaPanel', (view?: unknown) => grafana.openPanel(view)),
     cmd('optivolt.setGrafanaToken', (token?: unknown) => grafana.setToken(token)),
+    cmd('optivolt.setPrometheusToken', (token?: unknown) => prometheus.setToken(token)),
     cmd('optivolt.measureTask', (taskName?: unknown) => measureTask(measurements, typeof taskName === 'string' ? taskName : undefined)),
     cmd('optivolt.showLog', () => log.show()),
     ...registerPowerDetails(monitor, demand, config),
     ...trackDebugSessions(measurements, () => config.settings),
-    startPromqlOnFirstDocument(context, config, log),
+    startPromqlOnFirstDocument(context, config, log, prometheus),
+    followToken,
     measurements,
     ...profiles.disposables,
     testEnergy,
@@ -92,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     powerView,
     bar,
     power,
+    prometheus,
     config,
     log,
   );
@@ -122,12 +145,18 @@ function outputChannel(): { log: vscode.LogOutputChannel; problems: (messages: s
 }
 
 /** The PromQL language client (its own bundle, dist/promqlClient.js) starts with the first .promql document. */
-function startPromqlOnFirstDocument(context: vscode.ExtensionContext, config: Config, log: vscode.LogOutputChannel): vscode.Disposable {
+function startPromqlOnFirstDocument(
+  context: vscode.ExtensionContext,
+  config: Config,
+  log: vscode.LogOutputChannel,
+  prometheus: PrometheusConnection,
+): vscode.Disposable {
   const start = (doc: vscode.TextDocument): void => {
     if (doc.languageId !== 'promql' || promql) return;
     const client = new (loadBundle<{ PromqlLanguage: typeof PromqlLanguage }>('promqlClient.js').PromqlLanguage)(
       context,
       config.settings['prometheus.url'],
+      prometheus.access(),
     );
     promql = client;
     client.started.catch((err: unknown) => log.error(`The PromQL language server did not start: ${errorMessage(err)}`));

@@ -13,12 +13,13 @@ export class LivePower implements vscode.Disposable {
   readonly history = new HostHistory();
   private readonly subs: vscode.Disposable[];
 
-  constructor(config: SettingsSource, log: LogFn) {
+  /** `prometheusToken`: the engine's bearer token (SecretStorage), read whenever a source is built. */
+  constructor(config: SettingsSource, log: LogFn, prometheusToken: () => string | undefined = () => undefined) {
     const s = config.settings;
     this.monitor = new PowerMonitor({
       mode: s['power.source'],
       intervalMs: s.refreshInterval,
-      createSource: (kind, forAuto) => createSource(kind, config.settings, {}, forAuto),
+      createSource: (kind, forAuto) => createSource(kind, config.settings, { prometheusToken: prometheusToken() }, forAuto),
       log,
     });
     this.demand = new MonitorDemand(this.monitor);

@@ -3,6 +3,7 @@ import { SOURCE_MODES, SourceMode } from '../shared/power';
 import { ATTRIBUTION_MODELS, type AttributionModel } from '../shared/attribution';
 import { normalizeGrafanaUrl } from './grafana/url';
 import { normalizePrometheusUrl, redactUrl } from './prometheus/client';
+import { headersProblem, showableHeaders } from './prometheus/access';
 import { autoTdpWatts, EstimateModel } from './power/powerModel';
 import { errorMessage } from './errors';
 import { isRecord } from '../shared/guards';
@@ -18,6 +19,10 @@ export interface OptiVoltSettings {
   readonly 'kepler.node': string;
   /** Kepler's zone for that node ('' = package, else psys, else the first the engine has). */
   readonly 'kepler.zone': string;
+  /** Extra headers for every Prometheus request (e.g. X-Scope-OrgID for a Mimir tenant); never Authorization. */
+  readonly 'prometheus.headers': Readonly<Record<string, string>>;
+  /** PEM CA file for an https engine with a private CA; '' = the system's CAs. */
+  readonly 'prometheus.caFile': string;
   readonly 'power.powercapRoot': string;
   readonly 'estimate.model': 'teads' | 'linear';
   readonly 'estimate.tdpWatts': number;
@@ -61,6 +66,8 @@ export const DEFAULT_SETTINGS: OptiVoltSettings = {
   'prometheus.url': 'http://127.0.0.1:9090',
   'kepler.node': '',
   'kepler.zone': '',
+  'prometheus.headers': {},
+  'prometheus.caFile': '',
   'power.powercapRoot': '/sys/class/powercap',
   'estimate.model': 'teads',
   'estimate.tdpWatts': 0,
@@ -129,6 +136,8 @@ const CHECKS: { readonly [K in keyof OptiVoltSettings]: Check } = {
   'prometheus.url': url,
   'kepler.node': (v) => (typeof v === 'string' ? undefined : 'must be a node name'),
   'kepler.zone': oneOf(['', 'package', 'psys', 'core', 'uncore', 'dram']),
+  'prometheus.headers': headersProblem,
+  'prometheus.caFile': (v) => (typeof v === 'string' ? undefined : 'must be the path of a PEM file, or empty'),
   'power.powercapRoot': nonEmpty,
   'estimate.model': oneOf(['teads', 'linear']),
   'estimate.tdpWatts': num(0, 2000),
@@ -217,13 +226,17 @@ export function readSettings(get: (key: keyof OptiVoltSettings) => unknown): Set
   const invalid: SettingProblem[] = [];
   for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof OptiVoltSettings>) {
     const value = get(key);
+    // What a problem shows of the value: a credential typed where it does not belong is not repeated.
+    const shownValue = key === 'prometheus.headers' ? showableHeaders(value) : value;
     const why = value === undefined ? undefined : CHECKS[key](value);
     // Problems are shown and logged: a URL's password never is.
     if (why) {
-      problems.push(redactUrl(`optivolt.${key} ${why} (got ${JSON.stringify(value)}); using ${JSON.stringify(DEFAULT_SETTINGS[key])}.`));
+      problems.push(
+        redactUrl(`optivolt.${key} ${why} (got ${JSON.stringify(shownValue)}); using ${JSON.stringify(DEFAULT_SETTINGS[key])}.`),
+      );
       invalid.push({
         key,
-        shown: redactUrl(JSON.stringify(value)),
+        shown: redactUrl(JSON.stringify(shownValue)),
         reason: redactUrl(why),
         ...(CHECKS[key].allowed ? { allowed: CHECKS[key].allowed } : {}),
       });

@@ -12,6 +12,8 @@ import {
   PROMQL_VERSION_SECTION,
   type PrometheusStatusParams,
   type ServerInitOptions,
+  PROMETHEUS_ACCESS,
+  type PrometheusAccessParams,
 } from '../shared/lspProtocol';
 import { isPromqlFeature, type PromqlFeature } from '../shared/promqlTarget';
 import { Completer } from './promql/completion';
@@ -113,10 +115,20 @@ export function startServer(
     setTarget(applySetting(detected, setting));
   };
   /** Points at a Prometheus, loads its names in the background, then re-checks open documents (unknown metrics). */
+  let access: PrometheusAccessParams = {};
+  /** New credentials for the same URL: reconnect with them (the token is never logged: only the URL is). */
+  const useAccess = (next: unknown): void => {
+    access = accessParams(next);
+    if (metrics.configuredUrl === undefined) return;
+    toldOnce = false;
+    metrics.setUrl(metrics.configuredUrl, access);
+    void detect();
+    void metrics.refresh().then(() => documents.all().forEach(schedule));
+  };
   const useUrl = (url: string | undefined): void => {
     if (sameUrl(url || undefined, metrics.configuredUrl && normalizeOrSame(metrics.configuredUrl))) return;
     toldOnce = false;
-    metrics.setUrl(url || undefined);
+    metrics.setUrl(url || undefined, access);
     void detect();
     void metrics.refresh().then(() => documents.all().forEach(schedule));
   };
@@ -140,6 +152,7 @@ export function startServer(
     editRangeDefault = !!params.capabilities.textDocument?.completion?.completionList?.itemDefaults?.includes('editRange');
     const init = (params.initializationOptions ?? {}) as ServerInitOptions;
     useSetting(init.promqlVersion, init.promqlFeatures);
+    access = accessParams(init.prometheusAccess);
     if (typeof init.prometheusUrl === 'string') useUrl(init.prometheusUrl);
     return {
       capabilities: {
@@ -156,6 +169,7 @@ export function startServer(
     sendStatus();
     void pullConfig();
   });
+  connection.onNotification(PROMETHEUS_ACCESS, useAccess);
   connection.onDidChangeConfiguration((change) => {
     const optivolt = (
       change.settings as { optivolt?: { prometheus?: { url?: unknown }; promql?: { version?: unknown; features?: unknown } } } | undefined
@@ -232,4 +246,21 @@ function sameUrl(configured: string | undefined, current: string | undefined): b
   } catch {
     return false;
   }
+}
+
+/** The credentials a client sent, keeping only well-typed fields (another editor may send anything). */
+function accessParams(v: unknown): PrometheusAccessParams {
+  if (!v || typeof v !== 'object') return {};
+  const o = v as Record<string, unknown>;
+  const headers =
+    o.headers && typeof o.headers === 'object'
+      ? Object.fromEntries(
+          Object.entries(o.headers as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'),
+        )
+      : undefined;
+  return {
+    ...(typeof o.token === 'string' && o.token ? { token: o.token } : {}),
+    ...(headers && Object.keys(headers).length ? { headers } : {}),
+    ...(typeof o.caFile === 'string' && o.caFile ? { caFile: o.caFile } : {}),
+  };
 }

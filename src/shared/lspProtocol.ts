@@ -11,10 +11,20 @@ export interface PrometheusStatusParams {
   readonly target?: PromqlTargetInfo;
 }
 
+/** client → server notification: the engine's credentials changed (token set or removed, headers, CA file). */
+export const PROMETHEUS_ACCESS = 'optivolt/prometheusAccess';
+export interface PrometheusAccessParams {
+  readonly token?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly caFile?: string;
+}
+
 /** What a client may pass as initializationOptions (other editors: the same keys). */
 export interface ServerInitOptions {
   /** Prometheus base URL for live names, labels, metadata and values. Empty: catalogue only. */
   readonly prometheusUrl?: string;
+  /** Token, extra headers and CA file for that URL. The token travels only here and in PROMETHEUS_ACCESS, never in settings. */
+  readonly prometheusAccess?: PrometheusAccessParams;
   /** optivolt.promql.version: the Prometheus version to check against; '' or absent: ask the server. */
   readonly promqlVersion?: string;
   /** optivolt.promql.features: the --enable-feature flags to check with; absent or []: ask the server. */

@@ -1,5 +1,5 @@
 // Runs the harness's provisioning scripts (provision-docker.sh, provision-prometheus.sh, provision-victoriametrics.sh,
-// provision-host.sh) in a clean environment, and turns their failures into one readable line instead of a stack trace.
+// provision-nginx.sh, provision-host.sh) in a clean environment, and turns their failures into one readable line instead of a stack trace.
 //
 // Why a clean environment: `npm test` runs the harness inside npm, which exports its own state as npm_config_*,
 // npm_lifecycle_*, npm_package_* ... and prepends node_modules/.bin to PATH. An `npm install` run by a
@@ -7,7 +7,7 @@
 // Node major version from $npm_config_user_agent, so the outer npm's "node/v20" made the install of code-server
 // (which builds against Node 24) fail under `npm test` while it passed by hand.
 //
-// Usage: node test/harness/provision.js docker|prometheus|victoriametrics|pytest|host [ARGS...]   prints the script's answer on stdout.
+// Usage: node test/harness/provision.js docker|prometheus|victoriametrics|pytest|nginx|host [ARGS...]   prints the script's answer on stdout.
 const { spawnSync } = require('child_process');
 const path = require('path');
 
@@ -16,6 +16,7 @@ const SCRIPTS = {
   prometheus: { file: 'provision-prometheus.sh', what: "Debian's prometheus binaries" },
   victoriametrics: { file: 'provision-victoriametrics.sh', what: "Debian's victoria-metrics binary (sid)" },
   pytest: { file: 'provision-pytest.sh', what: "Debian's python3-pytest (when python3 has no pytest)" },
+  nginx: { file: 'provision-nginx.sh', what: "Debian's nginx binary (a reverse proxy enforcing auth in front of Prometheus)" },
   host: { file: 'provision-host.sh', what: "the host tier's tools (code-server, Node 24, playwright-core, chromium)" },
 };
 

@@ -27,6 +27,8 @@ if (tier === 'stack') {
     process.env.PROMETHEUS_253_BIN ||= runStep('prometheus', ['2.53']);
     // VICTORIAMETRICS_BIN: Debian sid's VictoriaMetrics, an engine that imitates Prometheus' API (PromQL target detection).
     process.env.VICTORIAMETRICS_BIN ||= runStep('victoriametrics');
+    // NGINX_BIN: Debian's nginx, the reverse proxy enforcing auth/tenant/TLS in front of Prometheus (engines tests).
+    process.env.NGINX_BIN ||= runStep('nginx');
   } catch (err) {
     fail(err.message);
   }

@@ -14,6 +14,10 @@ const RESTRICTED: Readonly<Record<string, string>> = {
     "a shell command Measure Test Energy runs: in Restricted Mode only the user's value counts (and the command refuses to run there anyway), like every command-like setting",
   'optivolt.prometheus.url':
     'polled from start-up for power, and sent the PromQL typed in the editor: a workspace value would make OptiVolt call a host the repository picks (and show its numbers as measurements)',
+  'optivolt.prometheus.caFile':
+    'a CA trusted for https to the engine (which gets the Prometheus token): a workspace value would let the repository vouch for a host impersonating it',
+  'optivolt.prometheus.headers':
+    "sent with the user's Prometheus token on every request: a workspace value would pick the tenant (X-Scope-OrgID) the token reads, or a header the engine's proxy trusts",
   'optivolt.grafana.url':
     "OptiVolt's loopback proxy adds the user's Grafana token to requests to this URL: a workspace value would send the token to the repository's host",
   'optivolt.power.powercapRoot':

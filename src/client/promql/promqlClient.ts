@@ -4,7 +4,13 @@
 // A language status item on .promql documents says which PromQL they are checked against, and why.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { PROMETHEUS_STATUS, type PrometheusStatusParams, type ServerInitOptions } from '../../shared/lspProtocol';
+import {
+  PROMETHEUS_ACCESS,
+  PROMETHEUS_STATUS,
+  type PrometheusAccessParams,
+  type PrometheusStatusParams,
+  type ServerInitOptions,
+} from '../../shared/lspProtocol';
 import { describeTarget, type PromqlTargetInfo } from '../../shared/promqlTarget';
 
 export class PromqlLanguage implements vscode.Disposable {
@@ -16,7 +22,8 @@ export class PromqlLanguage implements vscode.Disposable {
   lastStatus: PrometheusStatusParams | undefined;
   readonly started: Promise<void>;
 
-  constructor(context: vscode.ExtensionContext, prometheusUrl: string) {
+  /** `access`: the engine's token, headers and CA file: passed in initializationOptions, never through settings. */
+  constructor(context: vscode.ExtensionContext, prometheusUrl: string, access: PrometheusAccessParams = {}) {
     const module = context.asAbsolutePath('dist/server.js');
     const server: ServerOptions = {
       run: { module, transport: TransportKind.ipc },
@@ -33,6 +40,7 @@ export class PromqlLanguage implements vscode.Disposable {
       documentSelector: [{ language: 'promql' }],
       initializationOptions: {
         prometheusUrl,
+        prometheusAccess: access,
         promqlVersion: promql.get<string>('version'),
         promqlFeatures: promql.get<string[]>('features'),
       } satisfies ServerInitOptions,
@@ -51,6 +59,11 @@ export class PromqlLanguage implements vscode.Disposable {
       else if (p.url) this.output.info(`Prometheus at ${p.url} answers: live metric names, labels and values.`);
     });
     this.started = this.client.start();
+  }
+
+  /** New credentials for the engine (token set or removed, headers, CA file): the server reconnects with them. */
+  setAccess(access: PrometheusAccessParams): void {
+    void this.started.then(() => this.client.sendNotification(PROMETHEUS_ACCESS, access)).catch(() => undefined);
   }
 
   private showTarget(t: PromqlTargetInfo): void {

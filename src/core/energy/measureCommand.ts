@@ -13,6 +13,8 @@ import { TreeMeasurement, TreeSampler } from './treeMeasurement';
 export interface MeasureOptions {
   readonly settings: OptiVoltSettings;
   readonly procRoot?: string;
+  /** Bearer token for a Prometheus source (never a setting). */
+  readonly prometheusToken?: string;
   /** Seconds of host power measured before the command starts (its average is the baseline). */
   readonly baselineSeconds: number;
   readonly log?: (message: string) => void;
@@ -67,7 +69,7 @@ export async function measureCommand(command: string, args: readonly string[], o
   const monitor = new PowerMonitor({
     mode: s['power.source'],
     intervalMs: s.refreshInterval,
-    createSource: (kind, forAuto) => createSource(kind, s, { procRoot: opts.procRoot }, forAuto),
+    createSource: (kind, forAuto) => createSource(kind, s, { procRoot: opts.procRoot, prometheusToken: opts.prometheusToken }, forAuto),
     log: (level, msg) => level === 'warn' && opts.log?.(msg),
   });
   const samples: PowerSample[] = [];

@@ -162,7 +162,9 @@ export class PrometheusSource implements PowerSource {
     const what = this.requireScaphandre
       ? 'no scaph_host_power_microwatts series (Scaphandre not scraped)'
       : 'neither scaph_host_power_microwatts nor node_rapl_package_joules_total series (no power exporter scraped)';
-    throw new SourceError('no-data', `Prometheus at ${this.origin} answers but has ${what}.`);
+    // A multi-tenant engine (Mimir, Cortex) answers an empty tenant like an empty server: name the tenant asked for.
+    const tenant = this.client.tenant ? ` for tenant ${this.client.tenant} (X-Scope-OrgID)` : '';
+    throw new SourceError('no-data', `Prometheus at ${this.origin} answers but has ${what}${tenant}.`);
   }
 }
 

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import type { SourceKind } from '../../shared/power';
 import { FetchFn, PrometheusClient } from '../prometheus/client';
+import { accessFromSettings } from '../prometheus/access';
 import { estimateModel, OptiVoltSettings } from '../settings';
 import { EstimateSource } from './estimate';
 import { PrometheusSource } from './prometheusSource';
@@ -15,16 +16,19 @@ export interface Platform {
   readonly fetch?: FetchFn;
   readonly mono?: MonoClock;
   readonly logicalCpus?: number;
+  /** Bearer token for the Prometheus engine (SecretStorage, OPTIVOLT_PROMETHEUS_TOKEN): never a setting. */
+  readonly prometheusToken?: string;
 }
 
 /** Builds the source of `kind` from the current settings. */
 export function createSource(kind: SourceKind, settings: OptiVoltSettings, platform: Platform, forAuto: boolean): PowerSource {
   switch (kind) {
     case 'prometheus':
-      return new PrometheusSource(new PrometheusClient(settings['prometheus.url'], platform.fetch), forAuto, {
-        node: settings['kepler.node'],
-        zone: settings['kepler.zone'],
-      });
+      return new PrometheusSource(
+        new PrometheusClient(settings['prometheus.url'], platform.fetch, undefined, accessFromSettings(settings, platform.prometheusToken)),
+        forAuto,
+        { node: settings['kepler.node'], zone: settings['kepler.zone'] },
+      );
     case 'rapl':
       return new RaplSource(settings['power.powercapRoot'], platform.mono ?? hrClock);
     case 'estimate':
@@ -40,6 +44,8 @@ export const SOURCE_SETTINGS: ReadonlyArray<keyof OptiVoltSettings> = [
   'prometheus.url',
   'kepler.node',
   'kepler.zone',
+  'prometheus.headers',
+  'prometheus.caFile',
   'power.powercapRoot',
   'estimate.model',
   'estimate.tdpWatts',

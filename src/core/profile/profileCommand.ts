@@ -38,6 +38,7 @@ export interface ProfileOptions {
   readonly killGraceMs?: number;
   readonly log?: (message: string) => void;
   readonly procRoot?: string;
+  readonly prometheusToken?: string;
   /** Seconds of host power measured before each run (default 0: the profile reports no above-baseline figure). */
   readonly baselineSeconds?: number;
   readonly terminal?: boolean;
@@ -128,6 +129,7 @@ export async function profileCommand(command: string, args: readonly string[], o
         m = await measureCommand(cmd, argv, {
           settings: opts.settings,
           procRoot: opts.procRoot,
+          prometheusToken: opts.prometheusToken,
           baselineSeconds: opts.baselineSeconds ?? 0,
           log: opts.log,
           signals: opts.signals,

@@ -1,10 +1,11 @@
 // A minimal Prometheus HTTP API client over an injected fetch: instant queries, and any /api/v1 endpoint.
 import { networkCause } from '../fetchError';
+import { credentialSent, DEFAULT_RETRY, fetchWithCa, isRetryable, retryDelayMs, sleep, type PrometheusAccess } from './access';
 
 export type FetchFn = (
   url: string,
   init?: { signal?: AbortSignal; headers?: Record<string, string> },
-) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+) => Promise<{ ok: boolean; status: number; headers?: { get(name: string): string | null }; json(): Promise<unknown> }>;
 
 export interface VectorSample {
   readonly metric: Readonly<Record<string, string>>;
@@ -17,6 +18,8 @@ export class PrometheusError extends Error {
     message: string,
     /** Prometheus' own error text, when it answered with one (e.g. the parser's message for bad_data). */
     readonly prometheusText?: string,
+    /** The HTTP status of the last answer, when there was one (401/403: refused; 429/5xx: after the retries). */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'PrometheusError';
@@ -65,22 +68,42 @@ function splitCredentials(normalized: string): { fetchUrl: string; authorization
   return { fetchUrl: u.toString().replace(/\/+$/, ''), authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` };
 }
 
+/** fetchWithCa, its problem (an unreadable CA file) reported by each request instead of by the constructor. */
+function caFetch(caFile: string): FetchFn {
+  try {
+    return fetchWithCa(caFile);
+  } catch (err) {
+    const problem = err instanceof Error ? err.message : String(err);
+    return () => Promise.reject(new PrometheusError('unexpected', problem));
+  }
+}
+
 export class PrometheusClient {
   /** The server's URL as shown to people: normalised, its password redacted (every message and log uses this). */
   readonly baseUrl: string;
   private readonly fetchUrl: string;
   private readonly headers: Record<string, string>;
+  private readonly fetchFn: FetchFn;
+  /** The tenant asked for (X-Scope-OrgID), named when a query finds nothing. */
+  readonly tenant?: string;
+  /** Requests sent, retries included (tests count them: a failing engine must not be hammered). */
+  requests = 0;
 
   constructor(
     baseUrl: string,
-    private readonly fetchFn: FetchFn = fetch,
+    fetchFn?: FetchFn,
     private readonly timeoutMs = 3000,
+    private readonly access: PrometheusAccess = {},
   ) {
     const normalized = normalizePrometheusUrl(baseUrl);
     this.baseUrl = redactUrl(normalized);
     const { fetchUrl, authorization } = splitCredentials(normalized);
     this.fetchUrl = fetchUrl;
-    this.headers = authorization ? { authorization } : {};
+    this.fetchFn = fetchFn ?? (access.caFile ? caFetch(access.caFile) : fetch);
+    // The token wins over user:password@: one Authorization header, the one the user set last on purpose.
+    const auth = access.token ? `Bearer ${access.token}` : authorization;
+    this.headers = { ...access.headers, ...(auth ? { authorization: auth } : {}) };
+    this.tenant = Object.entries(access.headers ?? {}).find(([k]) => k.toLowerCase() === 'x-scope-orgid')?.[1];
   }
 
   /** Runs an instant query and returns its vector (a scalar comes back as one sample without labels). */
@@ -97,31 +120,75 @@ export class PrometheusClient {
     for (const [k, v] of Object.entries(params)) for (const one of typeof v === 'string' ? [v] : v) qs.append(k, one);
     const query = qs.toString();
     const url = `${this.fetchUrl}/api/v1/${path}${query ? `?${query}` : ''}`;
-    let res: Awaited<ReturnType<FetchFn>>;
-    try {
-      res = await this.fetchFn(url, { signal: signal ?? AbortSignal.timeout(this.timeoutMs), headers: this.headers });
-    } catch (err) {
-      const cause = networkCause(err);
-      throw new PrometheusError('unreachable', `Prometheus unreachable at ${this.baseUrl} (${cause}).`);
-    }
-    // Prometheus has no auth of its own: a 401/403 comes from a proxy in front of it, whatever its body.
-    if (res.status === 401 || res.status === 403) {
-      throw new PrometheusError(
-        'http',
-        `${this.baseUrl} refused the request: HTTP ${res.status} (check the user and password in the URL).`,
-      );
-    }
+    const res = await this.send(url, signal);
     let body: ApiEnvelope;
     try {
       body = (await res.json()) as ApiEnvelope;
     } catch {
-      throw new PrometheusError('http', `${this.baseUrl} answered HTTP ${res.status} without Prometheus JSON (is it Prometheus?).`);
+      throw new PrometheusError(
+        'http',
+        `${this.baseUrl} answered HTTP ${res.status} without Prometheus JSON (is it Prometheus?).`,
+        undefined,
+        res.status,
+      );
     }
     if (body.status !== 'success') {
       const kind = body.errorType === 'bad_data' ? 'bad_data' : 'http';
-      throw new PrometheusError(kind, `Prometheus error (${body.errorType ?? res.status}): ${body.error ?? 'no message'}`, body.error);
+      throw new PrometheusError(
+        kind,
+        `Prometheus error (${body.errorType ?? res.status}): ${body.error ?? 'no message'}`,
+        body.error,
+        res.status,
+      );
     }
     return body.data;
+  }
+
+  /** One GET with retries for 429/5xx (exponential backoff with jitter, Retry-After honoured, bounded). */
+  private async send(url: string, signal: AbortSignal | undefined): Promise<Awaited<ReturnType<FetchFn>>> {
+    const policy = this.access.retry ?? DEFAULT_RETRY;
+    for (let attempt = 0; ; attempt++) {
+      let res: Awaited<ReturnType<FetchFn>>;
+      try {
+        this.requests++;
+        res = await this.fetchFn(url, { signal: signal ?? AbortSignal.timeout(this.timeoutMs), headers: this.headers });
+      } catch (err) {
+        if (err instanceof PrometheusError) throw err;
+        const cause = networkCause(err);
+        throw new PrometheusError('unreachable', `Prometheus unreachable at ${this.baseUrl} (${cause}).`);
+      }
+      // Prometheus has no auth of its own: a 401/403 comes from a proxy in front of it, whatever its body.
+      if (res.status === 401 || res.status === 403) {
+        throw new PrometheusError(
+          'http',
+          `${this.baseUrl} refused the request: HTTP ${res.status} ${res.status === 401 ? '(not authenticated)' : '(forbidden)'}; OptiVolt sent ${credentialSent(this.headers)}.`,
+          undefined,
+          res.status,
+        );
+      }
+      if (!isRetryable(res.status)) return res;
+      const wait = attempt < policy.retries ? retryDelayMs(policy, attempt, res.headers?.get('retry-after') ?? null) : undefined;
+      if (wait === undefined) {
+        const after = res.headers?.get('retry-after');
+        const why = res.status === 429 ? 'rate-limited' : 'unavailable';
+        // The engine's own words when it gave some (Prometheus' 503 "unavailable", a Mimir limit), else a proxy's page.
+        const said = await res.json().then(
+          (b) => (b as ApiEnvelope | undefined)?.error,
+          () => undefined,
+        );
+        throw new PrometheusError(
+          'http',
+          `${this.baseUrl} is ${why}: HTTP ${res.status} after ${attempt + 1} attempt${attempt ? 's' : ''}${after ? ` (Retry-After: ${after})` : ''}; try again later.${said ? ` It said: ${said}` : ''}`,
+          said,
+          res.status,
+        );
+      }
+      try {
+        await sleep(wait, signal);
+      } catch {
+        throw new PrometheusError('unreachable', `Prometheus at ${this.baseUrl}: gave up waiting to retry HTTP ${res.status}.`);
+      }
+    }
   }
 }
 

@@ -129,17 +129,19 @@ export class QueryRunner {
   }
 
   private shapeRange(data: RawData | undefined, startMs: number, endMs: number, stepMs: number): RangeResult {
-    const index = new Map<number, number>();
     const times: number[] = [];
-    for (let t = startMs; t <= endMs; t += stepMs) {
-      index.set(t, times.length);
-      times.push(t / 1000);
-    }
+    for (let t = startMs; t <= endMs; t += stepMs) times.push(t / 1000);
+    // Each sample to its nearest step of the window: Prometheus answers exactly at start + k*step, but
+    // VictoriaMetrics aligns start to a multiple of step (its cache; docs "Range query"), off our grid by < step.
+    const slot = (t: number): number | undefined => {
+      const i = Math.round((t - startMs) / stepMs);
+      return i >= 0 && i < times.length ? i : undefined;
+    };
     const all = data?.resultType === 'matrix' && Array.isArray(data.result) ? (data.result as RawSeries[]) : [];
     const series: ChartSeries[] = all.slice(0, this.o.maxChartSeries).map((s) => {
       const values: (number | null)[] = times.map(() => null);
       for (const [t, v] of s.values ?? []) {
-        const i = index.get(Math.round(Number(t) * 1000));
+        const i = slot(Math.round(Number(t) * 1000));
         const n = parseSampleValue(v);
         if (i !== undefined && Number.isFinite(n)) values[i] = n;
       }

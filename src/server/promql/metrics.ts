@@ -4,6 +4,7 @@
 // and degrades quietly: when Prometheus is unreachable the catalogue alone answers, and the failure is
 // reported once (not per keystroke) through onProblem.
 import { PrometheusClient, type FetchFn } from '../../core/prometheus/client';
+import type { PrometheusAccess } from '../../core/prometheus/access';
 import { CATALOGUE, CURATED_PREFIXES } from './catalogue';
 import type { MetricInfo, MetricLookup, MetricType } from './types';
 import { errorMessage } from '../../core/errors';
@@ -57,8 +58,8 @@ export class MetricStore implements MetricLookup {
     return this.changes;
   }
 
-  /** Points the store at a Prometheus (or at none: catalogue only). Clears everything live. */
-  setUrl(url: string | undefined): void {
+  /** Points the store at a Prometheus (or at none: catalogue only), with its credentials. Clears everything live. */
+  setUrl(url: string | undefined, access: PrometheusAccess = {}): void {
     this.changes++;
     this.configured = url;
     this.cache.clear();
@@ -70,7 +71,11 @@ export class MetricStore implements MetricLookup {
     this.client = undefined;
     if (!url) return;
     try {
-      this.client = new PrometheusClient(url, this.options.fetch ?? fetch, this.options.timeoutMs ?? 1500);
+      // No retries here: completion must answer now, and the next keystroke asks again anyway.
+      this.client = new PrometheusClient(url, this.options.fetch, this.options.timeoutMs ?? 1500, {
+        ...access,
+        retry: { retries: 0, baseMs: 0, maxDelayMs: 0 },
+      });
     } catch (err) {
       this.report(errorMessage(err));
     }

@@ -1,3 +1,4 @@
+import { promptSecret } from '../../secretPrompt';
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import { registerPanelSerializer } from '../panelRestore';
@@ -223,20 +224,18 @@ export class GrafanaViewController implements vscode.Disposable, GrafanaSessionH
 
   /** "OptiVolt: Set Grafana Token": a service account token for optivolt.grafana.url, kept in SecretStorage. */
   async setToken(arg?: unknown): Promise<void> {
-    const value =
-      typeof arg === 'string'
-        ? arg
-        : await vscode.window.showInputBox({
-            title: 'OptiVolt: Grafana service account token',
-            prompt: `For ${this.base()} (Viewer role is enough). Stored in VS Code's secret storage; leave empty to remove it.`,
-            password: true,
-            ignoreFocusOut: true,
-          });
-    if (value === undefined) return;
-    if (value.trim() === '') await this.host.secrets.delete(GRAFANA_TOKEN_KEY);
-    else await this.host.secrets.store(GRAFANA_TOKEN_KEY, value.trim());
+    const done = await promptSecret(
+      this.host.secrets,
+      GRAFANA_TOKEN_KEY,
+      {
+        title: 'OptiVolt: Grafana service account token',
+        prompt: `For ${this.base()} (Viewer role is enough). Stored in VS Code's secret storage; leave empty to remove it.`,
+      },
+      arg,
+    );
+    if (done === undefined) return;
     this.token = undefined;
-    this.info(value.trim() === '' ? 'Grafana token removed.' : 'Grafana token stored in the secret storage.');
+    this.info(done === 'removed' ? 'Grafana token removed.' : 'Grafana token stored in the secret storage.');
     this.renderAll(true);
   }
 

@@ -28,6 +28,8 @@ export interface PowerViewHost {
   log: vscode.LogOutputChannel;
   /** Keeps the monitor running while the view is open, whatever the status bar setting. */
   readonly demand: MonitorDemand;
+  /** The configured engine with its credentials (token, headers, CA); absent: the URL alone. */
+  readonly prometheus?: { readonly generation: number; client(): PrometheusClient };
   /** The host tests' observer (ExtensionMode.Test only): each message a session posts to its webview. */
   readonly onPosted?: (session: PowerViewSession) => void;
 }
@@ -199,14 +201,20 @@ export class PowerViewSession {
     const s = this.host.config.settings;
     let snapshot: AttributionSnapshot | undefined;
     if (last.source === 'prometheus' && s['kepler.node']) {
-      // Kepler's node: its containers (namespace/pod/container) and processes, in the status bar's zone.
-      const key = `${s['prometheus.url']} ${s['kepler.node']} ${s['kepler.zone']}`;
-      if (this.keplerRows?.key !== key)
-        this.keplerRows = { key, rows: new KeplerRows(new PrometheusClient(s['prometheus.url']), s['kepler.node'], s['kepler.zone']) };
+      // Kepler's node: its containers (namespace/pod/container) and processes, in the status bar's zone. A new URL,
+      // token, header or CA means a new client: the generation says when.
+      const key = `${s['prometheus.url']}#${this.host.prometheus?.generation ?? 0} ${s['kepler.node']} ${s['kepler.zone']}`;
+      if (this.keplerRows?.key !== key) {
+        const client = this.host.prometheus?.client() ?? new PrometheusClient(s['prometheus.url']);
+        this.keplerRows = { key, rows: new KeplerRows(client, s['kepler.node'], s['kepler.zone']) };
+      }
       snapshot = await this.keplerRows.rows.sample(last, this.prefsNow.topN);
     } else if (last.source === 'prometheus') {
-      const url = s['prometheus.url'];
-      if (this.promRows?.url !== url) this.promRows = { url, rows: new PrometheusRows(new PrometheusClient(url)) };
+      // A new URL, token, header or CA means a new client: the generation says when.
+      const url = `${s['prometheus.url']}#${this.host.prometheus?.generation ?? 0}`;
+      if (this.promRows?.url !== url) {
+        this.promRows = { url, rows: new PrometheusRows(this.host.prometheus?.client() ?? new PrometheusClient(s['prometheus.url'])) };
+      }
       snapshot = await this.promRows.rows.sample(last, this.prefsNow.topN, this.prefsNow.groupByName, s['attribution.model']);
     } else {
       snapshot = this.sampler.sample(last);

@@ -16,6 +16,8 @@ export const PROMQL_RESULT_VIEW_TYPE = 'optivolt.queryView';
 export interface PromqlResultHost {
   readonly extensionUri: vscode.Uri;
   prometheusUrl(): string;
+  /** A client for that URL with its credentials (token, headers, CA); absent: the URL alone. */
+  prometheusClient?(timeoutMs: number): PrometheusClient;
   readonly log: vscode.LogOutputChannel;
 }
 
@@ -119,7 +121,7 @@ export class PromqlResultController implements vscode.Disposable {
 
   private async execute(query: QueryToRun, requestId: number, abort: AbortController, url: string, quiet: boolean): Promise<void> {
     try {
-      const client = new PrometheusClient(url, fetch, QUERY_TIMEOUT_MS);
+      const client = this.host.prometheusClient?.(QUERY_TIMEOUT_MS) ?? new PrometheusClient(url, fetch, QUERY_TIMEOUT_MS);
       const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(QUERY_TIMEOUT_MS)]);
       const outcome = await new QueryRunner(client).run(query.text, signal);
       if (requestId !== this.requestId) return;
@@ -144,7 +146,8 @@ export class PromqlResultController implements vscode.Disposable {
 
   /** True once the configured Prometheus answers its API (it serves 503 until its storage is ready). */
   private async probe(signal: AbortSignal): Promise<boolean> {
-    const client = new PrometheusClient(this.host.prometheusUrl(), fetch, PROBE_TIMEOUT_MS);
+    const client =
+      this.host.prometheusClient?.(PROBE_TIMEOUT_MS) ?? new PrometheusClient(this.host.prometheusUrl(), fetch, PROBE_TIMEOUT_MS);
     await client.api('status/buildinfo', {}, AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]));
     return true;
   }
