@@ -24,7 +24,7 @@ import { CompletionContext } from '@codemirror/autocomplete';
 import { ensureSyntaxTree } from '@codemirror/language';
 import { PromQLExtension, newCompleteStrategy } from '@prometheus-io/codemirror-promql';
 import { newLintStrategy } from '@prometheus-io/codemirror-promql/dist/cjs/lint';
-import type { FetchFn } from '../src/core/prometheus/client';
+import type { FetchFn } from '../src/core/prometheus/fetchFn';
 import { Completer } from '../src/server/promql/completion';
 import { analyzeQuery } from '../src/server/promql/diagnostics';
 import { MetricStore } from '../src/server/promql/metrics';

@@ -3,7 +3,8 @@
 // so is fetch: the server itself touches no transport.
 import { TextDocuments, TextDocumentSyncKind, MarkupKind, type CompletionList, type Connection } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { normalizePrometheusUrl, redactUrl, type FetchFn } from '../core/prometheus/client';
+import { normalizePrometheusUrl, redactUrl } from '../core/prometheus/client';
+import type { FetchFn } from '../core/prometheus/fetchFn';
 import { promqlVersionProblem } from '../core/settings';
 import {
   PROMETHEUS_STATUS,

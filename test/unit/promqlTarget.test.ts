@@ -4,7 +4,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PrometheusClient, type FetchFn } from '../../src/core/prometheus/client';
+import { PrometheusClient } from '../../src/core/prometheus/client';
+import type { FetchFn } from '../../src/core/prometheus/fetchFn';
 import { applySetting, detectTarget, enabledFeatures, METRICSQL_PROBE } from '../../src/server/promql/targetDetection';
 import { DEFAULT_TARGET, PINNED_PROMETHEUS } from '../../src/server/promql/target';
 import { describeTarget } from '../../src/shared/promqlTarget';

@@ -6,13 +6,13 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FIXTURE_WATTS, frameworkBin, runTestCli, TestRun } from '../fixtures/testEnergy/testRun';
+import { FIXTURE_WATTS, frameworkBin, runTestCli, setChildTmp, TestRun } from '../fixtures/testEnergy/testRun';
 
 const provision = createRequire(__filename)(path.resolve(__dirname, '../../../test/harness/provision.js')) as {
   runStep(name: string): string;
 };
 
-const tempDirs = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('optivolt-tests-'));
+const tempDirs = (dir: string): string[] => fs.readdirSync(dir).filter((n) => n.startsWith('optivolt-tests-'));
 
 /** `ratio`: how many times the next test's Joules the heavy test must have (it burns 5x their CPU time). */
 function checkSuite(r: TestRun, file: string, expectedTests: number, ratio = 2.5): void {
@@ -49,10 +49,16 @@ function checkSuite(r: TestRun, file: string, expectedTests: number, ratio = 2.5
 
 describe('optivolt test (dist/cli.js, powercap fixture)', function () {
   this.timeout(90000);
-  let before: string[] = [];
-  beforeEach(() => (before = tempDirs()));
+  // Each test's CLI runs get a temp folder of their own (TMPDIR): what they leave there is theirs.
+  let tmp = '';
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'optivolt-cli-tmp-'));
+    setChildTmp(tmp);
+  });
   afterEach(() => {
-    const left = tempDirs().filter((d) => !before.includes(d));
+    setChildTmp(undefined);
+    const left = tempDirs(tmp);
+    fs.rmSync(tmp, { recursive: true, force: true });
     assert.deepEqual(left, [], 'hook folders left in the temp folder');
   });
 

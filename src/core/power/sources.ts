@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import type { SourceKind } from '../../shared/power';
-import { FetchFn, PrometheusClient } from '../prometheus/client';
+import { PrometheusClient } from '../prometheus/client';
+import type { FetchFn } from '../prometheus/fetchFn';
 import { accessFromSettings } from '../prometheus/access';
 import { estimateModel, OptiVoltSettings } from '../settings';
 import { EstimateSource } from './estimate';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
-import type { FetchFn } from './client';
+import type { FetchFn } from './fetchFn';
 
 /** The credentials and transport options that come with `optivolt.prometheus.url`. */
 export interface PrometheusAccess {

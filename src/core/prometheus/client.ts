@@ -1,11 +1,7 @@
 // A minimal Prometheus HTTP API client over an injected fetch: instant queries, and any /api/v1 endpoint.
 import { networkCause } from '../fetchError';
+import type { FetchFn } from './fetchFn';
 import { credentialSent, DEFAULT_RETRY, fetchWithCa, isRetryable, retryDelayMs, sleep, type PrometheusAccess } from './access';
-
-export type FetchFn = (
-  url: string,
-  init?: { signal?: AbortSignal; headers?: Record<string, string> },
-) => Promise<{ ok: boolean; status: number; headers?: { get(name: string): string | null }; json(): Promise<unknown> }>;
 
 export interface VectorSample {
   readonly metric: Readonly<Record<string, string>>;

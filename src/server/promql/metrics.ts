@@ -3,7 +3,8 @@
 // completion and the current value for hover. Every live call is cached with a TTL, shared while in flight,
 // and degrades quietly: when Prometheus is unreachable the catalogue alone answers, and the failure is
 // reported once (not per keystroke) through onProblem.
-import { PrometheusClient, type FetchFn } from '../../core/prometheus/client';
+import { PrometheusClient } from '../../core/prometheus/client';
+import type { FetchFn } from '../../core/prometheus/fetchFn';
 import type { PrometheusAccess } from '../../core/prometheus/access';
 import { CATALOGUE, CURATED_PREFIXES } from './catalogue';
 import type { MetricInfo, MetricLookup, MetricType } from './types';
