@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KeplerRows } from '../../src/core/attribution/keplerRows';
 import { chooseZone, keplerNodePower, keplerTree, KEPLER_MODEL } from '../../src/core/attribution/keplerTree';
+import { keplerPowerView } from '../../src/core/attribution/keplerView';
+import type { KeplerTreeRow } from '../../src/shared/attribution';
 import { PrometheusClient } from '../../src/core/prometheus/client';
 import { PrometheusSource } from '../../src/core/power/prometheusSource';
 import { SourceError } from '../../src/core/power/source';
@@ -108,6 +110,47 @@ describe('Kepler on the engine: stand-ins of two nodes scraped by a real Prometh
     const pods = a.namespaces.reduce((s, n) => s + n.watts, 0);
     near(pods + a.outsidePodsWatts, truth.activeWatts, 'everything attributed = active power');
     assert.ok(pods + a.outsidePodsWatts < a.watts - 1);
+  });
+
+  it("the power view's Kepler tree (what the webview draws): Watts and share per level, idle apart, every node offered", async () => {
+    const tree = await keplerTree(client);
+    assert.ok(tree);
+    const view = keplerPowerView(tree, '');
+    assert.equal(view.chosenNode, '', 'no node chosen: the top level lists all nodes');
+    assert.equal(view.zone, 'package');
+    assert.equal(view.model, KEPLER_MODEL);
+    assert.deepEqual(view.nodes.map((n) => [n.level, n.name]), [['node', 'node-a'], ['node', 'node-b']]);
+    const [a, b] = view.nodes;
+    near(a.watts, 50, 'node-a');
+    near(b.watts, 35, 'node-b');
+    near(a.share, 50 / 85, 'node-a share of all nodes');
+    const ta = keplerTruth(NODE_A, 'package');
+    const child = (r: KeplerTreeRow, name: string): KeplerTreeRow => {
+      const c = r.children.find((x) => x.name === name);
+      assert.ok(c, `${r.name} has ${name}: ${r.children.map((x) => x.name).join(', ')}`);
+      return c;
+    };
+    assert.deepEqual(a.children.map((c) => c.level), ['namespace', 'namespace', 'outside', 'idle']);
+    const shop = child(a, 'shop');
+    const shopW = (ta.pod.get('pod-web') ?? NaN) + (ta.pod.get('pod-db') ?? NaN);
+    near(shop.watts, shopW, 'shop');
+    near(shop.share, shopW / 50, 'shop share of node-a');
+    const web = child(shop, 'web-7d9f');
+    near(web.watts, ta.pod.get('pod-web') ?? NaN, 'pod web');
+    const nginx = child(web, 'nginx');
+    assert.equal(nginx.level, 'container');
+    near(nginx.watts, ta.container.get('c-web') ?? NaN, 'container nginx');
+    near(nginx.share, (ta.container.get('c-web') ?? NaN) / 50, 'nginx share');
+    assert.deepEqual(nginx.children.map((p) => p.name), ['nginx (pid 101)', 'nginx (pid 102)']);
+    near(nginx.children[0].watts, ta.process.get(101) ?? NaN, 'pid 101');
+    near(child(child(child(a, 'kube-system'), 'coredns-5c'), 'coredns').watts, ta.container.get('c-dns') ?? NaN, 'coredns');
+    // Idle is its own row, attributed to no one; namespaces + outside + idle = the node.
+    const idle = a.children.find((c) => c.level === 'idle');
+    near(idle?.watts ?? NaN, ta.idleWatts, 'idle row');
+    near(a.children.reduce((s, c) => s + c.watts, 0), 50, 'the rows under node-a add up to its power');
+    const tb = keplerTruth(NODE_B, 'package');
+    near(child(child(child(b, 'jobs'), 'batch-x1'), 'worker').watts, tb.container.get('c-batch') ?? NaN, 'node-b worker');
+    assert.equal(keplerPowerView(tree, 'node-b').chosenNode, 'node-b');
   });
 
   it('one zone chosen: another zone gives its own figures, never a sum over zones; a missing zone falls back', async () => {
