@@ -11,7 +11,7 @@ const LEVEL_LABEL: Readonly<Record<KeplerTreeRow['level'], string>> = {
   container: 'container',
   process: 'process',
   outside: 'outside pods',
-  idle: 'idle',
+  idle: 'idle power',
 };
 
 export class KeplerTreePanel {
@@ -51,7 +51,7 @@ export class KeplerTreePanel {
     const chosen = kepler.chosenNode
       ? `Node ${kepler.chosenNode} is the status bar's (optivolt.kepler.node).`
       : `No node chosen (optivolt.kepler.node): ${kepler.nodes.length} node${kepler.nodes.length === 1 ? '' : 's'} below, "Show" picks one.`;
-    this.about.textContent = `Zone ${kepler.zone}${others.length ? ` (also: ${others.join(', ')}; zones overlap, so one is shown)` : ''}. ${kepler.model} ${chosen}`;
+    this.about.textContent = `Zone ${kepler.zone}${others.length ? ` (also: ${others.join(', ')})` : ''}. ${kepler.model} ${chosen}`;
 
     const focused = (document.activeElement as HTMLElement | null)?.closest?.('button')?.dataset;
     const focusKey = focused ? `${focused.choose !== undefined ? 'c' : 't'}|${focused.path ?? ''}` : undefined;
@@ -84,7 +84,9 @@ export class KeplerTreePanel {
       const kind = document.createElement('span');
       kind.className = 'kepler-kind';
       kind.textContent = ` ${LEVEL_LABEL[r.level]}`;
-      name.append(label, kind);
+      // Idle and outside-pods rows say what they are in their name already.
+      if (r.level === 'outside' || r.level === 'idle') name.append(label);
+      else name.append(label, kind);
       const w = tr.insertCell();
       w.className = 'num';
       w.textContent = wattsCell(r.watts, unit);

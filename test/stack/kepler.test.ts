@@ -12,55 +12,11 @@ import type { KeplerTreeRow } from '../../src/shared/attribution';
 import { PrometheusClient } from '../../src/core/prometheus/client';
 import { PrometheusSource } from '../../src/core/power/prometheusSource';
 import { SourceError } from '../../src/core/power/source';
-import { KeplerNodeConfig, keplerTruth, startKeplerStandIn } from '../fixtures/keplerStandIn';
+import { keplerTruth, startKeplerStandIn } from '../fixtures/keplerStandIn';
+import { NODE_A, NODE_B } from '../fixtures/keplerTwoNodes';
 import { eventually, PrometheusProcess } from './prometheusProcess';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-
-const NODE_A: KeplerNodeConfig = {
-  nodeName: 'node-a',
-  usageRatio: 0.6,
-  zones: [
-    { name: 'package', path: '/sys/class/powercap/intel-rapl:0', watts: 50 },
-    { name: 'core', path: '/sys/class/powercap/intel-rapl:0:0', watts: 30 },
-    { name: 'dram', path: '/sys/class/powercap/intel-rapl:0:1', watts: 6 },
-  ],
-  pods: [
-    { id: 'pod-web', name: 'web-7d9f', namespace: 'shop' },
-    { id: 'pod-db', name: 'db-0', namespace: 'shop' },
-    { id: 'pod-dns', name: 'coredns-5c', namespace: 'kube-system' },
-  ],
-  containers: [
-    { id: 'c-web', name: 'nginx', runtime: 'containerd', podId: 'pod-web' },
-    { id: 'c-side', name: 'envoy', runtime: 'containerd', podId: 'pod-web' },
-    { id: 'c-db', name: 'postgres', runtime: 'containerd', podId: 'pod-db' },
-    { id: 'c-dns', name: 'coredns', runtime: 'containerd', podId: 'pod-dns' },
-  ],
-  processes: [
-    { pid: 101, comm: 'nginx', exe: '/usr/sbin/nginx', cpu: 0.8, containerId: 'c-web' },
-    { pid: 102, comm: 'nginx', exe: '/usr/sbin/nginx', cpu: 0.3, containerId: 'c-web' },
-    { pid: 103, comm: 'envoy', exe: '/usr/local/bin/envoy', cpu: 0.2, containerId: 'c-side' },
-    { pid: 201, comm: 'postgres', exe: '/usr/lib/postgresql/bin/postgres', cpu: 1.2, containerId: 'c-db' },
-    { pid: 301, comm: 'coredns', exe: '/coredns', cpu: 0.1, containerId: 'c-dns' },
-    { pid: 1, comm: 'systemd', exe: '/usr/lib/systemd/systemd', cpu: 0.05 },
-    { pid: 401, comm: 'kubelet', exe: '/usr/bin/kubelet', cpu: 0.25 },
-    { pid: 501, comm: 'job', exe: '/bin/job', cpu: 0.9, containerId: 'c-web', terminated: true },
-  ],
-};
-const NODE_B: KeplerNodeConfig = {
-  nodeName: 'node-b',
-  usageRatio: 0.25,
-  zones: [
-    { name: 'package', path: '/sys/class/powercap/intel-rapl:0', watts: 35 },
-    { name: 'psys', path: '/sys/class/powercap/intel-rapl:1', watts: 60 },
-  ],
-  pods: [{ id: 'pod-batch', name: 'batch-x1', namespace: 'jobs' }],
-  containers: [{ id: 'c-batch', name: 'worker', runtime: 'crio', podId: 'pod-batch' }],
-  processes: [
-    { pid: 11, comm: 'worker', exe: '/app/worker', cpu: 0.5, containerId: 'c-batch' },
-    { pid: 12, comm: 'sshd', exe: '/usr/sbin/sshd', cpu: 0.5 },
-  ],
-};
 
 const near = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) < 1e-6 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 

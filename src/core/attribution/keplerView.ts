@@ -45,8 +45,7 @@ function nodeRow(n: KeplerNodeRow, allNodes: number): KeplerTreeRow {
       ),
     ),
   );
-  if (n.outsidePodsWatts > 0)
-    children.push(row('outside', '(outside pods)', 'Outside pods (system processes, plain containers)', n.outsidePodsWatts, of));
+  if (n.outsidePodsWatts > 0) children.push(row('outside', '(outside pods)', 'Outside pods', n.outsidePodsWatts, of));
   children.push(row('idle', '(idle)', 'Idle (not attributed)', n.idleWatts, of));
   return row('node', n.name, n.name, n.watts, allNodes, children);
 }
