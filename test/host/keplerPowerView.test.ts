@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KeplerNodeConfig, keplerTruth, startKeplerStandIn } from '../fixtures/keplerStandIn';
 import { NODE_A, NODE_B } from '../fixtures/keplerTwoNodes';
+import { PrometheusClient } from '../../src/core/prometheus/client';
 import { PrometheusProcess } from '../stack/prometheusProcess';
 import { api, runnerChecks, setSetting, waitFor } from './util';
 
@@ -23,6 +24,14 @@ describe('Kepler in the power view (two stand-in nodes, a real Prometheus)', fun
     }).trim();
     standIns.push(await startKeplerStandIn(NODE_A), await startKeplerStandIn(NODE_B));
     prom = await PrometheusProcess.start({ kepler: standIns.map((s) => s.hostPort) });
+    // Both nodes scraped before the view opens: an engine without Kepler yet is only asked again after 30 s.
+    const client = new PrometheusClient(prom.url);
+    await waitFor(
+      'both stand-ins scraped',
+      async () => (await client.query('count(kepler_node_cpu_usage_ratio)'))[0]?.value === 2,
+      30000,
+      250,
+    );
   });
 
   after(async function () {

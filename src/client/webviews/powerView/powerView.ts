@@ -22,6 +22,8 @@ import type { SettingsSource } from '../../config';
 export const POWER_VIEW_TYPE = 'optivolt.powerView';
 /** How often the Kepler tree is read while the view is visible (Kepler itself refreshes every 5 s by default). */
 const KEPLER_POLL_MS = 5000;
+/** An engine without Kepler (or none reachable) is asked again only this often. */
+const NO_KEPLER_POLL_MS = 30000;
 
 /** What the power view needs from the extension. */
 export interface PowerViewHost {
@@ -107,6 +109,8 @@ export class PowerViewSession {
   private lastSnapshot: AttributionSnapshot | undefined;
   private kepler: KeplerPower | undefined;
   private keplerBusy = false;
+  private keplerAskedAt = 0;
+  private keplerGeneration: number | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -172,14 +176,14 @@ export class PowerViewSession {
     switch (msg.type) {
       case 'ready':
         this.post(this.fullState());
-        void this.readKepler();
+        void this.readKepler(true);
         return;
       case 'kepler/chooseNode':
         void vscode.workspace
           .getConfiguration('optivolt')
           .update('kepler.node', msg.node, vscode.ConfigurationTarget.Global)
           .then(
-            () => this.readKepler(),
+            () => this.readKepler(true),
             (err: unknown) => this.host.log.error(`Could not set optivolt.kepler.node: ${errorMessage(err)}`),
           );
         return;
@@ -208,8 +212,14 @@ export class PowerViewSession {
   }
 
   /** Kepler's tree from the configured engine, with its credentials; an engine without Kepler (or none) shows none. */
-  private async readKepler(): Promise<void> {
+  private async readKepler(force = false): Promise<void> {
     if (this.keplerBusy || !this.panel.visible) return;
+    // A new URL, token, header or CA (the generation) is asked at once.
+    const generation = this.host.prometheus?.generation;
+    const waiting = this.kepler === undefined && Date.now() - this.keplerAskedAt < NO_KEPLER_POLL_MS;
+    if (!force && waiting && generation === this.keplerGeneration) return;
+    this.keplerAskedAt = Date.now();
+    this.keplerGeneration = generation;
     this.keplerBusy = true;
     const s = this.host.config.settings;
     let next: KeplerPower | undefined;
