@@ -9,11 +9,12 @@ import { KeplerRows } from '../../src/core/attribution/keplerRows';
 import { chooseZone, keplerNodePower, keplerTree, KEPLER_MODEL } from '../../src/core/attribution/keplerTree';
 import { keplerPowerView } from '../../src/core/attribution/keplerView';
 import type { KeplerTreeRow } from '../../src/shared/attribution';
-import { PrometheusClient } from '../../src/core/prometheus/client';
+import { PrometheusClient, PrometheusError } from '../../src/core/prometheus/client';
 import { PrometheusSource } from '../../src/core/power/prometheusSource';
 import { SourceError } from '../../src/core/power/source';
 import { keplerTruth, startKeplerStandIn } from '../fixtures/keplerStandIn';
 import { NODE_A, NODE_B } from '../fixtures/keplerTwoNodes';
+import { EnginesProxy, TOKEN } from './enginesProxy';
 import { eventually, PrometheusProcess } from './prometheusProcess';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -107,6 +108,21 @@ describe('Kepler on the engine: stand-ins of two nodes scraped by a real Prometh
     const tb = keplerTruth(NODE_B, 'package');
     near(child(child(child(b, 'jobs'), 'batch-x1'), 'worker').watts, tb.container.get('c-batch') ?? NaN, 'node-b worker');
     assert.equal(keplerPowerView(tree, 'node-b').chosenNode, 'node-b');
+  });
+
+  it("the power view's tree through the team's proxy: refused without the token, the same tree with it", async () => {
+    const proxy = await EnginesProxy.start({ main: prom.url, emptyTenant: prom.url, vmTenant: prom.url });
+    try {
+      const url = `http://127.0.0.1:${proxy.ports.bearer}`;
+      await assert.rejects(keplerTree(new PrometheusClient(url)), (err: PrometheusError) => err.status === 401);
+      const tree = await keplerTree(new PrometheusClient(url, undefined, 3000, { token: TOKEN }));
+      assert.ok(tree);
+      const view = keplerPowerView(tree, 'node-a');
+      assert.deepEqual(view.nodes.map((n) => n.name), ['node-a', 'node-b']);
+      near(view.nodes[0].watts, 50, 'node-a through nginx');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('one zone chosen: another zone gives its own figures, never a sum over zones; a missing zone falls back', async () => {
