@@ -29,6 +29,9 @@ export interface Layout {
   readonly processSummary: HTMLElement;
   readonly unattributed: HTMLElement;
   readonly containers: HTMLTableElement;
+  readonly keplerPanel: HTMLElement;
+  readonly keplerAbout: HTMLElement;
+  readonly kepler: HTMLTableElement;
 }
 
 type Child = Node | string;
@@ -132,7 +135,15 @@ export function buildLayout(root: HTMLElement): Layout {
   containers.setAttribute('aria-labelledby', 'containers-heading');
   const containerPanel = section('Containers', 'containers', h('div', { className: 'table-wrap' }, containers));
 
-  root.replaceChildren(header, toolbar, section('Host power', 'chart', chart), efficiency, processPanel, containerPanel);
+  const kepler = h('table', { id: 'kepler', className: 'rows kepler-tree' });
+  kepler.setAttribute('role', 'treegrid');
+  kepler.setAttribute('aria-labelledby', 'kepler-heading');
+  const keplerAbout = h('p', { id: 'kepler-about', className: 'summary' });
+  kepler.setAttribute('aria-describedby', keplerAbout.id);
+  const keplerPanel = section('Kubernetes power (Kepler)', 'kepler', keplerAbout, h('div', { className: 'table-wrap' }, kepler));
+  keplerPanel.hidden = true;
+
+  root.replaceChildren(header, toolbar, section('Host power', 'chart', chart), efficiency, keplerPanel, processPanel, containerPanel);
   return {
     status,
     power,
@@ -157,5 +168,8 @@ export function buildLayout(root: HTMLElement): Layout {
     processSummary,
     unattributed,
     containers,
+    keplerPanel,
+    keplerAbout,
+    kepler,
   };
 }

@@ -4,7 +4,7 @@
 import 'uplot/dist/uPlot.min.css';
 import '../common/controls.css';
 import './powerView.css';
-import type { AttributionSnapshot, HostPoint, LastHour } from '../../src/shared/attribution';
+import type { AttributionSnapshot, HostPoint, KeplerPower, LastHour } from '../../src/shared/attribution';
 import {
   DEFAULT_PREFS,
   parseFromWebview,
@@ -20,6 +20,7 @@ import { renderControls, renderEfficiency, renderStatus } from './panels';
 import type { SortState } from './sortableTable';
 import { ContainerTable, DEFAULT_SORT, ProcessTable } from './attributionTables';
 import { vsCodeApi } from '../common/vscodeApi';
+import { KeplerTreePanel } from './keplerTree';
 
 /** What survives a webview reload (VS Code keeps it with setState). */
 interface SavedState {
@@ -32,8 +33,8 @@ interface SavedState {
 /** The longest chart window: older points are dropped. */
 const HISTORY_MS = 60 * 60_000;
 
-type Part = 'status' | 'controls' | 'chart' | 'processes' | 'containers' | 'efficiency' | 'viewport';
-const ALL_PARTS: readonly Part[] = ['status', 'controls', 'chart', 'processes', 'containers', 'efficiency'];
+type Part = 'status' | 'controls' | 'chart' | 'processes' | 'containers' | 'efficiency' | 'kepler' | 'viewport';
+const ALL_PARTS: readonly Part[] = ['status', 'controls', 'chart', 'processes', 'containers', 'efficiency', 'kepler'];
 
 /** Prefs from an untrusted place (saved state, a message): the protocol's own validation, over the defaults. */
 function sanitizePrefs(value: unknown, base: ViewPrefs): ViewPrefs {
@@ -61,6 +62,21 @@ function restore(value: unknown): SavedState {
 const isSnapshot = (v: unknown): v is AttributionSnapshot =>
   isObj(v) && typeof v.hostWatts === 'number' && Array.isArray(v.processes) && Array.isArray(v.containers);
 const isPoint = (v: unknown): v is HostPoint => isObj(v) && typeof v.t === 'number' && typeof v.watts === 'number' && isObj(v.zones);
+const isKeplerRow = (v: unknown): boolean =>
+  isObj(v) &&
+  typeof v.name === 'string' &&
+  typeof v.key === 'string' &&
+  typeof v.watts === 'number' &&
+  Array.isArray(v.children) &&
+  v.children.every(isKeplerRow);
+const isKepler = (v: unknown): v is KeplerPower =>
+  isObj(v) &&
+  typeof v.zone === 'string' &&
+  Array.isArray(v.zones) &&
+  typeof v.model === 'string' &&
+  typeof v.chosenNode === 'string' &&
+  Array.isArray(v.nodes) &&
+  v.nodes.every(isKeplerRow);
 const isLastHour = (v: unknown): v is LastHour => isObj(v) && typeof v.joules === 'number';
 
 /** Minimal checks on a host message: its type and the shape of what the renderers index into. */
@@ -72,13 +88,16 @@ function parseToWebview(msg: unknown): ToWebview | undefined {
         msg.history.every(isPoint) &&
         isObj(msg.prefs) &&
         isLastHour(msg.lastHour) &&
-        (msg.snapshot === undefined || isSnapshot(msg.snapshot))
+        (msg.snapshot === undefined || isSnapshot(msg.snapshot)) &&
+        (msg.kepler === undefined || isKepler(msg.kepler))
         ? (msg as unknown as ToWebview)
         : undefined;
     case 'power/sample':
       return isPoint(msg.point) && isSnapshot(msg.snapshot) && isLastHour(msg.lastHour) ? (msg as unknown as ToWebview) : undefined;
     case 'view/prefs':
       return isObj(msg.prefs) ? (msg as unknown as ToWebview) : undefined;
+    case 'kepler/tree':
+      return msg.kepler === undefined || isKepler(msg.kepler) ? (msg as unknown as ToWebview) : undefined;
     default:
       return undefined;
   }
@@ -91,6 +110,7 @@ let filter = saved.filter;
 let history: HostPoint[] = [];
 let snapshot: AttributionSnapshot | undefined;
 let lastHour: LastHour | undefined;
+let kepler: KeplerPower | undefined;
 /** Samples that came in while paused: the screen stays frozen (even on a sort or unit change) until Resume. */
 let held: { points: HostPoint[]; snapshot?: AttributionSnapshot; lastHour?: LastHour } = { points: [] };
 let formatCost = currencyFormatter('EUR');
@@ -106,6 +126,10 @@ const containerTable = new ContainerTable(ui.containers, saved.containerSort, ()
   save();
   invalidate('containers');
 });
+
+const keplerPanel = new KeplerTreePanel(ui.keplerPanel, ui.keplerAbout, ui.kepler, (node) =>
+  vscode.postMessage({ type: 'kepler/chooseNode', node }),
+);
 
 function save(): void {
   const state: SavedState = { prefs, filter, processSort: processTable.sort, containerSort: containerTable.sort };
@@ -131,6 +155,7 @@ function flush(): void {
   if (dirty.has('status')) renderStatus(ui, snapshot, prefs);
   if (dirty.has('controls')) renderControls(ui, prefs);
   if (dirty.has('efficiency')) renderEfficiency(ui, lastHour, formatCost);
+  if (dirty.has('kepler')) keplerPanel.render(kepler, prefs.unit);
   if (dirty.has('chart')) chart.update(history, prefs.windowMinutes, prefs.unit);
   dirty.clear();
   performance.measure('optivolt:render', { start, end: performance.now() });
@@ -181,6 +206,7 @@ function onMessage(msg: ToWebview): void {
       history = msg.history.slice().sort((a, b) => a.t - b.t);
       snapshot = msg.snapshot;
       lastHour = msg.lastHour;
+      kepler = msg.kepler;
       held = { points: [] };
       formatCost = currencyFormatter(msg.currency);
       setPrefs(sanitizePrefs(msg.prefs, prefs));
@@ -198,6 +224,10 @@ function onMessage(msg: ToWebview): void {
       break;
     case 'view/prefs':
       setPrefs(sanitizePrefs(msg.prefs, prefs));
+      break;
+    case 'kepler/tree':
+      kepler = msg.kepler;
+      invalidate('kepler');
       break;
     default: {
       const unknownType: never = msg;

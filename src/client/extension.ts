@@ -77,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
   const profiles = openEnergyProfiles({ extensionUri: context.extensionUri, sessionsFile: sessions.file, config, log });
   // Test energy reports live beside the workspace's Energy Sessions history.
   const testEnergy = new TestEnergyView(path.join(path.dirname(sessions.file), 'test-energy.json'), () => config.settings, log);
-  const stack = new StackCommands({ context, monitor, config, log, grafana });
+  const stack = new StackCommands({ context, monitor, config, log, grafana, prometheus });
   const measurements = new Measurements({
     monitor,
     history,

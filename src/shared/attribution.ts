@@ -96,3 +96,27 @@ export interface LastHour {
    */
   readonly wattsPerCpuPercent?: number;
 }
+
+/** A row of the power view's Kepler tree (src/core/attribution/keplerView.ts). */
+export interface KeplerTreeRow {
+  /** 'outside': containers outside pods and processes outside containers; 'idle': the node's idle power, attributed to no one. */
+  readonly level: 'node' | 'namespace' | 'pod' | 'container' | 'process' | 'outside' | 'idle';
+  /** Unique among its siblings (ids, not only names: two pods may share a name in two namespaces). */
+  readonly key: string;
+  readonly name: string;
+  readonly watts: number;
+  /** Fraction 0..1 of its node's power in the zone; a node's: of all nodes' power. */
+  readonly share: number;
+  readonly children: readonly KeplerTreeRow[];
+}
+
+/** Kepler's power on the team's engine, as the power view shows it: one zone, every node. */
+export interface KeplerPower {
+  readonly zone: string;
+  readonly zones: readonly string[];
+  /** Kepler's attribution model in words (active power shared by CPU time, idle apart). */
+  readonly model: string;
+  /** optivolt.kepler.node: '' when none is chosen (the view then offers the nodes). */
+  readonly chosenNode: string;
+  readonly nodes: readonly KeplerTreeRow[];
+}

@@ -7,58 +7,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KeplerRows } from '../../src/core/attribution/keplerRows';
 import { chooseZone, keplerNodePower, keplerTree, KEPLER_MODEL } from '../../src/core/attribution/keplerTree';
-import { PrometheusClient } from '../../src/core/prometheus/client';
+import { keplerPowerView } from '../../src/core/attribution/keplerView';
+import type { KeplerTreeRow } from '../../src/shared/attribution';
+import { PrometheusClient, PrometheusError } from '../../src/core/prometheus/client';
 import { PrometheusSource } from '../../src/core/power/prometheusSource';
 import { SourceError } from '../../src/core/power/source';
-import { KeplerNodeConfig, keplerTruth, startKeplerStandIn } from '../fixtures/keplerStandIn';
+import { keplerTruth, startKeplerStandIn } from '../fixtures/keplerStandIn';
+import { NODE_A, NODE_B } from '../fixtures/keplerTwoNodes';
+import { EnginesProxy, TOKEN } from './enginesProxy';
 import { eventually, PrometheusProcess } from './prometheusProcess';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
-
-const NODE_A: KeplerNodeConfig = {
-  nodeName: 'node-a',
-  usageRatio: 0.6,
-  zones: [
-    { name: 'package', path: '/sys/class/powercap/intel-rapl:0', watts: 50 },
-    { name: 'core', path: '/sys/class/powercap/intel-rapl:0:0', watts: 30 },
-    { name: 'dram', path: '/sys/class/powercap/intel-rapl:0:1', watts: 6 },
-  ],
-  pods: [
-    { id: 'pod-web', name: 'web-7d9f', namespace: 'shop' },
-    { id: 'pod-db', name: 'db-0', namespace: 'shop' },
-    { id: 'pod-dns', name: 'coredns-5c', namespace: 'kube-system' },
-  ],
-  containers: [
-    { id: 'c-web', name: 'nginx', runtime: 'containerd', podId: 'pod-web' },
-    { id: 'c-side', name: 'envoy', runtime: 'containerd', podId: 'pod-web' },
-    { id: 'c-db', name: 'postgres', runtime: 'containerd', podId: 'pod-db' },
-    { id: 'c-dns', name: 'coredns', runtime: 'containerd', podId: 'pod-dns' },
-  ],
-  processes: [
-    { pid: 101, comm: 'nginx', exe: '/usr/sbin/nginx', cpu: 0.8, containerId: 'c-web' },
-    { pid: 102, comm: 'nginx', exe: '/usr/sbin/nginx', cpu: 0.3, containerId: 'c-web' },
-    { pid: 103, comm: 'envoy', exe: '/usr/local/bin/envoy', cpu: 0.2, containerId: 'c-side' },
-    { pid: 201, comm: 'postgres', exe: '/usr/lib/postgresql/bin/postgres', cpu: 1.2, containerId: 'c-db' },
-    { pid: 301, comm: 'coredns', exe: '/coredns', cpu: 0.1, containerId: 'c-dns' },
-    { pid: 1, comm: 'systemd', exe: '/usr/lib/systemd/systemd', cpu: 0.05 },
-    { pid: 401, comm: 'kubelet', exe: '/usr/bin/kubelet', cpu: 0.25 },
-    { pid: 501, comm: 'job', exe: '/bin/job', cpu: 0.9, containerId: 'c-web', terminated: true },
-  ],
-};
-const NODE_B: KeplerNodeConfig = {
-  nodeName: 'node-b',
-  usageRatio: 0.25,
-  zones: [
-    { name: 'package', path: '/sys/class/powercap/intel-rapl:0', watts: 35 },
-    { name: 'psys', path: '/sys/class/powercap/intel-rapl:1', watts: 60 },
-  ],
-  pods: [{ id: 'pod-batch', name: 'batch-x1', namespace: 'jobs' }],
-  containers: [{ id: 'c-batch', name: 'worker', runtime: 'crio', podId: 'pod-batch' }],
-  processes: [
-    { pid: 11, comm: 'worker', exe: '/app/worker', cpu: 0.5, containerId: 'c-batch' },
-    { pid: 12, comm: 'sshd', exe: '/usr/sbin/sshd', cpu: 0.5 },
-  ],
-};
 
 const near = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) < 1e-6 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
@@ -108,6 +67,62 @@ describe('Kepler on the engine: stand-ins of two nodes scraped by a real Prometh
     const pods = a.namespaces.reduce((s, n) => s + n.watts, 0);
     near(pods + a.outsidePodsWatts, truth.activeWatts, 'everything attributed = active power');
     assert.ok(pods + a.outsidePodsWatts < a.watts - 1);
+  });
+
+  it("the power view's Kepler tree (what the webview draws): Watts and share per level, idle apart, every node offered", async () => {
+    const tree = await keplerTree(client);
+    assert.ok(tree);
+    const view = keplerPowerView(tree, '');
+    assert.equal(view.chosenNode, '', 'no node chosen: the top level lists all nodes');
+    assert.equal(view.zone, 'package');
+    assert.equal(view.model, KEPLER_MODEL);
+    assert.deepEqual(view.nodes.map((n) => [n.level, n.name]), [['node', 'node-a'], ['node', 'node-b']]);
+    const [a, b] = view.nodes;
+    near(a.watts, 50, 'node-a');
+    near(b.watts, 35, 'node-b');
+    near(a.share, 50 / 85, 'node-a share of all nodes');
+    const ta = keplerTruth(NODE_A, 'package');
+    const child = (r: KeplerTreeRow, name: string): KeplerTreeRow => {
+      const c = r.children.find((x) => x.name === name);
+      assert.ok(c, `${r.name} has ${name}: ${r.children.map((x) => x.name).join(', ')}`);
+      return c;
+    };
+    assert.deepEqual(a.children.map((c) => c.level), ['namespace', 'namespace', 'outside', 'idle']);
+    const shop = child(a, 'shop');
+    const shopW = (ta.pod.get('pod-web') ?? NaN) + (ta.pod.get('pod-db') ?? NaN);
+    near(shop.watts, shopW, 'shop');
+    near(shop.share, shopW / 50, 'shop share of node-a');
+    const web = child(shop, 'web-7d9f');
+    near(web.watts, ta.pod.get('pod-web') ?? NaN, 'pod web');
+    const nginx = child(web, 'nginx');
+    assert.equal(nginx.level, 'container');
+    near(nginx.watts, ta.container.get('c-web') ?? NaN, 'container nginx');
+    near(nginx.share, (ta.container.get('c-web') ?? NaN) / 50, 'nginx share');
+    assert.deepEqual(nginx.children.map((p) => p.name), ['nginx (pid 101)', 'nginx (pid 102)']);
+    near(nginx.children[0].watts, ta.process.get(101) ?? NaN, 'pid 101');
+    near(child(child(child(a, 'kube-system'), 'coredns-5c'), 'coredns').watts, ta.container.get('c-dns') ?? NaN, 'coredns');
+    // Idle is its own row, attributed to no one; namespaces + outside + idle = the node.
+    const idle = a.children.find((c) => c.level === 'idle');
+    near(idle?.watts ?? NaN, ta.idleWatts, 'idle row');
+    near(a.children.reduce((s, c) => s + c.watts, 0), 50, 'the rows under node-a add up to its power');
+    const tb = keplerTruth(NODE_B, 'package');
+    near(child(child(child(b, 'jobs'), 'batch-x1'), 'worker').watts, tb.container.get('c-batch') ?? NaN, 'node-b worker');
+    assert.equal(keplerPowerView(tree, 'node-b').chosenNode, 'node-b');
+  });
+
+  it("the power view's tree through the team's proxy: refused without the token, the same tree with it", async () => {
+    const proxy = await EnginesProxy.start({ main: prom.url, emptyTenant: prom.url, vmTenant: prom.url });
+    try {
+      const url = `http://127.0.0.1:${proxy.ports.bearer}`;
+      await assert.rejects(keplerTree(new PrometheusClient(url)), (err: PrometheusError) => err.status === 401);
+      const tree = await keplerTree(new PrometheusClient(url, undefined, 3000, { token: TOKEN }));
+      assert.ok(tree);
+      const view = keplerPowerView(tree, 'node-a');
+      assert.deepEqual(view.nodes.map((n) => n.name), ['node-a', 'node-b']);
+      near(view.nodes[0].watts, 50, 'node-a through nginx');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('one zone chosen: another zone gives its own figures, never a sum over zones; a missing zone falls back', async () => {

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PowerMonitor } from '../../core/power/monitor';
-import { PrometheusSource } from '../../core/power/prometheusSource';
-import { PrometheusClient } from '../../core/prometheus/client';
+import type { PrometheusClient } from '../../core/prometheus/client';
 import type { OptiVoltSettings } from '../../core/settings';
 import { StackError } from '../../core/stack/composePlan';
 import { StackLifecycle, sharedExporterText, stackOptionsFrom, StartResult } from '../../core/stack/stackLifecycle';
 import { dockerProblem, followLogs, ServiceStatus } from '../../core/stack/stackManager';
 import { loadDockerode } from '../loadDockerode';
 import { errorMessage } from '../../core/errors';
+import { waitForPrometheusPower } from './statusBarSwitch';
 
 const PASSWORD_KEY = 'optivolt.grafanaAdminPassword';
 /** How often a started stack checks its host exporter against its containers (StackLifecycle.checkExporter). */
@@ -20,6 +20,8 @@ export interface StackActionsHost {
   readonly monitor: PowerMonitor;
   settings(): OptiVoltSettings;
   log: vscode.LogOutputChannel;
+  /** The configured engine with its credentials (token in SecretStorage, headers, CA): never the bare URL. */
+  prometheus(): PrometheusClient;
 }
 
 /** "Start/Stop Monitoring" and friends: the stack through dockerode, with progress and actionable errors. */
@@ -105,17 +107,10 @@ export class StackActions implements vscode.Disposable {
 
   /** The status bar's auto source moves to Prometheus as soon as it has power data (first scrapes take ~10 s). */
   private async switchStatusBar(): Promise<void> {
-    const url = this.host.settings()['prometheus.url'];
-    const deadline = Date.now() + 60000;
-    while (Date.now() < deadline) {
-      try {
-        await new PrometheusSource(new PrometheusClient(url), true).read();
-        this.host.monitor.reconfigure({ sourcesChanged: true });
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    }
+    await waitForPrometheusPower(
+      () => this.host.prometheus(),
+      () => this.host.monitor.reconfigure({ sourcesChanged: true }),
+    );
   }
 
   async stop(): Promise<number | undefined> {

@@ -6,6 +6,7 @@ import { DEFAULT_DASHBOARD_UID } from '../../shared/grafana';
 import type { SettingsSource } from '../config';
 import type { GrafanaViewController } from '../webviews/grafanaView/grafanaView';
 import { loadBundle } from '../loadDockerode';
+import type { PrometheusClient } from '../../core/prometheus/client';
 import type { StackActions } from './stackActions';
 import { StackView } from './stackView';
 
@@ -15,6 +16,7 @@ export interface StackHost {
   readonly config: SettingsSource;
   readonly log: vscode.LogOutputChannel;
   readonly grafana: GrafanaViewController;
+  readonly prometheus: { client(): PrometheusClient };
 }
 
 type ServiceNode = { status?: { service: string } } | undefined;
@@ -50,12 +52,13 @@ export class StackCommands implements vscode.Disposable {
 
   /** The stack's commands, loading their bundle on first use. */
   monitoring(): StackActions {
-    const { context, monitor, config, log } = this.host;
+    const { context, monitor, config, log, prometheus } = this.host;
     this.commands ??= new (loadBundle<{ StackActions: typeof StackActions }>('stack.js').StackActions)({
       context,
       monitor,
       settings: () => config.settings,
       log,
+      prometheus: () => prometheus.client(),
     });
     return this.commands;
   }

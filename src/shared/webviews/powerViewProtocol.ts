@@ -2,7 +2,7 @@
 // powerView.ts and media/powerView/powerView.ts); what it carries is in ../attribution.ts.
 // Types and tiny type guards only: no Node built-ins, no vscode.
 import { isObj } from '../guards';
-import type { AttributionSnapshot, HostPoint, LastHour } from '../attribution';
+import type { AttributionSnapshot, HostPoint, KeplerPower, LastHour } from '../attribution';
 
 export type WindowMinutes = 5 | 15 | 60;
 export const WINDOW_MINUTES: readonly WindowMinutes[] = [5, 15, 60];
@@ -27,14 +27,22 @@ export type ToWebview =
       /** Energy, cost and CO2 over the last hour of history. */
       readonly lastHour: LastHour;
       readonly currency: string;
+      /** Kepler's tree when the engine has Kepler series. */
+      readonly kepler?: KeplerPower;
     }
   /** Every new sample while not paused. */
   | { readonly type: 'power/sample'; readonly point: HostPoint; readonly snapshot: AttributionSnapshot; readonly lastHour: LastHour }
   /** The view's preferences changed on the host side (e.g. restored). */
-  | { readonly type: 'view/prefs'; readonly prefs: ViewPrefs };
+  | { readonly type: 'view/prefs'; readonly prefs: ViewPrefs }
+  /** Kepler's tree, read every few seconds while the view is visible; absent: the engine has no Kepler (any more). */
+  | { readonly type: 'kepler/tree'; readonly kepler?: KeplerPower };
 
 /** Webview -> host. */
-export type FromWebview = { readonly type: 'ready' } | { readonly type: 'view/setPrefs'; readonly prefs: Partial<ViewPrefs> };
+export type FromWebview =
+  | { readonly type: 'ready' }
+  | { readonly type: 'view/setPrefs'; readonly prefs: Partial<ViewPrefs> }
+  /** "Show this node": sets optivolt.kepler.node (a Kubernetes node name: at most 253 characters). */
+  | { readonly type: 'kepler/chooseNode'; readonly node: string };
 
 /** Validates a message from the webview (it is untrusted input). Returns undefined for anything malformed. */
 export function parseFromWebview(msg: unknown): FromWebview | undefined {
@@ -42,6 +50,10 @@ export function parseFromWebview(msg: unknown): FromWebview | undefined {
   switch (msg.type) {
     case 'ready':
       return { type: 'ready' };
+    case 'kepler/chooseNode':
+      return typeof msg.node === 'string' && msg.node.length > 0 && msg.node.length <= 253
+        ? { type: 'kepler/chooseNode', node: msg.node }
+        : undefined;
     case 'view/setPrefs': {
       if (!isObj(msg.prefs)) return undefined;
       const p = msg.prefs;

@@ -2,11 +2,13 @@ import * as vscode from 'vscode';
 import { registerPanelSerializer } from '../panelRestore';
 import { bundleOptions, bundlePage } from '../webviewHtml';
 import type { PowerStatus } from '../../../shared/power';
-import { AttributionSnapshot } from '../../../shared/attribution';
+import { AttributionSnapshot, KeplerPower } from '../../../shared/attribution';
 import { DEFAULT_PREFS, FromWebview, parseFromWebview, ToWebview, ViewPrefs } from '../../../shared/webviews/powerViewProtocol';
 import type { HostHistory } from '../../../core/attribution/history';
 import { ProcessSampler } from '../../../core/attribution/processSampler';
 import { KeplerRows } from '../../../core/attribution/keplerRows';
+import { keplerTree } from '../../../core/attribution/keplerTree';
+import { keplerPowerView } from '../../../core/attribution/keplerView';
 import { PrometheusRows } from '../../../core/attribution/prometheusRows';
 import { PrometheusClient } from '../../../core/prometheus/client';
 import { ContainerDirectory, DockerApi } from '../../../core/containers/containerDirectory';
@@ -18,6 +20,10 @@ import type { MonitorDemand } from '../../../core/power/monitorDemand';
 import type { SettingsSource } from '../../config';
 
 export const POWER_VIEW_TYPE = 'optivolt.powerView';
+/** How often the Kepler tree is read while the view is visible (Kepler itself refreshes every 5 s by default). */
+const KEPLER_POLL_MS = 5000;
+/** An engine without Kepler (or none reachable) is asked again only this often. */
+const NO_KEPLER_POLL_MS = 30000;
 
 /** What the power view needs from the extension. */
 export interface PowerViewHost {
@@ -101,6 +107,10 @@ export class PowerViewSession {
   private promRows: { url: string; rows: PrometheusRows } | undefined;
   private keplerRows: { key: string; rows: KeplerRows } | undefined;
   private lastSnapshot: AttributionSnapshot | undefined;
+  private kepler: KeplerPower | undefined;
+  private keplerBusy = false;
+  private keplerAskedAt = 0;
+  private keplerGeneration: number | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -113,7 +123,11 @@ export class PowerViewSession {
     panel.webview.html = bundlePage(panel.webview, host.extensionUri, 'powerView', 'OptiVolt Power');
     const holding = host.demand.acquire('powerView');
     void this.startDocker();
+    // Read on a timer, not on the power samples: with no node chosen the status bar may have no power to sample, and
+    // the tree is how the view offers the nodes.
+    const keplerTimer = setInterval(() => void this.readKepler(), KEPLER_POLL_MS);
     this.subs.push(
+      { dispose: () => clearInterval(keplerTimer) },
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       host.monitor.onStatus((s) => this.onStatus(s)),
       panel.onDidChangeViewState(() => {
@@ -162,6 +176,16 @@ export class PowerViewSession {
     switch (msg.type) {
       case 'ready':
         this.post(this.fullState());
+        void this.readKepler(true);
+        return;
+      case 'kepler/chooseNode':
+        void vscode.workspace
+          .getConfiguration('optivolt')
+          .update('kepler.node', msg.node, vscode.ConfigurationTarget.Global)
+          .then(
+            () => this.readKepler(true),
+            (err: unknown) => this.host.log.error(`Could not set optivolt.kepler.node: ${errorMessage(err)}`),
+          );
         return;
       case 'view/setPrefs':
         this.prefsNow = { ...this.prefsNow, ...msg.prefs };
@@ -183,7 +207,39 @@ export class PowerViewSession {
       prefs: this.prefsNow,
       lastHour: this.host.history.lastHour(s.costPerKWh, s.carbonIntensity),
       currency: s.currency,
+      ...(this.kepler ? { kepler: this.kepler } : {}),
     };
+  }
+
+  /** Kepler's tree from the configured engine, with its credentials; an engine without Kepler (or none) shows none. */
+  private async readKepler(force = false): Promise<void> {
+    if (this.keplerBusy || !this.panel.visible) return;
+    // A new URL, token, header or CA (the generation) is asked at once.
+    const generation = this.host.prometheus?.generation;
+    const waiting = this.kepler === undefined && Date.now() - this.keplerAskedAt < NO_KEPLER_POLL_MS;
+    if (!force && waiting && generation === this.keplerGeneration) return;
+    this.keplerAskedAt = Date.now();
+    this.keplerGeneration = generation;
+    this.keplerBusy = true;
+    const s = this.host.config.settings;
+    let next: KeplerPower | undefined;
+    try {
+      const client = this.host.prometheus?.client() ?? new PrometheusClient(s['prometheus.url']);
+      const tree = await keplerTree(client, s['kepler.zone'] || undefined);
+      next = tree && keplerPowerView(tree, s['kepler.node']);
+    } catch {
+      next = undefined; // unreachable or refused: the status bar says why; the tree just is not shown
+    } finally {
+      this.keplerBusy = false;
+    }
+    if (next === undefined && this.kepler === undefined) return;
+    this.kepler = next;
+    if (!this.prefsNow.paused) this.post({ type: 'kepler/tree', ...(next ? { kepler: next } : {}) });
+  }
+
+  /** Kepler's tree as last read (the host tests check it against the DOM). */
+  get keplerPower(): KeplerPower | undefined {
+    return this.kepler;
   }
 
   private onStatus(status: PowerStatus): void {
