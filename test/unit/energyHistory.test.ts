@@ -83,7 +83,7 @@ describe('energy history model', () => {
   it("an engine's 401 reaches the caller with the connection's error text; the query asked for the repository's range", async () => {
     const seen: string[] = [];
     const server = http.createServer((req, res) => {
-      seen.push(decodeURIComponent(req.url ?? ''));
+      seen.push(new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '');
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'error', errorType: 'unauthorized', error: 'token expired' }));
     });
@@ -96,7 +96,7 @@ describe('energy history model', () => {
         return true;
       });
       assert.ok(
-        seen.some((u) => u.includes('optivolt_test_energy_joules{job="optivolt", repository="github.com/a/b"}[7d]')),
+        seen.some((u) => u === 'optivolt_test_energy_joules{job="optivolt", repository="github.com/a/b"}[7d]'),
         seen.join('\n'),
       );
     } finally {
