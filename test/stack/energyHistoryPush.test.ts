@@ -1,15 +1,18 @@
-// `optivolt test --push-remote-write` from several processes into a real Prometheus' remote-write receiver, then the
-// history model (src/core/history, plain Node through the credentialled PrometheusClient) reads each test back per
-// commit with the regression verdict between the last two commits: the second commit's heavy test does 3x the work.
+// `optivolt test --push-remote-write` from several processes into a real Prometheus' remote-write receiver, and `--push`
+// through a real Pushgateway a Prometheus scrapes; then the history model (src/core/history, plain Node through the
+// credentialled PrometheusClient) reads each test back per commit with the regression verdict between the last two
+// commits: the second commit's heavy test does 3x the work.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { readEnergyHistory } from '../../src/core/history/energyHistory';
 import { PrometheusClient } from '../../src/core/prometheus/client';
 import { OTHER_TESTS } from '../../src/core/push/pushResults';
 import { runTestCli, TestRun } from '../fixtures/testEnergy/testRun';
-import { PrometheusProcess } from './prometheusProcess';
+import { spawnReady, stopChild } from './localServer';
+import { eventually, freePort, PrometheusProcess } from './prometheusProcess';
 
 const REPO = 'github.com/team/tests';
 const HEAVY = 'node:test fixture > heavy';
@@ -92,6 +95,58 @@ describe('energy history: optivolt test --push-remote-write into a real Promethe
     assert.deepEqual(h3?.verdict, { kind: 'not enough runs', reason: 'cccc3333 has 1 run (2 needed)' });
     // Another repository has no series.
     assert.deepEqual((await readEnergyHistory(client, 'github.com/team/none')).charts, []);
+  });
+
+  it('through a Pushgateway scraped every second: re-scrapes are one run, a rerun replacing the group is the next', async () => {
+    const port = await freePort();
+    const gatewayUrl = `http://127.0.0.1:${port}`;
+    const bin = path.join(path.dirname(process.env.PROMETHEUS_BIN ?? ''), 'prometheus-pushgateway');
+    let gateway: ChildProcess | undefined;
+    let scraper: PrometheusProcess | undefined;
+    fs.mkdirSync(path.join(dir, 'scraper'));
+    try {
+      gateway = await spawnReady('pushgateway', bin, [`--web.listen-address=127.0.0.1:${port}`], path.join(dir, 'pushgateway.log'), `${gatewayUrl}/-/ready`);
+      scraper = await PrometheusProcess.startWithConfig(
+        { global: { scrape_interval: '1s' }, scrape_configs: [{ job_name: 'pushgateway', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${port}`] }] }] },
+        path.join(dir, 'scraper'),
+      );
+      const client = new PrometheusClient(scraper.url);
+      const sentRuns: Record<string, number[]> = { d1: [], d2: [] };
+      // One runner, runs one after the other; each waits until its value is scraped (a few times) before the next.
+      for (const [commit, scale] of [
+        ['d1', '1'],
+        ['d1', '1'],
+        ['d2', '3'],
+        ['d2', '3'],
+      ]) {
+        const r = await runTestCli(
+          ['--json', '--push', gatewayUrl, '--push-name', 'gateway tests', '--', process.execPath, '--test', 'nodeTest/suite.test.mjs'],
+          { GITHUB_SHA: commit, GITHUB_REF_NAME: 'main', GITHUB_REPOSITORY: 'team/tests', GITHUB_SERVER_URL: 'https://github.com', GITHUB_HEAD_REF: '', BURN_SCALE: scale },
+        );
+        assert.equal(r.code, 0, r.stderr);
+        const j = r.report?.tests.find((t) => `${t.suite} > ${t.name}` === HEAVY)?.joules as number;
+        sentRuns[commit].push(j);
+        await eventually(`${commit}'s run scraped`, async () => {
+          const v = await client.query(`optivolt_test_energy_joules{session="gateway tests", commit="${commit}", test="${HEAVY}"}`);
+          return v.length === 1 && v[0].value === j ? v : undefined;
+        });
+        await new Promise((done) => setTimeout(done, 2500));
+      }
+      const history = await readEnergyHistory(client, REPO);
+      const heavy = history.charts.find((c) => c.session === 'gateway tests' && c.test === HEAVY);
+      assert.ok(heavy);
+      assert.deepEqual(
+        heavy.commits.map((c) => [c.commit, c.runs]),
+        [
+          ['d1', sentRuns.d1],
+          ['d2', sentRuns.d2],
+        ],
+      );
+      assert.equal(heavy.verdict.kind === 'verdict' && heavy.verdict.comparison.verdict, 'regression');
+    } finally {
+      await scraper?.stop();
+      if (gateway) await stopChild(gateway);
+    }
   });
 
   it('bad --push-tests values are usage errors before anything runs', async () => {
