@@ -17,6 +17,7 @@ const entries = [
   { in: 'media/grafanaView/grafanaView.ts', out: 'dist/media/grafanaView.js', platform: 'browser' },
   { in: 'media/promqlResult/promqlResult.ts', out: 'dist/media/promqlResult.js', platform: 'browser' },
   { in: 'media/flameGraph/flameGraph.ts', out: 'dist/media/flameGraph.js', platform: 'browser' },
+  { in: 'media/energyHistory/energyHistory.ts', out: 'dist/media/energyHistory.js', platform: 'browser' },
 ];
 
 const options = entries.map((e) => ({

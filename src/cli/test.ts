@@ -6,7 +6,21 @@ import { readSettings } from '../core/settings';
 import { BudgetCheck, checkTestBudgets, readTestBudgets, TestBudgets } from '../core/testEnergy/testBudget';
 import { InterruptedError, testEnergyCommand } from '../core/testEnergy/testCommand';
 import type { TestEnergyReport } from '../core/testEnergy/testReport';
-import { checkSourceMode, inFlags, parseFlags, refuseInvalid, SOURCE_FLAGS, sourceOverrides, UsageError } from './flags';
+import { DEFAULT_PUSH_TESTS, MAX_PUSH_TESTS, OTHER_TESTS, testSamples } from '../core/push/pushResults';
+import {
+  checkSourceMode,
+  inFlags,
+  parseFlags,
+  parsePushFlags,
+  PUSH_FLAGS,
+  PUSH_USAGE,
+  pushResult,
+  PushPlan,
+  refuseInvalid,
+  SOURCE_FLAGS,
+  sourceOverrides,
+  UsageError,
+} from './flags';
 import { dieBy, num } from './measure';
 
 export const TEST_USAGE = `Usage: optivolt test [options] -- TEST COMMAND [ARGS...]
@@ -26,6 +40,9 @@ Options:
   --kill-after SECONDS     after SIGINT/SIGTERM/SIGHUP, how long the command has to end before SIGKILL (default 5)
   --source auto|rapl|estimate|prometheus, --powercap-root DIR, --proc-root DIR, --prometheus-url URL
   --interval MS            power sampling interval, 500-60000 (default 500)
+${PUSH_USAGE}
+  --push-tests N           tests pushed, heaviest first, 1-${MAX_PUSH_TESTS} (default ${DEFAULT_PUSH_TESTS}); the rest are summed as
+                           test="${OTHER_TESTS}", so a run adds at most N + 1 test series
   -h, --help               this help
 
 Budgets fail only outside the noise: with --repeat N (N >= 2) a test is over its budget when its mean is above the
@@ -33,7 +50,7 @@ limit and its 95% confidence interval too; with one run, when its one value is a
 
 Exit codes:
   C      the test command failed with exit code C (not 0): results are still printed, and its code is kept
-  127    the command was not found;  1  the tests could not be measured or the budget file read;  2  bad usage
+  127    the command was not found;  1  the tests could not be measured, the budget file read, or a push failed;  2  bad usage
   128+N  a signal N interrupted the run (what ran until then is printed)
   3      the tests passed and at least one test is over its budget
   0      the tests passed (and every budgeted test is within its budget)`;
@@ -48,6 +65,8 @@ interface TestArgs {
   readonly killGraceMs: number;
   readonly procRoot?: string;
   readonly overrides: Record<string, unknown>;
+  readonly push?: PushPlan;
+  readonly pushTests: number;
 }
 
 export function parseTestArgs(argv: string[]): TestArgs | 'help' {
@@ -63,12 +82,18 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
       top: { type: 'string' },
       'kill-after': { type: 'string' },
       ...SOURCE_FLAGS,
+      ...PUSH_FLAGS,
+      'push-tests': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     false,
     dash < 0 ? ' (put the test command after --)' : '',
   ).values;
   if (v.help) return 'help';
+  const push = parsePushFlags(v);
+  const pushTests = num('push-tests', v['push-tests'], 1, true) ?? DEFAULT_PUSH_TESTS;
+  if (pushTests > MAX_PUSH_TESTS) throw new UsageError(`--push-tests must be at most ${MAX_PUSH_TESTS} (got "${v['push-tests']}")`);
+  if (v['push-tests'] !== undefined && !push) throw new UsageError('--push-tests limits what --push or --push-remote-write sends: add one');
   if (cmd.length === 0) throw new UsageError('no test command: optivolt test [options] -- TEST COMMAND [ARGS...]');
   checkSourceMode(v.source);
   let budget: TestBudgets | undefined;
@@ -89,6 +114,8 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
     killGraceMs: (num('kill-after', v['kill-after'], 0, false) ?? DEFAULT_KILL_GRACE_MS / 1000) * 1000,
     procRoot: v['proc-root'],
     overrides: sourceOverrides(v, 500),
+    ...(push ? { push } : {}),
+    pushTests,
   };
 }
 
@@ -171,7 +198,30 @@ export async function runTest(argv: string[]): Promise<number> {
   if (budget) process.stderr.write(`${budgetLines(budget.checks, budget.missing)}\n`);
   if (a.json)
     process.stdout.write(`${JSON.stringify({ ...report, ...(interrupted ? { interrupted } : {}), ...(budget ? { budget } : {}) })}\n`);
+  // An interrupted run is not a commit's figure: it is not pushed to the history.
+  const pushed =
+    a.push === undefined ||
+    interrupted !== undefined ||
+    (await pushResult(
+      a.push,
+      'test',
+      label,
+      testSamples(
+        {
+          energyJoules: report.totalJoules,
+          durationSeconds: report.durationSeconds,
+          source: report.source,
+          estimated: report.estimated,
+          exitCode,
+          runs: report.runs,
+        },
+        report.tests,
+        a.pushTests,
+        Date.now(),
+      ),
+    ));
   if (interrupted) return dieBy(interrupted);
   if (exitCode !== 0) return exitCode;
+  if (!pushed) return 1;
   return budget?.checks.some((c) => c.verdict === 'over') ? 3 : 0;
 }

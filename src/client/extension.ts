@@ -17,6 +17,7 @@ import { PrometheusConnection } from './prometheusConnection';
 import { PowerViewController } from './webviews/powerView/powerView';
 import type { PromqlLanguage } from './promql/promqlClient';
 import { registerPromqlRun } from './webviews/promqlResult/promqlResult';
+import { registerEnergyHistory } from './webviews/energyHistory/energyHistory';
 import { StackCommands } from './stack/stackCommands';
 import { PowerStatusBar } from './statusBar';
 import { OptiVoltApi, TestProbes } from './testApi';
@@ -73,6 +74,11 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     prometheusClient: (timeoutMs) => prometheus.client(timeoutMs),
     log,
   });
+  const energyHistory = registerEnergyHistory(context, {
+    extensionUri: context.extensionUri,
+    client: (timeoutMs) => prometheus.client(timeoutMs),
+    log,
+  });
   const sessions = openEnergySessions(context, log, problems);
   const profiles = openEnergyProfiles({ extensionUri: context.extensionUri, sessionsFile: sessions.file, config, log });
   // Test energy reports live beside the workspace's Energy Sessions history.
@@ -119,7 +125,20 @@ export function activate(context: vscode.ExtensionContext): OptiVoltApi | undefi
     log,
   );
   log.info(`OptiVolt activated (power source setting: ${config.settings['power.source']}, every ${config.settings.refreshInterval} ms).`);
-  return probes?.api({ config, power, bar, powerView, grafana, promqlResult, sessions, stack, profiles, testEnergy, promql: () => promql });
+  return probes?.api({
+    config,
+    power,
+    bar,
+    powerView,
+    grafana,
+    promqlResult,
+    sessions,
+    stack,
+    profiles,
+    testEnergy,
+    energyHistory,
+    promql: () => promql,
+  });
 }
 
 /** Stops the PromQL language server and returns that promise, so the extension host waits for it (vscode-eslint). */

@@ -20,6 +20,7 @@ import type { StackCommands } from './stack/stackCommands';
 import type { PowerStatusBar } from './statusBar';
 import type { TestCaseEnergy } from '../core/testEnergy/testReport';
 import type { TestEnergyView } from './testEnergy/testEnergyView';
+import type { EnergyHistoryController, EnergyHistoryState } from './webviews/energyHistory/energyHistory';
 
 export interface OptiVoltApi {
   status(): PowerStatus;
@@ -57,6 +58,8 @@ export interface OptiVoltApi {
   /** The Energy per Test view's rows (suites heaviest first, tests heaviest first) and its history file's reports. */
   testEnergyRows(): { suite: string; tests: TestCaseEnergy[] }[];
   testEnergyView(): TestEnergyView;
+  /** The Energy History view: open, and the last message it was sent (loading, result, error). */
+  energyHistory(): EnergyHistoryState;
 }
 
 export interface Parts {
@@ -70,6 +73,7 @@ export interface Parts {
   readonly stack: StackCommands;
   readonly profiles: EnergyProfiles;
   readonly testEnergy: TestEnergyView;
+  readonly energyHistory: EnergyHistoryController;
   promql(): PromqlLanguage | undefined;
 }
 
@@ -116,6 +120,7 @@ export class TestProbes {
       replayRestore,
       testEnergyRows: () => p.testEnergy.rows(),
       testEnergyView: () => p.testEnergy,
+      energyHistory: () => p.energyHistory.state(),
     };
   }
 }

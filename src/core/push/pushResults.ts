@@ -88,8 +88,48 @@ export function profileSamples(p: EnergyProfile, exitCode: number, top: number, 
 }
 
 /** The gauges --push-minimal keeps: what the "Energy per commit" dashboard charts (the README's Scale section). */
-const MINIMAL = new Set(['optivolt_energy_joules', 'optivolt_duration_seconds', 'optivolt_function_self_energy_joules']);
+const MINIMAL = new Set([
+  'optivolt_energy_joules',
+  'optivolt_duration_seconds',
+  'optivolt_function_self_energy_joules',
+  'optivolt_test_energy_joules',
+]);
 
 export function minimalSamples(samples: readonly PushSample[]): PushSample[] {
   return samples.filter((s) => MINIMAL.has(s.name));
+}
+
+/** Tests pushed by default by `optivolt test`; the rest are summed into test="(other tests)". */
+export const DEFAULT_PUSH_TESTS = 100;
+/** The most `optivolt test` may push: each test is one series per (session, commit, host). */
+export const MAX_PUSH_TESTS = 500;
+export const OTHER_TESTS = '(other tests)';
+
+/** A test as `optivolt test` reports it: its name, and its mean energy (J) over the runs. */
+export interface TestFigure {
+  readonly name: string;
+  readonly suite: string;
+  readonly joules: number;
+}
+
+/** A test's label value: "suite > name" as the budget file and the table name it, stable across commits. */
+export function testLabel(t: Pick<TestFigure, 'name' | 'suite'>): string {
+  return t.suite ? `${t.suite} > ${t.name}` : t.name;
+}
+
+/**
+ * A test run's gauges: its result's, plus the energy of its `top` heaviest tests and the rest as "(other tests)", so a
+ * run adds at most top + 1 test series per (session, commit, host) whatever the suite's size. `tests` is heaviest
+ * first; two tests of one label (same suite and name in two files) are summed.
+ */
+export function testSamples(figures: MeasureFigures, tests: readonly TestFigure[], top: number, nowMs: number): PushSample[] {
+  const byLabel = new Map<string, number>();
+  for (const t of tests.slice(0, top)) byLabel.set(testLabel(t), (byLabel.get(testLabel(t)) ?? 0) + t.joules);
+  if (tests.length > top) byLabel.set(OTHER_TESTS, (byLabel.get(OTHER_TESTS) ?? 0) + tests.slice(top).reduce((s, t) => s + t.joules, 0));
+  return [
+    ...resultSamples(figures, nowMs),
+    ...[...byLabel].map(([test, j]) =>
+      gauge('optivolt_test_energy_joules', "A test's energy (J), mean over runs; the heaviest tests and (other tests).", j, { test }),
+    ),
+  ];
 }
