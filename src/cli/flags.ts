@@ -184,6 +184,26 @@ export interface PushPlan {
   readonly minimal: boolean;
 }
 
+export function num(name: string, raw: string | undefined, min: number, integer: boolean): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} >= ${min} (got "${raw}")`);
+  }
+  return v;
+}
+
+/**
+ * A push-size flag (--push-top, --push-tests): a whole number from 1 to `max`, `def` when absent, and only with a push
+ * target (it limits what --push or --push-remote-write sends).
+ */
+export function pushLimit(name: string, raw: string | undefined, push: PushPlan | undefined, def: number, max: number): number {
+  const n = num(name, raw, 1, true) ?? def;
+  if (n > max) throw new UsageError(`--${name} must be at most ${max} (got "${raw}")`);
+  if (raw !== undefined && !push) throw new UsageError(`--${name} limits what --push or --push-remote-write sends: add one`);
+  return n;
+}
+
 /** The push targets, checked before anything runs (a bad URL after a long run would lose the result). */
 export function parsePushFlags(v: PushFlagValues): PushPlan | undefined {
   const targets: PushTarget[] = [];

@@ -9,13 +9,14 @@ import { OptiVoltSettings, readSettings } from '../core/settings';
 import {
   checkSourceMode,
   inFlags,
+  num,
   parseFlags,
   parsePushFlags,
   prometheusToken,
   PUSH_FLAGS,
   PUSH_USAGE,
-  pushResult,
   PushPlan,
+  pushResult,
   refuseInvalid,
   SOURCE_FLAGS,
   sourceOverrides,
@@ -87,15 +88,6 @@ interface MeasureArgs {
   readonly push?: PushPlan;
   readonly prometheusToken?: string;
   readonly overrides: Record<string, unknown>;
-}
-
-export function num(name: string, raw: string | undefined, min: number, integer: boolean): number | undefined {
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
-    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} >= ${min} (got "${raw}")`);
-  }
-  return v;
 }
 
 export function parseMeasureArgs(argv: string[]): MeasureArgs | 'help' {

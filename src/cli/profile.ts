@@ -11,20 +11,22 @@ import type { EnergyProfile } from '../shared/energyProfile';
 import {
   checkSourceMode,
   inFlags,
+  num,
   parseFlags,
   parsePushFlags,
   prometheusToken,
   PUSH_FLAGS,
   PUSH_USAGE,
-  pushResult,
+  pushLimit,
   PushPlan,
+  pushResult,
   refuseInvalid,
   SOURCE_FLAGS,
   sourceOverrides,
   UsageError,
 } from './flags';
 import { DEFAULT_PUSH_TOP, MAX_PUSH_TOP, profileSamples } from '../core/push/pushResults';
-import { dieBy, num } from './measure';
+import { dieBy } from './measure';
 
 export const PROFILE_USAGE = `Usage: optivolt profile [options] -- COMMAND [ARGS...]
 
@@ -94,9 +96,7 @@ export function parseProfileArgs(argv: string[]): ProfileArgs | 'help' {
   ).values;
   if (v.help) return 'help';
   const push = parsePushFlags(v);
-  const pushTop = num('push-top', v['push-top'], 1, true) ?? DEFAULT_PUSH_TOP;
-  if (pushTop > MAX_PUSH_TOP) throw new UsageError(`--push-top must be at most ${MAX_PUSH_TOP} (got "${v['push-top']}")`);
-  if (v['push-top'] !== undefined && !push) throw new UsageError('--push-top limits what --push or --push-remote-write sends: add one');
+  const pushTop = pushLimit('push-top', v['push-top'], push, DEFAULT_PUSH_TOP, MAX_PUSH_TOP);
   if (cmd.length === 0) throw new UsageError('no command to profile: optivolt profile [options] -- COMMAND [ARGS...]');
   checkSourceMode(v.source);
   const out = v.out;

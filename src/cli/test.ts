@@ -10,18 +10,20 @@ import { DEFAULT_PUSH_TESTS, MAX_PUSH_TESTS, OTHER_TESTS, testSamples } from '..
 import {
   checkSourceMode,
   inFlags,
+  num,
   parseFlags,
   parsePushFlags,
   PUSH_FLAGS,
   PUSH_USAGE,
-  pushResult,
+  pushLimit,
   PushPlan,
+  pushResult,
   refuseInvalid,
   SOURCE_FLAGS,
   sourceOverrides,
   UsageError,
 } from './flags';
-import { dieBy, num } from './measure';
+import { dieBy } from './measure';
 
 export const TEST_USAGE = `Usage: optivolt test [options] -- TEST COMMAND [ARGS...]
 
@@ -91,9 +93,7 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
   ).values;
   if (v.help) return 'help';
   const push = parsePushFlags(v);
-  const pushTests = num('push-tests', v['push-tests'], 1, true) ?? DEFAULT_PUSH_TESTS;
-  if (pushTests > MAX_PUSH_TESTS) throw new UsageError(`--push-tests must be at most ${MAX_PUSH_TESTS} (got "${v['push-tests']}")`);
-  if (v['push-tests'] !== undefined && !push) throw new UsageError('--push-tests limits what --push or --push-remote-write sends: add one');
+  const pushTests = pushLimit('push-tests', v['push-tests'], push, DEFAULT_PUSH_TESTS, MAX_PUSH_TESTS);
   if (cmd.length === 0) throw new UsageError('no test command: optivolt test [options] -- TEST COMMAND [ARGS...]');
   checkSourceMode(v.source);
   let budget: TestBudgets | undefined;
